@@ -1,0 +1,186 @@
+package io.bitcraps.ledger.api;
+
+import io.bitcraps.ledger.domain.Limits;
+import io.bitcraps.ledger.ingest.CommitListener;
+import io.bitcraps.ledger.store.Durability;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything {@link Ledger#open} needs, validated once by {@link Builder#build()} and immutable
+ * afterwards. A bad value is refused with a message naming it; nothing is silently replaced.
+ */
+public final class LedgerConfig {
+    private final Path path;
+    private final Durability durability;
+    private final int ringSize;
+    private final int batchSubmissionsMax;
+    private final int batchEventsMax;
+    private final Duration submitTimeout;
+    private final Duration busyTimeout;
+    private final long maxDatabaseBytes;
+    private final Clock clock;
+    private final List<CommitListener> commitListeners;
+
+    private LedgerConfig(Builder b) {
+        this.path = b.path;
+        this.durability = b.durability;
+        this.ringSize = b.ringSize;
+        this.batchSubmissionsMax = b.batchSubmissionsMax;
+        this.batchEventsMax = b.batchEventsMax;
+        this.submitTimeout = b.submitTimeout;
+        this.busyTimeout = b.busyTimeout;
+        this.maxDatabaseBytes = b.maxDatabaseBytes;
+        this.clock = b.clock;
+        this.commitListeners = List.copyOf(b.commitListeners);
+    }
+
+    public static Builder builder(Path path) {
+        return new Builder(path);
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public Durability durability() {
+        return durability;
+    }
+
+    public int ringSize() {
+        return ringSize;
+    }
+
+    public int batchSubmissionsMax() {
+        return batchSubmissionsMax;
+    }
+
+    public int batchEventsMax() {
+        return batchEventsMax;
+    }
+
+    public Duration submitTimeout() {
+        return submitTimeout;
+    }
+
+    public Duration busyTimeout() {
+        return busyTimeout;
+    }
+
+    public long maxDatabaseBytes() {
+        return maxDatabaseBytes;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    public List<CommitListener> commitListeners() {
+        return commitListeners;
+    }
+
+    @Override
+    public String toString() {
+        return "LedgerConfig{path=" + path + ", durability=" + durability + ", ringSize=" + ringSize
+                + ", batchSubmissionsMax=" + batchSubmissionsMax + ", batchEventsMax=" + batchEventsMax
+                + ", submitTimeout=" + submitTimeout + ", busyTimeout=" + busyTimeout
+                + ", maxDatabaseBytes=" + maxDatabaseBytes + "}";
+    }
+
+    public static final class Builder {
+        private final Path path;
+        private Durability durability = Durability.FULL;
+        private int ringSize = 8192;
+        private int batchSubmissionsMax = 1024;
+        private int batchEventsMax = 8192;
+        private Duration submitTimeout = Duration.ofSeconds(5);
+        private Duration busyTimeout = Duration.ofSeconds(5);
+        private long maxDatabaseBytes = 1L << 40;
+        private Clock clock = Clock.systemUTC();
+        private final List<CommitListener> commitListeners = new ArrayList<>();
+
+        private Builder(Path path) {
+            this.path = Objects.requireNonNull(path, "path");
+        }
+
+        public Builder durability(Durability durability) {
+            this.durability = Objects.requireNonNull(durability, "durability");
+            return this;
+        }
+
+        /** Slots in the ring; a power of two. */
+        public Builder ringSize(int ringSize) {
+            this.ringSize = ringSize;
+            return this;
+        }
+
+        /** Most submissions one commit may carry; at most the ring size. */
+        public Builder batchSubmissionsMax(int max) {
+            this.batchSubmissionsMax = max;
+            return this;
+        }
+
+        /** Most events one commit may carry; at least one full atomic group. */
+        public Builder batchEventsMax(int max) {
+            this.batchEventsMax = max;
+            return this;
+        }
+
+        /** How long a submitter waits for a free slot before {@code Overloaded}. */
+        public Builder submitTimeout(Duration timeout) {
+            this.submitTimeout = Objects.requireNonNull(timeout, "submitTimeout");
+            return this;
+        }
+
+        /** How long SQLite waits on a locked database before failing the batch. */
+        public Builder busyTimeout(Duration timeout) {
+            this.busyTimeout = Objects.requireNonNull(timeout, "busyTimeout");
+            return this;
+        }
+
+        /** Hard cap on the database file; a batch that would pass it fails like a full disk. */
+        public Builder maxDatabaseBytes(long bytes) {
+            this.maxDatabaseBytes = bytes;
+            return this;
+        }
+
+        /** The engine clock that stamps events (tests pass a fixed or stepping clock). */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Told of every commit on the writer thread, before the batch's futures complete. */
+        public Builder commitListener(CommitListener listener) {
+            this.commitListeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        public LedgerConfig build() {
+            require(ringSize >= 64 && ringSize <= (1 << 22) && Integer.bitCount(ringSize) == 1,
+                    "ringSize must be a power of two in 64.." + (1 << 22) + ", got " + ringSize);
+            require(batchSubmissionsMax >= 1 && batchSubmissionsMax <= ringSize,
+                    "batchSubmissionsMax must be in 1..ringSize (" + ringSize + "), got " + batchSubmissionsMax);
+            require(batchEventsMax >= Limits.ATOMIC_COMMANDS_MAX && batchEventsMax <= 1_000_000,
+                    "batchEventsMax must hold one full atomic group (" + Limits.ATOMIC_COMMANDS_MAX + ") and be at most 1000000, got "
+                            + batchEventsMax);
+            require(!submitTimeout.isNegative() && !submitTimeout.isZero() && submitTimeout.compareTo(Duration.ofMinutes(10)) <= 0,
+                    "submitTimeout must be in (0, 10 min], got " + submitTimeout);
+            require(!busyTimeout.isNegative() && busyTimeout.compareTo(Duration.ofMinutes(1)) <= 0,
+                    "busyTimeout must be in [0, 1 min], got " + busyTimeout);
+            require(maxDatabaseBytes >= (1L << 20), "maxDatabaseBytes must be at least 1 MiB, got " + maxDatabaseBytes);
+            return new LedgerConfig(this);
+        }
+
+        private static void require(boolean ok, String message) {
+            if (!ok) {
+                throw new IllegalArgumentException(message);
+            }
+        }
+    }
+}

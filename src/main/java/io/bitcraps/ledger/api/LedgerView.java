@@ -1,0 +1,86 @@
+package io.bitcraps.ledger.api;
+
+import io.bitcraps.ledger.domain.Account;
+import io.bitcraps.ledger.internal.Hex;
+import io.bitcraps.ledger.projection.BetState;
+import io.bitcraps.ledger.projection.GameState;
+import io.bitcraps.ledger.projection.LedgerState;
+import io.bitcraps.ledger.projection.PlayerStats;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * An immutable snapshot of the projections at a batch boundary. Taking one is a volatile read;
+ * holding one costs nothing to the writer (the state is persistent, later batches share its
+ * structure). Every read of one view is consistent with every other read of it.
+ */
+public final class LedgerView {
+    private final LedgerState state;
+
+    LedgerView(LedgerState state) {
+        this.state = state;
+    }
+
+    /** The last seq this view includes. */
+    public long seq() {
+        return state.seq();
+    }
+
+    /** The chain hash after {@link #seq()}, as hex. */
+    public String headHash() {
+        return Hex.of(state.headHashUnsafe());
+    }
+
+    public long balance(Account account) {
+        return state.balance(account);
+    }
+
+    /** Sum of all balances, {@code world} included; 0 whenever the books balance (I1). */
+    public long totals() {
+        return state.balanceSum();
+    }
+
+    /** Every account that was ever posted to, sorted by name. O(accounts): for reports, not hot paths. */
+    public Map<String, Long> balances() {
+        return Collections.unmodifiableMap(new TreeMap<>(state.balances()));
+    }
+
+    public int accountCount() {
+        return state.balances().size();
+    }
+
+    /** The game, or null if it was never opened. */
+    public GameState game(String gameId) {
+        return state.game(gameId);
+    }
+
+    /** The open bets of a game, oldest first; empty for an unknown or closed game. */
+    public List<BetState> openBets(String gameId) {
+        GameState game = state.game(gameId);
+        if (game == null) {
+            return List.of();
+        }
+        List<BetState> open = new ArrayList<>(game.openBetCount());
+        for (BetState b : game.bets().values()) {
+            if (b.isOpen()) {
+                open.add(b);
+            }
+        }
+        open.sort(Comparator.comparingLong(BetState::placedSeq));
+        return open;
+    }
+
+    public PlayerStats playerStats(String player) {
+        return state.playerStats(player);
+    }
+
+    /** The underlying state, for tools in this code base that replay and compare. */
+    public LedgerState state() {
+        return state;
+    }
+}

@@ -1,0 +1,201 @@
+package io.bitcraps.ledger.cli;
+
+import io.bitcraps.ledger.api.Ledger;
+import io.bitcraps.ledger.api.LedgerConfig;
+import io.bitcraps.ledger.domain.LedgerException;
+import io.bitcraps.ledger.domain.Receipt;
+import io.bitcraps.ledger.domain.Rejected;
+import io.bitcraps.ledger.store.Durability;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.json.JsonFactory;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Reads JSON Lines commands and prints one JSON receipt per input line, in input order. A
+ * receipt is printed only after its batch committed, and stdout is flushed whenever the printer
+ * would otherwise wait, i.e. once per batch. A bad line never stops the stream.
+ * <p>
+ * Threads: the caller's thread reads and submits (up to {@link #IN_FLIGHT_MAX} lines ahead); a
+ * printer thread waits on each receipt in turn.
+ */
+@Command(name = "ingest", mixinStandardHelpOptions = true,
+        description = "Append JSON Lines commands to a ledger; print one JSON receipt per line once durable.")
+final class IngestCommand implements Callable<Integer> {
+    static final int IN_FLIGHT_MAX = 4096;
+
+    @Option(names = "--db", required = true, description = "ledger database file (created if missing)")
+    Path db;
+
+    @Option(names = "--input", defaultValue = "-", description = "JSON Lines file, or - for stdin (default)")
+    String input;
+
+    @Option(names = "--durability", defaultValue = "full", description = "full (default) or normal")
+    String durability;
+
+    private static final JsonFactory JSON = new JsonFactory();
+
+    /** One line's outcome: a ready receipt line, or a future that yields it. */
+    private record Pending(long line, String key, boolean atomic, CompletableFuture<Receipt> future, String ready) {}
+
+    private static final Pending END = new Pending(-1, null, false, null, null);
+
+    @Override
+    public Integer call() throws Exception {
+        Durability mode = Durability.valueOf(durability.toUpperCase(java.util.Locale.ROOT));
+        BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(IN_FLIGHT_MAX);
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false,
+                StandardCharsets.UTF_8);
+        try (Ledger ledger = Ledger.open(LedgerConfig.builder(db).durability(mode).build())) {
+            Thread printer = new Thread(() -> printReceipts(queue, out), "ingest-printer");
+            printer.start();
+            try (BufferedReader reader = openInput()) {
+                LineSource lines = new LineSource(reader, CommandLines.LINE_CHARS_MAX);
+                long lineNo = 0;
+                for (LineSource.Line line = lines.next(); line != null; line = lines.next()) {
+                    queue.put(submit(ledger, ++lineNo, line));
+                }
+            } finally {
+                queue.put(END);
+                printer.join();
+            }
+        }
+        out.flush();
+        return LedgerCli.EXIT_OK;
+    }
+
+    private BufferedReader openInput() throws java.io.IOException {
+        if ("-".equals(input)) {
+            return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8), 1 << 16);
+        }
+        return Files.newBufferedReader(Path.of(input), StandardCharsets.UTF_8);
+    }
+
+    private static Pending submit(Ledger ledger, long lineNo, LineSource.Line line) {
+        if (line.text() == null) {
+            return ready(lineNo, invalid(lineNo, "line of " + line.overlongChars() + " characters is longer than "
+                    + CommandLines.LINE_CHARS_MAX));
+        }
+        String key = null;
+        try {
+            CommandLines.Parsed parsed = CommandLines.parse(line.text());
+            key = parsed.key();
+            CompletableFuture<Receipt> f = ledger.submitAtomically(parsed.commands(), key);
+            return new Pending(lineNo, key, parsed.atomic(), f, null);
+        } catch (CommandLines.Invalid e) {
+            return ready(lineNo, invalid(lineNo, e.getMessage()));
+        } catch (Rejected e) {
+            return ready(lineNo, rejected(lineNo, key != null ? key : CommandLines.keyOf(line.text()), e));
+        }
+    }
+
+    private static Pending ready(long lineNo, String receiptLine) {
+        return new Pending(lineNo, null, false, null, receiptLine);
+    }
+
+    private static void printReceipts(BlockingQueue<Pending> queue, PrintStream out) {
+        try {
+            while (true) {
+                Pending p = queue.poll();
+                if (p == null) {
+                    out.flush(); // about to wait: everything printed so far is durable, let it out
+                    p = queue.take();
+                }
+                if (p == END) {
+                    out.flush();
+                    return;
+                }
+                if (p.future != null && !p.future.isDone()) {
+                    out.flush();
+                }
+                out.println(p.ready != null ? p.ready : resolve(p));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String resolve(Pending p) throws InterruptedException {
+        try {
+            return ok(p.line, p.key, p.atomic, p.future.get());
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof LedgerException le) {
+                return rejected(p.line, p.key, le);
+            }
+            return rejected(p.line, p.key, new LedgerException.StorageFailure(String.valueOf(cause), -1, cause));
+        }
+    }
+
+    static String ok(long line, String key, boolean atomic, Receipt r) {
+        return json(g -> {
+            g.writeNumberProperty("line", line);
+            writeKey(g, key);
+            g.writeStringProperty("status", "ok");
+            if (atomic) {
+                g.writeName("seqs");
+                g.writeStartArray();
+                for (long s : r.seqs()) {
+                    g.writeNumber(s);
+                }
+                g.writeEndArray();
+            } else {
+                g.writeNumberProperty("seq", r.seq());
+            }
+        });
+    }
+
+    static String rejected(long line, String key, LedgerException e) {
+        return json(g -> {
+            g.writeNumberProperty("line", line);
+            writeKey(g, key);
+            g.writeStringProperty("status", "rejected");
+            g.writeStringProperty("code", e.code());
+            g.writeStringProperty("message", e.getMessage());
+        });
+    }
+
+    static String invalid(long line, String message) {
+        return json(g -> {
+            g.writeNumberProperty("line", line);
+            g.writeStringProperty("status", "invalid");
+            g.writeStringProperty("message", message);
+        });
+    }
+
+    private static void writeKey(JsonGenerator g, String key) {
+        if (key != null) {
+            g.writeStringProperty("key", key);
+        } else {
+            g.writeNullProperty("key");
+        }
+    }
+
+    private interface Fields {
+        void write(JsonGenerator g);
+    }
+
+    private static String json(Fields fields) {
+        StringWriter w = new StringWriter(96);
+        try (JsonGenerator g = JSON.createGenerator(ObjectWriteContext.empty(), w)) {
+            g.writeStartObject();
+            fields.write(g);
+            g.writeEndObject();
+        }
+        return w.toString();
+    }
+}

@@ -1,0 +1,48 @@
+package io.bitcraps.ledger.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+
+/**
+ * {@code tools/ledger}: the command-line face of the ledger. Exit codes: 0 fine, 1 the ledger is
+ * not intact, 2 a usage or I/O error. Machine-readable output goes to stdout, progress and
+ * diagnostics to stderr.
+ */
+@Command(name = "ledger", mixinStandardHelpOptions = true, version = "bitcraps-ledger 0.1.0",
+        description = "BitCraps Ledger: an embedded, event-sourced, hash-chained ledger for casino game engines.",
+        subcommands = {SimulateCommand.class, IngestCommand.class, ExportCommand.class, CommandLine.HelpCommand.class})
+public final class LedgerCli {
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_NOT_INTACT = 1;
+    public static final int EXIT_ERROR = 2;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String... args) {
+        CommandLine cli = new CommandLine(new LedgerCli());
+        cli.setExitCodeExceptionMapper(t -> EXIT_ERROR);
+        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            PrintWriter err = cmd.getErr();
+            err.println("ledger " + cmd.getCommandName() + ": " + describe(ex));
+            err.flush();
+            return EXIT_ERROR;
+        });
+        cli.setParameterExceptionHandler((ex, params) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println(ex.getMessage());
+            ex.getCommandLine().usage(err);
+            return EXIT_ERROR;
+        });
+        return cli.execute(args);
+    }
+
+    /** One line a person can act on, instead of a stack trace. */
+    static String describe(Throwable t) {
+        String msg = t.getMessage();
+        return (msg == null || msg.isBlank() ? t.getClass().getSimpleName() : msg);
+    }
+}

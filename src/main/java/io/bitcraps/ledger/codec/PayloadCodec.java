@@ -1,0 +1,335 @@
+package io.bitcraps.ledger.codec;
+
+import io.bitcraps.ledger.domain.Account;
+import io.bitcraps.ledger.domain.BetType;
+import io.bitcraps.ledger.domain.Command;
+import io.bitcraps.ledger.domain.EventType;
+import io.bitcraps.ledger.domain.LedgerEvent;
+import io.bitcraps.ledger.domain.LedgerException;
+import io.bitcraps.ledger.domain.Limits;
+import io.bitcraps.ledger.domain.Outcome;
+import io.bitcraps.ledger.domain.Posting;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.dataformat.smile.SmileFactory;
+import tools.jackson.dataformat.smile.SmileReadFeature;
+import tools.jackson.dataformat.smile.SmileWriteFeature;
+
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Event payloads as Smile (binary JSON, no header), written and read with the streaming API:
+ * no reflection, no intermediate maps. One object per event:
+ * <pre>{"v":1, &lt;the command's fields&gt;, "postings":[{"a":"player:alice","d":-100},…], "key":"…", "n":3}</pre>
+ * {@code key} appears on the first event of a keyed submission, {@code n} on the first event of
+ * an atomic group of more than one command. The field lists are documented as JSON Schema in
+ * {@code schemas/events/}, and a test checks them against this class.
+ * <p>
+ * Reading is strict: an unknown or repeated field, a missing field, a wrong token type, a version
+ * this code does not know, or a document over {@link Limits#PAYLOAD_BYTES_MAX} fails with
+ * {@link PayloadException}. The factory is thread-safe; each call makes its own parser or
+ * generator, so one codec serves the writer and every reader.
+ */
+public final class PayloadCodec {
+    private static final int VERSION = 1;
+
+    private final SmileFactory smile;
+
+    public PayloadCodec() {
+        this.smile = SmileFactory.builder()
+                .disable(SmileWriteFeature.WRITE_HEADER)
+                .disable(SmileReadFeature.REQUIRE_HEADER)
+                .enable(SmileWriteFeature.CHECK_SHARED_NAMES)
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxDocumentLength(Limits.PAYLOAD_BYTES_MAX)
+                        .maxNestingDepth(4)
+                        .maxStringLength(Limits.PAYLOAD_BYTES_MAX)
+                        .maxNumberLength(20)
+                        .build())
+                .build();
+    }
+
+    /** Encodes the event's payload; fails if it exceeds {@link Limits#PAYLOAD_BYTES_MAX}. */
+    public byte[] encode(LedgerEvent event) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+        try (JsonGenerator g = smile.createGenerator(ObjectWriteContext.empty(), out)) {
+            writePayload(g, event);
+        }
+        byte[] bytes = out.toByteArray();
+        if (bytes.length > Limits.PAYLOAD_BYTES_MAX) {
+            throw new PayloadException("payload of seq " + event.seq() + " is " + bytes.length + " bytes, over "
+                    + Limits.PAYLOAD_BYTES_MAX);
+        }
+        return bytes;
+    }
+
+    /** Writes the payload object to any generator; JSON export uses this to print the same fields. */
+    public void writePayload(JsonGenerator g, LedgerEvent event) {
+        g.writeStartObject();
+        g.writeNumberProperty("v", VERSION);
+        writeCommandFields(g, event.command());
+        writePostings(g, event.postings());
+        if (event.key() != null) {
+            g.writeStringProperty("key", event.key());
+        }
+        if (event.submissionSize() > 1) {
+            g.writeNumberProperty("n", event.submissionSize());
+        }
+        g.writeEndObject();
+    }
+
+    /** Writes only the command's fields, in the names used by JSON Lines input and export. */
+    public static void writeCommandFields(JsonGenerator g, Command c) {
+        if (c instanceof Command.Deposit d) {
+            g.writeStringProperty("player", d.player());
+            g.writeNumberProperty("amount", d.amount());
+            g.writeStringProperty("reference", d.reference());
+        } else if (c instanceof Command.Withdraw w) {
+            g.writeStringProperty("player", w.player());
+            g.writeNumberProperty("amount", w.amount());
+            g.writeStringProperty("reference", w.reference());
+        } else if (c instanceof Command.FundHouse f) {
+            g.writeNumberProperty("amount", f.amount());
+            g.writeStringProperty("reference", f.reference());
+        } else if (c instanceof Command.OpenGame o) {
+            g.writeStringProperty("game", o.gameId());
+            g.writeStringProperty("table", o.tableId());
+        } else if (c instanceof Command.PlaceBet b) {
+            g.writeStringProperty("game", b.gameId());
+            g.writeStringProperty("bet", b.betId());
+            g.writeStringProperty("player", b.player());
+            g.writeStringProperty("bet_type", b.betType().name());
+            if (b.point() != null) {
+                g.writeNumberProperty("point", b.point().intValue());
+            }
+            g.writeNumberProperty("amount", b.amount());
+        } else if (c instanceof Command.RecordRoll r) {
+            g.writeStringProperty("game", r.gameId());
+            g.writeNumberProperty("die1", r.die1());
+            g.writeNumberProperty("die2", r.die2());
+        } else if (c instanceof Command.SettleBet s) {
+            g.writeStringProperty("game", s.gameId());
+            g.writeStringProperty("bet", s.betId());
+            g.writeStringProperty("outcome", s.outcome().name());
+            g.writeNumberProperty("winnings", s.winnings());
+        } else if (c instanceof Command.CloseGame cg) {
+            g.writeStringProperty("game", cg.gameId());
+        } else {
+            throw new IllegalArgumentException("no encoding for " + c);
+        }
+    }
+
+    private static void writePostings(JsonGenerator g, List<Posting> postings) {
+        g.writeName("postings");
+        g.writeStartArray();
+        for (Posting p : postings) {
+            g.writeStartObject();
+            g.writeStringProperty("a", p.account().key());
+            g.writeNumberProperty("d", p.delta());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+    }
+
+    /** Decodes strictly; see the class comment for what fails. */
+    public DecodedPayload decode(EventType type, byte[] payload) {
+        if (payload == null || payload.length == 0) {
+            throw new PayloadException(type + " payload is empty");
+        }
+        if (payload.length > Limits.PAYLOAD_BYTES_MAX) {
+            throw new PayloadException(type + " payload is " + payload.length + " bytes, over " + Limits.PAYLOAD_BYTES_MAX);
+        }
+        try (JsonParser p = smile.createParser(ObjectReadContext.empty(), payload)) {
+            Fields f = readFields(p, type);
+            Command command = f.toCommand(type);
+            return new DecodedPayload(command, f.postings, f.key, f.n == null ? 1 : f.n);
+        } catch (JacksonException e) {
+            throw new PayloadException(type + " payload does not parse: " + e.getOriginalMessage(), e);
+        } catch (LedgerException e) {
+            throw new PayloadException(type + " payload holds an invalid command: " + e.getMessage(), e);
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new PayloadException(type + " payload is invalid: " + e.getMessage(), e);
+        }
+    }
+
+    private static Fields readFields(JsonParser p, EventType type) {
+        expect(p.nextToken(), JsonToken.START_OBJECT, "payload start");
+        Fields f = new Fields();
+        for (String name = p.nextName(); name != null; name = p.nextName()) {
+            JsonToken t = p.nextToken();
+            switch (name) {
+                case "v" -> f.v = once(f.v, name, intNumber(p, t, name));
+                case "player" -> f.player = once(f.player, name, text(p, t, name));
+                case "amount" -> f.amount = once(f.amount, name, number(p, t, name));
+                case "reference" -> f.reference = once(f.reference, name, text(p, t, name));
+                case "game" -> f.game = once(f.game, name, text(p, t, name));
+                case "table" -> f.table = once(f.table, name, text(p, t, name));
+                case "bet" -> f.bet = once(f.bet, name, text(p, t, name));
+                case "bet_type" -> f.betType = once(f.betType, name, text(p, t, name));
+                case "point" -> f.point = once(f.point, name, intNumber(p, t, name));
+                case "die1" -> f.die1 = once(f.die1, name, intNumber(p, t, name));
+                case "die2" -> f.die2 = once(f.die2, name, intNumber(p, t, name));
+                case "outcome" -> f.outcome = once(f.outcome, name, text(p, t, name));
+                case "winnings" -> f.winnings = once(f.winnings, name, number(p, t, name));
+                case "key" -> f.key = once(f.key, name, text(p, t, name));
+                case "n" -> f.n = once(f.n, name, intNumber(p, t, name));
+                case "postings" -> f.postings = once(f.postings, name, postings(p, t));
+                default -> throw new PayloadException(type + " payload has unknown field \"" + name + "\"");
+            }
+        }
+        if (p.nextToken() != null) {
+            throw new PayloadException(type + " payload has bytes after its end");
+        }
+        if (f.v == null) {
+            throw new PayloadException(type + " payload has no version");
+        }
+        if (f.v != VERSION) {
+            throw new PayloadException(type + " payload version " + f.v + " is not known to this code (knows " + VERSION + ")");
+        }
+        if (f.postings == null) {
+            throw new PayloadException(type + " payload has no postings");
+        }
+        return f;
+    }
+
+    private static List<Posting> postings(JsonParser p, JsonToken t) {
+        expect(t, JsonToken.START_ARRAY, "postings");
+        List<Posting> out = new ArrayList<>(4);
+        for (JsonToken item = p.nextToken(); item != JsonToken.END_ARRAY; item = p.nextToken()) {
+            expect(item, JsonToken.START_OBJECT, "posting");
+            String account = null;
+            Long delta = null;
+            for (String name = p.nextName(); name != null; name = p.nextName()) {
+                JsonToken v = p.nextToken();
+                switch (name) {
+                    case "a" -> account = once(account, name, text(p, v, name));
+                    case "d" -> delta = once(delta, name, number(p, v, name));
+                    default -> throw new PayloadException("posting has unknown field \"" + name + "\"");
+                }
+            }
+            if (account == null || delta == null) {
+                throw new PayloadException("posting lacks its account or delta");
+            }
+            out.add(new Posting(Account.parse(account), delta));
+            if (out.size() > 8) {
+                throw new PayloadException("an event has at most 8 postings");
+            }
+        }
+        return out;
+    }
+
+    private static void expect(JsonToken actual, JsonToken expected, String what) {
+        if (actual != expected) {
+            throw new PayloadException(what + ": expected " + expected + ", found " + actual);
+        }
+    }
+
+    private static <T> T once(T previous, String name, T value) {
+        if (previous != null) {
+            throw new PayloadException("field \"" + name + "\" appears twice");
+        }
+        return value;
+    }
+
+    private static String text(JsonParser p, JsonToken t, String name) {
+        expect(t, JsonToken.VALUE_STRING, "field \"" + name + "\"");
+        return p.getString();
+    }
+
+    private static int intNumber(JsonParser p, JsonToken t, String name) {
+        long value = number(p, t, name);
+        if (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
+            throw new PayloadException("field \"" + name + "\" value " + value + " does not fit an int");
+        }
+        return (int) value;
+    }
+
+    private static long number(JsonParser p, JsonToken t, String name) {
+        expect(t, JsonToken.VALUE_NUMBER_INT, "field \"" + name + "\"");
+        return p.getLongValue();
+    }
+
+    /** Decoded fields before they become a command; each is null until read. */
+    private static final class Fields {
+        Integer v;
+        String player;
+        Long amount;
+        String reference;
+        String game;
+        String table;
+        String bet;
+        String betType;
+        Integer point;
+        Integer die1;
+        Integer die2;
+        String outcome;
+        Long winnings;
+        String key;
+        Integer n;
+        List<Posting> postings;
+
+        Command toCommand(EventType type) {
+            Command c = switch (type) {
+                case DEPOSITED -> new Command.Deposit(req(player, "player"), req(amount, "amount"), req(reference, "reference"));
+                case WITHDRAWN -> new Command.Withdraw(req(player, "player"), req(amount, "amount"), req(reference, "reference"));
+                case HOUSE_FUNDED -> new Command.FundHouse(req(amount, "amount"), req(reference, "reference"));
+                case GAME_OPENED -> new Command.OpenGame(req(game, "game"), req(table, "table"));
+                case BET_PLACED -> new Command.PlaceBet(req(game, "game"), req(bet, "bet"), req(player, "player"),
+                        BetType.valueOf(req(betType, "bet_type")), point, req(amount, "amount"));
+                case DICE_ROLLED -> new Command.RecordRoll(req(game, "game"), req(die1, "die1"), req(die2, "die2"));
+                case BET_SETTLED -> new Command.SettleBet(req(game, "game"), req(bet, "bet"),
+                        Outcome.valueOf(req(outcome, "outcome")), req(winnings, "winnings"));
+                case GAME_CLOSED -> new Command.CloseGame(req(game, "game"));
+            };
+            rejectExtraFields(type);
+            return c;
+        }
+
+        /** A field that belongs to another event type is as wrong as an unknown one. */
+        private void rejectExtraFields(EventType type) {
+            boolean[] allowed = allowedFields(type);
+            Object[] values = {player, amount, reference, game, table, bet, betType, point, die1, die2, outcome, winnings};
+            String[] names = {"player", "amount", "reference", "game", "table", "bet", "bet_type", "point", "die1",
+                    "die2", "outcome", "winnings"};
+            for (int i = 0; i < values.length; i++) {
+                if (values[i] != null && !allowed[i]) {
+                    throw new PayloadException(type + " payload has field \"" + names[i] + "\" of another event type");
+                }
+            }
+        }
+
+        private static boolean[] allowedFields(EventType type) {
+            //                      player amount ref   game   table  bet    type   point  die1   die2   outc   winn
+            return switch (type) {
+                case DEPOSITED, WITHDRAWN ->
+                        new boolean[]{true, true, true, false, false, false, false, false, false, false, false, false};
+                case HOUSE_FUNDED ->
+                        new boolean[]{false, true, true, false, false, false, false, false, false, false, false, false};
+                case GAME_OPENED ->
+                        new boolean[]{false, false, false, true, true, false, false, false, false, false, false, false};
+                case BET_PLACED ->
+                        new boolean[]{true, true, false, true, false, true, true, true, false, false, false, false};
+                case DICE_ROLLED ->
+                        new boolean[]{false, false, false, true, false, false, false, false, true, true, false, false};
+                case BET_SETTLED ->
+                        new boolean[]{false, false, false, true, false, true, false, false, false, false, true, true};
+                case GAME_CLOSED ->
+                        new boolean[]{false, false, false, true, false, false, false, false, false, false, false, false};
+            };
+        }
+
+        private static <T> T req(T value, String name) {
+            if (value == null) {
+                throw new PayloadException("required field \"" + name + "\" is missing");
+            }
+            return value;
+        }
+    }
+}

@@ -1,0 +1,230 @@
+package io.bitcraps.ledger.domain;
+
+/**
+ * A command the rules refuse. Nothing is written and the writer goes on. Rejections are expected
+ * traffic, so they carry no stack trace (it would only show the writer loop).
+ * <p>
+ * When the refused command sat in an atomic group, the writer records its position with
+ * {@link #markInGroup(int, int)} before the caller can see the exception; the message then says
+ * which command of the group was refused.
+ */
+public abstract sealed class Rejected extends LedgerException {
+    private int groupIndex = -1;
+    private int groupSize;
+
+    protected Rejected(String message) {
+        super(message, null, false);
+    }
+
+    /** Records that this command was at {@code index} (0-based) in an atomic group of {@code size}. */
+    public Rejected markInGroup(int index, int size) {
+        this.groupIndex = index;
+        this.groupSize = size;
+        return this;
+    }
+
+    /** Position in the atomic group, or -1 when the command was submitted alone. */
+    public int groupIndex() {
+        return groupIndex;
+    }
+
+    @Override
+    public String getMessage() {
+        if (groupIndex < 0) {
+            return super.getMessage();
+        }
+        return "atomic group refused, nothing written: command " + (groupIndex + 1) + " of " + groupSize + ": "
+                + super.getMessage();
+    }
+
+    public static final class InsufficientFunds extends Rejected {
+        public InsufficientFunds(Account account, long balance, long needed) {
+            super(account + " holds " + balance + " chips, needs " + needed);
+        }
+
+        @Override
+        public String code() {
+            return "INSUFFICIENT_FUNDS";
+        }
+    }
+
+    public static final class UnknownAccount extends Rejected {
+        public UnknownAccount(Account account) {
+            super(account + " has never been funded");
+        }
+
+        @Override
+        public String code() {
+            return "UNKNOWN_ACCOUNT";
+        }
+    }
+
+    public static final class UnknownGame extends Rejected {
+        public UnknownGame(String gameId) {
+            super("game " + Ids.quote(gameId) + " was never opened");
+        }
+
+        @Override
+        public String code() {
+            return "UNKNOWN_GAME";
+        }
+    }
+
+    public static final class GameExists extends Rejected {
+        public GameExists(String gameId) {
+            super("game " + Ids.quote(gameId) + " was already opened; game ids are never reused");
+        }
+
+        @Override
+        public String code() {
+            return "GAME_EXISTS";
+        }
+    }
+
+    public static final class GameClosed extends Rejected {
+        public GameClosed(String gameId) {
+            super("game " + Ids.quote(gameId) + " is closed");
+        }
+
+        @Override
+        public String code() {
+            return "GAME_CLOSED";
+        }
+    }
+
+    public static final class GameHasOpenBets extends Rejected {
+        public GameHasOpenBets(String gameId, int openBets) {
+            super("game " + Ids.quote(gameId) + " still has " + openBets + " open bet(s); settle or void them first");
+        }
+
+        @Override
+        public String code() {
+            return "GAME_HAS_OPEN_BETS";
+        }
+    }
+
+    public static final class UnknownBet extends Rejected {
+        public UnknownBet(String gameId, String betId) {
+            super("game " + Ids.quote(gameId) + " has no bet " + Ids.quote(betId));
+        }
+
+        @Override
+        public String code() {
+            return "UNKNOWN_BET";
+        }
+    }
+
+    public static final class DuplicateBet extends Rejected {
+        public DuplicateBet(String gameId, String betId) {
+            super("game " + Ids.quote(gameId) + " already has a bet " + Ids.quote(betId));
+        }
+
+        @Override
+        public String code() {
+            return "DUPLICATE_BET";
+        }
+    }
+
+    public static final class BetNotOpen extends Rejected {
+        public BetNotOpen(String gameId, String betId, long settledSeq) {
+            super("bet " + Ids.quote(betId) + " of game " + Ids.quote(gameId) + " was already settled at seq " + settledSeq);
+        }
+
+        @Override
+        public String code() {
+            return "BET_NOT_OPEN";
+        }
+    }
+
+    public static final class InvalidAmount extends Rejected {
+        public InvalidAmount(String field, long value, long min, long max) {
+            super(field + " " + value + " is outside " + min + ".." + max);
+        }
+
+        public InvalidAmount(String message) {
+            super(message);
+        }
+
+        @Override
+        public String code() {
+            return "INVALID_AMOUNT";
+        }
+    }
+
+    public static final class InvalidDice extends Rejected {
+        public InvalidDice(int die1, int die2) {
+            super("dice must each be 1..6, got " + die1 + " and " + die2);
+        }
+
+        @Override
+        public String code() {
+            return "INVALID_DICE";
+        }
+    }
+
+    public static final class InvalidId extends Rejected {
+        public InvalidId(String field, String value, String problem) {
+            super(field + " " + Ids.quote(value) + " " + problem);
+        }
+
+        @Override
+        public String code() {
+            return "INVALID_ID";
+        }
+    }
+
+    public static final class InvalidBet extends Rejected {
+        public InvalidBet(String problem) {
+            super(problem);
+        }
+
+        @Override
+        public String code() {
+            return "INVALID_BET";
+        }
+    }
+
+    public static final class InvalidSettlement extends Rejected {
+        public InvalidSettlement(String problem) {
+            super(problem);
+        }
+
+        @Override
+        public String code() {
+            return "INVALID_SETTLEMENT";
+        }
+    }
+
+    public static final class InvalidCommand extends Rejected {
+        public InvalidCommand(String problem) {
+            super(problem);
+        }
+
+        @Override
+        public String code() {
+            return "INVALID_COMMAND";
+        }
+    }
+
+    public static final class IdempotencyConflict extends Rejected {
+        public IdempotencyConflict(String key, long originalSeq) {
+            super("idempotency key " + Ids.quote(key) + " was used at seq " + originalSeq + " for other content");
+        }
+
+        @Override
+        public String code() {
+            return "IDEMPOTENCY_CONFLICT";
+        }
+    }
+
+    public static final class LimitExceeded extends Rejected {
+        public LimitExceeded(String what) {
+            super(what);
+        }
+
+        @Override
+        public String code() {
+            return "LIMIT_EXCEEDED";
+        }
+    }
+}

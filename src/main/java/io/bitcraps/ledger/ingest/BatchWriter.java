@@ -1,0 +1,383 @@
+package io.bitcraps.ledger.ingest;
+
+import com.lmax.disruptor.EventHandler;
+import io.bitcraps.ledger.codec.ChainHash;
+import io.bitcraps.ledger.codec.EventFrame;
+import io.bitcraps.ledger.codec.PayloadCodec;
+import io.bitcraps.ledger.codec.PayloadException;
+import io.bitcraps.ledger.domain.Command;
+import io.bitcraps.ledger.domain.LedgerEvent;
+import io.bitcraps.ledger.domain.LedgerException;
+import io.bitcraps.ledger.domain.Posting;
+import io.bitcraps.ledger.domain.Receipt;
+import io.bitcraps.ledger.domain.Rejected;
+import io.bitcraps.ledger.projection.LedgerState;
+import io.bitcraps.ledger.projection.Projector;
+import io.bitcraps.ledger.projection.StoredEvents;
+import io.bitcraps.ledger.store.EventLog;
+import io.bitcraps.ledger.store.EventRow;
+import io.bitcraps.ledger.store.SqliteFailure;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
+
+/**
+ * The single writer. Concurrency: every method runs on the ring's one consumer thread, which owns
+ * the write connection, the sequence, the chain head and the state; nothing here is shared except
+ * the published state and the counters, which are volatile and written only by this thread.
+ * <p>
+ * Per ring batch: each submission is checked against {@code working} (the committed state plus
+ * the batch so far), becomes events with seq, timestamp, payload, frame and chain hash, and is
+ * folded into {@code working}. At {@code endOfBatch} (or the event cap) the rows go to SQLite in
+ * one immediate transaction. Only when COMMIT returns does {@code working} become
+ * {@code committed}, is published to readers, are listeners told, and do the futures complete.
+ * <p>
+ * Failure: a batch whose commit fails is rolled back, {@code working} goes back to
+ * {@code committed} (a pointer move: the state is persistent), exactly that batch's futures fail
+ * with {@link LedgerException.StorageFailure}, and the next batch proceeds. Corruption, a broken
+ * invariant, or a database that no longer matches the writer's view halts writing for good.
+ * Rejections never touch the database; they complete with the batch so that callers see results
+ * in ring order.
+ */
+final class BatchWriter implements EventHandler<Slot> {
+    private static final Logger LOG = LoggerFactory.getLogger(BatchWriter.class);
+
+    private final EventLog store;
+    private final PayloadCodec codec;
+    private final ChainHash chain = new ChainHash();
+    private final LongSupplier clockMicros;
+    private final int eventsPerBatchMax;
+    private final List<CommitListener> listeners;
+    private EventFrame frames;
+
+    private LedgerState committed;
+    private LedgerState working;
+    private volatile LedgerState published;
+    private volatile String haltReason;
+    private Thread writerThread;
+
+    private final ArrayList<EventRow> rows = new ArrayList<>();
+    private final ArrayList<LedgerEvent> events = new ArrayList<>();
+    private final HashMap<String, KeyedSubmission> batchKeys = new HashMap<>();
+    private final Pending[] pending;
+    private int pendingCount;
+
+    private volatile long eventCount;
+    private volatile long commitCount;
+    private volatile long submissionCount;
+    private volatile long rejectionCount;
+    private volatile long failedBatchCount;
+    private volatile long lastCommitNanos;
+
+    private record KeyedSubmission(List<Command> commands, Receipt receipt) {}
+
+    /** One submission of the batch in flight and what became of it. */
+    private static final class Pending {
+        CompletableFuture<Receipt> future;
+        Receipt receipt;
+        LedgerException error;
+        boolean writtenInBatch;
+    }
+
+    BatchWriter(EventLog store, PayloadCodec codec, LedgerState recovered, LongSupplier clockMicros,
+                int submissionsPerBatchMax, int eventsPerBatchMax, List<CommitListener> listeners) {
+        this.store = store;
+        this.codec = codec;
+        this.clockMicros = clockMicros;
+        this.eventsPerBatchMax = eventsPerBatchMax;
+        this.listeners = List.copyOf(listeners);
+        this.committed = recovered;
+        this.working = recovered;
+        this.published = recovered;
+        this.pending = new Pending[submissionsPerBatchMax];
+        for (int i = 0; i < pending.length; i++) {
+            pending[i] = new Pending();
+        }
+    }
+
+    @Override
+    public void onStart() {
+        writerThread = Thread.currentThread();
+        frames = new EventFrame(); // Chronicle buffers belong to the thread that first uses them
+    }
+
+    @Override
+    public void onEvent(Slot slot, long sequence, boolean endOfBatch) {
+        assert Thread.currentThread() == writerThread : "only the writer thread writes";
+        try {
+            if (slot.task != null) {
+                flush();
+                runTask(slot);
+            } else {
+                handleSubmission(slot);
+            }
+        } catch (Throwable t) {
+            // a bug or a broken invariant: never guess, stop writing
+            LedgerException halted = halt("unexpected failure in the writer: " + t, t);
+            if (slot.future != null && !slot.future.isDone()) {
+                slot.future.completeExceptionally(halted);
+            }
+            failWholeBatch(halted);
+        } finally {
+            slot.clear();
+        }
+        if (endOfBatch || rows.size() >= eventsPerBatchMax || pendingCount == pending.length) {
+            flush();
+        }
+    }
+
+    @Override
+    public void onShutdown() {
+        flush();
+    }
+
+    LedgerState published() {
+        return published;
+    }
+
+    String haltReason() {
+        return haltReason;
+    }
+
+    WriterStats stats(long ringBacklog) {
+        return new WriterStats(eventCount, commitCount, submissionCount, rejectionCount, failedBatchCount,
+                lastCommitNanos, ringBacklog);
+    }
+
+    private void handleSubmission(Slot slot) {
+        submissionCount++;
+        CompletableFuture<Receipt> future = slot.future;
+        if (haltReason != null) {
+            future.completeExceptionally(new LedgerException.LedgerHalted(haltReason, null));
+            return;
+        }
+        try {
+            if (slot.key != null) {
+                KeyedSubmission earlier = batchKeys.get(slot.key);
+                if (earlier != null) {
+                    requireSameContent(slot.key, earlier, slot.commands);
+                    addPending(future, earlier.receipt, null, true);
+                    return;
+                }
+                Receipt durable = durableReceiptOf(slot.key, slot.commands);
+                if (durable != null) {
+                    addPending(future, durable, null, false);
+                    return;
+                }
+            }
+            addPending(future, append(slot.commands, slot.key), null, true);
+        } catch (Rejected e) {
+            rejectionCount++;
+            addPending(future, null, e, false);
+        } catch (SQLException e) {
+            addPending(future, null, storageFailure("idempotency lookup failed", e), false);
+        }
+    }
+
+    private void requireSameContent(String key, KeyedSubmission earlier, List<Command> commands) {
+        if (!earlier.commands.equals(commands)) {
+            throw new Rejected.IdempotencyConflict(key, earlier.receipt.firstSeq());
+        }
+    }
+
+    /** The receipt of a committed submission with this key, null if the key is new, or a conflict. */
+    private Receipt durableReceiptOf(String key, List<Command> commands) throws SQLException {
+        long first = store.seqOfKey(key);
+        if (first == 0) {
+            return null;
+        }
+        List<EventRow> head = store.range(first, first);
+        LedgerEvent firstEvent = StoredEvents.decode(codec, head.get(0));
+        long last = first + firstEvent.submissionSize() - 1;
+        List<Command> original = new ArrayList<>(firstEvent.submissionSize());
+        for (EventRow row : last == first ? head : store.range(first, last)) {
+            original.add(StoredEvents.decode(codec, row).command());
+        }
+        Receipt receipt = new Receipt(first, last, firstEvent.timestampMicros());
+        requireSameContent(key, new KeyedSubmission(original, receipt), commands);
+        return receipt;
+    }
+
+    /** Checks and stages a submission; all of its commands become events, or none does. */
+    private Receipt append(List<Command> commands, String key) {
+        int size = commands.size();
+        int mark = rows.size();
+        LedgerState s = working;
+        long timestamp = Math.max(clockMicros.getAsLong(), s.lastTimestampMicros());
+        long first = s.seq() + 1;
+        for (int i = 0; i < size; i++) {
+            Command c = commands.get(i);
+            try {
+                List<Posting> postings = Decider.decide(s, c);
+                LedgerEvent e = new LedgerEvent(s.seq() + 1, timestamp, c, postings, i == 0 ? key : null,
+                        i == 0 ? size : 1);
+                s = stage(s, e);
+            } catch (Rejected r) {
+                truncate(mark);
+                throw size > 1 ? r.markInGroup(i, size) : r;
+            }
+        }
+        working = s;
+        Receipt receipt = new Receipt(first, s.seq(), timestamp);
+        if (key != null) {
+            batchKeys.put(key, new KeyedSubmission(commands, receipt));
+        }
+        return receipt;
+    }
+
+    private LedgerState stage(LedgerState s, LedgerEvent e) {
+        byte[] payload;
+        try {
+            payload = codec.encode(e);
+        } catch (PayloadException tooLarge) {
+            throw new Rejected.LimitExceeded(tooLarge.getMessage());
+        }
+        Command c = e.command();
+        byte[] frame = frames.encode(e.type().code(), e.seq(), e.timestampMicros(), payload);
+        byte[] hash = chain.next(s.headHashUnsafe(), frame);
+        rows.add(new EventRow(e.seq(), e.timestampMicros(), e.type().code(), StoredEvents.gameOf(c),
+                Decider.playerOf(s, c), StoredEvents.betOf(c), StoredEvents.amountOf(c), e.key(), payload, hash));
+        events.add(e);
+        return Projector.apply(s, e, hash);
+    }
+
+    private void truncate(int mark) {
+        while (rows.size() > mark) {
+            rows.remove(rows.size() - 1);
+            events.remove(events.size() - 1);
+        }
+    }
+
+    private void addPending(CompletableFuture<Receipt> future, Receipt receipt, LedgerException error, boolean written) {
+        Pending p = pending[pendingCount++];
+        p.future = future;
+        p.receipt = receipt;
+        p.error = error;
+        p.writtenInBatch = written;
+    }
+
+    /** Commits the batch in flight, if any, then completes its submissions. */
+    private void flush() {
+        if (rows.isEmpty()) {
+            completePending(null);
+            return;
+        }
+        long start = System.nanoTime();
+        try {
+            store.begin();
+            for (EventRow row : rows) {
+                store.add(row);
+            }
+            store.finish(working.seq(), working.headHashUnsafe(), working.lastTimestampMicros());
+            store.commit();
+        } catch (SQLException e) {
+            recoverFromFailedCommit(e, start);
+            return;
+        }
+        committed(start);
+    }
+
+    private void committed(long startNanos) {
+        LedgerState before = committed;
+        committed = working;
+        published = committed;
+        lastCommitNanos = System.nanoTime() - startNanos;
+        eventCount += rows.size();
+        commitCount++;
+        CommitNotice notice = new CommitNotice(before.seq() + 1, committed.seq(), pendingCount, lastCommitNanos,
+                committed, List.copyOf(events));
+        rows.clear();
+        events.clear();
+        batchKeys.clear();
+        for (CommitListener l : listeners) {
+            try {
+                l.onCommit(notice);
+            } catch (RuntimeException e) {
+                LOG.error("commit listener {} failed at seq {}; the batch stays committed", l, notice.lastSeq(), e);
+            }
+        }
+        completePending(null);
+    }
+
+    private void recoverFromFailedCommit(SQLException cause, long startNanos) {
+        store.rollback();
+        long durableSeq;
+        try {
+            durableSeq = store.maxSeq();
+        } catch (SQLException e) {
+            failWholeBatch(halt("cannot read the log after a failed commit: " + e.getMessage(), e));
+            return;
+        }
+        if (durableSeq == working.seq()) {
+            // COMMIT reported an error, yet every row is there: the batch is durable
+            LOG.warn("COMMIT reported {} but seq {} is durable; treating the batch as committed", cause.getMessage(),
+                    durableSeq);
+            committed(startNanos);
+            return;
+        }
+        if (durableSeq != committed.seq()) {
+            failWholeBatch(halt("after a failed commit the log ends at seq " + durableSeq + ", the writer expected "
+                    + committed.seq(), cause));
+            return;
+        }
+        LedgerException failure = SqliteFailure.classify(cause) == SqliteFailure.CORRUPT
+                ? halt("SQLite reports corruption: " + cause.getMessage(), cause)
+                : storageFailure("batch of " + rows.size() + " events (seq " + (committed.seq() + 1) + ".." + working.seq()
+                        + ") rolled back", cause);
+        failWholeBatch(failure);
+    }
+
+    /** Drops the batch in flight; its written submissions fail with {@code failure}, the rest complete as decided. */
+    private void failWholeBatch(LedgerException failure) {
+        failedBatchCount++;
+        working = committed;
+        rows.clear();
+        events.clear();
+        batchKeys.clear();
+        completePending(failure);
+    }
+
+    private void completePending(LedgerException batchFailure) {
+        for (int i = 0; i < pendingCount; i++) {
+            Pending p = pending[i];
+            if (p.error != null) {
+                p.future.completeExceptionally(p.error);
+            } else if (p.writtenInBatch && batchFailure != null) {
+                p.future.completeExceptionally(batchFailure);
+            } else {
+                p.future.complete(p.receipt);
+            }
+            p.future = null;
+            p.receipt = null;
+            p.error = null;
+        }
+        pendingCount = 0;
+    }
+
+    private void runTask(Slot slot) {
+        try {
+            slot.taskDone.complete(slot.task.run(store));
+        } catch (Exception e) {
+            slot.taskDone.completeExceptionally(e);
+        }
+    }
+
+    private LedgerException.LedgerHalted halt(String reason, Throwable cause) {
+        if (haltReason == null) {
+            haltReason = reason;
+            LOG.error("ledger halted at seq {}: {}", committed.seq(), reason, cause);
+        }
+        return new LedgerException.LedgerHalted(haltReason, cause);
+    }
+
+    private static LedgerException.StorageFailure storageFailure(String what, SQLException e) {
+        return new LedgerException.StorageFailure(what + ": " + SqliteFailure.classify(e) + ": " + e.getMessage(),
+                SqliteFailure.resultCode(e), e);
+    }
+}

@@ -1,0 +1,214 @@
+package io.bitcraps.ledger.ingest;
+
+import com.lmax.disruptor.BatchEventProcessor;
+import com.lmax.disruptor.BatchEventProcessorBuilder;
+import com.lmax.disruptor.BlockingWaitStrategy;
+import com.lmax.disruptor.ExceptionHandler;
+import com.lmax.disruptor.InsufficientCapacityException;
+import com.lmax.disruptor.RingBuffer;
+import io.bitcraps.ledger.codec.PayloadCodec;
+import io.bitcraps.ledger.domain.Command;
+import io.bitcraps.ledger.domain.LedgerException;
+import io.bitcraps.ledger.domain.Limits;
+import io.bitcraps.ledger.domain.Receipt;
+import io.bitcraps.ledger.domain.Rejected;
+import io.bitcraps.ledger.projection.LedgerState;
+import io.bitcraps.ledger.store.EventLog;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
+
+/**
+ * The multi-producer ring in front of the writer. Game-engine threads claim a preallocated slot,
+ * fill it and publish; one consumer thread runs the {@link BatchWriter}. A producer that finds
+ * the ring full spins briefly, then parks in short steps, and gives up with
+ * {@link LedgerException.Overloaded} at its deadline: a full ring is back-pressure, never a hang.
+ * <p>
+ * Shutdown: new submissions are refused, the writer drains everything already published,
+ * commits it, and only then stops.
+ */
+public final class CommandRing implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(CommandRing.class);
+    private static final int SPINS_BEFORE_PARKING = 64;
+    private static final long PARK_NANOS = 50_000;
+
+    private final RingBuffer<Slot> ring;
+    private final BatchWriter writer;
+    private final BatchEventProcessor<Slot> processor;
+    private final Thread thread;
+    private final long submitTimeoutNanos;
+    private volatile boolean closed;
+    /** Producers between their closed-check and their publish; close waits for them so no slot is stranded. */
+    private final AtomicInteger producersInFlight = new AtomicInteger();
+
+    /** Sizes and timing of the pipeline; the caller validated them. */
+    public record Settings(int ringSize, int submissionsPerBatchMax, int eventsPerBatchMax, long submitTimeoutNanos,
+                           LongSupplier clockMicros) {}
+
+    public CommandRing(EventLog store, PayloadCodec codec, LedgerState recovered, Settings settings,
+                       List<CommitListener> listeners) {
+        this.writer = new BatchWriter(store, codec, recovered, settings.clockMicros(), settings.submissionsPerBatchMax(),
+                settings.eventsPerBatchMax(), listeners);
+        this.ring = RingBuffer.createMultiProducer(Slot::new, settings.ringSize(), new BlockingWaitStrategy());
+        this.processor = new BatchEventProcessorBuilder()
+                .setMaxBatchSize(settings.submissionsPerBatchMax())
+                .build(ring, ring.newBarrier(), writer);
+        this.processor.setExceptionHandler(new LastResortHandler());
+        ring.addGatingSequences(processor.getSequence());
+        this.submitTimeoutNanos = settings.submitTimeoutNanos();
+        this.thread = new Thread(processor, "ledger-writer");
+        this.thread.setDaemon(false);
+        this.thread.start();
+    }
+
+    public CompletableFuture<Receipt> submit(List<Command> commands, String key) {
+        if (commands == null || commands.isEmpty()) {
+            return CompletableFuture.failedFuture(new Rejected.InvalidCommand("a submission needs at least one command"));
+        }
+        if (commands.size() > Limits.ATOMIC_COMMANDS_MAX) {
+            return CompletableFuture.failedFuture(new Rejected.LimitExceeded("atomic group of " + commands.size()
+                    + " commands; at most " + Limits.ATOMIC_COMMANDS_MAX));
+        }
+        for (Command c : commands) {
+            if (c == null) {
+                return CompletableFuture.failedFuture(new Rejected.InvalidCommand("a submission holds a null command"));
+            }
+        }
+        String halted = writer.haltReason();
+        if (halted != null) {
+            return CompletableFuture.failedFuture(new LedgerException.LedgerHalted(halted, null));
+        }
+        List<Command> copy = List.copyOf(commands);
+        producersInFlight.incrementAndGet();
+        try {
+            if (closed) {
+                throw new IllegalStateException("ledger is closed");
+            }
+            long sequence;
+            try {
+                sequence = claim();
+            } catch (LedgerException.Overloaded e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            CompletableFuture<Receipt> future = new CompletableFuture<>();
+            Slot slot = ring.get(sequence);
+            slot.commands = copy;
+            slot.key = key;
+            slot.future = future;
+            slot.submitNanos = System.nanoTime();
+            ring.publish(sequence);
+            return future;
+        } finally {
+            producersInFlight.decrementAndGet();
+        }
+    }
+
+    /** Runs {@code task} on the writer thread between two batches. */
+    public CompletableFuture<Object> runOnWriter(WriterTask task) {
+        producersInFlight.incrementAndGet();
+        try {
+            if (closed) {
+                throw new IllegalStateException("ledger is closed");
+            }
+            long sequence = claim();
+            CompletableFuture<Object> done = new CompletableFuture<>();
+            Slot slot = ring.get(sequence);
+            slot.task = task;
+            slot.taskDone = done;
+            ring.publish(sequence);
+            return done;
+        } finally {
+            producersInFlight.decrementAndGet();
+        }
+    }
+
+    private long claim() {
+        long deadline = System.nanoTime() + submitTimeoutNanos;
+        int attempts = 0;
+        while (true) {
+            try {
+                return ring.tryNext();
+            } catch (InsufficientCapacityException full) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new LedgerException.Overloaded(ring.getBufferSize(), TimeUnit.NANOSECONDS.toMillis(submitTimeoutNanos));
+                }
+                if (++attempts < SPINS_BEFORE_PARKING) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.parkNanos(PARK_NANOS);
+                }
+            }
+        }
+    }
+
+    public LedgerState published() {
+        return writer.published();
+    }
+
+    public String haltReason() {
+        return writer.haltReason();
+    }
+
+    public WriterStats stats() {
+        return writer.stats(backlog());
+    }
+
+    /** Submissions published but not yet handled by the writer. */
+    public long backlog() {
+        return ring.getCursor() - processor.getSequence().get();
+    }
+
+    public boolean isWriterAlive() {
+        return thread.isAlive();
+    }
+
+    /** Refuses new work, lets the writer drain and commit what was published, then stops it. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (producersInFlight.get() > 0 && System.nanoTime() - deadline < 0) {
+            Thread.onSpinWait();
+        }
+        while (processor.getSequence().get() < ring.getCursor() && thread.isAlive()) {
+            if (System.nanoTime() - deadline > 0) {
+                LOG.error("writer did not drain the ring within 60 s; {} submissions left", backlog());
+                break;
+            }
+            LockSupport.parkNanos(100_000);
+        }
+        processor.halt();
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The writer catches everything itself; reaching here is a bug, and logging beats a dead thread. */
+    private static final class LastResortHandler implements ExceptionHandler<Slot> {
+        @Override
+        public void handleEventException(Throwable ex, long sequence, Slot event) {
+            LOG.error("writer failed on ring sequence {}", sequence, ex);
+        }
+
+        @Override
+        public void handleOnStartException(Throwable ex) {
+            LOG.error("writer failed to start", ex);
+        }
+
+        @Override
+        public void handleOnShutdownException(Throwable ex) {
+            LOG.error("writer failed to shut down cleanly", ex);
+        }
+    }
+}

@@ -1,0 +1,11 @@
+package io.bitcraps.ledger.ingest;
+
+/**
+ * Called on the writer thread after each commit. Must be quick and must not throw: it delays
+ * every caller waiting on the batch. A listener that throws is logged and the batch still counts
+ * as committed (it is durable).
+ */
+@FunctionalInterface
+public interface CommitListener {
+    void onCommit(CommitNotice notice);
+}

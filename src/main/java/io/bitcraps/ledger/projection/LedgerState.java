@@ -1,0 +1,51 @@
+package io.bitcraps.ledger.projection;
+
+import io.bitcraps.ledger.domain.Account;
+import org.pcollections.HashTreePMap;
+import org.pcollections.PMap;
+
+/**
+ * Everything the writer knows, as one immutable value built from persistent maps. Because every
+ * change makes a new value that shares structure with the old one, the writer can keep the last
+ * committed state and the state of the batch in flight side by side: a failed batch simply goes
+ * back to the committed value, and publishing a reader snapshot is a pointer handoff.
+ * <p>
+ * {@code balanceSum} is kept as a running sum of every posting, so checking I1 costs nothing.
+ */
+public record LedgerState(long seq, long lastTimestampMicros, byte[] headHash,
+                          PMap<String, Long> balances, long balanceSum,
+                          PMap<String, GameState> games, PMap<String, PlayerStats> players) {
+
+    public static LedgerState genesis(byte[] genesisHash) {
+        return new LedgerState(0, 0, genesisHash.clone(), HashTreePMap.empty(), 0, HashTreePMap.empty(),
+                HashTreePMap.empty());
+    }
+
+    public long balance(Account account) {
+        Long b = balances.get(account.key());
+        return b == null ? 0 : b;
+    }
+
+    /** True once the account has been posted to (a funded player, the house, a game's escrow). */
+    public boolean knows(Account account) {
+        return balances.containsKey(account.key());
+    }
+
+    public GameState game(String gameId) {
+        return games.get(gameId);
+    }
+
+    public PlayerStats playerStats(String player) {
+        PlayerStats s = players.get(player);
+        return s == null ? PlayerStats.ZERO : s;
+    }
+
+    public byte[] headHash() {
+        return headHash.clone();
+    }
+
+    /** The head hash without a defensive copy, for the writer and the codec, which never modify it. */
+    public byte[] headHashUnsafe() {
+        return headHash;
+    }
+}

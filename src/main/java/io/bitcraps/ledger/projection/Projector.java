@@ -1,0 +1,86 @@
+package io.bitcraps.ledger.projection;
+
+import io.bitcraps.ledger.domain.Account;
+import io.bitcraps.ledger.domain.Command;
+import io.bitcraps.ledger.domain.LedgerEvent;
+import io.bitcraps.ledger.domain.Limits;
+import io.bitcraps.ledger.domain.Outcome;
+import io.bitcraps.ledger.domain.Posting;
+import io.bitcraps.ledger.internal.Invariants;
+import org.pcollections.PMap;
+
+import java.util.List;
+
+/**
+ * Folds one event into the state. This is the only code that changes projections, used alike by
+ * the writer (after the rules accepted a command), by restart and by replay, so the projections
+ * always equal a replay of the log (I6). It trusts nothing: a posting that would break I1 or I2,
+ * or an event that does not fit the state (a bet settled twice, an unknown game), throws
+ * {@link Invariants.InvariantViolation}, which the writer treats as fail-stop.
+ */
+public final class Projector {
+    private Projector() {}
+
+    public static LedgerState apply(LedgerState s, LedgerEvent e, byte[] hashAfter) {
+        Invariants.check(e.seq() == s.seq() + 1, "event seq %d does not follow %d", e.seq(), s.seq());
+        Invariants.check(e.timestampMicros() >= s.lastTimestampMicros(),
+                "event seq %d timestamp %d is before %d", e.seq(), e.timestampMicros(), s.lastTimestampMicros());
+        long postingSum = Posting.sum(e.postings());
+        Invariants.check(postingSum == 0, "postings of seq %d sum to %d, not zero (I1)", e.seq(), postingSum);
+
+        PMap<String, Long> balances = applyPostings(s.balances(), e.postings(), e.seq());
+        PMap<String, GameState> games = s.games();
+        PMap<String, PlayerStats> players = s.players();
+        Command c = e.command();
+        if (c instanceof Command.OpenGame g) {
+            Invariants.check(!games.containsKey(g.gameId()), "seq %d reopens game %s", e.seq(), g.gameId());
+            games = games.plus(g.gameId(), GameState.opened(g.gameId(), g.tableId(), e.seq()));
+        } else if (c instanceof Command.PlaceBet b) {
+            GameState game = openGame(games, b.gameId(), e.seq());
+            Invariants.check(game.bet(b.betId()) == null, "seq %d reuses bet id %s", e.seq(), b.betId());
+            BetState bet = new BetState(b.gameId(), b.betId(), b.player(), b.betType(), b.point(), b.amount(),
+                    e.seq(), 0, null, 0);
+            games = games.plus(b.gameId(), game.withBet(bet, +1));
+            players = players.plus(b.player(), stats(players, b.player()).placed(b.amount()));
+        } else if (c instanceof Command.RecordRoll r) {
+            games = games.plus(r.gameId(), openGame(games, r.gameId(), e.seq()).rolled(r.die1(), r.die2()));
+        } else if (c instanceof Command.SettleBet st) {
+            GameState game = openGame(games, st.gameId(), e.seq());
+            BetState bet = game.bet(st.betId());
+            Invariants.check(bet != null && bet.isOpen(), "seq %d settles bet %s that is not open", e.seq(), st.betId());
+            games = games.plus(st.gameId(), game.withBet(bet.settled(e.seq(), st.outcome(), st.winnings()), -1));
+            long lost = st.outcome() == Outcome.LOSE ? bet.amount() : 0;
+            players = players.plus(bet.player(), stats(players, bet.player()).settled(st.winnings(), lost));
+        } else if (c instanceof Command.CloseGame cg) {
+            GameState game = openGame(games, cg.gameId(), e.seq());
+            Invariants.check(game.openBetCount() == 0, "seq %d closes game %s with open bets", e.seq(), cg.gameId());
+            games = games.plus(cg.gameId(), game.closed(e.seq()));
+        }
+        return new LedgerState(e.seq(), e.timestampMicros(), hashAfter, balances,
+                Math.addExact(s.balanceSum(), postingSum), games, players);
+    }
+
+    private static PMap<String, Long> applyPostings(PMap<String, Long> balances, List<Posting> postings, long seq) {
+        for (Posting p : postings) {
+            Account a = p.account();
+            Long before = balances.get(a.key());
+            long after = Math.addExact(before == null ? 0 : before, p.delta());
+            Invariants.check(after >= 0 || a.mayBeNegative(), "seq %d takes %s to %d (I2)", seq, a, after);
+            Invariants.check(after <= Limits.BALANCE_MAX || a.mayBeNegative(),
+                    "seq %d takes %s above the balance limit", seq, a);
+            balances = balances.plus(a.key(), after);
+        }
+        return balances;
+    }
+
+    private static GameState openGame(PMap<String, GameState> games, String gameId, long seq) {
+        GameState g = games.get(gameId);
+        Invariants.check(g != null && g.open(), "seq %d refers to game %s that is not open", seq, gameId);
+        return g;
+    }
+
+    private static PlayerStats stats(PMap<String, PlayerStats> players, String player) {
+        PlayerStats s = players.get(player);
+        return s == null ? PlayerStats.ZERO : s;
+    }
+}

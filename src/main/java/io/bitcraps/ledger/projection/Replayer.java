@@ -1,0 +1,78 @@
+package io.bitcraps.ledger.projection;
+
+import io.bitcraps.ledger.codec.ChainHash;
+import io.bitcraps.ledger.codec.EventFrame;
+import io.bitcraps.ledger.codec.PayloadCodec;
+import io.bitcraps.ledger.codec.PayloadException;
+import io.bitcraps.ledger.domain.LedgerEvent;
+import io.bitcraps.ledger.internal.Hex;
+import io.bitcraps.ledger.internal.Invariants;
+import io.bitcraps.ledger.store.EventReader;
+import io.bitcraps.ledger.store.EventRow;
+import io.bitcraps.ledger.store.Head;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Arrays;
+
+/**
+ * Rebuilds the state from the log: every row is re-framed, its chain hash recomputed from the
+ * previous one and compared, its payload decoded strictly, and the event folded in. Used at
+ * start-up; a log that does not verify is refused with {@link CorruptLog} rather than served.
+ */
+public final class Replayer {
+    /** The log does not verify; the message names the first seq that fails and why. */
+    public static final class CorruptLog extends Exception {
+        public CorruptLog(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private final PayloadCodec codec;
+    private final ChainHash chain = new ChainHash();
+    private final EventFrame frames = new EventFrame();
+
+    public Replayer(PayloadCodec codec) {
+        this.codec = codec;
+    }
+
+    public LedgerState replay(Connection conn, String ledgerId) throws SQLException, CorruptLog {
+        LedgerState[] state = {LedgerState.genesis(chain.genesis(ledgerId))};
+        try {
+            EventReader.forEach(conn, 1, Long.MAX_VALUE, row -> state[0] = step(state[0], row));
+        } catch (StepFailure f) {
+            throw new CorruptLog(f.getMessage(), f.getCause());
+        }
+        Head head = EventReader.head(conn);
+        LedgerState s = state[0];
+        if (head.seq() != s.seq() || (s.seq() > 0 && !Arrays.equals(head.hash(), s.headHashUnsafe()))) {
+            throw new CorruptLog("ledger_head says seq " + head.seq() + " hash " + (head.hash() == null ? "none"
+                    : Hex.of(head.hash())) + ", the log ends at seq " + s.seq() + " hash " + Hex.of(s.headHashUnsafe()), null);
+        }
+        return s;
+    }
+
+    private LedgerState step(LedgerState s, EventRow row) {
+        long expected = s.seq() + 1;
+        if (row.seq() != expected) {
+            throw new StepFailure("seq " + expected + " is missing (next row is seq " + row.seq() + ")", null);
+        }
+        try {
+            byte[] frame = frames.encode(row.typeCode(), row.seq(), row.timestampMicros(), row.payload());
+            byte[] hash = chain.next(s.headHashUnsafe(), frame);
+            if (!Arrays.equals(hash, row.hash())) {
+                throw new StepFailure("seq " + row.seq() + " breaks the hash chain", null);
+            }
+            LedgerEvent e = StoredEvents.decode(codec, row);
+            return Projector.apply(s, e, hash);
+        } catch (PayloadException | IllegalArgumentException | Invariants.InvariantViolation | ArithmeticException e) {
+            throw new StepFailure("seq " + row.seq() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static final class StepFailure extends RuntimeException {
+        StepFailure(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package io.bitcraps.ledger.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The writer's access to the database: one connection, prepared statements made once, one
+ * immediate transaction per batch. Belongs to the writer thread; nothing here is thread-safe.
+ * <p>
+ * Rows are bound with {@code addBatch} and sent with one {@code executeBatch} per batch. The
+ * driver keeps every bound {@code byte[]} until then, so each row must own its payload and hash
+ * arrays; the callers never reuse them.
+ */
+public final class EventLog implements AutoCloseable {
+    private final Connection conn;
+    private final Statement control;
+    private final PreparedStatement insertEvent;
+    private final PreparedStatement upsertHead;
+    private final PreparedStatement findByKey;
+    private final PreparedStatement selectRange;
+    private int pendingRows;
+
+    public EventLog(Connection conn) throws SQLException {
+        this.conn = conn;
+        this.control = conn.createStatement();
+        this.insertEvent = conn.prepareStatement("INSERT INTO events(seq, ts, type, game_id, player_id, bet_id, amount,"
+                + " idem_key, payload, hash) VALUES (?,?,?,?,?,?,?,?,?,?)");
+        this.upsertHead = conn.prepareStatement("INSERT INTO ledger_head(id, seq, hash, updated_ts) VALUES (1,?,?,?)"
+                + " ON CONFLICT(id) DO UPDATE SET seq=excluded.seq, hash=excluded.hash, updated_ts=excluded.updated_ts");
+        this.findByKey = conn.prepareStatement("SELECT seq FROM events WHERE idem_key = ?");
+        this.selectRange = conn.prepareStatement(EventReader.SELECT_COLUMNS + " WHERE seq >= ? AND seq <= ? ORDER BY seq");
+    }
+
+    public Connection connection() {
+        return conn;
+    }
+
+    public void begin() throws SQLException {
+        control.execute("BEGIN IMMEDIATE");
+    }
+
+    public void add(EventRow row) throws SQLException {
+        insertEvent.setLong(1, row.seq());
+        insertEvent.setLong(2, row.timestampMicros());
+        insertEvent.setInt(3, row.typeCode());
+        setNullableText(insertEvent, 4, row.gameId());
+        setNullableText(insertEvent, 5, row.playerId());
+        setNullableText(insertEvent, 6, row.betId());
+        if (row.amount() == null) {
+            insertEvent.setNull(7, Types.INTEGER);
+        } else {
+            insertEvent.setLong(7, row.amount());
+        }
+        setNullableText(insertEvent, 8, row.key());
+        insertEvent.setBytes(9, row.payload());
+        insertEvent.setBytes(10, row.hash());
+        insertEvent.addBatch();
+        pendingRows++;
+    }
+
+    /** Sends the bound rows and moves the head, still inside the transaction. */
+    public void finish(long headSeq, byte[] headHash, long timestampMicros) throws SQLException {
+        if (pendingRows > 0) {
+            int[] counts = insertEvent.executeBatch();
+            if (counts.length != pendingRows) {
+                throw new SQLException("executeBatch wrote " + counts.length + " rows, expected " + pendingRows);
+            }
+            pendingRows = 0;
+        }
+        upsertHead.setLong(1, headSeq);
+        upsertHead.setBytes(2, headHash);
+        upsertHead.setLong(3, timestampMicros);
+        upsertHead.executeUpdate();
+    }
+
+    public void commit() throws SQLException {
+        control.execute("COMMIT");
+    }
+
+    /** Best effort: SQLite may already have rolled back on its own after an I/O error. */
+    public void rollback() {
+        pendingRows = 0;
+        try {
+            insertEvent.clearBatch();
+        } catch (SQLException ignored) {
+            // the batch is dropped with the statement's state either way
+        }
+        try {
+            control.execute("ROLLBACK");
+        } catch (SQLException ignored) {
+            // "no transaction is active": SQLite rolled back already
+        }
+    }
+
+    /** The seq of the first event of the submission that used this key, or 0. Sees committed rows only. */
+    public long seqOfKey(String key) throws SQLException {
+        findByKey.setString(1, key);
+        try (ResultSet rs = findByKey.executeQuery()) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
+    }
+
+    public List<EventRow> range(long fromSeq, long toSeq) throws SQLException {
+        selectRange.setLong(1, fromSeq);
+        selectRange.setLong(2, toSeq);
+        List<EventRow> rows = new ArrayList<>();
+        try (ResultSet rs = selectRange.executeQuery()) {
+            while (rs.next()) {
+                rows.add(EventReader.row(rs));
+            }
+        }
+        return rows;
+    }
+
+    public long maxSeq() throws SQLException {
+        try (ResultSet rs = control.executeQuery("SELECT coalesce(max(seq), 0) FROM events")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Changes the database size cap at run time ({@code PRAGMA max_page_count}); returns the cap in effect. */
+    public long setMaxDatabaseBytes(long bytes) throws SQLException {
+        long pages = Math.max(16, bytes / StoreOptions.PAGE_BYTES);
+        try (ResultSet rs = control.executeQuery("PRAGMA max_page_count = " + pages)) {
+            return rs.next() ? rs.getLong(1) * StoreOptions.PAGE_BYTES : -1;
+        }
+    }
+
+    /** Moves WAL content into the database file and truncates the WAL; used at close. */
+    public void checkpoint() throws SQLException {
+        try (ResultSet rs = control.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+            rs.next();
+        }
+    }
+
+    private static void setNullableText(PreparedStatement ps, int index, String value) throws SQLException {
+        if (value == null) {
+            ps.setNull(index, Types.VARCHAR);
+        } else {
+            ps.setString(index, value);
+        }
+    }
+
+    @Override
+    public void close() throws SQLException {
+        try {
+            insertEvent.close();
+            upsertHead.close();
+            findByKey.close();
+            selectRange.close();
+            control.close();
+        } finally {
+            conn.close();
+        }
+    }
+}

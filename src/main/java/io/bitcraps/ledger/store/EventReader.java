@@ -1,0 +1,72 @@
+package io.bitcraps.ledger.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.function.Consumer;
+
+/**
+ * Streams the event log in seq order in bounded chunks, so that a reader of a large ledger
+ * holds one chunk in memory, never the log. Works on any connection: the writer's at start-up,
+ * a read-only one for tools. For one consistent snapshot across chunks, call it inside a
+ * transaction on a read-only connection.
+ */
+public final class EventReader {
+    static final String SELECT_COLUMNS =
+            "SELECT seq, ts, type, game_id, player_id, bet_id, amount, idem_key, payload, hash FROM events";
+    public static final int CHUNK_ROWS = 10_000;
+
+    private EventReader() {}
+
+    /** Calls {@code sink} for every row with {@code from <= seq <= to}, in seq order. Returns the row count. */
+    public static long forEach(Connection conn, long fromSeq, long toSeq, Consumer<EventRow> sink) throws SQLException {
+        long count = 0;
+        long next = fromSeq;
+        try (PreparedStatement ps = conn.prepareStatement(SELECT_COLUMNS + " WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?")) {
+            while (next <= toSeq) {
+                ps.setLong(1, next);
+                ps.setLong(2, toSeq);
+                ps.setInt(3, CHUNK_ROWS);
+                int inChunk = 0;
+                long last = next - 1;
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        EventRow row = row(rs);
+                        sink.accept(row);
+                        last = row.seq();
+                        inChunk++;
+                    }
+                }
+                count += inChunk;
+                if (inChunk < CHUNK_ROWS) {
+                    break;
+                }
+                next = last + 1;
+            }
+        }
+        return count;
+    }
+
+    public static Head head(Connection conn) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT seq, hash FROM ledger_head WHERE id = 1");
+             ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? new Head(rs.getLong(1), rs.getBytes(2)) : new Head(0, null);
+        }
+    }
+
+    public static long maxSeq(Connection conn) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT coalesce(max(seq), 0) FROM events");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    static EventRow row(ResultSet rs) throws SQLException {
+        long amount = rs.getLong(7);
+        Long boxedAmount = rs.wasNull() ? null : amount;
+        return new EventRow(rs.getLong(1), rs.getLong(2), rs.getInt(3), rs.getString(4), rs.getString(5),
+                rs.getString(6), boxedAmount, rs.getString(8), rs.getBytes(9), rs.getBytes(10));
+    }
+}

@@ -1,0 +1,139 @@
+package io.bitcraps.ledger.store;
+
+import org.sqlite.SQLiteConfig;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * Opens ledger databases. The writer connection gets the pragmas of the design (WAL, the
+ * durability mode's {@code synchronous}, busy timeout, cache, temp store, mmap, journal size limit)
+ * and reads every one back: a pragma that did not take is a refusal to open, not a warning.
+ * Read-only connections are read-only at the driver level and {@code query_only} besides.
+ */
+public final class LedgerDatabase {
+    private LedgerDatabase() {}
+
+    public static String url(Path path) {
+        return "jdbc:sqlite:" + path.toAbsolutePath();
+    }
+
+    /** The writer's connection, migrated and with the ledger id in place. The caller holds the writer lock. */
+    public static Connection openWriter(StoreOptions o) throws SQLException, IOException {
+        Path parent = o.path().toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        SQLiteConfig cfg = new SQLiteConfig();
+        cfg.setPageSize(StoreOptions.PAGE_BYTES);
+        cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        cfg.setSynchronous(o.durability() == Durability.FULL ? SQLiteConfig.SynchronousMode.FULL
+                : SQLiteConfig.SynchronousMode.NORMAL);
+        cfg.setBusyTimeout(o.busyTimeoutMillis());
+        cfg.setCacheSize(-o.cacheKibibytes());
+        cfg.setTempStore(SQLiteConfig.TempStore.MEMORY);
+        cfg.setPragma(SQLiteConfig.Pragma.MMAP_SIZE, Long.toString(o.mmapBytes()));
+        cfg.setPragma(SQLiteConfig.Pragma.JOURNAL_SIZE_LIMIT, Long.toString(o.journalSizeLimitBytes()));
+        cfg.setPragma(SQLiteConfig.Pragma.MAX_PAGE_COUNT, Long.toString(o.maxPageCount()));
+        Connection conn = cfg.createConnection(url(o.path()));
+        try {
+            expectPragma(conn, "journal_mode", "wal");
+            expectPragma(conn, "synchronous", Integer.toString(o.durability().synchronousPragma()));
+            expectPragma(conn, "busy_timeout", Integer.toString(o.busyTimeoutMillis()));
+            expectPragma(conn, "cache_size", Integer.toString(-o.cacheKibibytes()));
+            expectPragma(conn, "temp_store", "2");
+            expectPragma(conn, "mmap_size", Long.toString(o.mmapBytes()));
+            expectPragma(conn, "journal_size_limit", Long.toString(o.journalSizeLimitBytes()));
+            Migrations.migrate(conn);
+            ensureLedgerId(conn);
+            return conn;
+        } catch (SQLException | RuntimeException e) {
+            conn.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A read-only connection for tools and readers. It works beside a running writer (WAL readers
+     * never block it) and on a stopped database. Refuses a database this code cannot read.
+     */
+    public static Connection openReadOnly(Path path) throws SQLException {
+        if (!Files.isRegularFile(path)) {
+            throw new SQLException("no ledger database at " + path);
+        }
+        Connection conn = readOnlyConfig(5_000).createConnection(url(path));
+        try {
+            // belt and braces: the driver opened read-only; query_only also refuses writes in SQL
+            try (Statement st = conn.createStatement()) {
+                st.execute("PRAGMA query_only = 1");
+            }
+            expectPragma(conn, "query_only", "1");
+            int applied = Migrations.verify(conn);
+            if (applied == 0) {
+                throw new SchemaMismatch(path + " is not a ledger database (no schema_migrations)");
+            }
+            return conn;
+        } catch (SQLException | RuntimeException e) {
+            conn.close();
+            throw e;
+        }
+    }
+
+    /** The driver settings of every read-only connection; pools use the same through {@link SQLiteConfig#toProperties()}. */
+    public static SQLiteConfig readOnlyConfig(int busyTimeoutMillis) {
+        SQLiteConfig cfg = new SQLiteConfig();
+        cfg.setReadOnly(true);
+        cfg.setBusyTimeout(busyTimeoutMillis);
+        cfg.setTempStore(SQLiteConfig.TempStore.MEMORY);
+        cfg.setPragma(SQLiteConfig.Pragma.MMAP_SIZE, "268435456");
+        return cfg;
+    }
+
+    public static String ledgerId(Connection conn) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT value FROM ledger_meta WHERE name='ledger_id'");
+             ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                throw new SchemaMismatch("ledger_meta has no ledger_id");
+            }
+            return rs.getString(1);
+        }
+    }
+
+    static void expectPragma(Connection conn, String pragma, String expected) throws SQLException {
+        String actual = readPragma(conn, pragma);
+        if (!expected.equalsIgnoreCase(actual)) {
+            throw new SQLException("PRAGMA " + pragma + " reads back " + actual + ", expected " + expected
+                    + "; refusing to run with settings that did not take");
+        }
+    }
+
+    public static String readPragma(Connection conn, String pragma) throws SQLException {
+        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("PRAGMA " + pragma)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    private static void ensureLedgerId(Connection conn) throws SQLException {
+        try (Statement st = conn.createStatement()) {
+            st.execute("BEGIN IMMEDIATE");
+            try (PreparedStatement ps = conn.prepareStatement(
+                    "INSERT OR IGNORE INTO ledger_meta(name, value) VALUES ('ledger_id', ?), ('created_at', ?)")) {
+                ps.setString(1, UUID.randomUUID().toString());
+                ps.setString(2, Instant.now().toString());
+                ps.executeUpdate();
+                st.execute("COMMIT");
+            } catch (SQLException e) {
+                st.execute("ROLLBACK");
+                throw e;
+            }
+        }
+    }
+}

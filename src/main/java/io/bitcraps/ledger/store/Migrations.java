@@ -1,0 +1,192 @@
+package io.bitcraps.ledger.store;
+
+import io.bitcraps.ledger.internal.Hex;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Versioned schema migrations from {@code schemas/migrations/} (packaged in the jar). The list
+ * comes from {@code index.txt}; each applied script is recorded in {@code schema_migrations}
+ * with its SHA-256. A database whose recorded checksum differs from the script, or that has a
+ * version this code does not know, is refused before anything is written.
+ */
+public final class Migrations {
+    private static final String ROOT = "schemas/migrations/";
+    private static final Pattern NAME = Pattern.compile("V(\\d{4})__([a-z0-9_]+)\\.sql");
+
+    /** One migration script as shipped with this code. */
+    public record Script(int version, String description, String fileName, String sql, String checksum) {}
+
+    private Migrations() {}
+
+    public static List<Script> available() {
+        List<Script> scripts = new ArrayList<>();
+        for (String line : resource("index.txt").split("\n")) {
+            String name = line.strip();
+            if (name.isEmpty() || name.startsWith("#")) {
+                continue;
+            }
+            Matcher m = NAME.matcher(name);
+            if (!m.matches()) {
+                throw new IllegalStateException("migration file name " + name + " is not V<4 digits>__<description>.sql");
+            }
+            String sql = resource(name);
+            int version = Integer.parseInt(m.group(1));
+            if (version != scripts.size() + 1) {
+                throw new IllegalStateException("migration " + name + " breaks the sequence; expected version "
+                        + (scripts.size() + 1));
+            }
+            scripts.add(new Script(version, m.group(2).replace('_', ' '), name, sql, sha256(sql)));
+        }
+        return List.copyOf(scripts);
+    }
+
+    public static int latestVersion() {
+        return available().size();
+    }
+
+    /** Applies what is missing, each script in its own immediate transaction. Returns the count applied. */
+    public static int migrate(Connection conn) throws SQLException {
+        List<Script> scripts = available();
+        ensureTable(conn);
+        int applied = verify(conn, scripts);
+        int count = 0;
+        for (Script s : scripts.subList(applied, scripts.size())) {
+            apply(conn, s);
+            count++;
+        }
+        return count;
+    }
+
+    /**
+     * Checks the recorded history against the scripts without changing anything; returns the
+     * number of scripts applied. Refuses a changed checksum, a gap, or a newer database.
+     */
+    public static int verify(Connection conn, List<Script> scripts) throws SQLException {
+        if (!tableExists(conn)) {
+            return 0;
+        }
+        int applied = 0;
+        try (Statement st = conn.createStatement();
+             ResultSet rs = st.executeQuery("SELECT version, checksum FROM schema_migrations ORDER BY version")) {
+            while (rs.next()) {
+                int version = rs.getInt(1);
+                String checksum = rs.getString(2);
+                if (version > scripts.size()) {
+                    throw new SchemaMismatch("database schema version " + version + " is newer than this code, which knows "
+                            + scripts.size() + "; use a newer release of the ledger");
+                }
+                if (version != applied + 1) {
+                    throw new SchemaMismatch("schema_migrations has a gap before version " + version);
+                }
+                Script s = scripts.get(version - 1);
+                if (!s.checksum().equals(checksum)) {
+                    throw new SchemaMismatch("migration " + s.fileName() + " was changed after it was applied: database has checksum "
+                            + checksum + ", code has " + s.checksum() + "; migrations are immutable, add a new one instead");
+                }
+                applied = version;
+            }
+        }
+        return applied;
+    }
+
+    public static int verify(Connection conn) throws SQLException {
+        return verify(conn, available());
+    }
+
+    private static void apply(Connection conn, Script s) throws SQLException {
+        long start = System.nanoTime();
+        try (Statement st = conn.createStatement()) {
+            st.execute("BEGIN IMMEDIATE");
+            try {
+                for (String stmt : statements(s.sql())) {
+                    st.execute(stmt);
+                }
+                try (PreparedStatement ps = conn.prepareStatement(
+                        "INSERT INTO schema_migrations(version, description, checksum, applied_at, duration_ms) VALUES (?,?,?,?,?)")) {
+                    ps.setInt(1, s.version());
+                    ps.setString(2, s.description());
+                    ps.setString(3, s.checksum());
+                    ps.setString(4, Instant.now().toString());
+                    ps.setLong(5, (System.nanoTime() - start) / 1_000_000);
+                    ps.executeUpdate();
+                }
+                st.execute("COMMIT");
+            } catch (SQLException e) {
+                st.execute("ROLLBACK");
+                throw new SQLException("migration " + s.fileName() + " failed: " + e.getMessage(), e.getSQLState(),
+                        e.getErrorCode(), e);
+            }
+        }
+    }
+
+    private static void ensureTable(Connection conn) throws SQLException {
+        try (Statement st = conn.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL,"
+                    + " checksum TEXT NOT NULL, applied_at TEXT NOT NULL, duration_ms INTEGER NOT NULL)");
+        }
+    }
+
+    private static boolean tableExists(Connection conn) throws SQLException {
+        try (Statement st = conn.createStatement();
+             ResultSet rs = st.executeQuery("SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_migrations'")) {
+            return rs.next();
+        }
+    }
+
+    /** Splits a script at semicolons that end a line; comments are stripped. Scripts keep to that shape. */
+    static List<String> statements(String sql) {
+        List<String> out = new ArrayList<>();
+        StringBuilder current = new StringBuilder();
+        for (String line : sql.split("\n")) {
+            int comment = line.indexOf("--");
+            String code = (comment >= 0 ? line.substring(0, comment) : line).stripTrailing();
+            if (code.isBlank()) {
+                continue;
+            }
+            current.append(code).append('\n');
+            if (code.endsWith(";")) {
+                out.add(current.toString().strip());
+                current.setLength(0);
+            }
+        }
+        if (!current.toString().isBlank()) {
+            throw new IllegalStateException("migration script ends without a semicolon: " + current);
+        }
+        return out;
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = Migrations.class.getClassLoader().getResourceAsStream(ROOT + name)) {
+            if (in == null) {
+                throw new IllegalStateException("migration resource " + ROOT + name + " is missing from the class path");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String sha256(String text) {
+        try {
+            return Hex.of(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
