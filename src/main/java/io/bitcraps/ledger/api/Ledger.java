@@ -7,9 +7,17 @@ import io.bitcraps.ledger.domain.LedgerException;
 import io.bitcraps.ledger.domain.Receipt;
 import io.bitcraps.ledger.domain.Rejected;
 import io.bitcraps.ledger.ingest.CommandRing;
+import io.bitcraps.ledger.ingest.CommitListener;
+import io.bitcraps.ledger.query.AccountRepository;
+import io.bitcraps.ledger.query.BetRepository;
+import io.bitcraps.ledger.query.GameRepository;
+import io.bitcraps.ledger.query.QueryCache;
+import io.bitcraps.ledger.query.ReaderPool;
 import io.bitcraps.ledger.ingest.WriterStats;
 import io.bitcraps.ledger.projection.LedgerState;
+import io.bitcraps.ledger.projection.ReadModel;
 import io.bitcraps.ledger.projection.Replayer;
+import io.bitcraps.ledger.projection.StateLoader;
 import io.bitcraps.ledger.store.EventLog;
 import io.bitcraps.ledger.store.LedgerDatabase;
 import io.bitcraps.ledger.store.StoreOptions;
@@ -21,6 +29,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -41,19 +50,31 @@ public final class Ledger implements AutoCloseable {
     private final EventLog log;
     private final CommandRing ring;
     private final String ledgerId;
+    private final ReaderPool readers;
+    private final QueryCache cache;
+    private final BetRepository bets;
+    private final GameRepository games;
+    private final AccountRepository accounts;
     private volatile boolean closed;
 
-    private Ledger(LedgerConfig config, WriterLock lock, EventLog log, CommandRing ring, String ledgerId) {
+    private Ledger(LedgerConfig config, WriterLock lock, EventLog log, CommandRing ring, String ledgerId,
+                   ReaderPool readers, QueryCache cache) {
         this.config = config;
         this.lock = lock;
         this.log = log;
         this.ring = ring;
         this.ledgerId = ledgerId;
+        this.readers = readers;
+        this.cache = cache;
+        this.bets = new BetRepository(readers, cache);
+        this.games = new GameRepository(readers, cache);
+        this.accounts = new AccountRepository(readers, cache);
     }
 
     public static Ledger open(LedgerConfig config) {
         WriterLock lock = null;
         Connection conn = null;
+        ReaderPool readers = null;
         try {
             java.nio.file.Path parent = config.path().toAbsolutePath().getParent();
             if (parent != null) {
@@ -66,27 +87,41 @@ public final class Ledger implements AutoCloseable {
             String ledgerId = LedgerDatabase.ledgerId(conn);
             PayloadCodec codec = new PayloadCodec();
             long start = System.nanoTime();
-            LedgerState recovered = new Replayer(codec).replay(conn, ledgerId);
-            LOG.info("opened {} at seq {} (replayed in {} ms)", config.path(), recovered.seq(),
+            StateLoader.Loaded loaded = StateLoader.load(conn, codec, ledgerId);
+            LedgerState recovered = loaded.state();
+            if (loaded.rebuilt()) {
+                LOG.warn("{}: the read model lagged the log and was rebuilt by replaying {} events", config.path(),
+                        recovered.seq());
+            }
+            LOG.info("opened {} at seq {} in {} ms", config.path(), recovered.seq(),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
             EventLog log = new EventLog(conn);
+            ReadModel readModel = new ReadModel(conn);
             CommandRing.Settings settings = new CommandRing.Settings(config.ringSize(), config.batchSubmissionsMax(),
                     config.batchEventsMax(), config.submitTimeout().toNanos(), clockMicros(config));
-            CommandRing ring = new CommandRing(log, codec, recovered, settings, config.commitListeners());
-            return new Ledger(config, lock, log, ring, ledgerId);
+            readers = new ReaderPool(config.path(), config.readerPoolSize(), null);
+            QueryCache cache = config.queryCacheBytes() == 0 ? null : new QueryCache(config.queryCacheBytes());
+            List<CommitListener> listeners = new ArrayList<>();
+            if (cache != null) {
+                // first, so the cache has forgotten what a batch changed before anyone hears of it
+                listeners.add(notice -> cache.invalidate(notice.touched(), notice.lastSeq()));
+            }
+            listeners.addAll(config.commitListeners());
+            CommandRing ring = new CommandRing(log, readModel, codec, recovered, settings, listeners);
+            return new Ledger(config, lock, log, ring, ledgerId, readers, cache);
         } catch (Replayer.CorruptLog e) {
-            closeQuietly(conn, lock);
+            closeQuietly(readers, conn, lock);
             throw new LedgerException.LedgerHalted("the log of " + config.path() + " does not verify: " + e.getMessage()
                     + "; run tools/ledger audit, then recover from a backup", e);
         } catch (SQLException e) {
-            closeQuietly(conn, lock);
+            closeQuietly(readers, conn, lock);
             throw new LedgerException.StorageFailure("cannot open " + config.path() + ": " + e.getMessage(),
                     io.bitcraps.ledger.store.SqliteFailure.resultCode(e), e);
         } catch (IOException e) {
-            closeQuietly(conn, lock);
+            closeQuietly(readers, conn, lock);
             throw new UncheckedIOException("cannot open " + config.path() + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            closeQuietly(conn, lock);
+            closeQuietly(readers, conn, lock);
             throw e;
         }
     }
@@ -127,6 +162,26 @@ public final class Ledger implements AutoCloseable {
             }
         }
         return ring.submit(commands, idempotencyKey);
+    }
+
+    /** Bet history (by player, by game) from the read model, through the query cache. */
+    public BetRepository bets() {
+        return bets;
+    }
+
+    /** Games by table, from the read model, through the query cache. */
+    public GameRepository games() {
+        return games;
+    }
+
+    /** Account statements and stored balances, from the read model, through the query cache. */
+    public AccountRepository accounts() {
+        return accounts;
+    }
+
+    /** Hits, misses and stale refusals of the query cache (all zero when it is off). */
+    public QueryCache.Stats queryCacheStats() {
+        return cache == null ? new QueryCache.Stats(0, 0, 0, 0, 0) : cache.stats();
     }
 
     /** The latest committed snapshot. Never blocks, never sees half a batch. */
@@ -176,10 +231,13 @@ public final class Ledger implements AutoCloseable {
         } catch (SQLException e) {
             LOG.warn("checkpoint at close failed; the WAL will be replayed at next open: {}", e.getMessage());
         }
-        closeQuietly(log, lock);
+        closeQuietly(readers, log, lock);
     }
 
-    private static void closeQuietly(AutoCloseable connection, WriterLock lock) {
+    private static void closeQuietly(ReaderPool readers, AutoCloseable connection, WriterLock lock) {
+        if (readers != null) {
+            readers.close();
+        }
         try {
             if (connection != null) {
                 connection.close();

@@ -26,6 +26,8 @@ public final class LedgerConfig {
     private final long maxDatabaseBytes;
     private final Clock clock;
     private final List<CommitListener> commitListeners;
+    private final int readerPoolSize;
+    private final long queryCacheBytes;
 
     private LedgerConfig(Builder b) {
         this.path = b.path;
@@ -38,6 +40,8 @@ public final class LedgerConfig {
         this.maxDatabaseBytes = b.maxDatabaseBytes;
         this.clock = b.clock;
         this.commitListeners = List.copyOf(b.commitListeners);
+        this.readerPoolSize = b.readerPoolSize;
+        this.queryCacheBytes = b.queryCacheBytes;
     }
 
     public static Builder builder(Path path) {
@@ -84,12 +88,21 @@ public final class LedgerConfig {
         return commitListeners;
     }
 
+    public int readerPoolSize() {
+        return readerPoolSize;
+    }
+
+    public long queryCacheBytes() {
+        return queryCacheBytes;
+    }
+
     @Override
     public String toString() {
         return "LedgerConfig{path=" + path + ", durability=" + durability + ", ringSize=" + ringSize
                 + ", batchSubmissionsMax=" + batchSubmissionsMax + ", batchEventsMax=" + batchEventsMax
                 + ", submitTimeout=" + submitTimeout + ", busyTimeout=" + busyTimeout
-                + ", maxDatabaseBytes=" + maxDatabaseBytes + "}";
+                + ", maxDatabaseBytes=" + maxDatabaseBytes + ", readerPoolSize=" + readerPoolSize
+                + ", queryCacheBytes=" + queryCacheBytes + "}";
     }
 
     public static final class Builder {
@@ -103,6 +116,8 @@ public final class LedgerConfig {
         private long maxDatabaseBytes = 1L << 40;
         private Clock clock = Clock.systemUTC();
         private final List<CommitListener> commitListeners = new ArrayList<>();
+        private int readerPoolSize = 4;
+        private long queryCacheBytes = 32L << 20;
 
         private Builder(Path path) {
             this.path = Objects.requireNonNull(path, "path");
@@ -161,7 +176,22 @@ public final class LedgerConfig {
             return this;
         }
 
+        /** Read-only connections for the repositories. */
+        public Builder readerPoolSize(int size) {
+            this.readerPoolSize = size;
+            return this;
+        }
+
+        /** Bound on the query cache, in (estimated) bytes; 0 turns the cache off. */
+        public Builder queryCacheBytes(long bytes) {
+            this.queryCacheBytes = bytes;
+            return this;
+        }
+
         public LedgerConfig build() {
+            require(readerPoolSize >= 1 && readerPoolSize <= 64, "readerPoolSize must be in 1..64, got " + readerPoolSize);
+            require(queryCacheBytes >= 0 && queryCacheBytes <= (16L << 30),
+                    "queryCacheBytes must be in 0..16 GiB, got " + queryCacheBytes);
             require(ringSize >= 64 && ringSize <= (1 << 22) && Integer.bitCount(ringSize) == 1,
                     "ringSize must be a power of two in 64.." + (1 << 22) + ", got " + ringSize);
             require(batchSubmissionsMax >= 1 && batchSubmissionsMax <= ringSize,

@@ -4,6 +4,7 @@ import io.bitcraps.ledger.domain.Account;
 import io.bitcraps.ledger.domain.BetType;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.EventType;
+import io.bitcraps.ledger.domain.Ids;
 import io.bitcraps.ledger.domain.LedgerEvent;
 import io.bitcraps.ledger.domain.LedgerException;
 import io.bitcraps.ledger.domain.Limits;
@@ -39,6 +40,8 @@ import java.util.List;
  */
 public final class PayloadCodec {
     private static final int VERSION = 1;
+    /** Smile's start-object token; every payload this codec writes begins with it. */
+    private static final byte SMILE_START_OBJECT = (byte) 0xFA;
 
     private final SmileFactory smile;
 
@@ -146,8 +149,13 @@ public final class PayloadCodec {
         if (payload.length > Limits.PAYLOAD_BYTES_MAX) {
             throw new PayloadException(type + " payload is " + payload.length + " bytes, over " + Limits.PAYLOAD_BYTES_MAX);
         }
+        if (payload[0] != SMILE_START_OBJECT) {
+            // the codec never writes a Smile header; a payload with one is another encoding of the event
+            throw new PayloadException(type + " payload does not start with an object (first byte 0x"
+                    + Integer.toHexString(payload[0] & 0xff) + ")");
+        }
         try (JsonParser p = smile.createParser(ObjectReadContext.empty(), payload)) {
-            Fields f = readFields(p, type);
+            Fields f = readFields(p, type, payload.length);
             Command command = f.toCommand(type);
             return new DecodedPayload(command, f.postings, f.key, f.n == null ? 1 : f.n);
         } catch (JacksonException e) {
@@ -159,7 +167,7 @@ public final class PayloadCodec {
         }
     }
 
-    private static Fields readFields(JsonParser p, EventType type) {
+    private static Fields readFields(JsonParser p, EventType type, int length) {
         expect(p.nextToken(), JsonToken.START_OBJECT, "payload start");
         Fields f = new Fields();
         for (String name = p.nextName(); name != null; name = p.nextName()) {
@@ -178,14 +186,17 @@ public final class PayloadCodec {
                 case "die2" -> f.die2 = once(f.die2, name, intNumber(p, t, name));
                 case "outcome" -> f.outcome = once(f.outcome, name, text(p, t, name));
                 case "winnings" -> f.winnings = once(f.winnings, name, number(p, t, name));
-                case "key" -> f.key = once(f.key, name, text(p, t, name));
-                case "n" -> f.n = once(f.n, name, intNumber(p, t, name));
+                case "key" -> f.key = once(f.key, name, Ids.requireKey(text(p, t, name)));
+                case "n" -> f.n = once(f.n, name, groupSize(intNumber(p, t, name)));
                 case "postings" -> f.postings = once(f.postings, name, postings(p, t));
                 default -> throw new PayloadException(type + " payload has unknown field \"" + name + "\"");
             }
         }
-        if (p.nextToken() != null) {
-            throw new PayloadException(type + " payload has bytes after its end");
+        // one encoding per event: nothing may follow the object, not even behind an end marker
+        long end = p.currentLocation().getByteOffset();
+        if (p.nextToken() != null || end != length) {
+            throw new PayloadException(type + " payload has bytes after its end (object ends at byte " + end
+                    + " of " + length + ")");
         }
         if (f.v == null) {
             throw new PayloadException(type + " payload has no version");
@@ -241,6 +252,14 @@ public final class PayloadCodec {
     private static String text(JsonParser p, JsonToken t, String name) {
         expect(t, JsonToken.VALUE_STRING, "field \"" + name + "\"");
         return p.getString();
+    }
+
+    private static int groupSize(int n) {
+        if (n < 2 || n > Limits.ATOMIC_COMMANDS_MAX) {
+            throw new PayloadException("group size \"n\" " + n + " is outside 2.." + Limits.ATOMIC_COMMANDS_MAX
+                    + " (a single command carries no \"n\")");
+        }
+        return n;
     }
 
     private static int intNumber(JsonParser p, JsonToken t, String name) {

@@ -11,8 +11,10 @@ import io.bitcraps.ledger.domain.LedgerException;
 import io.bitcraps.ledger.domain.Posting;
 import io.bitcraps.ledger.domain.Receipt;
 import io.bitcraps.ledger.domain.Rejected;
+import io.bitcraps.ledger.projection.DirtySet;
 import io.bitcraps.ledger.projection.LedgerState;
 import io.bitcraps.ledger.projection.Projector;
+import io.bitcraps.ledger.projection.ReadModel;
 import io.bitcraps.ledger.projection.StoredEvents;
 import io.bitcraps.ledger.store.EventLog;
 import io.bitcraps.ledger.store.EventRow;
@@ -22,6 +24,7 @@ import org.slf4j.LoggerFactory;
 
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -49,6 +52,7 @@ final class BatchWriter implements EventHandler<Slot> {
     private static final Logger LOG = LoggerFactory.getLogger(BatchWriter.class);
 
     private final EventLog store;
+    private final ReadModel readModel;
     private final PayloadCodec codec;
     private final ChainHash chain = new ChainHash();
     private final LongSupplier clockMicros;
@@ -65,6 +69,8 @@ final class BatchWriter implements EventHandler<Slot> {
     private final ArrayList<EventRow> rows = new ArrayList<>();
     private final ArrayList<LedgerEvent> events = new ArrayList<>();
     private final HashMap<String, KeyedSubmission> batchKeys = new HashMap<>();
+    private final DirtySet batchDirty = new DirtySet();
+    private final DirtySet submissionDirty = new DirtySet();
     private final Pending[] pending;
     private int pendingCount;
 
@@ -85,9 +91,10 @@ final class BatchWriter implements EventHandler<Slot> {
         boolean writtenInBatch;
     }
 
-    BatchWriter(EventLog store, PayloadCodec codec, LedgerState recovered, LongSupplier clockMicros,
+    BatchWriter(EventLog store, ReadModel readModel, PayloadCodec codec, LedgerState recovered, LongSupplier clockMicros,
                 int submissionsPerBatchMax, int eventsPerBatchMax, List<CommitListener> listeners) {
         this.store = store;
+        this.readModel = readModel;
         this.codec = codec;
         this.clockMicros = clockMicros;
         this.eventsPerBatchMax = eventsPerBatchMax;
@@ -211,6 +218,7 @@ final class BatchWriter implements EventHandler<Slot> {
         LedgerState s = working;
         long timestamp = Math.max(clockMicros.getAsLong(), s.lastTimestampMicros());
         long first = s.seq() + 1;
+        submissionDirty.clear();
         for (int i = 0; i < size; i++) {
             Command c = commands.get(i);
             try {
@@ -224,6 +232,7 @@ final class BatchWriter implements EventHandler<Slot> {
             }
         }
         working = s;
+        batchDirty.mergeFrom(submissionDirty);
         Receipt receipt = new Receipt(first, s.seq(), timestamp);
         if (key != null) {
             batchKeys.put(key, new KeyedSubmission(commands, receipt));
@@ -244,7 +253,9 @@ final class BatchWriter implements EventHandler<Slot> {
         rows.add(new EventRow(e.seq(), e.timestampMicros(), e.type().code(), StoredEvents.gameOf(c),
                 Decider.playerOf(s, c), StoredEvents.betOf(c), StoredEvents.amountOf(c), e.key(), payload, hash));
         events.add(e);
-        return Projector.apply(s, e, hash);
+        LedgerState after = Projector.apply(s, e, hash);
+        submissionDirty.record(after, e);
+        return after;
     }
 
     private void truncate(int mark) {
@@ -274,6 +285,7 @@ final class BatchWriter implements EventHandler<Slot> {
             for (EventRow row : rows) {
                 store.add(row);
             }
+            readModel.write(batchDirty, working);
             store.finish(working.seq(), working.headHashUnsafe(), working.lastTimestampMicros());
             store.commit();
         } catch (SQLException e) {
@@ -291,10 +303,11 @@ final class BatchWriter implements EventHandler<Slot> {
         eventCount += rows.size();
         commitCount++;
         CommitNotice notice = new CommitNotice(before.seq() + 1, committed.seq(), pendingCount, lastCommitNanos,
-                committed, List.copyOf(events));
+                committed, List.copyOf(events), batchDirty.touched(committed));
         rows.clear();
         events.clear();
         batchKeys.clear();
+        batchDirty.clear();
         for (CommitListener l : listeners) {
             try {
                 l.onCommit(notice);
@@ -307,6 +320,20 @@ final class BatchWriter implements EventHandler<Slot> {
 
     private void recoverFromFailedCommit(SQLException cause, long startNanos) {
         store.rollback();
+        byte[] durableHead;
+        try {
+            durableHead = store.hashAt(working.seq());
+        } catch (SQLException e) {
+            failWholeBatch(halt("cannot read the log after a failed commit: " + e.getMessage(), e));
+            return;
+        }
+        if (durableHead != null && Arrays.equals(durableHead, working.headHashUnsafe())) {
+            // COMMIT reported an error, yet this very batch is there (same seq, same chain hash): it is durable
+            LOG.warn("COMMIT reported {} but seq {} is durable; treating the batch as committed", cause.getMessage(),
+                    working.seq());
+            committed(startNanos);
+            return;
+        }
         long durableSeq;
         try {
             durableSeq = store.maxSeq();
@@ -314,16 +341,11 @@ final class BatchWriter implements EventHandler<Slot> {
             failWholeBatch(halt("cannot read the log after a failed commit: " + e.getMessage(), e));
             return;
         }
-        if (durableSeq == working.seq()) {
-            // COMMIT reported an error, yet every row is there: the batch is durable
-            LOG.warn("COMMIT reported {} but seq {} is durable; treating the batch as committed", cause.getMessage(),
-                    durableSeq);
-            committed(startNanos);
-            return;
-        }
         if (durableSeq != committed.seq()) {
+            // someone else wrote this database, or the file changed under us: never guess
             failWholeBatch(halt("after a failed commit the log ends at seq " + durableSeq + ", the writer expected "
-                    + committed.seq(), cause));
+                    + committed.seq() + (durableHead != null ? " (and seq " + working.seq() + " holds another event)" : ""),
+                    cause));
             return;
         }
         LedgerException failure = SqliteFailure.classify(cause) == SqliteFailure.CORRUPT
@@ -340,6 +362,7 @@ final class BatchWriter implements EventHandler<Slot> {
         rows.clear();
         events.clear();
         batchKeys.clear();
+        batchDirty.clear();
         completePending(failure);
     }
 

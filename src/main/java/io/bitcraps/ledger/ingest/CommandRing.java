@@ -13,6 +13,7 @@ import io.bitcraps.ledger.domain.Limits;
 import io.bitcraps.ledger.domain.Receipt;
 import io.bitcraps.ledger.domain.Rejected;
 import io.bitcraps.ledger.projection.LedgerState;
+import io.bitcraps.ledger.projection.ReadModel;
 import io.bitcraps.ledger.store.EventLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,9 +52,9 @@ public final class CommandRing implements AutoCloseable {
     public record Settings(int ringSize, int submissionsPerBatchMax, int eventsPerBatchMax, long submitTimeoutNanos,
                            LongSupplier clockMicros) {}
 
-    public CommandRing(EventLog store, PayloadCodec codec, LedgerState recovered, Settings settings,
+    public CommandRing(EventLog store, ReadModel readModel, PayloadCodec codec, LedgerState recovered, Settings settings,
                        List<CommitListener> listeners) {
-        this.writer = new BatchWriter(store, codec, recovered, settings.clockMicros(), settings.submissionsPerBatchMax(),
+        this.writer = new BatchWriter(store, readModel, codec, recovered, settings.clockMicros(), settings.submissionsPerBatchMax(),
                 settings.eventsPerBatchMax(), listeners);
         this.ring = RingBuffer.createMultiProducer(Slot::new, settings.ringSize(), new BlockingWaitStrategy());
         this.processor = new BatchEventProcessorBuilder()

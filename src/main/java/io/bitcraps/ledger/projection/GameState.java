@@ -6,13 +6,18 @@ import org.pcollections.PMap;
 /**
  * A game as the projections know it. While the game is open {@code bets} holds every bet placed
  * in it, open or settled, so that bet ids stay unique within the game; when it closes they are
- * dropped (a closed game refuses every bet command anyway) to keep memory bounded by open games.
+ * dropped from memory (a closed game refuses every bet command anyway, and the persisted read
+ * model keeps them), so memory is bounded by the open games.
+ * <p>
+ * {@code point} is the puck, derived from the rolls by the standard rule: off (0) on the come-out;
+ * a come-out 4, 5, 6, 8, 9 or 10 sets it; the point or a 7 takes it off again.
  */
 public record GameState(String gameId, String tableId, boolean open, long openedSeq, long closedSeq,
-                        int rolls, int lastDie1, int lastDie2, int openBetCount, PMap<String, BetState> bets) {
+                        int rolls, int lastDie1, int lastDie2, int point, int openBetCount,
+                        PMap<String, BetState> bets) {
 
     static GameState opened(String gameId, String tableId, long seq) {
-        return new GameState(gameId, tableId, true, seq, 0, 0, 0, 0, 0, HashTreePMap.empty());
+        return new GameState(gameId, tableId, true, seq, 0, 0, 0, 0, 0, 0, HashTreePMap.empty());
     }
 
     public BetState bet(String betId) {
@@ -20,15 +25,30 @@ public record GameState(String gameId, String tableId, boolean open, long opened
     }
 
     GameState withBet(BetState bet, int openBetDelta) {
-        return new GameState(gameId, tableId, open, openedSeq, closedSeq, rolls, lastDie1, lastDie2,
+        return new GameState(gameId, tableId, open, openedSeq, closedSeq, rolls, lastDie1, lastDie2, point,
                 openBetCount + openBetDelta, bets.plus(bet.betId(), bet));
     }
 
     GameState rolled(int die1, int die2) {
-        return new GameState(gameId, tableId, open, openedSeq, closedSeq, rolls + 1, die1, die2, openBetCount, bets);
+        int total = die1 + die2;
+        int puck;
+        if (point == 0) {
+            puck = total == 4 || total == 5 || total == 6 || total == 8 || total == 9 || total == 10 ? total : 0;
+        } else {
+            puck = total == point || total == 7 ? 0 : point;
+        }
+        return new GameState(gameId, tableId, open, openedSeq, closedSeq, rolls + 1, die1, die2, puck, openBetCount, bets);
     }
 
     GameState closed(long seq) {
-        return new GameState(gameId, tableId, false, openedSeq, seq, rolls, lastDie1, lastDie2, 0, HashTreePMap.empty());
+        return new GameState(gameId, tableId, false, openedSeq, seq, rolls, lastDie1, lastDie2, point, 0,
+                HashTreePMap.empty());
+    }
+
+    /** A game as loaded from the read model; {@code bets} holds the bets of an open game. */
+    static GameState loaded(String gameId, String tableId, boolean open, long openedSeq, long closedSeq, int rolls,
+                            int lastDie1, int lastDie2, int point, int openBetCount, PMap<String, BetState> bets) {
+        return new GameState(gameId, tableId, open, openedSeq, closedSeq, rolls, lastDie1, lastDie2, point, openBetCount,
+                bets);
     }
 }

@@ -17,8 +17,8 @@ import java.util.Arrays;
 
 /**
  * Rebuilds the state from the log: every row is re-framed, its chain hash recomputed from the
- * previous one and compared, its payload decoded strictly, and the event folded in. Used at
- * start-up; a log that does not verify is refused with {@link CorruptLog} rather than served.
+ * previous one and compared, its payload decoded strictly, and the event folded in. A log that
+ * does not verify is refused with {@link CorruptLog} (naming the first bad seq) rather than served.
  */
 public final class Replayer {
     /** The log does not verify; the message names the first seq that fails and why. */
@@ -26,6 +26,12 @@ public final class Replayer {
         public CorruptLog(String message, Throwable cause) {
             super(message, cause);
         }
+    }
+
+    /** Told of every event with the state right after it. */
+    @FunctionalInterface
+    public interface EventSink {
+        void accept(LedgerState after, LedgerEvent event) throws SQLException;
     }
 
     private final PayloadCodec codec;
@@ -37,11 +43,25 @@ public final class Replayer {
     }
 
     public LedgerState replay(Connection conn, String ledgerId) throws SQLException, CorruptLog {
+        return replay(conn, ledgerId, (after, e) -> { });
+    }
+
+    public LedgerState replay(Connection conn, String ledgerId, EventSink sink) throws SQLException, CorruptLog {
         LedgerState[] state = {LedgerState.genesis(chain.genesis(ledgerId))};
         try {
-            EventReader.forEach(conn, 1, Long.MAX_VALUE, row -> state[0] = step(state[0], row));
+            EventReader.forEach(conn, 1, Long.MAX_VALUE, row -> {
+                Step step = step(state[0], row);
+                state[0] = step.after;
+                try {
+                    sink.accept(step.after, step.event);
+                } catch (SQLException ex) {
+                    throw new SinkFailure(ex);
+                }
+            });
         } catch (StepFailure f) {
             throw new CorruptLog(f.getMessage(), f.getCause());
+        } catch (SinkFailure f) {
+            throw f.cause;
         }
         Head head = EventReader.head(conn);
         LedgerState s = state[0];
@@ -52,27 +72,48 @@ public final class Replayer {
         return s;
     }
 
-    private LedgerState step(LedgerState s, EventRow row) {
+    private record Step(LedgerState after, LedgerEvent event) {}
+
+    /** Checks the row's place in the sequence and the chain, decodes it and folds it in. */
+    private Step step(LedgerState s, EventRow row) {
         long expected = s.seq() + 1;
         if (row.seq() != expected) {
             throw new StepFailure("seq " + expected + " is missing (next row is seq " + row.seq() + ")", null);
         }
         try {
-            byte[] frame = frames.encode(row.typeCode(), row.seq(), row.timestampMicros(), row.payload());
-            byte[] hash = chain.next(s.headHashUnsafe(), frame);
+            byte[] hash = chainHashOf(s.headHashUnsafe(), row);
             if (!Arrays.equals(hash, row.hash())) {
                 throw new StepFailure("seq " + row.seq() + " breaks the hash chain", null);
             }
             LedgerEvent e = StoredEvents.decode(codec, row);
-            return Projector.apply(s, e, hash);
+            return new Step(Projector.apply(s, e, hash), e);
         } catch (PayloadException | IllegalArgumentException | Invariants.InvariantViolation | ArithmeticException e) {
             throw new StepFailure("seq " + row.seq() + ": " + e.getMessage(), e);
         }
     }
 
+    /** The chain hash a row must carry, given the hash of the row before it. */
+    public byte[] chainHashOf(byte[] previousHash, EventRow row) {
+        byte[] frame = frames.encode(row.typeCode(), row.seq(), row.timestampMicros(), row.payload());
+        return chain.next(previousHash, frame);
+    }
+
+    public byte[] genesis(String ledgerId) {
+        return chain.genesis(ledgerId);
+    }
+
     private static final class StepFailure extends RuntimeException {
         StepFailure(String message, Throwable cause) {
             super(message, cause);
+        }
+    }
+
+    private static final class SinkFailure extends RuntimeException {
+        final SQLException cause;
+
+        SinkFailure(SQLException cause) {
+            super(cause);
+            this.cause = cause;
         }
     }
 }

@@ -31,8 +31,10 @@ public final class EventLog implements AutoCloseable {
         this.control = conn.createStatement();
         this.insertEvent = conn.prepareStatement("INSERT INTO events(seq, ts, type, game_id, player_id, bet_id, amount,"
                 + " idem_key, payload, hash) VALUES (?,?,?,?,?,?,?,?,?,?)");
-        this.upsertHead = conn.prepareStatement("INSERT INTO ledger_head(id, seq, hash, updated_ts) VALUES (1,?,?,?)"
-                + " ON CONFLICT(id) DO UPDATE SET seq=excluded.seq, hash=excluded.hash, updated_ts=excluded.updated_ts");
+        // the read model is written in the same transaction, so it is current at the same seq
+        this.upsertHead = conn.prepareStatement("INSERT INTO ledger_head(id, seq, hash, updated_ts, read_model_seq)"
+                + " VALUES (1,?,?,?,?) ON CONFLICT(id) DO UPDATE SET seq=excluded.seq, hash=excluded.hash,"
+                + " updated_ts=excluded.updated_ts, read_model_seq=excluded.read_model_seq");
         this.findByKey = conn.prepareStatement("SELECT seq FROM events WHERE idem_key = ?");
         this.selectRange = conn.prepareStatement(EventReader.SELECT_COLUMNS + " WHERE seq >= ? AND seq <= ? ORDER BY seq");
     }
@@ -64,7 +66,7 @@ public final class EventLog implements AutoCloseable {
         pendingRows++;
     }
 
-    /** Sends the bound rows and moves the head, still inside the transaction. */
+    /** Sends the bound rows and moves the head (log and read model), still inside the transaction. */
     public void finish(long headSeq, byte[] headHash, long timestampMicros) throws SQLException {
         if (pendingRows > 0) {
             int[] counts = insertEvent.executeBatch();
@@ -76,6 +78,7 @@ public final class EventLog implements AutoCloseable {
         upsertHead.setLong(1, headSeq);
         upsertHead.setBytes(2, headHash);
         upsertHead.setLong(3, timestampMicros);
+        upsertHead.setLong(4, headSeq);
         upsertHead.executeUpdate();
     }
 
@@ -116,6 +119,16 @@ public final class EventLog implements AutoCloseable {
             }
         }
         return rows;
+    }
+
+    /** The stored chain hash of {@code seq}, or null when there is no such row. */
+    public byte[] hashAt(long seq) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT hash FROM events WHERE seq = ?")) {
+            ps.setLong(1, seq);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getBytes(1) : null;
+            }
+        }
     }
 
     public long maxSeq() throws SQLException {

@@ -49,9 +49,9 @@ public final class EventReader {
     }
 
     public static Head head(Connection conn) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("SELECT seq, hash FROM ledger_head WHERE id = 1");
+        try (PreparedStatement ps = conn.prepareStatement("SELECT seq, hash, read_model_seq FROM ledger_head WHERE id = 1");
              ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? new Head(rs.getLong(1), rs.getBytes(2)) : new Head(0, null);
+            return rs.next() ? new Head(rs.getLong(1), rs.getBytes(2), rs.getLong(3)) : new Head(0, null, 0);
         }
     }
 

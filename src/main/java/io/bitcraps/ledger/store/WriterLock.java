@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The one-writer-per-database rule, as an OS file lock on {@code <db>.writer-lock}. The file
@@ -18,10 +19,14 @@ import java.time.Instant;
  * the lock when the holder dies, even by SIGKILL, so a stale file never blocks a restart.
  */
 public final class WriterLock implements AutoCloseable {
+    private static final ConcurrentHashMap<Path, Boolean> HELD_IN_THIS_JVM = new ConcurrentHashMap<>();
+
+    private final Path path;
     private final FileChannel channel;
     private final FileLock lock;
 
-    private WriterLock(FileChannel channel, FileLock lock) {
+    private WriterLock(Path path, FileChannel channel, FileLock lock) {
+        this.path = path;
         this.channel = channel;
         this.lock = lock;
     }
@@ -31,18 +36,30 @@ public final class WriterLock implements AutoCloseable {
     }
 
     public static WriterLock acquire(Path database) throws IOException {
-        Path path = lockFileOf(database);
-        FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+        Path path = lockFileOf(database).toAbsolutePath().normalize();
+        // POSIX drops every lock a process holds on a file when ANY of its channels on that file
+        // closes, so this JVM must never open (and then close) a second channel on a lock it holds.
+        if (HELD_IN_THIS_JVM.putIfAbsent(path, Boolean.TRUE) != null) {
+            throw new WriterLockHeld(database + " is already open for writing by this process (pid "
+                    + ProcessHandle.current().pid() + "); only one writer per ledger");
+        }
+        FileChannel channel;
         FileLock lock;
         try {
-            lock = channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null;
+            channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+        } catch (IOException | RuntimeException e) {
+            HELD_IN_THIS_JVM.remove(path);
+            throw e;
         }
         if (lock == null) {
             String holder = readHolder(channel);
             channel.close();
+            HELD_IN_THIS_JVM.remove(path);
             throw new WriterLockHeld(database + " is already open for writing by " + holder
                     + "; only one process may write a ledger (read-only commands work beside it)");
         }
@@ -51,7 +68,7 @@ public final class WriterLock implements AutoCloseable {
         channel.truncate(0);
         channel.write(ByteBuffer.wrap(holder.getBytes(StandardCharsets.UTF_8)), 0);
         channel.force(false);
-        return new WriterLock(channel, lock);
+        return new WriterLock(path, channel, lock);
     }
 
     private static String readHolder(FileChannel channel) {
@@ -79,7 +96,11 @@ public final class WriterLock implements AutoCloseable {
         try {
             lock.release();
         } finally {
-            channel.close();
+            try {
+                channel.close();
+            } finally {
+                HELD_IN_THIS_JVM.remove(path);
+            }
         }
     }
 }

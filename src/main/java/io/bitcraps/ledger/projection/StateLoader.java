@@ -1,0 +1,136 @@
+package io.bitcraps.ledger.projection;
+
+import io.bitcraps.ledger.codec.PayloadCodec;
+import io.bitcraps.ledger.domain.Account;
+import io.bitcraps.ledger.internal.Hex;
+import io.bitcraps.ledger.store.EventReader;
+import io.bitcraps.ledger.store.EventRow;
+import io.bitcraps.ledger.store.Head;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Brings the writer's state back at open. Normally it loads the persisted read model and checks
+ * it against the log: the head row must name the last event, the last {@value #TAIL_EVENTS}
+ * events must chain, the balances must sum to zero (I1) and every escrow must equal its game's
+ * open stakes (I3). When the read model lags the log (a database from before the read model
+ * existed, or one whose projections were cleared for repair) it is rebuilt by replaying the whole
+ * log, with the chain verified, in one transaction. A full verification of the log is the audit's
+ * job; this is the cheap check that must pass before the ledger accepts writes.
+ */
+public final class StateLoader {
+    static final int TAIL_EVENTS = 256;
+    private static final int REBUILD_ROWS_PER_WRITE = 5_000;
+
+    /** How the state was obtained, for the open log line and for tests. */
+    public record Loaded(LedgerState state, boolean rebuilt) {}
+
+    private StateLoader() {}
+
+    public static Loaded load(Connection conn, PayloadCodec codec, String ledgerId)
+            throws SQLException, Replayer.CorruptLog {
+        Replayer replayer = new Replayer(codec);
+        Head head = EventReader.head(conn);
+        long lastSeq = EventReader.maxSeq(conn);
+        if (head.seq() != lastSeq) {
+            throw new Replayer.CorruptLog("ledger_head says seq " + head.seq() + ", the log ends at seq " + lastSeq, null);
+        }
+        if (lastSeq == 0) {
+            return new Loaded(LedgerState.genesis(replayer.genesis(ledgerId)), false);
+        }
+        if (head.readModelSeq() != head.seq()) {
+            return new Loaded(rebuild(conn, replayer, ledgerId), true);
+        }
+        EventRow last = verifyTail(conn, replayer, ledgerId, head);
+        LedgerState state = ReadModel.load(conn, head.seq(), head.hash(), last.timestampMicros());
+        checkInvariants(state);
+        return new Loaded(state, false);
+    }
+
+    /** Replays the whole log and writes the read model from scratch, in one immediate transaction. */
+    public static LedgerState rebuild(Connection conn, Replayer replayer, String ledgerId)
+            throws SQLException, Replayer.CorruptLog {
+        try (Statement st = conn.createStatement(); ReadModel model = new ReadModel(conn)) {
+            st.execute("BEGIN IMMEDIATE");
+            try {
+                ReadModel.clear(conn);
+                DirtySet dirty = new DirtySet();
+                int[] pending = {0};
+                LedgerState state = replayer.replay(conn, ledgerId, (after, e) -> {
+                    dirty.record(after, e);
+                    if (++pending[0] == REBUILD_ROWS_PER_WRITE) {
+                        model.write(dirty, after);
+                        dirty.clear();
+                        pending[0] = 0;
+                    }
+                });
+                model.write(dirty, state);
+                st.executeUpdate("UPDATE ledger_head SET read_model_seq = seq");
+                st.execute("COMMIT");
+                return state;
+            } catch (SQLException | Replayer.CorruptLog | RuntimeException e) {
+                st.execute("ROLLBACK");
+                throw e;
+            }
+        }
+    }
+
+    private static EventRow verifyTail(Connection conn, Replayer replayer, String ledgerId, Head head)
+            throws SQLException, Replayer.CorruptLog {
+        long from = Math.max(1, head.seq() - TAIL_EVENTS);
+        List<EventRow> rows = new ArrayList<>();
+        EventReader.forEach(conn, from - 1 < 1 ? 1 : from - 1, head.seq(), rows::add);
+        byte[] previous = from == 1 ? replayer.genesis(ledgerId) : rows.get(0).hash();
+        long expected = from;
+        for (EventRow row : rows) {
+            if (row.seq() < from) {
+                continue;
+            }
+            if (row.seq() != expected) {
+                throw new Replayer.CorruptLog("seq " + expected + " is missing (next row is seq " + row.seq() + ")", null);
+            }
+            if (!Arrays.equals(replayer.chainHashOf(previous, row), row.hash())) {
+                throw new Replayer.CorruptLog("seq " + row.seq() + " breaks the hash chain", null);
+            }
+            previous = row.hash();
+            expected++;
+        }
+        EventRow last = rows.get(rows.size() - 1);
+        if (!Arrays.equals(last.hash(), head.hash())) {
+            throw new Replayer.CorruptLog("ledger_head hash " + Hex.of(head.hash()) + " is not the hash of seq "
+                    + head.seq() + " (" + Hex.of(last.hash()) + ")", null);
+        }
+        return last;
+    }
+
+    private static void checkInvariants(LedgerState s) throws Replayer.CorruptLog {
+        if (s.balanceSum() != 0) {
+            throw new Replayer.CorruptLog("the read model's balances sum to " + s.balanceSum() + ", not 0 (I1)", null);
+        }
+        for (var entry : s.balances().entrySet()) {
+            if (entry.getValue() < 0 && !"world".equals(entry.getKey())) {
+                throw new Replayer.CorruptLog("the read model holds " + entry.getKey() + " at " + entry.getValue() + " (I2)", null);
+            }
+        }
+        for (GameState g : s.games().values()) {
+            long stakes = 0;
+            int open = 0;
+            for (BetState b : g.bets().values()) {
+                if (b.isOpen()) {
+                    stakes += b.amount();
+                    open++;
+                }
+            }
+            long escrow = s.balance(Account.escrow(g.gameId()));
+            if (escrow != stakes || open != g.openBetCount()) {
+                throw new Replayer.CorruptLog("game " + g.gameId() + ": escrow " + escrow + " but open stakes " + stakes
+                        + " in " + open + " bets, game row says " + g.openBetCount() + " (I3)", null);
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package io.bitcraps.ledger.query;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
+import io.bitcraps.ledger.store.LedgerDatabase;
+import io.bitcraps.ledger.store.SqliteFailure;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A HikariCP pool of read-only SQLite connections. Read-only is set in the driver config (the
+ * pool's own {@code setReadOnly} cannot change sqlite-jdbc's flag after connecting), the pragmas
+ * travel as driver properties, and {@code query_only} is set on every new connection.
+ * <p>
+ * {@link #read} runs a query inside one read transaction, so every statement in it sees the same
+ * snapshot, and reports that snapshot's seq. A reader that meets SQLITE_BUSY (a WAL reset or
+ * recovery by another connection) backs off exponentially with jitter, a bounded number of times.
+ */
+public final class ReaderPool implements AutoCloseable {
+    private static final int BUSY_RETRIES = 6;
+    private static final long BUSY_BACKOFF_NANOS = 200_000;
+
+    private final HikariDataSource pool;
+
+    /** A query against one snapshot; {@code snapshotSeq} is the read model's seq in that snapshot. */
+    @FunctionalInterface
+    public interface SnapshotQuery<T> {
+        T run(Connection conn, long snapshotSeq) throws SQLException;
+    }
+
+    /** A result and the seq of the snapshot it came from. */
+    public record Snapshot<T>(T value, long seq) {}
+
+    public ReaderPool(Path database, int size, Object meterRegistry) {
+        HikariConfig hc = new HikariConfig();
+        hc.setPoolName("ledger-readers");
+        hc.setJdbcUrl(LedgerDatabase.url(database));
+        hc.setDataSourceProperties(LedgerDatabase.readOnlyConfig(5_000).toProperties());
+        hc.setConnectionInitSql("PRAGMA query_only = 1");
+        // The driver opened the connection read-only already; Hikari sets its flag on every
+        // checkout, and sqlite-jdbc refuses a *change*, so the pool must say the same thing.
+        hc.setReadOnly(true);
+        hc.setMaximumPoolSize(size);
+        hc.setMinimumIdle(Math.min(2, size));
+        hc.setConnectionTimeout(10_000);
+        hc.setInitializationFailTimeout(10_000);
+        if (meterRegistry != null) {
+            hc.setMetricRegistry(meterRegistry);
+        }
+        this.pool = new HikariDataSource(hc);
+    }
+
+    public <T> Snapshot<T> read(SnapshotQuery<T> query) throws SQLException {
+        for (int attempt = 0; ; attempt++) {
+            try (Connection conn = pool.getConnection()) {
+                conn.setAutoCommit(false);
+                try {
+                    long seq = snapshotSeq(conn);
+                    return new Snapshot<>(query.run(conn, seq), seq);
+                } finally {
+                    conn.rollback();
+                }
+            } catch (SQLException e) {
+                if (SqliteFailure.classify(e) != SqliteFailure.BUSY || attempt >= BUSY_RETRIES) {
+                    throw e;
+                }
+                long backoff = BUSY_BACKOFF_NANOS << attempt;
+                LockSupport.parkNanos(backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1));
+            }
+        }
+    }
+
+    private static long snapshotSeq(Connection conn) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT read_model_seq FROM ledger_head WHERE id = 1");
+             ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
+    }
+
+    public HikariPoolMXBean stats() {
+        return pool.getHikariPoolMXBean();
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

@@ -1,0 +1,179 @@
+package io.bitcraps.ledger;
+
+import com.tngtech.archunit.ArchConfiguration;
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.library.GeneralCodingRules;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.FileDescriptor;
+import java.util.Arrays;
+import java.util.stream.Stream;
+
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The package rules of the design (§1 data flow, §9 layout), checked on the compiled main classes.
+ * Dependencies run one way along the data flow:
+ * <pre>
+ *   internal ← domain ← codec ← projection ← ingest ← api ← sim ← cli
+ *                        store ↗
+ * </pre>
+ * Plain JUnit tests calling {@code rule.check(classes)}; not the ArchUnit JUnit engine.
+ */
+class ArchitectureTest {
+    private static final String ROOT = "io.bitcraps.ledger";
+    private static final String OURS = ROOT + "..";
+
+    private static JavaClasses classes;
+    private static boolean resolvedFromClassPath;
+
+    /**
+     * Imports our main classes only. The rules need no more than the names of the classes ours use,
+     * so the third-party classes are not imported from the class path (that took ~20 s).
+     */
+    @BeforeAll
+    static void importMainClasses() {
+        resolvedFromClassPath = ArchConfiguration.get().resolveMissingDependenciesFromClassPath();
+        ArchConfiguration.get().setResolveMissingDependenciesFromClassPath(false);
+        classes = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages(ROOT);
+    }
+
+    @AfterAll
+    static void restoreConfiguration() {
+        ArchConfiguration.get().setResolveMissingDependenciesFromClassPath(resolvedFromClassPath);
+    }
+
+    @Test
+    void theImportSeesTheMainClassesAndNoTests() {
+        assertThat(classes.stream().map(JavaClass::getPackageName).distinct())
+                .contains(pkg("api"), pkg("store"), pkg("codec"), pkg("domain"), pkg("ingest"), pkg("cli"));
+        assertThat(classes.stream().map(JavaClass::getSimpleName)).doesNotContain("ArchitectureTest", "Fixtures");
+    }
+
+    @Test
+    void internalDependsOnNothingElseOfOurs() {
+        onlyOn("internal").check(classes);
+    }
+
+    @Test
+    void domainDependsOnlyOnInternal() {
+        onlyOn("domain", "internal").check(classes);
+    }
+
+    @Test
+    void codecDependsOnlyOnDomainAndInternal() {
+        onlyOn("codec", "domain", "internal").check(classes);
+    }
+
+    /** Store keeps to rows and bytes: it needs no domain type today, so it gets none. */
+    @Test
+    void storeDependsOnlyOnInternal() {
+        onlyOn("store", "internal").check(classes);
+    }
+
+    @Test
+    void projectionDependsOnlyOnDomainCodecStoreAndInternal() {
+        onlyOn("projection", "domain", "codec", "store", "internal").check(classes);
+    }
+
+    @Test
+    void ingestDependsOnlyOnDomainCodecStoreProjectionAndInternal() {
+        onlyOn("ingest", "domain", "codec", "store", "projection", "internal").check(classes);
+    }
+
+    @Test
+    void queryNeverDependsOnIngestApiOrCli() {
+        noClasses().that().resideInAPackage(pkg("query") + "..")
+                .should().dependOnClassesThat().resideInAnyPackage(pkg("ingest") + "..", pkg("api") + "..",
+                        pkg("cli") + "..")
+                .allowEmptyShould(true)
+                .check(classes);
+    }
+
+    @Test
+    void apiUsesEverythingExceptCliAndSim() {
+        noClasses().that().resideInAPackage(pkg("api") + "..")
+                .should().dependOnClassesThat().resideInAnyPackage(pkg("cli") + "..", pkg("sim") + "..")
+                .check(classes);
+    }
+
+    @Test
+    void simDependsOnlyOnApiDomainAndInternal() {
+        onlyOn("sim", "api", "domain", "internal").check(classes);
+    }
+
+    @Test
+    void nothingButCliDependsOnCli() {
+        noClasses().that().resideOutsideOfPackage(pkg("cli") + "..")
+                .should().dependOnClassesThat().resideInAPackage(pkg("cli") + "..")
+                .check(classes);
+    }
+
+    @Test
+    void thePackagesAreFreeOfCycles() {
+        slices().matching(ROOT + ".(*)..").should().beFreeOfCycles().check(classes);
+    }
+
+    @Test
+    void onlyCodecDependsOnChronicle() {
+        noClasses().that().resideOutsideOfPackage(pkg("codec") + "..")
+                .should().dependOnClassesThat().resideInAPackage("net.openhft..")
+                .because("Chronicle Bytes is confined to one package (design §5)")
+                .check(classes);
+    }
+
+    @Test
+    void nothingOutsideCliUsesTheStandardStreams() {
+        JavaClasses outsideCli = classes.that(resideOutsideOfPackage(pkg("cli") + ".."));
+        GeneralCodingRules.NO_CLASSES_SHOULD_ACCESS_STANDARD_STREAMS.check(outsideCli);
+        // the same streams reached around System.out/err
+        noClasses().that().resideOutsideOfPackage(pkg("cli") + "..")
+                .should().accessField(FileDescriptor.class, "out")
+                .orShould().accessField(FileDescriptor.class, "err")
+                .check(classes);
+    }
+
+    @Test
+    void noClassUsesJavaUtilLogging() {
+        noClasses().should().dependOnClassesThat().resideInAPackage("java.util.logging..")
+                .because("logging goes through SLF4J")
+                .check(classes);
+    }
+
+    /** Test classes included: jqwik would show up there first (design §9: QuickTheories, not jqwik). */
+    @Test
+    void noClassEvenInTheTestsUsesJqwik() {
+        JavaClasses withTests = new ClassFileImporter().importPackages(ROOT);
+        assertThat(withTests.size()).isGreaterThan(classes.size());
+        noClasses().should().dependOnClassesThat().resideInAPackage("net.jqwik..")
+                .because("jqwik's maintainers ask AI coding agents not to use it")
+                .check(withTests);
+    }
+
+    /** Classes of {@code pkg} may depend on their own package, the allowed ones, and anything not ours. */
+    private static ArchRule onlyOn(String pkg, String... allowed) {
+        String[] packages = Stream.concat(Stream.of(pkg), Arrays.stream(allowed)).map(p -> pkg(p) + "..")
+                .toArray(String[]::new);
+        DescribedPredicate<JavaClass> permitted = resideOutsideOfPackage(OURS).or(resideInAnyPackage(packages));
+        return classes().that().resideInAPackage(pkg(pkg) + "..")
+                .should().onlyDependOnClassesThat(permitted.as("reside outside " + OURS + " or in " + String.join(", ", packages)));
+    }
+
+    private static String pkg(String name) {
+        return ROOT + "." + name;
+    }
+}
