@@ -1,5 +1,6 @@
 package io.bitcraps.ledger.api;
 
+import io.bitcraps.ledger.codec.HeadSigner;
 import io.bitcraps.ledger.codec.PayloadCodec;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.Ids;
@@ -107,7 +108,9 @@ public final class Ledger implements AutoCloseable {
                 listeners.add(notice -> cache.invalidate(notice.touched(), notice.lastSeq()));
             }
             listeners.addAll(config.commitListeners());
-            CommandRing ring = new CommandRing(log, readModel, codec, recovered, settings, listeners);
+            HeadSigner signer = config.hmacKeyFile() == null ? null
+                    : new HeadSigner(HeadSigner.readKey(config.hmacKeyFile()), ledgerId);
+            CommandRing ring = new CommandRing(log, readModel, codec, signer, recovered, settings, listeners);
             return new Ledger(config, lock, log, ring, ledgerId, readers, cache);
         } catch (Replayer.CorruptLog e) {
             closeQuietly(readers, conn, lock);

@@ -28,6 +28,7 @@ public final class LedgerConfig {
     private final List<CommitListener> commitListeners;
     private final int readerPoolSize;
     private final long queryCacheBytes;
+    private final Path hmacKeyFile;
 
     private LedgerConfig(Builder b) {
         this.path = b.path;
@@ -42,6 +43,7 @@ public final class LedgerConfig {
         this.commitListeners = List.copyOf(b.commitListeners);
         this.readerPoolSize = b.readerPoolSize;
         this.queryCacheBytes = b.queryCacheBytes;
+        this.hmacKeyFile = b.hmacKeyFile;
     }
 
     public static Builder builder(Path path) {
@@ -96,6 +98,11 @@ public final class LedgerConfig {
         return queryCacheBytes;
     }
 
+    /** The HMAC key file, or null when heads are not signed. */
+    public Path hmacKeyFile() {
+        return hmacKeyFile;
+    }
+
     @Override
     public String toString() {
         return "LedgerConfig{path=" + path + ", durability=" + durability + ", ringSize=" + ringSize
@@ -118,6 +125,7 @@ public final class LedgerConfig {
         private final List<CommitListener> commitListeners = new ArrayList<>();
         private int readerPoolSize = 4;
         private long queryCacheBytes = 32L << 20;
+        private Path hmacKeyFile;
 
         private Builder(Path path) {
             this.path = Objects.requireNonNull(path, "path");
@@ -185,6 +193,16 @@ public final class LedgerConfig {
         /** Bound on the query cache, in (estimated) bytes; 0 turns the cache off. */
         public Builder queryCacheBytes(long bytes) {
             this.queryCacheBytes = bytes;
+            return this;
+        }
+
+        /**
+         * A file holding the HMAC key (at least 16 bytes; keep it off the database's disk). With it,
+         * the writer signs the chain head at every commit, and audits with the key can prove that
+         * no one without it rewrote history.
+         */
+        public Builder hmacKeyFile(Path file) {
+            this.hmacKeyFile = Objects.requireNonNull(file, "hmacKeyFile");
             return this;
         }
 

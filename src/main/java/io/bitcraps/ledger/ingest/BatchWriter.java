@@ -3,6 +3,7 @@ package io.bitcraps.ledger.ingest;
 import com.lmax.disruptor.EventHandler;
 import io.bitcraps.ledger.codec.ChainHash;
 import io.bitcraps.ledger.codec.EventFrame;
+import io.bitcraps.ledger.codec.HeadSigner;
 import io.bitcraps.ledger.codec.PayloadCodec;
 import io.bitcraps.ledger.codec.PayloadException;
 import io.bitcraps.ledger.domain.Command;
@@ -55,6 +56,7 @@ final class BatchWriter implements EventHandler<Slot> {
     private final ReadModel readModel;
     private final PayloadCodec codec;
     private final ChainHash chain = new ChainHash();
+    private final HeadSigner signer;
     private final LongSupplier clockMicros;
     private final int eventsPerBatchMax;
     private final List<CommitListener> listeners;
@@ -91,9 +93,10 @@ final class BatchWriter implements EventHandler<Slot> {
         boolean writtenInBatch;
     }
 
-    BatchWriter(EventLog store, ReadModel readModel, PayloadCodec codec, LedgerState recovered, LongSupplier clockMicros,
-                int submissionsPerBatchMax, int eventsPerBatchMax, List<CommitListener> listeners) {
+    BatchWriter(EventLog store, ReadModel readModel, PayloadCodec codec, HeadSigner signer, LedgerState recovered,
+                LongSupplier clockMicros, int submissionsPerBatchMax, int eventsPerBatchMax, List<CommitListener> listeners) {
         this.store = store;
+        this.signer = signer;
         this.readModel = readModel;
         this.codec = codec;
         this.clockMicros = clockMicros;
@@ -286,7 +289,9 @@ final class BatchWriter implements EventHandler<Slot> {
                 store.add(row);
             }
             readModel.write(batchDirty, working);
-            store.finish(working.seq(), working.headHashUnsafe(), working.lastTimestampMicros());
+            byte[] signature = signer == null ? null : signer.sign(working.seq(), working.headHashUnsafe());
+            store.finish(committed.seq() + 1, working.seq(), working.headHashUnsafe(), working.lastTimestampMicros(),
+                    signature);
             store.commit();
         } catch (SQLException e) {
             recoverFromFailedCommit(e, start);

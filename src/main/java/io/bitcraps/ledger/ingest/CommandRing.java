@@ -6,6 +6,7 @@ import com.lmax.disruptor.BlockingWaitStrategy;
 import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
+import io.bitcraps.ledger.codec.HeadSigner;
 import io.bitcraps.ledger.codec.PayloadCodec;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.LedgerException;
@@ -52,9 +53,9 @@ public final class CommandRing implements AutoCloseable {
     public record Settings(int ringSize, int submissionsPerBatchMax, int eventsPerBatchMax, long submitTimeoutNanos,
                            LongSupplier clockMicros) {}
 
-    public CommandRing(EventLog store, ReadModel readModel, PayloadCodec codec, LedgerState recovered, Settings settings,
-                       List<CommitListener> listeners) {
-        this.writer = new BatchWriter(store, readModel, codec, recovered, settings.clockMicros(), settings.submissionsPerBatchMax(),
+    public CommandRing(EventLog store, ReadModel readModel, PayloadCodec codec, HeadSigner signer, LedgerState recovered,
+                       Settings settings, List<CommitListener> listeners) {
+        this.writer = new BatchWriter(store, readModel, codec, signer, recovered, settings.clockMicros(), settings.submissionsPerBatchMax(),
                 settings.eventsPerBatchMax(), listeners);
         this.ring = RingBuffer.createMultiProducer(Slot::new, settings.ringSize(), new BlockingWaitStrategy());
         this.processor = new BatchEventProcessorBuilder()

@@ -22,6 +22,7 @@ public final class EventLog implements AutoCloseable {
     private final Statement control;
     private final PreparedStatement insertEvent;
     private final PreparedStatement upsertHead;
+    private final PreparedStatement insertBatch;
     private final PreparedStatement findByKey;
     private final PreparedStatement selectRange;
     private int pendingRows;
@@ -35,6 +36,8 @@ public final class EventLog implements AutoCloseable {
         this.upsertHead = conn.prepareStatement("INSERT INTO ledger_head(id, seq, hash, updated_ts, read_model_seq)"
                 + " VALUES (1,?,?,?,?) ON CONFLICT(id) DO UPDATE SET seq=excluded.seq, hash=excluded.hash,"
                 + " updated_ts=excluded.updated_ts, read_model_seq=excluded.read_model_seq");
+        this.insertBatch = conn.prepareStatement(
+                "INSERT INTO batches(last_seq, first_seq, committed_ts, head_hash, hmac) VALUES (?,?,?,?,?)");
         this.findByKey = conn.prepareStatement("SELECT seq FROM events WHERE idem_key = ?");
         this.selectRange = conn.prepareStatement(EventReader.SELECT_COLUMNS + " WHERE seq >= ? AND seq <= ? ORDER BY seq");
     }
@@ -66,8 +69,12 @@ public final class EventLog implements AutoCloseable {
         pendingRows++;
     }
 
-    /** Sends the bound rows and moves the head (log and read model), still inside the transaction. */
-    public void finish(long headSeq, byte[] headHash, long timestampMicros) throws SQLException {
+    /**
+     * Sends the bound rows, records the batch boundary (with its head signature, or null without a
+     * key) and moves the head (log and read model), still inside the transaction.
+     */
+    public void finish(long firstSeq, long headSeq, byte[] headHash, long timestampMicros, byte[] headHmac)
+            throws SQLException {
         if (pendingRows > 0) {
             int[] counts = insertEvent.executeBatch();
             if (counts.length != pendingRows) {
@@ -75,6 +82,16 @@ public final class EventLog implements AutoCloseable {
             }
             pendingRows = 0;
         }
+        insertBatch.setLong(1, headSeq);
+        insertBatch.setLong(2, firstSeq);
+        insertBatch.setLong(3, timestampMicros);
+        insertBatch.setBytes(4, headHash);
+        if (headHmac == null) {
+            insertBatch.setNull(5, Types.BLOB);
+        } else {
+            insertBatch.setBytes(5, headHmac);
+        }
+        insertBatch.executeUpdate();
         upsertHead.setLong(1, headSeq);
         upsertHead.setBytes(2, headHash);
         upsertHead.setLong(3, timestampMicros);
@@ -166,6 +183,7 @@ public final class EventLog implements AutoCloseable {
         try {
             insertEvent.close();
             upsertHead.close();
+            insertBatch.close();
             findByKey.close();
             selectRange.close();
             control.close();

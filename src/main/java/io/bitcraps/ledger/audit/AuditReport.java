@@ -1,0 +1,23 @@
+package io.bitcraps.ledger.audit;
+
+import java.util.List;
+
+/**
+ * What an audit found. {@code intact} is true only when no problem was found over the whole log
+ * up to {@code snapshotSeq}. {@code problemCount} may exceed {@code problems.size()}: the list
+ * keeps the first {@link Auditor#PROBLEMS_KEPT}. The series feed the HTML report's charts.
+ */
+public record AuditReport(String database, String ledgerId, boolean intact, long events, long fromSeq, long toSeq,
+                          long headSeq, String headHash, long snapshotSeq, long batches, long signedBatches,
+                          int accounts, long balanceSum, boolean projectionsCompared, long elapsedNanos,
+                          List<Problem> problems, long problemCount, Series series) {
+
+    public double eventsPerSecond() {
+        return elapsedNanos == 0 ? 0 : events / (elapsedNanos / 1e9);
+    }
+
+    /** Sampled values over the log: house balance and chips in play (escrow) by seq, events per batch. */
+    public record Series(long[] seqs, long[] house, long[] inPlay, long[] batchEnds, long[] batchSizes) {
+        public static final Series EMPTY = new Series(new long[0], new long[0], new long[0], new long[0], new long[0]);
+    }
+}

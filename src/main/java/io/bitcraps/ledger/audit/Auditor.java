@@ -1,0 +1,424 @@
+package io.bitcraps.ledger.audit;
+
+import io.bitcraps.ledger.codec.ChainHash;
+import io.bitcraps.ledger.codec.DecodedPayload;
+import io.bitcraps.ledger.codec.EventFrame;
+import io.bitcraps.ledger.codec.HeadSigner;
+import io.bitcraps.ledger.codec.PayloadCodec;
+import io.bitcraps.ledger.codec.PayloadException;
+import io.bitcraps.ledger.domain.Command;
+import io.bitcraps.ledger.domain.EventType;
+import io.bitcraps.ledger.domain.Posting;
+import io.bitcraps.ledger.internal.Hex;
+import io.bitcraps.ledger.store.EventReader;
+import io.bitcraps.ledger.store.EventRow;
+import io.bitcraps.ledger.store.Head;
+import io.bitcraps.ledger.store.LedgerDatabase;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.LongConsumer;
+
+/**
+ * Replays a ledger's log and proves, or disproves, that the books are intact. Read-only: it opens
+ * the file read-only and reads everything inside one transaction, i.e. one WAL snapshot, so it
+ * runs beside a live writer and reports the seq of the snapshot it judged.
+ * <p>
+ * Per row, in seq order: the seq follows the previous one; the row's hash follows from the
+ * previous row's <em>stored</em> hash and the row's own frame (so an edit to row k flags row k,
+ * not everything after it); the payload decodes strictly; the query columns agree with the
+ * payload; the audit's own {@link Books} (independent of the live projection code) replays it and
+ * checks the postings the command implies and every invariant. At every batch record: the batch
+ * is contiguous, names the row's hash, and, with a key, carries a valid signature. At the end:
+ * the head row, the read model's head, a saved digest, and every projection table against the
+ * books rebuilt from zero.
+ */
+public final class Auditor {
+    public static final int PROBLEMS_KEPT = 1_000;
+    private static final int SERIES_POINTS = 1_000;
+
+    /** What to check. {@code key} and {@code digest} may be null; {@code toSeq} Long.MAX_VALUE means "to the head". */
+    public record Options(long fromSeq, long toSeq, byte[] key, Digest digest) {
+        public Options {
+            if (fromSeq < 1 || toSeq < fromSeq) {
+                throw new IllegalArgumentException("bad seq range " + fromSeq + ".." + toSeq);
+            }
+        }
+
+        public static Options everything() {
+            return new Options(1, Long.MAX_VALUE, null, null);
+        }
+    }
+
+    private final PayloadCodec codec = new PayloadCodec();
+    private final EventFrame frames = new EventFrame();
+    private final ChainHash chain = new ChainHash();
+
+    /**
+     * Audits the database. Data problems, including a damaged file, are findings in the report;
+     * only a missing file or an I/O failure outside SQLite's control is thrown.
+     */
+    public AuditReport audit(Path db, Options options, LongConsumer progress) throws SQLException {
+        long start = System.nanoTime();
+        try (Connection conn = LedgerDatabase.openReadOnly(db)) {
+            conn.setAutoCommit(false);
+            try {
+                return new Run(db, conn, options, progress, start).execute();
+            } finally {
+                conn.rollback();
+            }
+        } catch (SQLException e) {
+            if (!java.nio.file.Files.isRegularFile(db)) {
+                throw e;
+            }
+            return damaged(db, e, start);
+        } catch (io.bitcraps.ledger.store.SchemaMismatch e) {
+            return damaged(db, e, start);
+        }
+    }
+
+    private static AuditReport damaged(Path db, Exception e, long start) {
+        Problem p = new Problem(0, ProblemKind.STORAGE_CORRUPT, "cannot read " + db + " as a ledger: " + e.getMessage());
+        return new AuditReport(db.toString(), null, false, 0, 0, 0, 0, "", 0, 0, 0, 0, 0, false,
+                System.nanoTime() - start, List.of(p), 1, AuditReport.Series.EMPTY);
+    }
+
+    /** One audit's mutable state; confined to the calling thread. */
+    private final class Run {
+        private final Path db;
+        private final Connection conn;
+        private final Options options;
+        private final LongConsumer progress;
+        private final long start;
+        private final List<Problem> problems = new ArrayList<>();
+        private long problemCount;
+        private final Books books = new Books();
+        private final boolean fullRange;
+        private HeadSigner signer;
+        private String ledgerId;
+        private Head head;
+        private BatchCursor batches;
+        private long expectedSeq;
+        private byte[] previousStoredHash;
+        private long lastSeq;
+        private byte[] lastHash;
+        private long events;
+        private long batchCount;
+        private long signedBatches;
+        private long lastBatchEnd;
+        private boolean anySigned;
+        private final SeriesBuilder series = new SeriesBuilder();
+        /** The log could not be read to its end: comparing projections with half a replay would only add noise. */
+        private boolean unreadable;
+
+        Run(Path db, Connection conn, Options options, LongConsumer progress, long start) {
+            this.db = db;
+            this.conn = conn;
+            this.options = options;
+            this.progress = progress;
+            this.start = start;
+            this.fullRange = options.fromSeq() == 1 && options.toSeq() == Long.MAX_VALUE;
+        }
+
+        AuditReport execute() throws SQLException {
+            head = EventReader.head(conn); // first read: fixes the snapshot
+            ledgerId = LedgerDatabase.ledgerId(conn);
+            if (options.key() != null) {
+                signer = new HeadSigner(options.key(), ledgerId);
+            }
+            checkDigestOwner();
+            long to = Math.min(options.toSeq(), Long.MAX_VALUE);
+            expectedSeq = options.fromSeq();
+            previousStoredHash = options.fromSeq() == 1 ? chain.genesis(ledgerId) : storedHashAt(options.fromSeq() - 1);
+            batches = new BatchCursor(conn, options.fromSeq());
+            lastBatchEnd = options.fromSeq() - 1;
+            try {
+                EventReader.forEach(conn, options.fromSeq(), to, this::row);
+            } catch (SQLException e) {
+                report(new Problem(expectedSeq, ProblemKind.STORAGE_CORRUPT, "reading the log stopped near seq " + expectedSeq
+                        + ": " + e.getMessage()));
+                unreadable = true;
+            }
+            finish();
+            List<Problem> kept = List.copyOf(problems);
+            return new AuditReport(db.toString(), ledgerId, problemCount == 0, events, options.fromSeq(),
+                    lastSeq, head.seq(), head.hash() == null ? "" : Hex.of(head.hash()), head.seq(), batchCount,
+                    signedBatches, books.balances.size(), books.total, fullRange && !unreadable, System.nanoTime() - start, kept,
+                    problemCount, series.build());
+        }
+
+        private void report(Problem p) {
+            problemCount++;
+            if (problems.size() < PROBLEMS_KEPT) {
+                problems.add(p);
+            }
+        }
+
+        private void row(EventRow row) {
+            events++;
+            if (row.seq() != expectedSeq) {
+                report(new Problem(expectedSeq, ProblemKind.SEQ_GAP, row.seq() == expectedSeq + 1 ? "seq " + expectedSeq
+                        + " is missing" : "seqs " + expectedSeq + ".." + (row.seq() - 1) + " are missing"));
+                previousStoredHash = null; // the hash the next row chains from is gone: it cannot be checked
+            }
+            byte[] frame = frames.encode(row.typeCode(), row.seq(), row.timestampMicros(), row.payload());
+            if (previousStoredHash != null && !Arrays.equals(chain.next(previousStoredHash, frame), row.hash())) {
+                report(new Problem(row.seq(), ProblemKind.CHAIN_BREAK, "row seq " + row.seq() + " does not match its hash "
+                        + shortHex(row.hash()) + (row.seq() > head.seq() ? "; it lies beyond the head at seq " + head.seq() : "")));
+            }
+            previousStoredHash = row.hash();
+            decodeAndApply(row);
+            checkBatch(row);
+            checkDigest(row);
+            lastSeq = row.seq();
+            lastHash = row.hash();
+            expectedSeq = row.seq() + 1;
+            series.sample(row.seq(), books);
+            if ((events & 0x3FFF) == 0) {
+                progress.accept(events);
+            }
+        }
+
+        private void decodeAndApply(EventRow row) {
+            EventType type;
+            DecodedPayload p;
+            try {
+                type = EventType.ofCode(row.typeCode());
+                p = codec.decode(type, row.payload());
+            } catch (PayloadException | IllegalArgumentException e) {
+                report(new Problem(row.seq(), ProblemKind.UNDECODABLE, e.getMessage()));
+                return;
+            }
+            checkColumns(row, p);
+            if (fullRange) {
+                books.apply(row.seq(), row.timestampMicros(), p.command(), p.postings(), this::report);
+            } else {
+                long sum = 0;
+                for (Posting posting : p.postings()) {
+                    sum += posting.delta();
+                }
+                if (sum != 0) {
+                    report(new Problem(row.seq(), ProblemKind.UNBALANCED_POSTINGS, "postings sum to " + sum));
+                }
+            }
+        }
+
+        private void checkColumns(EventRow row, DecodedPayload p) {
+            Command c = p.command();
+            String player = c instanceof Command.SettleBet s ? (fullRange ? books.bettor(s.gameId(), s.betId()) : row.playerId())
+                    : Columns.playerOf(c);
+            mismatch(row, "game_id", row.gameId(), Columns.gameOf(c));
+            mismatch(row, "player_id", row.playerId(), player);
+            mismatch(row, "bet_id", row.betId(), Columns.betOf(c));
+            mismatch(row, "amount", row.amount(), Columns.amountOf(c));
+            mismatch(row, "idem_key", row.key(), p.key());
+        }
+
+        private void mismatch(EventRow row, String column, Object stored, Object payload) {
+            if (!Objects.equals(stored, payload)) {
+                report(new Problem(row.seq(), ProblemKind.COLUMN_MISMATCH, "column " + column + " holds " + stored
+                        + ", the payload says " + payload));
+            }
+        }
+
+        private void checkBatch(EventRow row) {
+            BatchCursor.Batch b;
+            try {
+                b = batches.upTo(row.seq(), this::report);
+            } catch (SQLException e) {
+                report(new Problem(row.seq(), ProblemKind.STORAGE_CORRUPT, "reading batch records failed: " + e.getMessage()));
+                return;
+            }
+            if (b == null) {
+                return;
+            }
+            batchCount++;
+            series.batch(b.lastSeq(), b.lastSeq() - b.firstSeq() + 1);
+            if (b.firstSeq() != lastBatchEnd + 1) {
+                report(new Problem(b.lastSeq(), ProblemKind.BATCH_MISMATCH, "batch " + b.firstSeq() + ".." + b.lastSeq()
+                        + " does not follow the previous batch ending at seq " + lastBatchEnd));
+            }
+            lastBatchEnd = b.lastSeq();
+            if (!Arrays.equals(b.headHash(), row.hash())) {
+                report(new Problem(b.lastSeq(), ProblemKind.BATCH_MISMATCH, "the batch record ending at seq " + b.lastSeq()
+                        + " names head " + shortHex(b.headHash()) + ", the row holds " + shortHex(row.hash())));
+            }
+            if (b.hmac() != null) {
+                anySigned = true;
+            }
+            if (signer == null) {
+                return;
+            }
+            if (b.hmac() == null) {
+                if (anySigned) {
+                    report(new Problem(b.lastSeq(), ProblemKind.HISTORY_REWRITTEN, "the head at seq " + b.lastSeq()
+                            + " is unsigned after signed heads: signatures were stripped; history may be rewritten at or before seq "
+                            + b.lastSeq()));
+                }
+                return;
+            }
+            if (signer.verify(b.lastSeq(), b.headHash(), b.hmac())) {
+                signedBatches++;
+            } else {
+                report(new Problem(b.lastSeq(), ProblemKind.HISTORY_REWRITTEN, "the signed head at seq " + b.lastSeq()
+                        + " does not verify with key " + signer.keyId() + ": history was rewritten at or before seq "
+                        + b.lastSeq()));
+            }
+        }
+
+        private void checkDigestOwner() {
+            Digest d = options.digest();
+            if (d == null) {
+                return;
+            }
+            if (!d.ledgerId().equals(ledgerId)) {
+                report(new Problem(0, ProblemKind.DIGEST_INVALID, "the digest is of ledger " + d.ledgerId() + ", this is "
+                        + ledgerId));
+            }
+            if (d.hmac() != null && signer != null
+                    && !signer.verify(d.seq(), Hex.parse(d.headHash()), Hex.parse(d.hmac()))) {
+                report(new Problem(0, ProblemKind.DIGEST_INVALID, "the digest's own HMAC does not verify with key "
+                        + signer.keyId()));
+            }
+        }
+
+        private void checkDigest(EventRow row) {
+            Digest d = options.digest();
+            if (d != null && row.seq() == d.seq() && !Hex.of(row.hash()).equals(d.headHash())) {
+                report(new Problem(d.seq(), ProblemKind.HISTORY_REWRITTEN, "the digest of " + d.time() + " saw head "
+                        + shortHex(Hex.parse(d.headHash())) + " at seq " + d.seq() + ", the log now holds "
+                        + shortHex(row.hash()) + ": history was rewritten at or before seq " + d.seq()));
+            }
+        }
+
+        private void finish() throws SQLException {
+            Digest d = options.digest();
+            if (d != null && d.seq() > lastSeq && options.toSeq() >= d.seq()) {
+                report(new Problem(lastSeq + 1, ProblemKind.TRUNCATED, "the digest of " + d.time() + " vouches for seq "
+                        + d.seq() + ", the log ends at seq " + lastSeq + ": " + (d.seq() - lastSeq) + " event(s) are gone"));
+            }
+            if (options.toSeq() != Long.MAX_VALUE || unreadable) {
+                // a partial range, or a log that could not be read to its end: batches past it, the head
+                // and the projections describe the whole log, and comparing them would only add noise
+                return;
+            }
+            try {
+                batches.rest(lastSeq, this::report);
+            } catch (SQLException e) {
+                report(new Problem(lastSeq, ProblemKind.STORAGE_CORRUPT, "reading batch records failed: " + e.getMessage()));
+            }
+            checkHead();
+            if (signer != null && lastBatchEnd != 0 && !anySigned) {
+                report(new Problem(lastBatchEnd, ProblemKind.HISTORY_REWRITTEN, "no head of this ledger is signed, so the key"
+                        + " proves nothing; was it run with --key / hmacKeyFile?"));
+            }
+            if (fullRange && !unreadable) {
+                try {
+                    new ProjectionCheck(conn, books, this::report).run();
+                } catch (SQLException e) {
+                    report(new Problem(0, ProblemKind.STORAGE_CORRUPT, "reading the read model failed: " + e.getMessage()));
+                }
+            }
+        }
+
+        private void checkHead() {
+            if (head.seq() != lastSeq || (lastSeq > 0 && !Arrays.equals(head.hash(), lastHash))) {
+                String why = lastSeq > head.seq() ? "; rows seq " + (head.seq() + 1) + ".." + lastSeq
+                        + " lie beyond the head (forged or appended behind the ledger's back)" : "";
+                report(new Problem(head.seq(), ProblemKind.HEAD_MISMATCH, "ledger_head says seq " + head.seq() + " hash "
+                        + (head.hash() == null ? "none" : shortHex(head.hash())) + ", the log ends at seq " + lastSeq
+                        + (lastHash == null ? "" : " hash " + shortHex(lastHash)) + why));
+            }
+            if (head.readModelSeq() != head.seq()) {
+                report(new Problem(head.seq(), ProblemKind.HEAD_MISMATCH, "the read model is at seq " + head.readModelSeq()
+                        + ", the head at seq " + head.seq()));
+            }
+            if (lastBatchEnd != head.seq() && head.seq() > 0) {
+                report(new Problem(head.seq(), ProblemKind.BATCH_MISMATCH, "the last batch record ends at seq " + lastBatchEnd
+                        + ", the head is at seq " + head.seq()));
+            }
+        }
+
+        private byte[] storedHashAt(long seq) throws SQLException {
+            try (PreparedStatement ps = conn.prepareStatement("SELECT hash FROM events WHERE seq = ?")) {
+                ps.setLong(1, seq);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getBytes(1) : null;
+                }
+            }
+        }
+    }
+
+    static String shortHex(byte[] hash) {
+        return hash == null ? "none" : Hex.of(hash).substring(0, Math.min(16, hash.length * 2)) + "…";
+    }
+
+    /** Samples the house balance and chips in play at up to {@value #SERIES_POINTS} points, and batch sizes. */
+    private static final class SeriesBuilder {
+        private final List<long[]> points = new ArrayList<>();
+        private final List<long[]> batchPoints = new ArrayList<>();
+        private long every = 1;
+        private long batchEvery = 1;
+        private long batchAccumulated;
+        private long batchesInBucket;
+
+        void sample(long seq, Books books) {
+            if (seq % every != 0) {
+                return;
+            }
+            points.add(new long[]{seq, books.balance("house"), books.openStakesTotal});
+            if (points.size() >= SERIES_POINTS * 2) {
+                thin(points);
+                every *= 2;
+            }
+        }
+
+        void batch(long lastSeq, long size) {
+            batchAccumulated += size;
+            if (++batchesInBucket < batchEvery) {
+                return;
+            }
+            batchPoints.add(new long[]{lastSeq, batchAccumulated / batchesInBucket});
+            batchAccumulated = 0;
+            batchesInBucket = 0;
+            if (batchPoints.size() >= SERIES_POINTS * 2) {
+                thin(batchPoints);
+                batchEvery *= 2;
+            }
+        }
+
+        private static void thin(List<long[]> list) {
+            List<long[]> kept = new ArrayList<>(list.size() / 2 + 1);
+            for (int i = 0; i < list.size(); i += 2) {
+                kept.add(list.get(i));
+            }
+            list.clear();
+            list.addAll(kept);
+        }
+
+        AuditReport.Series build() {
+            long[] seqs = new long[points.size()];
+            long[] house = new long[points.size()];
+            long[] inPlay = new long[points.size()];
+            for (int i = 0; i < points.size(); i++) {
+                seqs[i] = points.get(i)[0];
+                house[i] = points.get(i)[1];
+                inPlay[i] = points.get(i)[2];
+            }
+            long[] ends = new long[batchPoints.size()];
+            long[] sizes = new long[batchPoints.size()];
+            for (int i = 0; i < batchPoints.size(); i++) {
+                ends[i] = batchPoints.get(i)[0];
+                sizes[i] = batchPoints.get(i)[1];
+            }
+            return new AuditReport.Series(seqs, house, inPlay, ends, sizes);
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package io.bitcraps.ledger.audit;
+
+import java.util.Locale;
+
+/**
+ * Renders an audit as one self-contained HTML page: summary, problems, and three charts drawn as
+ * inline SVG (house balance over seq, chips in play over seq, events per batch), so the page
+ * needs no network, no scripts and no other files.
+ */
+public final class HtmlReport {
+    private static final int WIDTH = 860;
+    private static final int HEIGHT = 220;
+
+    private HtmlReport() {}
+
+    public static String render(AuditReport r) {
+        StringBuilder h = new StringBuilder(16_384);
+        h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Ledger audit: ")
+                .append(esc(r.database())).append("</title>\n<style>")
+                .append("body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:900px;color:#222}")
+                .append("h1{font-size:1.4em}.ok{color:#176b2c}.bad{color:#b3261e}")
+                .append("table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}")
+                .append("th{background:#f4f4f4}svg{background:#fafafa;border:1px solid #ddd;margin:.5em 0}")
+                .append("</style></head><body>\n");
+        h.append("<h1>Ledger audit: ").append(esc(r.database())).append("</h1>\n");
+        h.append("<p class=\"").append(r.intact() ? "ok" : "bad").append("\"><b>")
+                .append(r.intact() ? "INTACT" : "NOT INTACT: " + r.problemCount() + " problem(s)").append("</b></p>\n");
+        h.append("<table>");
+        row(h, "ledger id", r.ledgerId());
+        row(h, "snapshot", "seq " + r.snapshotSeq() + ", head hash " + r.headHash());
+        row(h, "events checked", String.format(Locale.ROOT, "%,d (seq %d..%d) in %,d batches, %,d signed", r.events(),
+                r.fromSeq(), r.toSeq(), r.batches(), r.signedBatches()));
+        row(h, "accounts", String.format(Locale.ROOT, "%,d, balances sum to %d", r.accounts(), r.balanceSum()));
+        row(h, "read model", r.projectionsCompared() ? "compared with a replay from zero" : "not compared (a partial range, or a log that could not be read to its end)");
+        row(h, "time", String.format(Locale.ROOT, "%.2f s, %,.0f events/s", r.elapsedNanos() / 1e9, r.eventsPerSecond()));
+        h.append("</table>\n");
+        if (!r.problems().isEmpty()) {
+            h.append("<h2>Problems</h2>\n<table><tr><th>seq</th><th>kind</th><th>detail</th></tr>\n");
+            for (Problem p : r.problems()) {
+                h.append("<tr><td>").append(p.seq()).append("</td><td>").append(p.kind()).append("<br><small>")
+                        .append(esc(p.kind().meaning())).append("</small></td><td>").append(esc(p.detail())).append("</td></tr>\n");
+            }
+            h.append("</table>\n");
+            if (r.problemCount() > r.problems().size()) {
+                h.append("<p>… and ").append(r.problemCount() - r.problems().size()).append(" more.</p>\n");
+            }
+        }
+        AuditReport.Series s = r.series();
+        h.append("<h2>House balance</h2>\n").append(chart(s.seqs(), s.house(), "seq", "chips", "#1f5fa8"));
+        h.append("<h2>Chips in play (open stakes)</h2>\n").append(chart(s.seqs(), s.inPlay(), "seq", "chips", "#a86a1f"));
+        h.append("<h2>Events per batch</h2>\n").append(chart(s.batchEnds(), s.batchSizes(), "seq", "events", "#2c7a3f"));
+        return h.append("</body></html>\n").toString();
+    }
+
+    private static void row(StringBuilder h, String name, String value) {
+        h.append("<tr><th>").append(esc(name)).append("</th><td>").append(esc(value)).append("</td></tr>");
+    }
+
+    static String chart(long[] xs, long[] ys, String xLabel, String yLabel, String colour) {
+        if (xs.length == 0) {
+            return "<p>(no data)</p>\n";
+        }
+        long minX = xs[0];
+        long maxX = xs[xs.length - 1];
+        long minY = Long.MAX_VALUE;
+        long maxY = Long.MIN_VALUE;
+        for (long y : ys) {
+            minY = Math.min(minY, y);
+            maxY = Math.max(maxY, y);
+        }
+        minY = Math.min(minY, 0);
+        double spanX = Math.max(1, maxX - minX);
+        double spanY = Math.max(1, maxY - minY);
+        int left = 70;
+        int bottom = HEIGHT - 25;
+        StringBuilder pts = new StringBuilder();
+        for (int i = 0; i < xs.length; i++) {
+            double x = left + (xs[i] - minX) / spanX * (WIDTH - left - 10);
+            double y = bottom - (ys[i] - minY) / spanY * (bottom - 10);
+            pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
+        }
+        return String.format(Locale.ROOT,
+                "<svg width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"%s by %s\">"
+                        + "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>"
+                        + "<line x1=\"%d\" y1=\"10\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>"
+                        + "<text x=\"4\" y=\"16\" font-size=\"11\">%,d</text><text x=\"4\" y=\"%d\" font-size=\"11\">%,d</text>"
+                        + "<text x=\"%d\" y=\"%d\" font-size=\"11\">%s %,d</text><text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">%,d</text>"
+                        + "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"%s\"/></svg>\n",
+                WIDTH, HEIGHT, yLabel, xLabel, left, bottom, WIDTH - 10, bottom, left, left, bottom, maxY, bottom, minY,
+                left, HEIGHT - 6, xLabel, minX, WIDTH - 10, HEIGHT - 6, maxX, colour, pts.toString().trim());
+    }
+
+    private static String esc(String s) {
+        if (s == null) {
+            return "";
+        }
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+}

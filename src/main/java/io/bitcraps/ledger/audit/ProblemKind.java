@@ -1,0 +1,43 @@
+package io.bitcraps.ledger.audit;
+
+/** Every kind of problem the audit reports; each says what it means for the books. */
+public enum ProblemKind {
+    /** A seq is missing: the rows from that seq are gone (deleted, or the file lost them). */
+    SEQ_GAP("seqs are missing from the log"),
+    /** A row's hash does not follow from the previous row's stored hash and its own frame: the row was edited, swapped or forged. */
+    CHAIN_BREAK("the row does not match its hash: edited, swapped or forged"),
+    /** A payload that does not decode strictly. */
+    UNDECODABLE("the payload does not decode"),
+    /** A query column (game, player, bet, amount, key) disagrees with the payload it was copied from. */
+    COLUMN_MISMATCH("a query column disagrees with the authoritative payload"),
+    /** The postings of an event do not sum to zero (I1). */
+    UNBALANCED_POSTINGS("postings do not sum to zero"),
+    /** The postings are not the ones the command implies (wrong account or amount). */
+    WRONG_POSTINGS("postings do not match the command"),
+    /** A rule or invariant is broken at this seq: overdraft, bet settled twice or in another game, game closed with open bets, escrow not equal to open stakes, time going backwards. */
+    INVARIANT_BROKEN("a ledger invariant is broken"),
+    /** The stored read model disagrees with a replay of the log from zero (I6). */
+    PROJECTION_MISMATCH("the read model disagrees with a replay of the log"),
+    /** The head row (or the read model's head) does not name the last event. */
+    HEAD_MISMATCH("the head row does not match the log"),
+    /** A batch record is inconsistent with the log (not contiguous, or its head hash is not the row's). */
+    BATCH_MISMATCH("a batch record does not match the log"),
+    /** A signed head does not verify with the key, or a head that should be signed is not: history was rewritten at or before that seq. */
+    HISTORY_REWRITTEN("the log no longer matches a head signed with the HMAC key or saved in a digest"),
+    /** The log ends before a seq that a saved digest or signed head vouches for. */
+    TRUNCATED("the log is shorter than a digest or signed head says it was"),
+    /** The digest belongs to another ledger, or its own signature does not verify. */
+    DIGEST_INVALID("the digest does not belong to this ledger or does not verify"),
+    /** SQLite itself reports damage, or the file cannot be read as a ledger. */
+    STORAGE_CORRUPT("the database file is damaged or unreadable");
+
+    private final String meaning;
+
+    ProblemKind(String meaning) {
+        this.meaning = meaning;
+    }
+
+    public String meaning() {
+        return meaning;
+    }
+}

@@ -1,0 +1,147 @@
+package io.bitcraps.ledger.cli;
+
+import io.bitcraps.ledger.audit.AuditReport;
+import io.bitcraps.ledger.audit.Auditor;
+import io.bitcraps.ledger.audit.Digest;
+import io.bitcraps.ledger.audit.HtmlReport;
+import io.bitcraps.ledger.audit.Problem;
+import io.bitcraps.ledger.codec.HeadSigner;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.json.JsonFactory;
+
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code tools/ledger audit PATH}: replays the log and says whether the books are intact. Exit 0
+ * intact, 1 not intact (including a damaged file), 2 usage or I/O error.
+ */
+@Command(name = "audit", mixinStandardHelpOptions = true,
+        description = "Verify a ledger (live, stopped, or a backup): chain, payloads, invariants, read model.")
+final class AuditCommand implements Callable<Integer> {
+    private static final long PROGRESS_MIN_EVENTS = 200_000;
+    private static final int TEXT_PROBLEMS_MAX = 40;
+
+    @Parameters(index = "0", description = "ledger database file")
+    Path db;
+
+    @Option(names = "--json", description = "print the report as JSON")
+    boolean json;
+
+    @Option(names = "--key", description = "HMAC key file: verify signed heads")
+    Path keyFile;
+
+    @Option(names = "--digest", description = "a digest saved earlier: the log must still extend it")
+    Path digestFile;
+
+    @Option(names = "--from", defaultValue = "1", description = "first seq to check (default: 1)")
+    long from;
+
+    @Option(names = "--to", description = "last seq to check (default: the head)")
+    Long to;
+
+    @Option(names = "--html", description = "also write an HTML report with charts to this file")
+    Path html;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Files.isRegularFile(db)) {
+            throw new IllegalArgumentException("no such database file: " + db);
+        }
+        byte[] key = keyFile == null ? null : HeadSigner.readKey(keyFile);
+        Digest digest = digestFile == null ? null : Digest.parse(Files.readString(digestFile, StandardCharsets.UTF_8));
+        Auditor.Options options = new Auditor.Options(from, to == null ? Long.MAX_VALUE : to, key, digest);
+        AuditReport report;
+        try (ProgressBar bar = progressBar()) {
+            report = new Auditor().audit(db, options, bar == null ? done -> { } : done -> bar.stepTo(done));
+        }
+        if (html != null) {
+            Files.writeString(html, HtmlReport.render(report), StandardCharsets.UTF_8);
+        }
+        System.out.println(json ? toJson(report) : toText(report));
+        return report.intact() ? LedgerCli.EXIT_OK : LedgerCli.EXIT_NOT_INTACT;
+    }
+
+    /** A bar only for long logs: the head seq is read cheaply first. */
+    private ProgressBar progressBar() {
+        long total;
+        try (var conn = io.bitcraps.ledger.store.LedgerDatabase.openReadOnly(db)) {
+            total = io.bitcraps.ledger.store.EventReader.head(conn).seq();
+        } catch (Exception e) {
+            return null; // the audit itself will say what is wrong with the file
+        }
+        if (total < PROGRESS_MIN_EVENTS) {
+            return null;
+        }
+        return new ProgressBarBuilder().setTaskName("audit").setInitialMax(total).setUnit(" events", 1)
+                .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
+    }
+
+    static String toText(AuditReport r) {
+        StringBuilder s = new StringBuilder();
+        s.append(String.format(Locale.ROOT, "audit of %s at seq %,d (one read-only snapshot)%n", r.database(), r.snapshotSeq()));
+        s.append(String.format(Locale.ROOT, "  events     %,d checked (seq %d..%d) in %,d batches, %,d signed heads verified%n",
+                r.events(), r.fromSeq(), r.toSeq(), r.batches(), r.signedBatches()));
+        s.append(String.format(Locale.ROOT, "  accounts   %,d, balances sum to %d%n", r.accounts(), r.balanceSum()));
+        s.append(String.format(Locale.ROOT, "  read model %s%n", r.projectionsCompared()
+                ? "compared with a replay from zero (balances, games, bets, player stats, postings)"
+                : "not compared (a partial range, or a log that could not be read to its end)"));
+        s.append(String.format(Locale.ROOT, "  time       %.2f s (%,.0f events/s)%n", r.elapsedNanos() / 1e9, r.eventsPerSecond()));
+        int shown = 0;
+        for (Problem p : r.problems()) {
+            if (shown++ == TEXT_PROBLEMS_MAX) {
+                break;
+            }
+            s.append(String.format(Locale.ROOT, "  problem    seq %d %s: %s%n", p.seq(), p.kind(), p.detail()));
+        }
+        if (r.problemCount() > Math.min(shown, TEXT_PROBLEMS_MAX)) {
+            s.append(String.format(Locale.ROOT, "  …          %,d more problems (--json lists up to %,d)%n",
+                    r.problemCount() - Math.min(shown, TEXT_PROBLEMS_MAX), Auditor.PROBLEMS_KEPT));
+        }
+        s.append(r.intact() ? "  verdict    INTACT" : String.format(Locale.ROOT, "  verdict    NOT INTACT (%,d problems)",
+                r.problemCount()));
+        return s.toString();
+    }
+
+    static String toJson(AuditReport r) {
+        StringWriter w = new StringWriter();
+        try (JsonGenerator g = new JsonFactory().createGenerator(ObjectWriteContext.empty(), w)) {
+            g.writeStartObject();
+            g.writeBooleanProperty("intact", r.intact());
+            g.writeNumberProperty("events", r.events());
+            g.writeNumberProperty("headSeq", r.headSeq());
+            g.writeStringProperty("headHash", r.headHash());
+            g.writeNumberProperty("snapshotSeq", r.snapshotSeq());
+            g.writeStringProperty("ledgerId", r.ledgerId());
+            g.writeNumberProperty("batches", r.batches());
+            g.writeNumberProperty("signedBatches", r.signedBatches());
+            g.writeNumberProperty("accounts", r.accounts());
+            g.writeNumberProperty("elapsedMillis", r.elapsedNanos() / 1_000_000);
+            g.writeNumberProperty("eventsPerSecond", Math.round(r.eventsPerSecond()));
+            g.writeNumberProperty("problemCount", r.problemCount());
+            g.writeName("problems");
+            g.writeStartArray();
+            for (Problem p : r.problems()) {
+                g.writeStartObject();
+                g.writeNumberProperty("seq", p.seq());
+                g.writeStringProperty("kind", p.kind().name());
+                g.writeStringProperty("detail", p.detail());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+        return w.toString();
+    }
+}

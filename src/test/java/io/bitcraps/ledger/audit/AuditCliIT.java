@@ -1,0 +1,109 @@
+package io.bitcraps.ledger.audit;
+
+import io.bitcraps.ledger.api.Ledger;
+import io.bitcraps.ledger.api.LedgerConfig;
+import io.bitcraps.ledger.sim.CrapsFloor;
+import io.bitcraps.ledger.store.Durability;
+import io.bitcraps.ledger.support.ChildJvm;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code tools/ledger audit} and {@code digest} in a real child JVM: exit codes, JSON, HTML, damaged files. */
+class AuditCliIT {
+    @TempDir
+    static Path shared;
+    static Path original;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void writeALedger() throws Exception {
+        original = shared.resolve("floor.db");
+        try (Ledger ledger = Ledger.open(LedgerConfig.builder(original).durability(Durability.NORMAL).build())) {
+            new CrapsFloor(ledger, new CrapsFloor.Settings(4, 16, 20, 3, "cli", 1_000, 1_000_000)).run(n -> { });
+        }
+    }
+
+    private Path copy() throws Exception {
+        Path db = dir.resolve("copy.db");
+        Files.copy(original, db);
+        return db;
+    }
+
+    @Test
+    void anIntactLedgerExitsZeroWithTheJsonReportAndAnHtmlPageWithCharts() throws Exception {
+        Path db = copy();
+        Path html = dir.resolve("report.html");
+        ChildJvm.Result r = ChildJvm.run(dir, "audit", db.toString(), "--json", "--html", html.toString());
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        JsonNode report = JsonMapper.shared().readTree(r.stdout());
+        assertThat(report.get("intact").booleanValue()).isTrue();
+        assertThat(report.get("events").longValue()).isEqualTo(report.get("headSeq").longValue()).isPositive();
+        assertThat(report.get("headHash").stringValue()).hasSize(64);
+        assertThat(report.get("problems").isArray()).isTrue();
+        String page = Files.readString(html);
+        assertThat(page).contains("INTACT", "House balance", "Chips in play", "Events per batch", "<svg", "<polyline")
+                .doesNotContain("http://", "https://", "<script");
+    }
+
+    @Test
+    void aDigestKeptElsewhereCatchesACutTail() throws Exception {
+        Path db = copy();
+        Path digest = dir.resolve("digest.json");
+        ChildJvm.Result made = ChildJvm.run(dir, "digest", "--db", db.toString(), "--out", digest.toString());
+        assertThat(made.exitCode()).as(made.stderr()).isZero();
+        assertThat(ChildJvm.run(dir, "audit", db.toString(), "--digest", digest.toString()).exitCode()).isZero();
+
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            st.executeUpdate("DELETE FROM events WHERE seq > (SELECT max(seq) - 10 FROM events)");
+        }
+        ChildJvm.Result cut = ChildJvm.run(dir, "audit", db.toString(), "--digest", digest.toString());
+        assertThat(cut.exitCode()).isEqualTo(1);
+        assertThat(cut.stdout()).contains("TRUNCATED", "NOT INTACT");
+    }
+
+    @Test
+    void randomBytesOverAPageGiveAClearVerdictNeverAStackTraceNeverIntact() throws Exception {
+        long seed = Long.getLong("ledger.corrupt.seed", System.nanoTime());
+        System.out.println("AuditCliIT corruption seed=" + seed);
+        Random random = new Random(seed);
+        for (int trial = 0; trial < 4; trial++) {
+            Path db = dir.resolve("corrupt-" + trial + ".db");
+            Files.copy(original, db);
+            long pages = Files.size(db) / 4096;
+            long page = trial == 0 ? 0 : 1 + random.nextInt((int) pages - 1); // trial 0 hits the header page
+            byte[] junk = new byte[4096];
+            random.nextBytes(junk);
+            try (RandomAccessFile f = new RandomAccessFile(db.toFile(), "rw")) {
+                f.seek(page * 4096);
+                f.write(junk);
+            }
+            ChildJvm.Result r = ChildJvm.run(dir, "audit", db.toString());
+            String all = r.stdout() + r.stderr();
+            assertThat(r.exitCode()).as("seed %d page %d: %s", seed, page, all).isIn(1, 2);
+            assertThat(all).as("seed %d page %d", seed, page).doesNotContain("\tat ", "Exception in thread")
+                    .doesNotContain("verdict    INTACT");
+            assertThat(all.strip()).isNotEmpty();
+        }
+    }
+
+    @Test
+    void usageErrorsExitTwo() throws Exception {
+        assertThat(ChildJvm.run(dir, "audit", dir.resolve("missing.db").toString()).exitCode()).isEqualTo(2);
+        assertThat(ChildJvm.run(dir, "audit").exitCode()).isEqualTo(2);
+    }
+}
