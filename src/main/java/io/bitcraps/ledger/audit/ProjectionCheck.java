@@ -69,7 +69,7 @@ final class ProjectionCheck {
                 seen.add(account);
                 Long replayed = books.balances.get(account);
                 if (replayed == null || replayed != rs.getLong(2)) {
-                    mismatch("balances." + account + " is " + rs.getLong(2) + ", the replay gives " + replayed);
+                    mismatch(account + " is " + rs.getLong(2) + ", the replay gives " + replayed);
                 }
             }
         }
@@ -154,7 +154,7 @@ final class ProjectionCheck {
                 seen++;
                 if (s.wagered != rs.getLong(2) || s.won != rs.getLong(3) || s.lost != rs.getLong(4)
                         || s.placed != rs.getLong(5) || s.settled != rs.getLong(6)) {
-                    mismatch("player_stats." + rs.getString(1) + " is " + rs.getLong(2) + "/" + rs.getLong(3) + "/"
+                    mismatch(rs.getString(1) + " is " + rs.getLong(2) + "/" + rs.getLong(3) + "/"
                             + rs.getLong(4) + "/" + rs.getLong(5) + "/" + rs.getLong(6) + ", the replay gives " + s.wagered + "/"
                             + s.won + "/" + s.lost + "/" + s.placed + "/" + s.settled + " (wagered/won/lost/placed/settled)");
                 }

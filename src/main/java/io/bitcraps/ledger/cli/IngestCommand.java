@@ -47,6 +47,9 @@ final class IngestCommand implements Callable<Integer> {
     @Option(names = "--durability", defaultValue = "full", description = "full (default) or normal")
     String durability;
 
+    @Option(names = "--key", description = "HMAC key file: sign the chain head at every commit")
+    Path keyFile;
+
     private static final JsonFactory JSON = new JsonFactory();
 
     /** One line's outcome: a ready receipt line, or a future that yields it. */
@@ -60,7 +63,11 @@ final class IngestCommand implements Callable<Integer> {
         BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(IN_FLIGHT_MAX);
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false,
                 StandardCharsets.UTF_8);
-        try (Ledger ledger = Ledger.open(LedgerConfig.builder(db).durability(mode).build())) {
+        LedgerConfig.Builder builder = LedgerConfig.builder(db).durability(mode);
+        if (keyFile != null) {
+            builder.hmacKeyFile(keyFile);
+        }
+        try (Ledger ledger = Ledger.open(builder.build())) {
             Thread printer = new Thread(() -> printReceipts(queue, out), "ingest-printer");
             printer.start();
             try (BufferedReader reader = openInput()) {

@@ -50,10 +50,17 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--durability", defaultValue = "full", description = "full (default) or normal")
     String durability;
 
+    @Option(names = "--key", description = "HMAC key file: sign the chain head at every commit")
+    Path keyFile;
+
     @Override
     public Integer call() throws Exception {
         Durability mode = Durability.valueOf(durability.toUpperCase(Locale.ROOT));
-        LedgerConfig config = LedgerConfig.builder(db).durability(mode).build();
+        LedgerConfig.Builder builder = LedgerConfig.builder(db).durability(mode);
+        if (keyFile != null) {
+            builder.hmacKeyFile(keyFile);
+        }
+        LedgerConfig config = builder.build();
         CrapsFloor.Report report;
         LedgerView finalView;
         WriterStats stats;
