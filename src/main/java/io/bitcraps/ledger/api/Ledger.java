@@ -1,5 +1,10 @@
 package io.bitcraps.ledger.api;
 
+import io.bitcraps.ledger.backup.ArchiveReplay;
+import io.bitcraps.ledger.backup.BackupFailure;
+import io.bitcraps.ledger.backup.BackupService;
+import io.bitcraps.ledger.backup.Backups;
+import io.bitcraps.ledger.backup.JournalArchive;
 import io.bitcraps.ledger.codec.HeadSigner;
 import io.bitcraps.ledger.codec.PayloadCodec;
 import io.bitcraps.ledger.domain.Command;
@@ -7,20 +12,25 @@ import io.bitcraps.ledger.domain.Ids;
 import io.bitcraps.ledger.domain.LedgerException;
 import io.bitcraps.ledger.domain.Receipt;
 import io.bitcraps.ledger.domain.Rejected;
+import io.bitcraps.ledger.health.HealthMonitor;
+import io.bitcraps.ledger.health.HealthReport;
 import io.bitcraps.ledger.ingest.CommandRing;
 import io.bitcraps.ledger.ingest.CommitListener;
-import io.bitcraps.ledger.query.AccountRepository;
-import io.bitcraps.ledger.query.BetRepository;
-import io.bitcraps.ledger.query.GameRepository;
-import io.bitcraps.ledger.query.QueryCache;
-import io.bitcraps.ledger.query.ReaderPool;
+import io.bitcraps.ledger.ingest.CommitNotice;
 import io.bitcraps.ledger.ingest.WriterStats;
 import io.bitcraps.ledger.projection.LedgerState;
 import io.bitcraps.ledger.projection.ReadModel;
 import io.bitcraps.ledger.projection.Replayer;
 import io.bitcraps.ledger.projection.StateLoader;
+import io.bitcraps.ledger.query.AccountRepository;
+import io.bitcraps.ledger.query.BetRepository;
+import io.bitcraps.ledger.query.GameRepository;
+import io.bitcraps.ledger.query.QueryCache;
+import io.bitcraps.ledger.query.ReaderPool;
+import io.bitcraps.ledger.store.Durability;
 import io.bitcraps.ledger.store.EventLog;
 import io.bitcraps.ledger.store.LedgerDatabase;
+import io.bitcraps.ledger.store.SqliteFailure;
 import io.bitcraps.ledger.store.StoreOptions;
 import io.bitcraps.ledger.store.WriterLock;
 import org.slf4j.Logger;
@@ -28,111 +38,267 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * The ledger, as a game engine sees it: submit commands, get receipts once they are durable,
- * read consistent views. Thread-safe: any number of threads may submit and read.
+ * read consistent views, take backups, ask for health. Thread-safe: any number of threads may
+ * submit and read.
  * <p>
- * {@code open} takes the writer lock, opens and migrates the database, rebuilds the state from the
- * log (verifying the hash chain), and starts the writer. {@code close} drains the ring, commits,
- * checkpoints the WAL into the database file and releases the lock.
+ * {@code open} takes the writer lock, opens and migrates the database, loads the state from the
+ * read model (checking it against the log), reconciles the journal archive (healing a database
+ * that lost committed batches), and starts the writer, the backup schedule and the health
+ * monitor. {@code close} stops them, drains the ring, commits, checkpoints the WAL into the
+ * database file and releases the lock.
  */
 public final class Ledger implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Ledger.class);
 
     private final LedgerConfig config;
-    private final WriterLock lock;
-    private final EventLog log;
+    private final Parts parts;
     private final CommandRing ring;
     private final String ledgerId;
-    private final ReaderPool readers;
     private final QueryCache cache;
     private final BetRepository bets;
     private final GameRepository games;
     private final AccountRepository accounts;
+    private final BackupService backups;
+    private final HealthMonitor health;
+    private final String openReport;
     private volatile boolean closed;
 
-    private Ledger(LedgerConfig config, WriterLock lock, EventLog log, CommandRing ring, String ledgerId,
-                   ReaderPool readers, QueryCache cache) {
+    /** Everything opened on the way, closed in reverse order if opening fails or at close. */
+    private static final class Parts {
+        WriterLock lock;
+        Connection conn;
+        EventLog log;
+        ReaderPool readers;
+        JournalArchive archive;
+        volatile String archiveProblem;
+        BackupService backups;
+        HealthMonitor health;
+
+        void close() {
+            if (health != null) {
+                health.close();
+            }
+            if (backups != null) {
+                backups.close();
+            }
+            if (archive != null) {
+                try {
+                    archive.close();
+                } catch (IOException e) {
+                    LOG.warn("closing the journal archive failed: {}", e.getMessage());
+                }
+            }
+            if (readers != null) {
+                readers.close();
+            }
+            try {
+                if (log != null) {
+                    log.close();
+                } else if (conn != null) {
+                    conn.close();
+                }
+            } catch (SQLException e) {
+                LOG.warn("closing the database failed: {}", e.getMessage());
+            }
+            try {
+                if (lock != null) {
+                    lock.close();
+                }
+            } catch (IOException e) {
+                LOG.warn("releasing the writer lock failed: {}", e.getMessage());
+            }
+        }
+    }
+
+    private Ledger(LedgerConfig config, Parts parts, CommandRing ring, String ledgerId, QueryCache cache, String openReport) {
         this.config = config;
-        this.lock = lock;
-        this.log = log;
+        this.parts = parts;
         this.ring = ring;
         this.ledgerId = ledgerId;
-        this.readers = readers;
         this.cache = cache;
-        this.bets = new BetRepository(readers, cache);
-        this.games = new GameRepository(readers, cache);
-        this.accounts = new AccountRepository(readers, cache);
+        this.bets = new BetRepository(parts.readers, cache);
+        this.games = new GameRepository(parts.readers, cache);
+        this.accounts = new AccountRepository(parts.readers, cache);
+        this.backups = parts.backups;
+        this.health = parts.health;
+        this.openReport = openReport;
     }
 
     public static Ledger open(LedgerConfig config) {
-        WriterLock lock = null;
-        Connection conn = null;
-        ReaderPool readers = null;
+        Parts parts = new Parts();
         try {
-            java.nio.file.Path parent = config.path().toAbsolutePath().getParent();
-            if (parent != null) {
-                java.nio.file.Files.createDirectories(parent);
-            }
-            lock = WriterLock.acquire(config.path());
-            StoreOptions options = new StoreOptions(config.path(), config.durability(),
-                    (int) config.busyTimeout().toMillis(), 64_000, 268_435_456L, 64L << 20, config.maxDatabaseBytes());
-            conn = LedgerDatabase.openWriter(options);
-            String ledgerId = LedgerDatabase.ledgerId(conn);
-            PayloadCodec codec = new PayloadCodec();
-            long start = System.nanoTime();
-            StateLoader.Loaded loaded = StateLoader.load(conn, codec, ledgerId);
-            LedgerState recovered = loaded.state();
-            if (loaded.rebuilt()) {
-                LOG.warn("{}: the read model lagged the log and was rebuilt by replaying {} events", config.path(),
-                        recovered.seq());
-            }
-            LOG.info("opened {} at seq {} in {} ms", config.path(), recovered.seq(),
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-            EventLog log = new EventLog(conn);
-            ReadModel readModel = new ReadModel(conn);
-            CommandRing.Settings settings = new CommandRing.Settings(config.ringSize(), config.batchSubmissionsMax(),
-                    config.batchEventsMax(), config.submitTimeout().toNanos(), clockMicros(config));
-            readers = new ReaderPool(config.path(), config.readerPoolSize(), null);
-            QueryCache cache = config.queryCacheBytes() == 0 ? null : new QueryCache(config.queryCacheBytes());
-            List<CommitListener> listeners = new ArrayList<>();
-            if (cache != null) {
-                // first, so the cache has forgotten what a batch changed before anyone hears of it
-                listeners.add(notice -> cache.invalidate(notice.touched(), notice.lastSeq()));
-            }
-            listeners.addAll(config.commitListeners());
-            HeadSigner signer = config.hmacKeyFile() == null ? null
-                    : new HeadSigner(HeadSigner.readKey(config.hmacKeyFile()), ledgerId);
-            CommandRing ring = new CommandRing(log, readModel, codec, signer, recovered, settings, listeners);
-            return new Ledger(config, lock, log, ring, ledgerId, readers, cache);
+            return open(config, parts);
         } catch (Replayer.CorruptLog e) {
-            closeQuietly(readers, conn, lock);
+            parts.close();
             throw new LedgerException.LedgerHalted("the log of " + config.path() + " does not verify: " + e.getMessage()
                     + "; run tools/ledger audit, then recover from a backup", e);
         } catch (SQLException e) {
-            closeQuietly(readers, conn, lock);
+            parts.close();
             throw new LedgerException.StorageFailure("cannot open " + config.path() + ": " + e.getMessage(),
-                    io.bitcraps.ledger.store.SqliteFailure.resultCode(e), e);
+                    SqliteFailure.resultCode(e), e);
         } catch (IOException e) {
-            closeQuietly(readers, conn, lock);
+            parts.close();
             throw new UncheckedIOException("cannot open " + config.path() + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            closeQuietly(readers, conn, lock);
+            parts.close();
             throw e;
         }
     }
 
-    private static java.util.function.LongSupplier clockMicros(LedgerConfig config) {
-        java.time.Clock clock = config.clock();
+    private static Ledger open(LedgerConfig config, Parts parts) throws SQLException, IOException, Replayer.CorruptLog {
+        Path parent = config.path().toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        parts.lock = WriterLock.acquire(config.path());
+        StoreOptions options = new StoreOptions(config.path(), config.durability(), (int) config.busyTimeout().toMillis(),
+                64_000, 268_435_456L, 64L << 20, config.maxDatabaseBytes());
+        parts.conn = LedgerDatabase.openWriter(options);
+        String ledgerId = LedgerDatabase.ledgerId(parts.conn);
+        PayloadCodec codec = new PayloadCodec();
+        long start = System.nanoTime();
+        List<String> report = new ArrayList<>();
+        if (config.archiveDir() != null) {
+            parts.archive = JournalArchive.open(config.archiveDir(), config.durability() == Durability.FULL);
+            long head = io.bitcraps.ledger.store.EventReader.head(parts.conn).seq();
+            if (StateLoader.logBehindHead(parts.conn) && parts.archive.lastSeq() >= head) {
+                // the log lost its newest events but the archive has them: cut the head back, heal below
+                long end = StateLoader.cutToLog(parts.conn, codec, ledgerId);
+                report.add("the log ended at seq " + end + " although its head named seq " + head);
+            }
+        }
+        StateLoader.Loaded loaded = StateLoader.load(parts.conn, codec, ledgerId);
+        LedgerState state = loaded.state();
+        if (loaded.rebuilt()) {
+            report.add("the read model lagged the log and was rebuilt by replaying " + state.seq() + " events");
+        }
+        parts.log = new EventLog(parts.conn);
+        ReadModel readModel = new ReadModel(parts.conn);
+        HeadSigner signer = config.hmacKeyFile() == null ? null
+                : new HeadSigner(HeadSigner.readKey(config.hmacKeyFile()), ledgerId);
+        if (parts.archive != null) {
+            ArchiveOutcome outcome = reconcileArchive(parts.archive, parts.log, readModel, codec, state, signer, config);
+            state = outcome.state;
+            report.add(outcome.report);
+        }
+        parts.readers = new ReaderPool(config.path(), config.readerPoolSize(), config.meterRegistry());
+        QueryCache cache = config.queryCacheBytes() == 0 ? null : new QueryCache(config.queryCacheBytes());
+
+        // order matters: the cache forgets what a batch changed, then the batch is archived, then the
+        // metrics and the user's listeners hear of it; all before the batch's callers are answered
+        List<CommitListener> listeners = new ArrayList<>();
+        if (cache != null) {
+            listeners.add(notice -> cache.invalidate(notice.touched(), notice.lastSeq()));
+        }
+        if (parts.archive != null) {
+            JournalArchive archive = parts.archive;
+            listeners.add(notice -> archiveBatch(archive, parts, notice));
+        }
+        MetricsHolder metrics = new MetricsHolder();
+        listeners.add(notice -> metrics.onCommit(notice));
+        listeners.addAll(config.commitListeners());
+
+        CommandRing.Settings settings = new CommandRing.Settings(config.ringSize(), config.batchSubmissionsMax(),
+                config.batchEventsMax(), config.submitTimeout().toNanos(), clockMicros(config.clock()));
+        CommandRing ring = new CommandRing(parts.log, readModel, codec, signer, state, settings, listeners);
+        LedgerMetrics meters = config.meterRegistry() == null ? null : new LedgerMetrics(config.meterRegistry(), ring);
+        metrics.target = meters;
+
+        parts.backups = new BackupService(config.path(), config.backupDir(), signer, config.backupInterval(),
+                config.backupRetention(), config.backupKeepMin(), config.clock(),
+                meters == null ? LedgerMetrics.NO_BACKUP_METRICS : meters);
+        ReaderPool readers = parts.readers;
+        parts.health = new HealthMonitor(config.path(), config.healthThresholds(), readers::connection,
+                () -> snapshot(ring, readers, parts), parts.backups, ring::halt, config.clock(), config.healthInterval());
+        LOG.info("opened {} at seq {} in {} ms{}", config.path(), state.seq(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), report.isEmpty() ? "" : "; " + report);
+        return new Ledger(config, parts, ring, ledgerId, cache, String.join("; ", report));
+    }
+
+    /** Forwards commit notices to the meters once they exist (they need the ring, which needs the listeners). */
+    private static final class MetricsHolder {
+        volatile LedgerMetrics target;
+
+        void onCommit(CommitNotice notice) {
+            LedgerMetrics m = target;
+            if (m != null) {
+                m.onCommit(notice);
+            }
+        }
+    }
+
+    private static HealthMonitor.LedgerSnapshot snapshot(CommandRing ring, ReaderPool readers, Parts parts) {
+        LedgerState s = ring.published();
+        var pool = readers.stats();
+        long archiveLag = parts.archive == null ? 0 : Math.max(0, s.seq() - parts.archive.lastSeq());
+        return new HealthMonitor.LedgerSnapshot(ring.haltReason(), ring.backlog(), ring.ringSize(),
+                ring.nanosSinceLastCommit(), s.seq(), s.balanceSum(), pool.getActiveConnections(),
+                pool.getIdleConnections(), pool.getThreadsAwaitingConnection(), archiveLag, parts.archiveProblem);
+    }
+
+    private record ArchiveOutcome(LedgerState state, String report) {}
+
+    /**
+     * Brings database and archive level: a database behind the archive is healed from it (and the
+     * repair reported); an archive behind the database is caught up from it; an empty archive
+     * starts at the database's head.
+     */
+    private static ArchiveOutcome reconcileArchive(JournalArchive archive, EventLog log, ReadModel readModel,
+                                                   PayloadCodec codec, LedgerState state, HeadSigner signer,
+                                                   LedgerConfig config) throws SQLException, IOException {
+        if (archive.isEmpty()) {
+            archive.startAfter(state.seq());
+            return new ArchiveOutcome(state, "journal archive starts after seq " + state.seq());
+        }
+        if (archive.lastSeq() > state.seq()) {
+            ArchiveReplay.Result healed;
+            try {
+                healed = ArchiveReplay.replay(log, readModel, codec, state, archive.directory(), Long.MAX_VALUE,
+                        Long.MAX_VALUE, signer);
+            } catch (ArchiveReplay.ArchiveConflict e) {
+                throw new LedgerException.LedgerHalted("the journal archive in " + archive.directory()
+                        + " does not continue " + config.path() + ": " + e.getMessage()
+                        + "; move the archive aside or restore the database from a backup", null);
+            }
+            String report = "healed from the journal archive: " + healed.applied()
+                    + " committed event(s) the database had lost, seq " + healed.firstSeq() + ".." + healed.lastSeq();
+            LOG.warn("{}: {}", config.path(), report);
+            return new ArchiveOutcome(healed.state(), report);
+        }
+        long appended = ArchiveReplay.catchUp(archive, log, state.seq());
+        return new ArchiveOutcome(state, appended == 0 ? "journal archive in step at seq " + state.seq()
+                : "journal archive caught up with " + appended + " event(s) committed before the last stop");
+    }
+
+    private static void archiveBatch(JournalArchive archive, Parts parts, CommitNotice notice) {
+        if (parts.archiveProblem != null) {
+            return; // the archive has a gap now; it is caught up from the database at the next open
+        }
+        try {
+            archive.append(notice.rows(), notice.committedTs(), notice.headSignature());
+        } catch (IOException e) {
+            parts.archiveProblem = "journal archive append failed at seq " + notice.firstSeq() + ": " + e.getMessage();
+            LOG.error("{}; the batch is committed, the archive will be caught up at the next open", parts.archiveProblem);
+        }
+    }
+
+    private static LongSupplier clockMicros(Clock clock) {
         return () -> {
-            java.time.Instant now = clock.instant();
+            Instant now = clock.instant();
             return Math.addExact(Math.multiplyExact(now.getEpochSecond(), 1_000_000L), now.getNano() / 1_000);
         };
     }
@@ -167,6 +333,11 @@ public final class Ledger implements AutoCloseable {
         return ring.submit(commands, idempotencyKey);
     }
 
+    /** The latest committed snapshot. Never blocks, never sees half a batch. */
+    public LedgerView view() {
+        return new LedgerView(ring.published());
+    }
+
     /** Bet history (by player, by game) from the read model, through the query cache. */
     public BetRepository bets() {
         return bets;
@@ -187,9 +358,21 @@ public final class Ledger implements AutoCloseable {
         return cache == null ? new QueryCache.Stats(0, 0, 0, 0, 0) : cache.stats();
     }
 
-    /** The latest committed snapshot. Never blocks, never sees half a batch. */
-    public LedgerView view() {
-        return new LedgerView(ring.published());
+    /**
+     * Takes a verified backup now, without stopping the writer (see {@link Backups}), then applies
+     * the retention policy. Runs on the calling thread.
+     */
+    public Backups.Result backup() throws BackupFailure {
+        return backups.backupNow();
+    }
+
+    public BackupService.Status backupStatus() {
+        return backups.status();
+    }
+
+    /** Runs every health check now, on the calling thread (never the writer's). */
+    public HealthReport health() {
+        return health.check();
     }
 
     public WriterStats stats() {
@@ -202,6 +385,11 @@ public final class Ledger implements AutoCloseable {
 
     public LedgerConfig config() {
         return config;
+    }
+
+    /** What opening did besides loading: a rebuilt read model, a healed or caught-up archive. Empty when nothing. */
+    public String openReport() {
+        return openReport;
     }
 
     /** Why writes stopped, or null while the ledger accepts writes. */
@@ -226,34 +414,16 @@ public final class Ledger implements AutoCloseable {
             return;
         }
         closed = true;
+        parts.health.close();
+        parts.backups.close();
         ring.close();
         try {
             if (ring.haltReason() == null) {
-                log.checkpoint();
+                parts.log.checkpoint();
             }
         } catch (SQLException e) {
             LOG.warn("checkpoint at close failed; the WAL will be replayed at next open: {}", e.getMessage());
         }
-        closeQuietly(readers, log, lock);
-    }
-
-    private static void closeQuietly(ReaderPool readers, AutoCloseable connection, WriterLock lock) {
-        if (readers != null) {
-            readers.close();
-        }
-        try {
-            if (connection != null) {
-                connection.close();
-            }
-        } catch (Exception e) {
-            LOG.warn("closing the database failed: {}", e.getMessage());
-        }
-        try {
-            if (lock != null) {
-                lock.close();
-            }
-        } catch (IOException e) {
-            LOG.warn("releasing the writer lock failed: {}", e.getMessage());
-        }
+        parts.close();
     }
 }

@@ -4,6 +4,9 @@ import io.bitcraps.ledger.domain.Limits;
 import io.bitcraps.ledger.ingest.CommitListener;
 import io.bitcraps.ledger.store.Durability;
 
+import io.bitcraps.ledger.health.HealthThresholds;
+import io.micrometer.core.instrument.MeterRegistry;
+
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,6 +32,14 @@ public final class LedgerConfig {
     private final int readerPoolSize;
     private final long queryCacheBytes;
     private final Path hmacKeyFile;
+    private final Path archiveDir;
+    private final Path backupDir;
+    private final Duration backupInterval;
+    private final Duration backupRetention;
+    private final int backupKeepMin;
+    private final HealthThresholds healthThresholds;
+    private final Duration healthInterval;
+    private final MeterRegistry meterRegistry;
 
     private LedgerConfig(Builder b) {
         this.path = b.path;
@@ -44,6 +55,20 @@ public final class LedgerConfig {
         this.readerPoolSize = b.readerPoolSize;
         this.queryCacheBytes = b.queryCacheBytes;
         this.hmacKeyFile = b.hmacKeyFile;
+        this.archiveDir = b.archiveDir;
+        this.backupDir = b.backupDir != null ? b.backupDir
+                : path.toAbsolutePath().getParent().resolve("backups");
+        this.backupInterval = b.backupInterval;
+        this.backupRetention = b.backupRetention;
+        this.backupKeepMin = b.backupKeepMin;
+        HealthThresholds t = b.healthThresholds;
+        if (t.maxBackupAge() == null && !backupInterval.isZero()) {
+            // with a schedule, a backup older than two intervals means the schedule is not working
+            t = t.withMaxBackupAge(backupInterval.multipliedBy(2));
+        }
+        this.healthThresholds = t;
+        this.healthInterval = b.healthInterval;
+        this.meterRegistry = b.meterRegistry;
     }
 
     public static Builder builder(Path path) {
@@ -98,6 +123,42 @@ public final class LedgerConfig {
         return queryCacheBytes;
     }
 
+    /** Where backups go (default: {@code backups/} beside the database). */
+    public Path backupDir() {
+        return backupDir;
+    }
+
+    /** Time between scheduled backups; zero when only {@code Ledger.backup()} takes them. */
+    public Duration backupInterval() {
+        return backupInterval;
+    }
+
+    public Duration backupRetention() {
+        return backupRetention;
+    }
+
+    public int backupKeepMin() {
+        return backupKeepMin;
+    }
+
+    public HealthThresholds healthThresholds() {
+        return healthThresholds;
+    }
+
+    public Duration healthInterval() {
+        return healthInterval;
+    }
+
+    /** The Micrometer registry, or null without metrics. */
+    public MeterRegistry meterRegistry() {
+        return meterRegistry;
+    }
+
+    /** The journal archive directory, or null when batches are not archived. */
+    public Path archiveDir() {
+        return archiveDir;
+    }
+
     /** The HMAC key file, or null when heads are not signed. */
     public Path hmacKeyFile() {
         return hmacKeyFile;
@@ -126,6 +187,14 @@ public final class LedgerConfig {
         private int readerPoolSize = 4;
         private long queryCacheBytes = 32L << 20;
         private Path hmacKeyFile;
+        private Path archiveDir;
+        private Path backupDir;
+        private Duration backupInterval = Duration.ofHours(1);
+        private Duration backupRetention = Duration.ofDays(7);
+        private int backupKeepMin = 24;
+        private HealthThresholds healthThresholds = HealthThresholds.defaults();
+        private Duration healthInterval = Duration.ofSeconds(30);
+        private MeterRegistry meterRegistry;
 
         private Builder(Path path) {
             this.path = Objects.requireNonNull(path, "path");
@@ -206,7 +275,58 @@ public final class LedgerConfig {
             return this;
         }
 
+        /**
+         * Archive every committed batch to segment files in this directory (best on another disk):
+         * point-in-time restore from a backup, and healing of a database that lost committed
+         * batches. Forced to disk per batch under {@code Durability.FULL}.
+         */
+        public Builder archiveDir(Path dir) {
+            this.archiveDir = Objects.requireNonNull(dir, "archiveDir");
+            return this;
+        }
+
+        /** Where backups go; default {@code backups/} beside the database. */
+        public Builder backupDir(Path dir) {
+            this.backupDir = Objects.requireNonNull(dir, "backupDir");
+            return this;
+        }
+
+        /** Time between scheduled backups (default 1 hour); {@code Duration.ZERO} turns the schedule off. */
+        public Builder backupInterval(Duration interval) {
+            this.backupInterval = Objects.requireNonNull(interval, "backupInterval");
+            return this;
+        }
+
+        /** Backups younger than this are kept (default 7 days), and always the newest {@code keepMin} (default 24). */
+        public Builder backupRetention(Duration keep, int keepMin) {
+            this.backupRetention = Objects.requireNonNull(keep, "backupRetention");
+            this.backupKeepMin = keepMin;
+            return this;
+        }
+
+        public Builder healthThresholds(HealthThresholds thresholds) {
+            this.healthThresholds = Objects.requireNonNull(thresholds, "healthThresholds");
+            return this;
+        }
+
+        /** Time between periodic health checks (default 30 s); zero runs them only on demand. */
+        public Builder healthInterval(Duration interval) {
+            this.healthInterval = Objects.requireNonNull(interval, "healthInterval");
+            return this;
+        }
+
+        /** Publish metrics to this Micrometer registry (appends, rejections, batches, commits, ring, backups, pool). */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
+            return this;
+        }
+
         public LedgerConfig build() {
+            require(!backupInterval.isNegative() && (backupInterval.isZero() || backupInterval.toSeconds() >= 1),
+                    "backupInterval must be zero (off) or at least 1 s, got " + backupInterval);
+            require(!backupRetention.isNegative(), "backupRetention must not be negative, got " + backupRetention);
+            require(backupKeepMin >= 1, "backupKeepMin must keep at least 1 backup, got " + backupKeepMin);
+            require(!healthInterval.isNegative(), "healthInterval must not be negative, got " + healthInterval);
             require(readerPoolSize >= 1 && readerPoolSize <= 64, "readerPoolSize must be in 1..64, got " + readerPoolSize);
             require(queryCacheBytes >= 0 && queryCacheBytes <= (16L << 30),
                     "queryCacheBytes must be in 0..16 GiB, got " + queryCacheBytes);

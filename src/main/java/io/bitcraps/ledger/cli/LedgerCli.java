@@ -13,7 +13,8 @@ import java.io.PrintWriter;
 @Command(name = "ledger", mixinStandardHelpOptions = true, version = "bitcraps-ledger 0.1.0",
         description = "BitCraps Ledger: an embedded, event-sourced, hash-chained ledger for casino game engines.",
         subcommands = {SimulateCommand.class, IngestCommand.class, ExportCommand.class, AuditCommand.class,
-                DigestCommand.class, BalancesCommand.class,
+                DigestCommand.class, BackupCommand.class, RestoreCommand.class, VerifyBackupCommand.class,
+                RecoverCommand.class, HealthCommand.class, BalancesCommand.class,
                 HistoryCommand.class, CommandLine.HelpCommand.class})
 public final class LedgerCli {
     public static final int EXIT_OK = 0;

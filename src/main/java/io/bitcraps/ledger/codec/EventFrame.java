@@ -16,8 +16,8 @@ import java.util.zip.CRC32C;
  *   offset 21  bytes  Smile payload
  *   offset L-4 int32  CRC32C of bytes 0 .. L-5
  * </pre>
- * This is the only class that touches Chronicle Bytes. Encoding uses a buffer owned by the
- * instance, so an instance belongs to one thread; {@link #decode} is static and thread-safe.
+ * Chronicle Bytes is confined to this package. Encoding uses a buffer owned by the instance, so an
+ * instance is used by one thread at a time; {@link #decode} is static and thread-safe.
  */
 public final class EventFrame {
     public static final int HEADER_BYTES = 21;
@@ -32,6 +32,12 @@ public final class EventFrame {
 
     private final Bytes<?> buffer = Bytes.allocateElasticOnHeap(256);
     private final CRC32C crc = new CRC32C();
+
+    public EventFrame() {
+        // An instance is confined to one thread at a time but may be handed over (the ledger opens on
+        // the caller's thread and then writes on the writer thread); the confinement is the caller's.
+        buffer.singleThreadedCheckDisabled(true);
+    }
 
     /** A decoded frame; the payload is a copy. */
     public record Decoded(int typeCode, long seq, long timestampMicros, byte[] payload) {}

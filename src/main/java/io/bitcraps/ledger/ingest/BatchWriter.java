@@ -60,7 +60,7 @@ final class BatchWriter implements EventHandler<Slot> {
     private final LongSupplier clockMicros;
     private final int eventsPerBatchMax;
     private final List<CommitListener> listeners;
-    private EventFrame frames;
+    private final EventFrame frames = new EventFrame();
 
     private LedgerState committed;
     private LedgerState working;
@@ -73,6 +73,7 @@ final class BatchWriter implements EventHandler<Slot> {
     private final HashMap<String, KeyedSubmission> batchKeys = new HashMap<>();
     private final DirtySet batchDirty = new DirtySet();
     private final DirtySet submissionDirty = new DirtySet();
+    private byte[] batchSignature;
     private final Pending[] pending;
     private int pendingCount;
 
@@ -82,6 +83,9 @@ final class BatchWriter implements EventHandler<Slot> {
     private volatile long rejectionCount;
     private volatile long failedBatchCount;
     private volatile long lastCommitNanos;
+    private volatile long lastCommitAtNanos = System.nanoTime();
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder> rejectionsByCode =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private record KeyedSubmission(List<Command> commands, Receipt receipt) {}
 
@@ -114,7 +118,6 @@ final class BatchWriter implements EventHandler<Slot> {
     @Override
     public void onStart() {
         writerThread = Thread.currentThread();
-        frames = new EventFrame(); // Chronicle buffers belong to the thread that first uses them
     }
 
     @Override
@@ -155,6 +158,26 @@ final class BatchWriter implements EventHandler<Slot> {
         return haltReason;
     }
 
+    /** Rejections since open, by code; read by metrics on other threads. */
+    java.util.Map<String, java.util.concurrent.atomic.LongAdder> rejectionsByCode() {
+        return rejectionsByCode;
+    }
+
+    long nanosSinceLastCommit() {
+        return System.nanoTime() - lastCommitAtNanos;
+    }
+
+    /**
+     * Stops writing on behalf of another thread (the health monitor found the file changed under
+     * the ledger). Only the volatile reason is set; the writer refuses every later submission.
+     */
+    void haltFromOutside(String reason) {
+        if (haltReason == null) {
+            haltReason = reason;
+            LOG.error("ledger halted: {}", reason);
+        }
+    }
+
     WriterStats stats(long ringBacklog) {
         return new WriterStats(eventCount, commitCount, submissionCount, rejectionCount, failedBatchCount,
                 lastCommitNanos, ringBacklog);
@@ -184,6 +207,7 @@ final class BatchWriter implements EventHandler<Slot> {
             addPending(future, append(slot.commands, slot.key), null, true);
         } catch (Rejected e) {
             rejectionCount++;
+            rejectionsByCode.computeIfAbsent(e.code(), c -> new java.util.concurrent.atomic.LongAdder()).increment();
             addPending(future, null, e, false);
         } catch (SQLException e) {
             addPending(future, null, storageFailure("idempotency lookup failed", e), false);
@@ -254,7 +278,7 @@ final class BatchWriter implements EventHandler<Slot> {
         byte[] frame = frames.encode(e.type().code(), e.seq(), e.timestampMicros(), payload);
         byte[] hash = chain.next(s.headHashUnsafe(), frame);
         rows.add(new EventRow(e.seq(), e.timestampMicros(), e.type().code(), StoredEvents.gameOf(c),
-                Decider.playerOf(s, c), StoredEvents.betOf(c), StoredEvents.amountOf(c), e.key(), payload, hash));
+                StoredEvents.playerOf(s, c), StoredEvents.betOf(c), StoredEvents.amountOf(c), e.key(), payload, hash));
         events.add(e);
         LedgerState after = Projector.apply(s, e, hash);
         submissionDirty.record(after, e);
@@ -289,9 +313,9 @@ final class BatchWriter implements EventHandler<Slot> {
                 store.add(row);
             }
             readModel.write(batchDirty, working);
-            byte[] signature = signer == null ? null : signer.sign(working.seq(), working.headHashUnsafe());
+            batchSignature = signer == null ? null : signer.sign(working.seq(), working.headHashUnsafe());
             store.finish(committed.seq() + 1, working.seq(), working.headHashUnsafe(), working.lastTimestampMicros(),
-                    signature);
+                    batchSignature);
             store.commit();
         } catch (SQLException e) {
             recoverFromFailedCommit(e, start);
@@ -304,11 +328,13 @@ final class BatchWriter implements EventHandler<Slot> {
         LedgerState before = committed;
         committed = working;
         published = committed;
-        lastCommitNanos = System.nanoTime() - startNanos;
+        lastCommitAtNanos = System.nanoTime();
+        lastCommitNanos = lastCommitAtNanos - startNanos;
         eventCount += rows.size();
         commitCount++;
         CommitNotice notice = new CommitNotice(before.seq() + 1, committed.seq(), pendingCount, lastCommitNanos,
-                committed, List.copyOf(events), batchDirty.touched(committed));
+                committed, List.copyOf(events), batchDirty.touched(committed), List.copyOf(rows),
+                committed.lastTimestampMicros(), batchSignature);
         rows.clear();
         events.clear();
         batchKeys.clear();

@@ -157,6 +157,24 @@ public final class CommandRing implements AutoCloseable {
         return writer.haltReason();
     }
 
+    /** Rejections since open, by code (live counters). */
+    public java.util.Map<String, java.util.concurrent.atomic.LongAdder> rejectionsByCode() {
+        return writer.rejectionsByCode();
+    }
+
+    public long nanosSinceLastCommit() {
+        return writer.nanosSinceLastCommit();
+    }
+
+    public int ringSize() {
+        return ring.getBufferSize();
+    }
+
+    /** Stops all further writes: corruption or a changed file was found outside the writer. */
+    public void halt(String reason) {
+        writer.haltFromOutside(reason);
+    }
+
     public WriterStats stats() {
         return writer.stats(backlog());
     }

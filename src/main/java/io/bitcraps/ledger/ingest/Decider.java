@@ -64,23 +64,6 @@ final class Decider {
         throw new IllegalArgumentException("no rule for " + c);
     }
 
-    /** The player an event concerns, for the {@code player_id} column: settlements name the bettor. */
-    static String playerOf(LedgerState before, Command c) {
-        if (c instanceof Command.Deposit d) {
-            return d.player();
-        }
-        if (c instanceof Command.Withdraw w) {
-            return w.player();
-        }
-        if (c instanceof Command.PlaceBet b) {
-            return b.player();
-        }
-        if (c instanceof Command.SettleBet st) {
-            return before.game(st.gameId()).bet(st.betId()).player();
-        }
-        return null;
-    }
-
     private static List<Posting> placeBet(LedgerState s, Command.PlaceBet b) {
         GameState game = openGame(s, b.gameId());
         if (game.bet(b.betId()) != null) {

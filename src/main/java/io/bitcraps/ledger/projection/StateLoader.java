@@ -8,6 +8,7 @@ import io.bitcraps.ledger.store.EventRow;
 import io.bitcraps.ledger.store.Head;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -52,7 +53,35 @@ public final class StateLoader {
         return new Loaded(state, false);
     }
 
-    /** Replays the whole log and writes the read model from scratch, in one immediate transaction. */
+    /**
+     * For a database that lost its newest events (its head row names a seq the log no longer
+     * holds) when the journal archive still has them: forget the batch records past the log's end
+     * and rebuild the read model and the head from the log that remains, so the archive can bring
+     * it forward again. Returns the seq the log now ends at.
+     */
+    public static long cutToLog(Connection conn, PayloadCodec codec, String ledgerId) throws SQLException, Replayer.CorruptLog {
+        long lastSeq = EventReader.maxSeq(conn);
+        try (PreparedStatement ps = conn.prepareStatement("DELETE FROM batches WHERE last_seq > ?")) {
+            ps.setLong(1, lastSeq);
+            ps.executeUpdate();
+        }
+        if (lastSeq == 0) {
+            try (Statement st = conn.createStatement()) {
+                st.executeUpdate("DELETE FROM ledger_head");
+                ReadModel.clear(conn);
+            }
+            return 0;
+        }
+        rebuild(conn, new Replayer(codec), ledgerId);
+        return lastSeq;
+    }
+
+    /** True when the head row names a seq past the end of the log: the database lost its newest events. */
+    public static boolean logBehindHead(Connection conn) throws SQLException {
+        return EventReader.head(conn).seq() > EventReader.maxSeq(conn);
+    }
+
+    /** Replays the whole log and writes the read model and the head from scratch, in one immediate transaction. */
     public static LedgerState rebuild(Connection conn, Replayer replayer, String ledgerId)
             throws SQLException, Replayer.CorruptLog {
         try (Statement st = conn.createStatement(); ReadModel model = new ReadModel(conn)) {
@@ -70,7 +99,14 @@ public final class StateLoader {
                     }
                 });
                 model.write(dirty, state);
-                st.executeUpdate("UPDATE ledger_head SET read_model_seq = seq");
+                try (PreparedStatement ps = conn.prepareStatement(
+                        "UPDATE ledger_head SET seq = ?, hash = ?, read_model_seq = ?, updated_ts = ? WHERE id = 1")) {
+                    ps.setLong(1, state.seq());
+                    ps.setBytes(2, state.headHashUnsafe());
+                    ps.setLong(3, state.seq());
+                    ps.setLong(4, state.lastTimestampMicros());
+                    ps.executeUpdate();
+                }
                 st.execute("COMMIT");
                 return state;
             } catch (SQLException | Replayer.CorruptLog | RuntimeException e) {

@@ -39,6 +39,23 @@ public final class StoredEvents {
         return null;
     }
 
+    /** The player an event concerns, for the {@code player_id} column: a settlement names the bettor, read from the state before it. */
+    public static String playerOf(LedgerState before, Command c) {
+        if (c instanceof Command.Deposit d) {
+            return d.player();
+        }
+        if (c instanceof Command.Withdraw w) {
+            return w.player();
+        }
+        if (c instanceof Command.PlaceBet b) {
+            return b.player();
+        }
+        if (c instanceof Command.SettleBet st) {
+            return before.game(st.gameId()).bet(st.betId()).player();
+        }
+        return null;
+    }
+
     public static String betOf(Command c) {
         if (c instanceof Command.PlaceBet b) {
             return b.betId();

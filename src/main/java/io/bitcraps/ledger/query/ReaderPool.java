@@ -84,6 +84,11 @@ public final class ReaderPool implements AutoCloseable {
         }
     }
 
+    /** A pooled read-only connection, for checks that run their own statements (health). Close it to return it. */
+    public Connection connection() throws SQLException {
+        return pool.getConnection();
+    }
+
     public HikariPoolMXBean stats() {
         return pool.getHikariPoolMXBean();
     }

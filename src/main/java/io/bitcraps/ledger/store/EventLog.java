@@ -75,6 +75,13 @@ public final class EventLog implements AutoCloseable {
      */
     public void finish(long firstSeq, long headSeq, byte[] headHash, long timestampMicros, byte[] headHmac)
             throws SQLException {
+        sendRows();
+        recordBatch(firstSeq, headSeq, timestampMicros, headHash, headHmac);
+        moveHead(headSeq, headHash, timestampMicros);
+    }
+
+    /** Sends the rows bound since the last call. */
+    public void sendRows() throws SQLException {
         if (pendingRows > 0) {
             int[] counts = insertEvent.executeBatch();
             if (counts.length != pendingRows) {
@@ -82,9 +89,14 @@ public final class EventLog implements AutoCloseable {
             }
             pendingRows = 0;
         }
-        insertBatch.setLong(1, headSeq);
+    }
+
+    /** Records one batch boundary; replaying an archive records the original batches one by one. */
+    public void recordBatch(long firstSeq, long lastSeq, long committedTs, byte[] headHash, byte[] headHmac)
+            throws SQLException {
+        insertBatch.setLong(1, lastSeq);
         insertBatch.setLong(2, firstSeq);
-        insertBatch.setLong(3, timestampMicros);
+        insertBatch.setLong(3, committedTs);
         insertBatch.setBytes(4, headHash);
         if (headHmac == null) {
             insertBatch.setNull(5, Types.BLOB);
@@ -92,11 +104,32 @@ public final class EventLog implements AutoCloseable {
             insertBatch.setBytes(5, headHmac);
         }
         insertBatch.executeUpdate();
+    }
+
+    /** Moves the head of the log and of the read model, which are written in the same transaction. */
+    public void moveHead(long headSeq, byte[] headHash, long timestampMicros) throws SQLException {
         upsertHead.setLong(1, headSeq);
         upsertHead.setBytes(2, headHash);
         upsertHead.setLong(3, timestampMicros);
         upsertHead.setLong(4, headSeq);
         upsertHead.executeUpdate();
+    }
+
+    /** The batch records with {@code from <= last_seq <= to}: (first, last, committed_ts, hmac) each. */
+    public List<long[]> batchBounds(long fromSeq, long toSeq, List<byte[]> hmacs) throws SQLException {
+        List<long[]> out = new ArrayList<>();
+        try (PreparedStatement ps = conn.prepareStatement(
+                "SELECT first_seq, last_seq, committed_ts, hmac FROM batches WHERE last_seq >= ? AND last_seq <= ? ORDER BY last_seq")) {
+            ps.setLong(1, fromSeq);
+            ps.setLong(2, toSeq);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new long[]{rs.getLong(1), rs.getLong(2), rs.getLong(3)});
+                    hmacs.add(rs.getBytes(4));
+                }
+            }
+        }
+        return out;
     }
 
     public void commit() throws SQLException {

@@ -1,0 +1,158 @@
+package io.bitcraps.ledger.backup;
+
+import io.bitcraps.ledger.codec.ChainHash;
+import io.bitcraps.ledger.codec.HeadSigner;
+import io.bitcraps.ledger.codec.JournalRecord;
+import io.bitcraps.ledger.codec.PayloadCodec;
+import io.bitcraps.ledger.codec.PayloadException;
+import io.bitcraps.ledger.domain.Command;
+import io.bitcraps.ledger.domain.EventType;
+import io.bitcraps.ledger.domain.LedgerEvent;
+import io.bitcraps.ledger.codec.DecodedPayload;
+import io.bitcraps.ledger.internal.Hex;
+import io.bitcraps.ledger.internal.Invariants;
+import io.bitcraps.ledger.projection.DirtySet;
+import io.bitcraps.ledger.projection.LedgerState;
+import io.bitcraps.ledger.projection.Projector;
+import io.bitcraps.ledger.projection.ReadModel;
+import io.bitcraps.ledger.projection.StoredEvents;
+import io.bitcraps.ledger.store.EventLog;
+import io.bitcraps.ledger.store.EventRow;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Appends archived events to a database whose log ends earlier: self-healing at open (a database
+ * that lost committed batches) and point-in-time restore (a backup brought forward to a seq or a
+ * time). Every archived event must continue the database's chain exactly: its seq follows, its
+ * hash is {@code SHA-256(previous ‖ frame)}; the first one that does not stops the replay with
+ * {@link ArchiveConflict}, and nothing of that transaction is kept.
+ * <p>
+ * Events go in with their original batch boundaries and signatures, one transaction per archived
+ * batch (log, read model and head move together). A bound that cuts a batch ends with a batch of
+ * its own, signed when a signer is given.
+ */
+public final class ArchiveReplay {
+    /** The archive does not continue this database's chain. */
+    public static final class ArchiveConflict extends Exception {
+        public ArchiveConflict(String message) {
+            super(message);
+        }
+    }
+
+    /** What was applied: the new state and the seq range appended (empty when {@code applied == 0}). */
+    public record Result(LedgerState state, long applied, long firstSeq, long lastSeq) {}
+
+    private ArchiveReplay() {}
+
+    /**
+     * Applies archived events after {@code state.seq()} while {@code seq <= untilSeq} and
+     * {@code ts <= untilMicros}. The connection is a writer connection; the caller holds the writer lock.
+     */
+    public static Result replay(EventLog log, ReadModel readModel, PayloadCodec codec, LedgerState state, Path archiveDir,
+                                long untilSeq, long untilMicros, HeadSigner signer)
+            throws SQLException, IOException, ArchiveConflict {
+        ChainHash chain = new ChainHash();
+        long first = state.seq() + 1;
+        long applied = 0;
+        for (JournalArchive.Batch batch : JournalArchive.batchesAfter(archiveDir, state.seq())) {
+            DirtySet dirty = new DirtySet();
+            LedgerState s = state;
+            long batchFirst = -1;
+            boolean cut = false;
+            for (JournalRecord.Event e : batch.events()) {
+                long seq = e.frame().seq();
+                if (seq <= s.seq()) {
+                    continue;
+                }
+                if (seq > untilSeq || e.frame().timestampMicros() > untilMicros) {
+                    cut = true;
+                    break;
+                }
+                if (seq != s.seq() + 1) {
+                    throw new ArchiveConflict("the archive jumps from seq " + s.seq() + " to " + seq);
+                }
+                byte[] hash = chain.next(s.headHashUnsafe(), e.frameBytes());
+                if (!Arrays.equals(hash, e.hash())) {
+                    throw new ArchiveConflict("archived seq " + seq + " does not continue the database's chain (database"
+                            + " head " + Hex.of(s.headHashUnsafe()).substring(0, 16) + "…): the archive belongs to another history");
+                }
+                LedgerEvent event = decode(codec, e);
+                Command c = event.command();
+                EventRow row = new EventRow(seq, event.timestampMicros(), e.frame().typeCode(), StoredEvents.gameOf(c),
+                        StoredEvents.playerOf(s, c), StoredEvents.betOf(c), StoredEvents.amountOf(c), event.key(),
+                        e.frame().payload(), hash);
+                if (batchFirst < 0) {
+                    batchFirst = seq;
+                    log.begin();
+                }
+                try {
+                    s = Projector.apply(s, event, hash);
+                } catch (Invariants.InvariantViolation | ArithmeticException ex) {
+                    log.rollback();
+                    throw new ArchiveConflict("archived seq " + seq + " breaks an invariant: " + ex.getMessage());
+                }
+                dirty.record(s, event);
+                log.add(row);
+            }
+            if (batchFirst < 0) {
+                if (cut) {
+                    break;
+                }
+                continue;
+            }
+            boolean whole = !cut && s.seq() == batch.lastSeq();
+            byte[] hmac = whole ? batch.hmac() : signer == null ? null : signer.sign(s.seq(), s.headHashUnsafe());
+            long committedTs = whole ? batch.committedTs() : s.lastTimestampMicros();
+            try {
+                log.sendRows();
+                readModel.write(dirty, s);
+                log.recordBatch(batchFirst, s.seq(), committedTs, s.headHashUnsafe(), hmac);
+                log.moveHead(s.seq(), s.headHashUnsafe(), s.lastTimestampMicros());
+                log.commit();
+            } catch (SQLException ex) {
+                log.rollback();
+                throw ex;
+            }
+            applied += s.seq() - state.seq();
+            state = s;
+            if (cut) {
+                break;
+            }
+        }
+        return new Result(state, applied, applied == 0 ? 0 : first, applied == 0 ? 0 : state.seq());
+    }
+
+    private static LedgerEvent decode(PayloadCodec codec, JournalRecord.Event e) throws ArchiveConflict {
+        try {
+            EventType type = EventType.ofCode(e.frame().typeCode());
+            DecodedPayload p = codec.decode(type, e.frame().payload());
+            return new LedgerEvent(e.frame().seq(), e.frame().timestampMicros(), p.command(), p.postings(), p.key(),
+                    p.submissionSize());
+        } catch (PayloadException | IllegalArgumentException ex) {
+            throw new ArchiveConflict("archived seq " + e.frame().seq() + " does not decode: " + ex.getMessage());
+        }
+    }
+
+    /** Appends to the archive the committed batches it lacks (after a crash between commit and archive). */
+    public static long catchUp(JournalArchive archive, EventLog log, long headSeq) throws SQLException, IOException {
+        long from = archive.lastSeq() + 1;
+        if (from > headSeq) {
+            return 0;
+        }
+        List<byte[]> hmacs = new java.util.ArrayList<>();
+        List<long[]> batches = log.batchBounds(from, headSeq, hmacs);
+        long appended = 0;
+        for (int i = 0; i < batches.size(); i++) {
+            long[] b = batches.get(i);
+            List<EventRow> rows = log.range(Math.max(from, b[0]), b[1]);
+            archive.append(rows, b[2], hmacs.get(i));
+            appended += rows.size();
+        }
+        return appended;
+    }
+}

@@ -1,0 +1,57 @@
+package io.bitcraps.ledger.backup;
+
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.json.JsonFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.StringWriter;
+
+/**
+ * The JSON that sits beside every backup ({@code <backup>.manifest.json}): what the backup holds
+ * (ledger id, seq, head hash, schema version), the file's SHA-256, when it was taken, and, when
+ * the ledger has a key, an HMAC of (seq, head hash) so that a backup cannot be swapped for a
+ * forged one that also fits its manifest.
+ */
+public record Manifest(String file, String ledgerId, long seq, String headHash, String hmac, String keyId, String sha256,
+                       long bytes, int schemaVersion, String createdAt) {
+
+    public static String fileNameFor(String backupFile) {
+        return backupFile + ".manifest.json";
+    }
+
+    public String toJson() {
+        StringWriter w = new StringWriter();
+        try (JsonGenerator g = new JsonFactory().createGenerator(ObjectWriteContext.empty(), w)) {
+            g.writeStartObject();
+            g.writeStringProperty("file", file);
+            g.writeStringProperty("ledgerId", ledgerId);
+            g.writeNumberProperty("seq", seq);
+            g.writeStringProperty("headHash", headHash);
+            if (hmac != null) {
+                g.writeStringProperty("hmac", hmac);
+                g.writeStringProperty("keyId", keyId);
+            }
+            g.writeStringProperty("sha256", sha256);
+            g.writeNumberProperty("bytes", bytes);
+            g.writeNumberProperty("schemaVersion", schemaVersion);
+            g.writeStringProperty("createdAt", createdAt);
+            g.writeEndObject();
+        }
+        return w.toString();
+    }
+
+    public static Manifest parse(String json) {
+        JsonNode n = JsonMapper.shared().readTree(json);
+        for (String field : new String[]{"file", "ledgerId", "seq", "headHash", "sha256", "bytes", "schemaVersion", "createdAt"}) {
+            if (n == null || !n.has(field)) {
+                throw new IllegalArgumentException("manifest lacks \"" + field + "\"");
+            }
+        }
+        return new Manifest(n.get("file").stringValue(), n.get("ledgerId").stringValue(), n.get("seq").longValue(),
+                n.get("headHash").stringValue(), n.has("hmac") ? n.get("hmac").stringValue() : null,
+                n.has("keyId") ? n.get("keyId").stringValue() : null, n.get("sha256").stringValue(), n.get("bytes").longValue(),
+                n.get("schemaVersion").intValue(), n.get("createdAt").stringValue());
+    }
+}

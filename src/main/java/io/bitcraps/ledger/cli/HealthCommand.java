@@ -1,0 +1,101 @@
+package io.bitcraps.ledger.cli;
+
+import io.bitcraps.ledger.health.DatabaseChecks;
+import io.bitcraps.ledger.health.HealthCheck;
+import io.bitcraps.ledger.health.HealthReport;
+import io.bitcraps.ledger.health.HealthStatus;
+import io.bitcraps.ledger.health.HealthThresholds;
+import io.bitcraps.ledger.store.LedgerDatabase;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.json.JsonFactory;
+
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code tools/ledger health}: the checks that can be made from outside the writing process,
+ * read-only and beside it. Exit 0 UP, 1 DEGRADED or DOWN. The writer's own figures (ring, pool)
+ * come from {@code Ledger.health()} in that process.
+ */
+@Command(name = "health", mixinStandardHelpOptions = true,
+        description = "Check a ledger database: integrity, chain tail, I1, disk, WAL, last commit, backups.")
+final class HealthCommand implements Callable<Integer> {
+    @Option(names = "--db", required = true, description = "ledger database file")
+    Path db;
+
+    @Option(names = "--backups", description = "backup directory (default: backups/ beside the database)")
+    Path backups;
+
+    @Option(names = "--max-backup-age", defaultValue = "PT26H", description = "DEGRADED past this (ISO-8601, default PT26H)")
+    Duration maxBackupAge;
+
+    @Option(names = "--min-free-mb", defaultValue = "1024", description = "DEGRADED below this much free disk (default 1024)")
+    long minFreeMb;
+
+    @Option(names = "--tail", defaultValue = "1000", description = "events of the chain tail to re-hash (default 1000)")
+    int tail;
+
+    @Option(names = "--json", description = "print the report as JSON")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        HealthThresholds t = HealthThresholds.defaults().withMinFreeBytes(minFreeMb << 20).withMaxBackupAge(maxBackupAge);
+        Clock clock = Clock.systemUTC();
+        List<HealthCheck> checks = new ArrayList<>();
+        try (Connection conn = LedgerDatabase.openReadOnly(db)) {
+            conn.setAutoCommit(false);
+            checks.add(DatabaseChecks.integrity(conn));
+            checks.add(DatabaseChecks.chainTail(conn, tail));
+            checks.add(DatabaseChecks.conservation(conn));
+            checks.add(DatabaseChecks.lastCommit(conn, clock));
+            conn.rollback();
+        }
+        checks.add(DatabaseChecks.disk(db, t.minFreeBytes()));
+        checks.add(DatabaseChecks.wal(db, t.maxWalBytes()));
+        Path dir = backups != null ? backups : db.toAbsolutePath().getParent().resolve("backups");
+        checks.add(DatabaseChecks.backups(dir, t.maxBackupAge(), clock));
+        HealthReport report = HealthReport.of(clock.instant(), checks);
+        System.out.println(json ? toJson(report) : toText(report));
+        return report.status() == HealthStatus.UP ? LedgerCli.EXIT_OK : LedgerCli.EXIT_NOT_INTACT;
+    }
+
+    static String toText(HealthReport r) {
+        StringBuilder s = new StringBuilder("health " + r.status() + " at " + r.at() + "\n");
+        for (HealthCheck c : r.checks()) {
+            s.append(String.format(Locale.ROOT, "  %-9s %-13s %s%n", c.status(), c.name(), c.detail()));
+        }
+        return s.toString().stripTrailing();
+    }
+
+    static String toJson(HealthReport r) {
+        StringWriter w = new StringWriter();
+        try (JsonGenerator g = new JsonFactory().createGenerator(ObjectWriteContext.empty(), w)) {
+            g.writeStartObject();
+            g.writeStringProperty("status", r.status().name());
+            g.writeStringProperty("at", r.at().toString());
+            g.writeName("checks");
+            g.writeStartArray();
+            for (HealthCheck c : r.checks()) {
+                g.writeStartObject();
+                g.writeStringProperty("name", c.name());
+                g.writeStringProperty("status", c.status().name());
+                g.writeStringProperty("detail", c.detail());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+        return w.toString();
+    }
+}

@@ -1,0 +1,56 @@
+package io.bitcraps.ledger.cli;
+
+import io.bitcraps.ledger.backup.Restore;
+import io.bitcraps.ledger.codec.HeadSigner;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code tools/ledger restore}: verify a backup, then put it in place, optionally brought forward through the archive. */
+@Command(name = "restore", mixinStandardHelpOptions = true,
+        description = "Restore a verified backup (optionally to a seq or a time through the journal archive).")
+final class RestoreCommand implements Callable<Integer> {
+    @Parameters(index = "0", description = "backup file name, inside the backup directory")
+    String backup;
+
+    @Option(names = "--to", required = true, description = "the database file to create (or replace, with --force)")
+    Path to;
+
+    @Option(names = "--dir", description = "backup directory (default: backups/ beside --to)")
+    Path dir;
+
+    @Option(names = "--force", description = "replace an existing database")
+    boolean force;
+
+    @Option(names = "--key", description = "HMAC key file: the backup's manifest must verify with it")
+    Path keyFile;
+
+    @Option(names = "--archive", description = "journal archive directory, to bring the backup forward")
+    Path archive;
+
+    @Option(names = "--until-seq", description = "point-in-time: stop after this seq (needs --archive)")
+    Long untilSeq;
+
+    @Option(names = "--until-time", description = "point-in-time: stop after this instant, e.g. 2026-11-27T04:00:00Z (needs --archive)")
+    Instant untilTime;
+
+    @Override
+    public Integer call() throws Exception {
+        Path backupDir = dir != null ? dir : to.toAbsolutePath().getParent().resolve("backups");
+        byte[] key = keyFile == null ? null : HeadSigner.readKey(keyFile);
+        long untilMicros = untilTime == null ? Long.MAX_VALUE
+                : Math.addExact(Math.multiplyExact(untilTime.getEpochSecond(), 1_000_000L), untilTime.getNano() / 1_000);
+        Restore.Result r = Restore.restore(backupDir, backup, to, force, key, untilSeq == null ? Long.MAX_VALUE : untilSeq,
+                untilMicros, archive);
+        System.out.printf(Locale.ROOT, "restored %s to %s%n  backup at seq %,d%s%n  database now at seq %,d, verified%n",
+                r.backup().file(), r.target(), r.backup().seq(),
+                r.archived() > 0 ? String.format(Locale.ROOT, ", plus %,d event(s) from the journal archive", r.archived()) : "",
+                r.seq());
+        return LedgerCli.EXIT_OK;
+    }
+}

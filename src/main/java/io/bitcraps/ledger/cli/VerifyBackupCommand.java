@@ -1,0 +1,46 @@
+package io.bitcraps.ledger.cli;
+
+import io.bitcraps.ledger.backup.BackupFailure;
+import io.bitcraps.ledger.backup.Backups;
+import io.bitcraps.ledger.backup.Manifest;
+import io.bitcraps.ledger.backup.SafePaths;
+import io.bitcraps.ledger.codec.HeadSigner;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code tools/ledger verify-backup}: the checks a restore makes, without restoring. Exit 1 when the backup does not verify. */
+@Command(name = "verify-backup", mixinStandardHelpOptions = true,
+        description = "Verify a backup (manifest, SHA-256, chain, HMAC) without restoring it.")
+final class VerifyBackupCommand implements Callable<Integer> {
+    @Parameters(index = "0", description = "backup file (a path, or a name inside --dir)")
+    String backup;
+
+    @Option(names = "--dir", description = "backup directory the name is resolved in (default: the file's own directory)")
+    Path dir;
+
+    @Option(names = "--key", description = "HMAC key file: the manifest's HMAC must verify with it")
+    Path keyFile;
+
+    @Override
+    public Integer call() throws Exception {
+        Path given = Path.of(backup);
+        Path base = dir != null ? dir : given.toAbsolutePath().getParent();
+        byte[] key = keyFile == null ? null : HeadSigner.readKey(keyFile);
+        try {
+            Path file = SafePaths.insideDirectory(base, dir != null ? backup : given.toAbsolutePath().toString());
+            Manifest m = Backups.verify(file, key);
+            System.out.printf(Locale.ROOT, "backup %s verifies%n  ledger %s, seq %,d, head %s%n  sha256 %s%s%n", file,
+                    m.ledgerId(), m.seq(), m.headHash(), m.sha256(),
+                    key != null ? "\n  HMAC verified with key " + m.keyId() : m.hmac() != null ? "\n  HMAC present (pass --key to verify it)" : "");
+            return LedgerCli.EXIT_OK;
+        } catch (BackupFailure e) {
+            System.out.println("backup does NOT verify: " + e.getMessage());
+            return LedgerCli.EXIT_NOT_INTACT;
+        }
+    }
+}
