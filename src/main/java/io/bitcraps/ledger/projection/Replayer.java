@@ -47,6 +47,15 @@ public final class Replayer {
     }
 
     public LedgerState replay(Connection conn, String ledgerId, EventSink sink) throws SQLException, CorruptLog {
+        return replay(conn, ledgerId, sink, true);
+    }
+
+    /**
+     * Replays the log; with {@code headMustMatch} the head row must name its last event. A repair
+     * that is about to rewrite the head (the log lost its tail) passes false.
+     */
+    public LedgerState replay(Connection conn, String ledgerId, EventSink sink, boolean headMustMatch)
+            throws SQLException, CorruptLog {
         LedgerState[] state = {LedgerState.genesis(chain.genesis(ledgerId))};
         try {
             EventReader.forEach(conn, 1, Long.MAX_VALUE, row -> {
@@ -65,7 +74,7 @@ public final class Replayer {
         }
         Head head = EventReader.head(conn);
         LedgerState s = state[0];
-        if (head.seq() != s.seq() || (s.seq() > 0 && !Arrays.equals(head.hash(), s.headHashUnsafe()))) {
+        if (headMustMatch && (head.seq() != s.seq() || (s.seq() > 0 && !Arrays.equals(head.hash(), s.headHashUnsafe())))) {
             throw new CorruptLog("ledger_head says seq " + head.seq() + " hash " + (head.hash() == null ? "none"
                     : Hex.of(head.hash())) + ", the log ends at seq " + s.seq() + " hash " + Hex.of(s.headHashUnsafe()), null);
         }

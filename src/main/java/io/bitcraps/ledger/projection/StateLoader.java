@@ -45,7 +45,7 @@ public final class StateLoader {
             return new Loaded(LedgerState.genesis(replayer.genesis(ledgerId)), false);
         }
         if (head.readModelSeq() != head.seq()) {
-            return new Loaded(rebuild(conn, replayer, ledgerId), true);
+            return new Loaded(rebuild(conn, replayer, ledgerId, true), true);
         }
         EventRow last = verifyTail(conn, replayer, ledgerId, head);
         LedgerState state = ReadModel.load(conn, head.seq(), head.hash(), last.timestampMicros());
@@ -72,7 +72,7 @@ public final class StateLoader {
             }
             return 0;
         }
-        rebuild(conn, new Replayer(codec), ledgerId);
+        rebuild(conn, new Replayer(codec), ledgerId, false);
         return lastSeq;
     }
 
@@ -82,7 +82,7 @@ public final class StateLoader {
     }
 
     /** Replays the whole log and writes the read model and the head from scratch, in one immediate transaction. */
-    public static LedgerState rebuild(Connection conn, Replayer replayer, String ledgerId)
+    public static LedgerState rebuild(Connection conn, Replayer replayer, String ledgerId, boolean headMustMatch)
             throws SQLException, Replayer.CorruptLog {
         try (Statement st = conn.createStatement(); ReadModel model = new ReadModel(conn)) {
             st.execute("BEGIN IMMEDIATE");
@@ -97,7 +97,7 @@ public final class StateLoader {
                         dirty.clear();
                         pending[0] = 0;
                     }
-                });
+                }, headMustMatch);
                 model.write(dirty, state);
                 try (PreparedStatement ps = conn.prepareStatement(
                         "UPDATE ledger_head SET seq = ?, hash = ?, read_model_seq = ?, updated_ts = ? WHERE id = 1")) {
