@@ -60,7 +60,8 @@ class ArchitectureTest {
     @Test
     void theImportSeesTheMainClassesAndNoTests() {
         assertThat(classes.stream().map(JavaClass::getPackageName).distinct())
-                .contains(pkg("api"), pkg("store"), pkg("codec"), pkg("domain"), pkg("ingest"), pkg("cli"));
+                .contains(pkg("api"), pkg("store"), pkg("codec"), pkg("domain"), pkg("ingest"), pkg("cli"), pkg("audit"),
+                        pkg("backup"), pkg("health"), pkg("query"), pkg("projection"));
         assertThat(classes.stream().map(JavaClass::getSimpleName)).doesNotContain("ArchitectureTest", "Fixtures");
     }
 
@@ -101,6 +102,34 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAnyPackage(pkg("ingest") + "..", pkg("api") + "..",
                         pkg("cli") + "..")
                 .allowEmptyShould(true)
+                .check(classes);
+    }
+
+    @Test
+    void queryReadsThroughStoreAndProjectionTypesOnly() {
+        onlyOn("query", "domain", "projection", "store", "internal").check(classes);
+    }
+
+    /** The audit must not trust the code it checks: it shares nothing with the live projections or the writer. */
+    @Test
+    void auditIsIndependentOfTheLiveProjectionAndWriterCode() {
+        onlyOn("audit", "domain", "codec", "store", "internal").check(classes);
+    }
+
+    @Test
+    void backupDependsOnlyOnAuditCodecDomainProjectionStoreAndInternal() {
+        onlyOn("backup", "audit", "codec", "domain", "projection", "store", "internal").check(classes);
+    }
+
+    @Test
+    void healthDependsOnlyOnAuditBackupStoreAndInternal() {
+        onlyOn("health", "audit", "backup", "store", "internal").check(classes);
+    }
+
+    @Test
+    void micrometerIsConfinedToTheApiAndTheReaderPool() {
+        noClasses().that().resideOutsideOfPackages(pkg("api") + "..", pkg("query") + "..")
+                .should().dependOnClassesThat().resideInAPackage("io.micrometer..")
                 .check(classes);
     }
 

@@ -50,6 +50,9 @@ final class IngestCommand implements Callable<Integer> {
     @Option(names = "--key", description = "HMAC key file: sign the chain head at every commit")
     Path keyFile;
 
+    @Option(names = "--archive", description = "journal archive directory: every committed batch is also appended there")
+    Path archiveDir;
+
     private static final JsonFactory JSON = new JsonFactory();
 
     /** One line's outcome: a ready receipt line, or a future that yields it. */
@@ -67,6 +70,10 @@ final class IngestCommand implements Callable<Integer> {
         if (keyFile != null) {
             builder.hmacKeyFile(keyFile);
         }
+        if (archiveDir != null) {
+            builder.archiveDir(archiveDir);
+        }
+        builder.backupInterval(java.time.Duration.ZERO); // a command-line run takes backups with tools/ledger backup
         try (Ledger ledger = Ledger.open(builder.build())) {
             Thread printer = new Thread(() -> printReceipts(queue, out), "ingest-printer");
             printer.start();

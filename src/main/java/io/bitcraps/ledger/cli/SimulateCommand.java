@@ -53,6 +53,9 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--key", description = "HMAC key file: sign the chain head at every commit")
     Path keyFile;
 
+    @Option(names = "--archive", description = "journal archive directory: every committed batch is also appended there")
+    Path archiveDir;
+
     @Override
     public Integer call() throws Exception {
         Durability mode = Durability.valueOf(durability.toUpperCase(Locale.ROOT));
@@ -60,6 +63,10 @@ final class SimulateCommand implements Callable<Integer> {
         if (keyFile != null) {
             builder.hmacKeyFile(keyFile);
         }
+        if (archiveDir != null) {
+            builder.archiveDir(archiveDir);
+        }
+        builder.backupInterval(java.time.Duration.ZERO); // a command-line run takes backups with tools/ledger backup
         LedgerConfig config = builder.build();
         CrapsFloor.Report report;
         LedgerView finalView;

@@ -41,8 +41,8 @@ public final class DatabaseChecks {
         try {
             ChainCheck.Result r = ChainCheck.lastRows(conn, events);
             return r.ok() ? HealthCheck.up("chain", "last " + r.rowsChecked() + " events chain to the head at seq " + r.seq())
-                    : HealthCheck.down("chain", r.problem() + "; the database was changed behind the ledger: writes halted,"
-                    + " run tools/ledger audit, then recover");
+                    : HealthCheck.down("chain", r.problem() + "; the file was changed behind the ledger (a running ledger halts its writes);"
+                    + " run tools/ledger audit, then tools/ledger recover");
         } catch (SQLException | RuntimeException e) {
             return HealthCheck.down("chain", "cannot read the log tail: " + e.getMessage());
         }
