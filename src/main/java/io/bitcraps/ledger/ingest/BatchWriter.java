@@ -40,7 +40,8 @@ import java.util.function.LongSupplier;
  * the batch so far), becomes events with seq, timestamp, payload, frame and chain hash, and is
  * folded into {@code working}. At {@code endOfBatch} (or the event cap) the rows go to SQLite in
  * one immediate transaction. Only when COMMIT returns does {@code working} become
- * {@code committed}, is published to readers, are listeners told, and do the futures complete.
+ * {@code committed}; then listeners are told (caches, archive, metrics), the state is published to
+ * readers, and the futures complete, in that order.
  * <p>
  * Failure: a batch whose commit fails is rolled back, {@code working} goes back to
  * {@code committed} (a pointer move: the state is persistent), exactly that batch's futures fail
@@ -327,7 +328,6 @@ final class BatchWriter implements EventHandler<Slot> {
     private void committed(long startNanos) {
         LedgerState before = committed;
         committed = working;
-        published = committed;
         lastCommitAtNanos = System.nanoTime();
         lastCommitNanos = lastCommitAtNanos - startNanos;
         eventCount += rows.size();
@@ -346,6 +346,8 @@ final class BatchWriter implements EventHandler<Slot> {
                 LOG.error("commit listener {} failed at seq {}; the batch stays committed", l, notice.lastSeq(), e);
             }
         }
+        // published after the listeners: whoever sees this view finds caches already invalidated for it
+        published = committed;
         completePending(null);
     }
 
