@@ -93,7 +93,7 @@ class ArchitectureTest {
 
     @Test
     void ingestDependsOnlyOnDomainCodecStoreProjectionAndInternal() {
-        onlyOn("ingest", "domain", "codec", "store", "projection", "internal").check(classes);
+        onlyOn("ingest", "domain", "codec", "craps", "store", "projection", "internal").check(classes);
     }
 
     @Test

@@ -45,7 +45,7 @@ final class CommandLines {
             EventType.DEPOSITED, Set.of("player", "amount", "reference"),
             EventType.WITHDRAWN, Set.of("player", "amount", "reference"),
             EventType.HOUSE_FUNDED, Set.of("amount", "reference"),
-            EventType.GAME_OPENED, Set.of("game", "table"),
+            EventType.GAME_OPENED, Set.of("game", "table", "rules"),
             EventType.BET_PLACED, Set.of("game", "bet", "player", "bet_type", "point", "amount"),
             EventType.DICE_ROLLED, Set.of("game", "die1", "die2"),
             EventType.BET_SETTLED, Set.of("game", "bet", "outcome", "winnings"),
@@ -130,7 +130,8 @@ final class CommandLines {
             case DEPOSITED -> new Command.Deposit(text(n, "player"), amount(n, "amount"), text(n, "reference"));
             case WITHDRAWN -> new Command.Withdraw(text(n, "player"), amount(n, "amount"), text(n, "reference"));
             case HOUSE_FUNDED -> new Command.FundHouse(amount(n, "amount"), text(n, "reference"));
-            case GAME_OPENED -> new Command.OpenGame(text(n, "game"), text(n, "table"));
+            case GAME_OPENED -> new Command.OpenGame(text(n, "game"), text(n, "table"),
+                    n.has("rules") && !n.get("rules").isNull() ? text(n, "rules") : Command.OpenGame.STANDARD_RULES);
             case BET_PLACED -> new Command.PlaceBet(text(n, "game"), text(n, "bet"), text(n, "player"),
                     betType(text(n, "bet_type")), optionalInt(n, "point"), amount(n, "amount"));
             case DICE_ROLLED -> new Command.RecordRoll(text(n, "game"), smallInt(n, "die1"), smallInt(n, "die2"));

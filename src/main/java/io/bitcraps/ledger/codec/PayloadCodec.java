@@ -39,7 +39,6 @@ import java.util.List;
  * generator, so one codec serves the writer and every reader.
  */
 public final class PayloadCodec {
-    private static final int VERSION = 1;
     /** Smile's start-object token; every payload this codec writes begins with it. */
     private static final byte SMILE_START_OBJECT = (byte) 0xFA;
 
@@ -76,7 +75,7 @@ public final class PayloadCodec {
     /** Writes the payload object to any generator; JSON export uses this to print the same fields. */
     public void writePayload(JsonGenerator g, LedgerEvent event) {
         g.writeStartObject();
-        g.writeNumberProperty("v", VERSION);
+        g.writeNumberProperty("v", event.type().schemaVersion());
         writeCommandFields(g, event.command());
         writePostings(g, event.postings());
         if (event.key() != null) {
@@ -104,6 +103,7 @@ public final class PayloadCodec {
         } else if (c instanceof Command.OpenGame o) {
             g.writeStringProperty("game", o.gameId());
             g.writeStringProperty("table", o.tableId());
+            g.writeStringProperty("rules", o.rules());
         } else if (c instanceof Command.PlaceBet b) {
             g.writeStringProperty("game", b.gameId());
             g.writeStringProperty("bet", b.betId());
@@ -179,6 +179,7 @@ public final class PayloadCodec {
                 case "reference" -> f.reference = once(f.reference, name, text(p, t, name));
                 case "game" -> f.game = once(f.game, name, text(p, t, name));
                 case "table" -> f.table = once(f.table, name, text(p, t, name));
+                case "rules" -> f.rules = once(f.rules, name, text(p, t, name));
                 case "bet" -> f.bet = once(f.bet, name, text(p, t, name));
                 case "bet_type" -> f.betType = once(f.betType, name, text(p, t, name));
                 case "point" -> f.point = once(f.point, name, intNumber(p, t, name));
@@ -201,9 +202,11 @@ public final class PayloadCodec {
         if (f.v == null) {
             throw new PayloadException(type + " payload has no version");
         }
-        if (f.v != VERSION) {
-            throw new PayloadException(type + " payload version " + f.v + " is not known to this code (knows " + VERSION + ")");
+        if (f.v < 1 || f.v > type.schemaVersion()) {
+            throw new PayloadException(type + " payload version " + f.v + " is not known to this code (knows 1.."
+                    + type.schemaVersion() + ")");
         }
+        Upcasters.lift(type, f);
         if (f.postings == null) {
             throw new PayloadException(type + " payload has no postings");
         }
@@ -275,14 +278,37 @@ public final class PayloadCodec {
         return p.getLongValue();
     }
 
+    /**
+     * Lifts a payload of an older schema version to the current one, on the decoded fields, before
+     * they become a command. One method per type and version step; a version the code writes today
+     * passes through unchanged.
+     */
+    static final class Upcasters {
+        private Upcasters() {}
+
+        static void lift(EventType type, Fields f) {
+            if (type == EventType.GAME_OPENED && f.v == 1) {
+                if (f.rules != null) {
+                    throw new PayloadException("GAME_OPENED version 1 has no \"rules\" field");
+                }
+                f.rules = Command.OpenGame.STANDARD_RULES; // version 1 games were played under the standard table
+                f.v = 2;
+            }
+            if (type == EventType.GAME_OPENED && f.v == 2 && f.rules == null) {
+                throw new PayloadException("GAME_OPENED version 2 needs \"rules\"");
+            }
+        }
+    }
+
     /** Decoded fields before they become a command; each is null until read. */
-    private static final class Fields {
+    static final class Fields {
         Integer v;
         String player;
         Long amount;
         String reference;
         String game;
         String table;
+        String rules;
         String bet;
         String betType;
         Integer point;
@@ -299,7 +325,7 @@ public final class PayloadCodec {
                 case DEPOSITED -> new Command.Deposit(req(player, "player"), req(amount, "amount"), req(reference, "reference"));
                 case WITHDRAWN -> new Command.Withdraw(req(player, "player"), req(amount, "amount"), req(reference, "reference"));
                 case HOUSE_FUNDED -> new Command.FundHouse(req(amount, "amount"), req(reference, "reference"));
-                case GAME_OPENED -> new Command.OpenGame(req(game, "game"), req(table, "table"));
+                case GAME_OPENED -> new Command.OpenGame(req(game, "game"), req(table, "table"), req(rules, "rules"));
                 case BET_PLACED -> new Command.PlaceBet(req(game, "game"), req(bet, "bet"), req(player, "player"),
                         BetType.valueOf(req(betType, "bet_type")), point, req(amount, "amount"));
                 case DICE_ROLLED -> new Command.RecordRoll(req(game, "game"), req(die1, "die1"), req(die2, "die2"));
@@ -314,9 +340,10 @@ public final class PayloadCodec {
         /** A field that belongs to another event type is as wrong as an unknown one. */
         private void rejectExtraFields(EventType type) {
             boolean[] allowed = allowedFields(type);
-            Object[] values = {player, amount, reference, game, table, bet, betType, point, die1, die2, outcome, winnings};
+            Object[] values = {player, amount, reference, game, table, bet, betType, point, die1, die2, outcome, winnings,
+                rules};
             String[] names = {"player", "amount", "reference", "game", "table", "bet", "bet_type", "point", "die1",
-                    "die2", "outcome", "winnings"};
+                    "die2", "outcome", "winnings", "rules"};
             for (int i = 0; i < values.length; i++) {
                 if (values[i] != null && !allowed[i]) {
                     throw new PayloadException(type + " payload has field \"" + names[i] + "\" of another event type");
@@ -325,22 +352,22 @@ public final class PayloadCodec {
         }
 
         private static boolean[] allowedFields(EventType type) {
-            //                      player amount ref   game   table  bet    type   point  die1   die2   outc   winn
+            //                      player amount ref   game   table  bet    type   point  die1   die2   outc   winn   rules
             return switch (type) {
                 case DEPOSITED, WITHDRAWN ->
-                        new boolean[]{true, true, true, false, false, false, false, false, false, false, false, false};
+                        new boolean[]{true, true, true, false, false, false, false, false, false, false, false, false, false};
                 case HOUSE_FUNDED ->
-                        new boolean[]{false, true, true, false, false, false, false, false, false, false, false, false};
+                        new boolean[]{false, true, true, false, false, false, false, false, false, false, false, false, false};
                 case GAME_OPENED ->
-                        new boolean[]{false, false, false, true, true, false, false, false, false, false, false, false};
+                        new boolean[]{false, false, false, true, true, false, false, false, false, false, false, false, true};
                 case BET_PLACED ->
-                        new boolean[]{true, true, false, true, false, true, true, true, false, false, false, false};
+                        new boolean[]{true, true, false, true, false, true, true, true, false, false, false, false, false};
                 case DICE_ROLLED ->
-                        new boolean[]{false, false, false, true, false, false, false, false, true, true, false, false};
+                        new boolean[]{false, false, false, true, false, false, false, false, true, true, false, false, false};
                 case BET_SETTLED ->
-                        new boolean[]{false, false, false, true, false, true, false, false, false, false, true, true};
+                        new boolean[]{false, false, false, true, false, true, false, false, false, false, true, true, false};
                 case GAME_CLOSED ->
-                        new boolean[]{false, false, false, true, false, false, false, false, false, false, false, false};
+                        new boolean[]{false, false, false, true, false, false, false, false, false, false, false, false, false};
             };
         }
 

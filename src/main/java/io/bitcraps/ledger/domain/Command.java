@@ -54,11 +54,35 @@ public sealed interface Command
         }
     }
 
-    /** Opens a game at a table; game ids are never reused. */
-    record OpenGame(String gameId, String tableId) implements Command {
+    /**
+     * Opens a game at a table; game ids are never reused. {@code rules} are the table's rules in
+     * the rulebook's canonical form ({@code io.bitcraps.ledger.craps.TableRules#canonical()}),
+     * recorded with the game so that an audit can judge its payouts by the rules it was played under.
+     */
+    record OpenGame(String gameId, String tableId, String rules) implements Command {
+        /** The standard table's rules: field 12 pays 3:1, place bets off on the come-out, 3-4-5x odds, bets of 5 to 5000. */
+        public static final String STANDARD_RULES = "field12=3;placeWorksOnComeOut=false;maxOdds=3-4-5;min=5;max=5000";
+        /** Longest rules text. */
+        public static final int RULES_LENGTH_MAX = 160;
+
         public OpenGame {
             Ids.requireId("game", gameId);
             Ids.requireId("table", tableId);
+            if (rules == null || rules.isEmpty() || rules.length() > RULES_LENGTH_MAX) {
+                throw new Rejected.InvalidCommand("table rules must be 1.." + RULES_LENGTH_MAX + " characters, got "
+                        + Ids.quote(rules));
+            }
+            for (int i = 0; i < rules.length(); i++) {
+                char c = rules.charAt(i);
+                if (c < '!' || c > '~') {
+                    throw new Rejected.InvalidCommand("table rules " + Ids.quote(rules) + " hold a character outside printable ASCII");
+                }
+            }
+        }
+
+        /** A game under the standard table's rules. */
+        public OpenGame(String gameId, String tableId) {
+            this(gameId, tableId, STANDARD_RULES);
         }
 
         @Override

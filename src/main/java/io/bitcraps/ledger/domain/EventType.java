@@ -40,9 +40,13 @@ public enum EventType {
         return commandName;
     }
 
-    /** Payload schema version written today; older versions are lifted by the codec's upcasters. */
+    /**
+     * Payload schema version written today; older versions are lifted by the codec's upcasters.
+     * GAME_OPENED is at 2: version 2 added the table rules (a version 1 game was played under the
+     * standard rules).
+     */
     public int schemaVersion() {
-        return 1;
+        return this == GAME_OPENED ? 2 : 1;
     }
 
     public static EventType ofCode(int code) {

@@ -1,5 +1,6 @@
 package io.bitcraps.ledger.ingest;
 
+import io.bitcraps.ledger.craps.TableRules;
 import io.bitcraps.ledger.domain.Account;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.Limits;
@@ -41,6 +42,11 @@ final class Decider {
         if (c instanceof Command.OpenGame g) {
             if (s.game(g.gameId()) != null) {
                 throw new Rejected.GameExists(g.gameId());
+            }
+            try {
+                TableRules.parse(g.rules()); // the rules recorded with a game must be ones the audit can judge by
+            } catch (IllegalArgumentException e) {
+                throw new Rejected.InvalidCommand("table rules of game " + g.gameId() + " do not parse: " + e.getMessage());
             }
             return List.of();
         }

@@ -202,7 +202,9 @@ class EventSchemasTest {
                     assertThat(p.path("maximum").intValue()).isEqualTo(6);
                 }
                 case "postings" -> assertThat(p.path("maxItems").intValue()).isEqualTo(8);
-                case "v" -> assertThat(p.path("const").intValue()).isEqualTo(1);
+                case "v" -> assertThat(p.path("const").intValue()).isEqualTo(type.schemaVersion());
+                case "rules" -> assertThat(p.path("maxLength").intValue()).isEqualTo(
+                        io.bitcraps.ledger.domain.Command.OpenGame.RULES_LENGTH_MAX);
                 default -> throw new AssertionError(type + " declares \"" + name + "\", which this test does not know;"
                         + " add its bounds here");
             }
