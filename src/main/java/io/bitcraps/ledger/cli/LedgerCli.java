@@ -14,7 +14,7 @@ import java.io.PrintWriter;
         description = "BitCraps Ledger: an embedded, event-sourced, hash-chained ledger for casino game engines.",
         subcommands = {SimulateCommand.class, IngestCommand.class, ExportCommand.class, AuditCommand.class,
                 DigestCommand.class, BackupCommand.class, RestoreCommand.class, VerifyBackupCommand.class,
-                RecoverCommand.class, HealthCommand.class, BalancesCommand.class,
+                RecoverCommand.class, HealthCommand.class, BenchCommand.class, BalancesCommand.class,
                 HistoryCommand.class, CommandLine.HelpCommand.class})
 public final class LedgerCli {
     public static final int EXIT_OK = 0;

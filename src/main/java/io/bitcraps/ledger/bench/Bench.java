@@ -1,0 +1,447 @@
+package io.bitcraps.ledger.bench;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.bitcraps.ledger.api.Ledger;
+import io.bitcraps.ledger.api.LedgerConfig;
+import io.bitcraps.ledger.audit.AuditReport;
+import io.bitcraps.ledger.audit.Auditor;
+import io.bitcraps.ledger.backup.BackupFailure;
+import io.bitcraps.ledger.backup.Backups;
+import io.bitcraps.ledger.domain.Account;
+import io.bitcraps.ledger.domain.Command;
+import io.bitcraps.ledger.query.AccountRepository;
+import io.bitcraps.ledger.query.ReaderPool;
+import io.bitcraps.ledger.store.Durability;
+import io.bitcraps.ledger.store.EventReader;
+import io.bitcraps.ledger.store.EventRow;
+import io.bitcraps.ledger.store.LedgerDatabase;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.sqlite.SQLiteConfig;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * {@code tools/ledger bench}: every figure of the performance issue in one run, on fresh files in
+ * one directory, with one durability mode, so that each ratio compares the ledger with a baseline
+ * doing the same work on the same machine at the same moment.
+ * <ol>
+ *   <li>the ledger at full speed: 8 producers, a craps-floor mix, until durable;</li>
+ *   <li>the raw limit: plain sqlite-jdbc inserting the ledger's own event rows (copied from run 1,
+ *       so the same columns and payload sizes), {@code executeBatch}, one transaction per 1,000;</li>
+ *   <li>the naive baseline of the seed design: one transaction per event through a HikariCP pool;</li>
+ *   <li>latency: open loop at 50% of run 1's rate, submit-to-durable, measured from the intended
+ *       send time (coordinated-omission corrected) into an HdrHistogram;</li>
+ *   <li>reads at 50% write load: {@code LedgerView} lookups and repository point reads;</li>
+ *   <li>audit speed over the database just written;</li>
+ *   <li>the longest gap between commits while a backup runs (full mode: of a ≥ 200 MB database);</li>
+ *   <li>throughput by batch cap (the batching curve).</li>
+ * </ol>
+ * Progress goes to {@code progress} (stderr in the CLI). Nothing here asserts a target: the
+ * report states the figures and the CLI compares them.
+ */
+public final class Bench {
+    private static final int PRODUCERS = 8;
+    private static final int WINDOW = 64;
+
+    /** What to run. Quick mode finishes in about two minutes; the full run in ten to fifteen. */
+    public record Options(boolean quick, Path workDir, Durability durability) {}
+
+    private final Options o;
+    private final PrintStream progress;
+
+    public Bench(Options options, PrintStream progress) {
+        this.o = options;
+        this.progress = progress;
+    }
+
+    private Duration seconds(int quick, int full) {
+        return Duration.ofSeconds(o.quick() ? quick : full);
+    }
+
+    public BenchReport run() throws Exception {
+        long start = System.nanoTime();
+        Files.createDirectories(o.workDir());
+        String startedAt = Instant.now().toString();
+        Path ledgerDb = fresh("ledger.db");
+
+        step("ledger at full speed (8 producers, craps mix)");
+        Throughput max = ledgerThroughput(ledgerDb, seconds(6, 30), 1024);
+
+        step("raw sqlite-jdbc limit on the same rows");
+        double raw = rawLimit(ledgerDb, fresh("raw.db"), o.quick() ? 100_000 : 400_000);
+
+        step("naive baseline (one transaction per event, HikariCP pool)");
+        double naive = naiveBaseline(ledgerDb, fresh("naive.db"), seconds(4, 10));
+
+        step("open-loop latency at 50% of the ledger's rate");
+        Latency latency = latency(ledgerDb, max.eventsPerSecond * 0.5, seconds(6, 20));
+
+        step("reads at 50% write load");
+        Reads reads = reads(ledgerDb, max.eventsPerSecond * 0.5, seconds(4, 10));
+
+        step("audit of the database just written");
+        AuditReport audit = new Auditor().audit(ledgerDb, Auditor.Options.everything(), n -> { });
+        if (!audit.intact()) {
+            throw new IllegalStateException("the bench ledger does not audit intact: " + audit.problems());
+        }
+
+        step("backup while the writer commits" + (o.quick() ? "" : " (database grown to 200 MB first)"));
+        BackupGap backup = backupGap(ledgerDb, o.quick() ? 0 : 200L << 20);
+
+        step("throughput by batch cap");
+        List<double[]> curve = new ArrayList<>();
+        for (int cap : o.quick() ? new int[]{1, 32, 1024} : new int[]{1, 8, 64, 256, 1024}) {
+            Throughput t = ledgerThroughput(fresh("curve-" + cap + ".db"), seconds(3, 6), cap);
+            curve.add(new double[]{cap, t.eventsPerSecond});
+            progress.printf(Locale.ROOT, "  batch cap %4d: %,.0f events/s%n", cap, t.eventsPerSecond);
+        }
+        return new BenchReport(o.quick() ? "quick" : "full", o.durability().name(), Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"), startedAt, raw, naive, max.eventsPerSecond, max.eventsPerCommit,
+                latency.rate, latency.p50, latency.p99, latency.p999, latency.max, latency.samples,
+                audit.eventsPerSecond(), audit.events(), reads.viewP50Nanos, reads.viewP99Nanos, reads.repoP50Micros,
+                reads.repoP99Micros, reads.cachedRepoP99Micros, backup.longestGapMillis, backup.seconds, backup.bytes,
+                curve, latency.curve, (System.nanoTime() - start) / 1e9);
+    }
+
+    private void step(String what) {
+        progress.println("bench: " + what + " …");
+    }
+
+    private Path fresh(String name) throws IOException {
+        Path p = o.workDir().resolve(name);
+        for (String suffix : new String[]{"", "-wal", "-shm", ".writer-lock"}) {
+            Files.deleteIfExists(p.resolveSibling(p.getFileName() + suffix));
+        }
+        return p;
+    }
+
+    private LedgerConfig.Builder config(Path db) {
+        return LedgerConfig.builder(db).durability(o.durability()).backupInterval(Duration.ZERO)
+                .healthInterval(Duration.ZERO);
+    }
+
+    private record Throughput(double eventsPerSecond, double eventsPerCommit) {}
+
+    /** 8 producers with windows of in-flight submissions for {@code duration}; funding excluded. */
+    private Throughput ledgerThroughput(Path db, Duration duration, int batchCap) throws Exception {
+        try (Ledger ledger = Ledger.open(config(db).batchSubmissionsMax(batchCap).build())) {
+            FloorLoad.fund(ledger, PRODUCERS);
+            long seq0 = ledger.view().seq();
+            long commits0 = ledger.stats().commits();
+            AtomicBoolean stop = new AtomicBoolean();
+            LongAdder events = new LongAdder();
+            ExecutorService pool = Executors.newFixedThreadPool(PRODUCERS);
+            long t0 = System.nanoTime();
+            List<Future<?>> running = new ArrayList<>();
+            for (int p = 0; p < PRODUCERS; p++) {
+                int producer = p;
+                running.add(pool.submit(() -> FloorLoad.produce(ledger, producer, "max" + batchCap, 7, WINDOW, stop, events)));
+            }
+            Thread.sleep(duration.toMillis());
+            stop.set(true);
+            for (Future<?> f : running) {
+                f.get();
+            }
+            double elapsed = (System.nanoTime() - t0) / 1e9;
+            pool.shutdown();
+            long written = ledger.view().seq() - seq0;
+            long commits = ledger.stats().commits() - commits0;
+            return new Throughput(written / elapsed, commits == 0 ? 0 : (double) written / commits);
+        }
+    }
+
+    /** The ledger's own rows into a bare events table: executeBatch, one transaction per 1,000 rows. */
+    private double rawLimit(Path ledgerDb, Path rawDb, int rowsMax) throws SQLException, IOException {
+        List<EventRow> rows = new ArrayList<>();
+        try (Connection conn = LedgerDatabase.openReadOnly(ledgerDb)) {
+            EventReader.forEach(conn, 1, rowsMax, rows::add);
+        }
+        try (Connection conn = rawConnection(rawDb); Statement st = conn.createStatement();
+             PreparedStatement ps = conn.prepareStatement("INSERT INTO events(seq, ts, type, game_id, player_id, bet_id,"
+                     + " amount, idem_key, payload, hash) VALUES (?,?,?,?,?,?,?,?,?,?)")) {
+            long t0 = System.nanoTime();
+            for (int from = 0; from < rows.size(); from += 1_000) {
+                st.execute("BEGIN IMMEDIATE");
+                for (EventRow r : rows.subList(from, Math.min(rows.size(), from + 1_000))) {
+                    bind(ps, r);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+                st.execute("COMMIT");
+            }
+            return rows.size() / ((System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    /** One transaction per event through a pool of 8 connections from 8 threads, as the seed design did. */
+    private double naiveBaseline(Path ledgerDb, Path naiveDb, Duration duration) throws Exception {
+        List<EventRow> rows = new ArrayList<>();
+        try (Connection conn = LedgerDatabase.openReadOnly(ledgerDb)) {
+            EventReader.forEach(conn, 1, 200_000, rows::add);
+        }
+        rawConnection(naiveDb).close(); // creates the schema
+        HikariConfig hc = new HikariConfig();
+        hc.setJdbcUrl(LedgerDatabase.url(naiveDb));
+        hc.setDataSourceProperties(pragmas().toProperties());
+        hc.setMaximumPoolSize(PRODUCERS);
+        hc.setPoolName("naive-baseline");
+        LongAdder written = new LongAdder();
+        AtomicBoolean stop = new AtomicBoolean();
+        try (HikariDataSource pool = new HikariDataSource(hc)) {
+            ExecutorService threads = Executors.newFixedThreadPool(PRODUCERS);
+            List<Future<?>> running = new ArrayList<>();
+            long t0 = System.nanoTime();
+            for (int p = 0; p < PRODUCERS; p++) {
+                int producer = p;
+                running.add(threads.submit(() -> {
+                    for (int i = producer; !stop.get() && i < rows.size(); i += PRODUCERS) {
+                        try (Connection c = pool.getConnection();
+                             PreparedStatement ps = c.prepareStatement("INSERT INTO events(seq, ts, type, game_id, player_id,"
+                                     + " bet_id, amount, idem_key, payload, hash) VALUES (?,?,?,?,?,?,?,?,?,?)")) {
+                            bind(ps, rows.get(i));
+                            ps.executeUpdate(); // autocommit: one transaction, one sync, per event
+                            written.increment();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            Thread.sleep(duration.toMillis());
+            stop.set(true);
+            for (Future<?> f : running) {
+                f.get();
+            }
+            threads.shutdown();
+            return written.sum() / ((System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    private SQLiteConfig pragmas() {
+        SQLiteConfig cfg = new SQLiteConfig();
+        cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        cfg.setSynchronous(o.durability() == Durability.FULL ? SQLiteConfig.SynchronousMode.FULL
+                : SQLiteConfig.SynchronousMode.NORMAL);
+        cfg.setBusyTimeout(10_000);
+        cfg.setCacheSize(-64_000);
+        return cfg;
+    }
+
+    private Connection rawConnection(Path db) throws SQLException {
+        Connection conn = pragmas().createConnection(LedgerDatabase.url(db));
+        try (Statement st = conn.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, type INTEGER NOT NULL,"
+                    + " game_id TEXT, player_id TEXT, bet_id TEXT, amount INTEGER, idem_key TEXT, payload BLOB NOT NULL,"
+                    + " hash BLOB NOT NULL)");
+            st.execute("CREATE UNIQUE INDEX IF NOT EXISTS events_by_idem_key ON events (idem_key) WHERE idem_key IS NOT NULL");
+            st.execute("CREATE INDEX IF NOT EXISTS events_by_game ON events (game_id, seq) WHERE game_id IS NOT NULL");
+            st.execute("CREATE INDEX IF NOT EXISTS events_by_player ON events (player_id, seq) WHERE player_id IS NOT NULL");
+        }
+        return conn;
+    }
+
+    private static void bind(PreparedStatement ps, EventRow r) throws SQLException {
+        ps.setLong(1, r.seq());
+        ps.setLong(2, r.timestampMicros());
+        ps.setInt(3, r.typeCode());
+        setText(ps, 4, r.gameId());
+        setText(ps, 5, r.playerId());
+        setText(ps, 6, r.betId());
+        if (r.amount() == null) {
+            ps.setNull(7, Types.INTEGER);
+        } else {
+            ps.setLong(7, r.amount());
+        }
+        setText(ps, 8, r.key());
+        ps.setBytes(9, r.payload().clone());
+        ps.setBytes(10, r.hash().clone());
+    }
+
+    private static void setText(PreparedStatement ps, int i, String v) throws SQLException {
+        if (v == null) {
+            ps.setNull(i, Types.VARCHAR);
+        } else {
+            ps.setString(i, v);
+        }
+    }
+
+    private record Latency(double rate, double p50, double p99, double p999, double max, long samples,
+                           List<double[]> curve) {}
+
+    /**
+     * Deposits of one chip sent open loop at {@code eventsPerSecond}: each has an intended send time
+     * on a fixed schedule, and its latency runs from that time, not from when the sender got round
+     * to it, so a stalled writer shows as the latency callers would have seen.
+     */
+    private Latency latency(Path db, double eventsPerSecond, Duration duration) throws Exception {
+        Recorder recorder = new Recorder(3);
+        try (Ledger ledger = Ledger.open(config(db).build())) {
+            long intervalNanos = (long) (1e9 / Math.max(1, eventsPerSecond));
+            long t0 = System.nanoTime();
+            long end = t0 + duration.toNanos();
+            long n = 0;
+            for (long intended = t0; intended < end; intended = t0 + (++n) * intervalNanos) {
+                long wait = intended - System.nanoTime();
+                if (wait > 20_000) {
+                    LockSupport.parkNanos(wait - 10_000);
+                }
+                long sentFor = intended;
+                ledger.submit(new Command.Deposit("lat" + (n & 63), 1, "latency"))
+                        .whenComplete((r, e) -> recorder.recordValue(Math.max(1, (System.nanoTime() - sentFor) / 1_000)));
+            }
+            ledger.submit(new Command.Deposit("lat0", 1, "latency-end")).join();
+        }
+        Histogram h = recorder.getIntervalHistogram();
+        List<double[]> curve = new ArrayList<>();
+        for (double p : new double[]{50, 90, 99, 99.9, 99.99}) {
+            curve.add(new double[]{p, h.getValueAtPercentile(p)});
+        }
+        return new Latency(eventsPerSecond, h.getValueAtPercentile(50), h.getValueAtPercentile(99),
+                h.getValueAtPercentile(99.9), h.getMaxValue(), h.getTotalCount(), curve);
+    }
+
+    private record Reads(double viewP50Nanos, double viewP99Nanos, double repoP50Micros, double repoP99Micros,
+                         double cachedRepoP99Micros) {}
+
+    /** Lookups while a paced writer keeps the ledger at the given rate. */
+    private Reads reads(Path db, double eventsPerSecond, Duration duration) throws Exception {
+        try (Ledger ledger = Ledger.open(config(db).build());
+             ReaderPool pool = new ReaderPool(db, 2, null)) {
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread writer = new Thread(() -> pacedWriter(ledger, eventsPerSecond, stop), "bench-writer");
+            writer.start();
+            List<Account> accounts = new ArrayList<>();
+            for (String key : ledger.view().balances().keySet()) {
+                accounts.add(Account.parse(key));
+            }
+            SplittableRandom random = new SplittableRandom(3);
+            Histogram view = new Histogram(3);
+            long end = System.nanoTime() + duration.toNanos() / 2;
+            long sink = 0;
+            while (System.nanoTime() < end) {
+                Account a = accounts.get(random.nextInt(accounts.size()));
+                long t = System.nanoTime();
+                sink += ledger.view().balance(a);
+                view.recordValue(Math.max(1, System.nanoTime() - t));
+            }
+            Histogram repo = new Histogram(3);
+            Histogram cached = new Histogram(3);
+            AccountRepository uncached = new AccountRepository(pool, null);
+            end = System.nanoTime() + duration.toNanos() / 2;
+            while (System.nanoTime() < end) {
+                Account a = accounts.get(random.nextInt(accounts.size()));
+                long t = System.nanoTime();
+                sink += uncached.balance(a).orElse(0);
+                repo.recordValue(Math.max(1, (System.nanoTime() - t) / 1_000));
+                Account b = accounts.get(random.nextInt(Math.min(16, accounts.size())));
+                t = System.nanoTime();
+                sink += ledger.accounts().balance(b).orElse(0);
+                cached.recordValue(Math.max(1, (System.nanoTime() - t) / 1_000));
+            }
+            stop.set(true);
+            writer.join();
+            if (sink == Long.MIN_VALUE) {
+                progress.println("(unreachable; keeps the reads from being optimised away)");
+            }
+            return new Reads(view.getValueAtPercentile(50), view.getValueAtPercentile(99), repo.getValueAtPercentile(50),
+                    repo.getValueAtPercentile(99), cached.getValueAtPercentile(99));
+        }
+    }
+
+    private static void pacedWriter(Ledger ledger, double eventsPerSecond, AtomicBoolean stop) {
+        long interval = (long) (1e9 / Math.max(1, eventsPerSecond));
+        long t0 = System.nanoTime();
+        for (long n = 0; !stop.get(); n++) {
+            long wait = t0 + n * interval - System.nanoTime();
+            if (wait > 20_000) {
+                LockSupport.parkNanos(wait - 10_000);
+            }
+            ledger.submit(new Command.Deposit("load" + (n & 255), 1, "read-load"));
+        }
+        ledger.submit(new Command.Deposit("load0", 1, "read-load-end")).join();
+    }
+
+    private record BackupGap(double longestGapMillis, double seconds, long bytes) {}
+
+    /** Grows the database to {@code minBytes}, then backs it up while producers keep committing. */
+    private BackupGap backupGap(Path db, long minBytes) throws Exception {
+        ConcurrentLinkedQueue<Long> commits = new ConcurrentLinkedQueue<>();
+        try (Ledger ledger = Ledger.open(config(db).commitListener(n -> commits.add(System.nanoTime())).build())) {
+            AtomicBoolean stop = new AtomicBoolean();
+            LongAdder events = new LongAdder();
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            List<Future<?>> running = new ArrayList<>();
+            for (int p = 0; p < 2; p++) {
+                int producer = p;
+                running.add(pool.submit(() -> FloorLoad.produce(ledger, producer, "bk" + System.nanoTime(), 11, WINDOW, stop,
+                        events)));
+            }
+            while (Files.size(db) + walSize(db) < minBytes) {
+                Thread.sleep(500);
+            }
+            Thread.sleep(500);
+            commits.clear();
+            long before = System.nanoTime();
+            Backups.Result r;
+            try {
+                r = Backups.take(db, o.workDir().resolve("backups"), null, Clock.systemUTC());
+            } catch (BackupFailure e) {
+                stop.set(true);
+                throw e;
+            }
+            long after = System.nanoTime();
+            Thread.sleep(200);
+            stop.set(true);
+            for (Future<?> f : running) {
+                f.get();
+            }
+            pool.shutdown();
+            long previous = before;
+            long longest = 0;
+            for (long t : commits) {
+                if (t > after) {
+                    longest = Math.max(longest, t - previous);
+                    break;
+                }
+                longest = Math.max(longest, t - previous);
+                previous = t;
+            }
+            return new BackupGap(longest / 1e6, (after - before) / 1e9, Files.size(r.file()));
+        }
+    }
+
+    private static long walSize(Path db) throws IOException {
+        Path wal = db.resolveSibling(db.getFileName() + "-wal");
+        return Files.exists(wal) ? Files.size(wal) : 0;
+    }
+
+    /** Writes the two PNG charts into {@code dir}. */
+    public static void charts(BenchReport r, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Charts.throughputByBatchSize(r.throughputByBatchSize(), dir.resolve("throughput-by-batch-cap.png"));
+        Charts.latencyPercentiles(r.latencyPercentiles(), dir.resolve("latency-percentiles.png"));
+    }
+}

@@ -1,0 +1,27 @@
+package io.bitcraps.ledger.bench;
+
+import java.util.List;
+
+/**
+ * Every figure of one bench run, measured on the same machine, in the same directory, with the
+ * same durability mode, so the ratios compare like with like.
+ */
+public record BenchReport(String mode, String durability, int cores, String java, String startedAt,
+                          double rawRowsPerSecond, double naiveRowsPerSecond,
+                          double ledgerEventsPerSecond, double eventsPerCommit,
+                          double latencyTargetEventsPerSecond, double latencyP50Micros, double latencyP99Micros,
+                          double latencyP999Micros, double latencyMaxMicros, long latencySamples,
+                          double auditEventsPerSecond, long auditEvents,
+                          double viewLookupP50Nanos, double viewLookupP99Nanos,
+                          double repoReadP50Micros, double repoReadP99Micros, double cachedRepoReadP99Micros,
+                          double backupLongestCommitGapMillis, double backupSeconds, long backupDatabaseBytes,
+                          List<double[]> throughputByBatchSize, List<double[]> latencyPercentiles, double elapsedSeconds) {
+
+    public double ledgerOverRaw() {
+        return rawRowsPerSecond == 0 ? 0 : ledgerEventsPerSecond / rawRowsPerSecond;
+    }
+
+    public double ledgerOverNaive() {
+        return naiveRowsPerSecond == 0 ? 0 : ledgerEventsPerSecond / naiveRowsPerSecond;
+    }
+}

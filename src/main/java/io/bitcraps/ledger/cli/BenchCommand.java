@@ -1,0 +1,145 @@
+package io.bitcraps.ledger.cli;
+
+import io.bitcraps.ledger.bench.Bench;
+import io.bitcraps.ledger.bench.BenchReport;
+import io.bitcraps.ledger.store.Durability;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.json.JsonFactory;
+
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code tools/ledger bench}: the performance figures of the ledger beside its baselines, measured
+ * in one run on this machine. Prints a table (or JSON) with the targets; {@code --out} also writes
+ * the JSON and two PNG charts.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure the ledger against raw sqlite-jdbc and the naive design, in one run (see docs/performance.md).")
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--quick", description = "about two minutes instead of ten to fifteen")
+    boolean quick;
+
+    @Option(names = "--json", description = "print the figures as JSON")
+    boolean json;
+
+    @Option(names = "--out", description = "write bench.json and PNG charts into this directory")
+    Path out;
+
+    @Option(names = "--dir", defaultValue = "target/bench", description = "work directory for the databases (default: ${DEFAULT-VALUE})")
+    Path dir;
+
+    @Option(names = "--durability", defaultValue = "full", description = "full (default) or normal")
+    String durability;
+
+    @Override
+    public Integer call() throws Exception {
+        Durability mode = Durability.valueOf(durability.toUpperCase(Locale.ROOT));
+        BenchReport r = new Bench(new Bench.Options(quick, dir, mode), System.err).run();
+        String jsonText = toJson(r);
+        if (out != null) {
+            Files.createDirectories(out);
+            Files.writeString(out.resolve("bench.json"), jsonText + "\n", StandardCharsets.UTF_8);
+            Bench.charts(r, out);
+            System.err.println("bench: wrote " + out.resolve("bench.json") + " and charts");
+        }
+        System.out.println(json ? jsonText : toTable(r));
+        return LedgerCli.EXIT_OK;
+    }
+
+    static String toTable(BenchReport r) {
+        StringBuilder s = new StringBuilder();
+        s.append(String.format(Locale.ROOT, "BitCraps Ledger bench (%s, durability %s) on %d cores, Java %s, %s%n", r.mode(),
+                r.durability(), r.cores(), r.java(), r.startedAt()));
+        s.append(String.format(Locale.ROOT, "  %-18s %,14.0f rows/s     %s%n", "raw sqlite-jdbc", r.rawRowsPerSecond(),
+                "the ledger's own rows, executeBatch, 1,000 per transaction"));
+        s.append(String.format(Locale.ROOT, "  %-18s %,14.0f rows/s     %s%n", "naive (seed)", r.naiveRowsPerSecond(),
+                "one transaction per event, HikariCP pool, 8 threads"));
+        s.append(String.format(Locale.ROOT, "  %-18s %,14.0f events/s   %s%n", "ledger", r.ledgerEventsPerSecond(),
+                String.format(Locale.ROOT, "8 producers, craps mix, %.1f events per commit", r.eventsPerCommit())));
+        s.append(String.format(Locale.ROOT, "  %-18s %14.1f %%          target >= 75 %% %s%n", "ledger / raw",
+                100 * r.ledgerOverRaw(), verdict(r.ledgerOverRaw() >= 0.75)));
+        s.append(String.format(Locale.ROOT, "  %-18s %14.1f x          target >= 30 x %s%n", "ledger / naive",
+                r.ledgerOverNaive(), verdict(r.ledgerOverNaive() >= 30)));
+        s.append(String.format(Locale.ROOT, "  %-18s p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms at %,.0f events/s"
+                        + "   target p99 <= 5 ms %s, p99.9 <= 20 ms %s%n", "latency @50%",
+                r.latencyP50Micros() / 1e3, r.latencyP99Micros() / 1e3, r.latencyP999Micros() / 1e3, r.latencyMaxMicros() / 1e3,
+                r.latencyTargetEventsPerSecond(), verdict(r.latencyP99Micros() <= 5_000), verdict(r.latencyP999Micros() <= 20_000)));
+        s.append(String.format(Locale.ROOT, "  %-18s %,14.0f events/s   target >= 1,000,000 %s (%,d events)%n", "audit",
+                r.auditEventsPerSecond(), verdict(r.auditEventsPerSecond() >= 1_000_000), r.auditEvents()));
+        s.append(String.format(Locale.ROOT, "  %-18s p50 %.0f ns, p99 %.0f ns   target p99 <= 1 us %s%n", "view lookup",
+                r.viewLookupP50Nanos(), r.viewLookupP99Nanos(), verdict(r.viewLookupP99Nanos() <= 1_000)));
+        s.append(String.format(Locale.ROOT, "  %-18s p50 %.0f us, p99 %.0f us uncached; p99 %.0f us cached   target p99 <= 200 us %s%n",
+                "repository read", r.repoReadP50Micros(), r.repoReadP99Micros(), r.cachedRepoReadP99Micros(),
+                verdict(r.repoReadP99Micros() <= 200)));
+        s.append(String.format(Locale.ROOT, "  %-18s longest commit gap %.0f ms during a %.2f s backup of %,d MB   target <= 250 ms %s%n",
+                "backup", r.backupLongestCommitGapMillis(), r.backupSeconds(), r.backupDatabaseBytes() >> 20,
+                verdict(r.backupLongestCommitGapMillis() <= 250)));
+        s.append("  batch cap curve   ");
+        for (double[] p : r.throughputByBatchSize()) {
+            s.append(String.format(Locale.ROOT, " %.0f: %,.0f/s", p[0], p[1]));
+        }
+        s.append(String.format(Locale.ROOT, "%n  elapsed %.0f s", r.elapsedSeconds()));
+        return s.toString();
+    }
+
+    private static String verdict(boolean met) {
+        return met ? "(met)" : "(NOT met)";
+    }
+
+    static String toJson(BenchReport r) {
+        StringWriter w = new StringWriter();
+        try (JsonGenerator g = new JsonFactory().createGenerator(ObjectWriteContext.empty(), w)) {
+            g.writeStartObject();
+            g.writeStringProperty("mode", r.mode());
+            g.writeStringProperty("durability", r.durability());
+            g.writeNumberProperty("cores", r.cores());
+            g.writeStringProperty("java", r.java());
+            g.writeStringProperty("startedAt", r.startedAt());
+            g.writeNumberProperty("rawRowsPerSecond", Math.round(r.rawRowsPerSecond()));
+            g.writeNumberProperty("naiveRowsPerSecond", Math.round(r.naiveRowsPerSecond()));
+            g.writeNumberProperty("ledgerEventsPerSecond", Math.round(r.ledgerEventsPerSecond()));
+            g.writeNumberProperty("eventsPerCommit", r.eventsPerCommit());
+            g.writeNumberProperty("ledgerOverRaw", r.ledgerOverRaw());
+            g.writeNumberProperty("ledgerOverNaive", r.ledgerOverNaive());
+            g.writeName("latency");
+            g.writeStartObject();
+            g.writeNumberProperty("eventsPerSecond", Math.round(r.latencyTargetEventsPerSecond()));
+            g.writeNumberProperty("p50Micros", r.latencyP50Micros());
+            g.writeNumberProperty("p99Micros", r.latencyP99Micros());
+            g.writeNumberProperty("p999Micros", r.latencyP999Micros());
+            g.writeNumberProperty("maxMicros", r.latencyMaxMicros());
+            g.writeNumberProperty("samples", r.latencySamples());
+            g.writeEndObject();
+            g.writeNumberProperty("auditEventsPerSecond", Math.round(r.auditEventsPerSecond()));
+            g.writeNumberProperty("auditEvents", r.auditEvents());
+            g.writeNumberProperty("viewLookupP50Nanos", r.viewLookupP50Nanos());
+            g.writeNumberProperty("viewLookupP99Nanos", r.viewLookupP99Nanos());
+            g.writeNumberProperty("repoReadP50Micros", r.repoReadP50Micros());
+            g.writeNumberProperty("repoReadP99Micros", r.repoReadP99Micros());
+            g.writeNumberProperty("cachedRepoReadP99Micros", r.cachedRepoReadP99Micros());
+            g.writeNumberProperty("backupLongestCommitGapMillis", r.backupLongestCommitGapMillis());
+            g.writeNumberProperty("backupSeconds", r.backupSeconds());
+            g.writeNumberProperty("backupDatabaseBytes", r.backupDatabaseBytes());
+            g.writeName("throughputByBatchCap");
+            g.writeStartArray();
+            for (double[] p : r.throughputByBatchSize()) {
+                g.writeStartObject();
+                g.writeNumberProperty("batchCap", (long) p[0]);
+                g.writeNumberProperty("eventsPerSecond", Math.round(p[1]));
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeNumberProperty("elapsedSeconds", r.elapsedSeconds());
+            g.writeEndObject();
+        }
+        return w.toString();
+    }
+}

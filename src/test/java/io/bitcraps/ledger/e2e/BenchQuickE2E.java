@@ -1,0 +1,55 @@
+package io.bitcraps.ledger.e2e;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code tools/ledger bench --quick --json} works end to end and reports every figure of the
+ * performance issue. It checks the harness, not the targets: a shared CI machine cannot promise
+ * speed, and the targets are judged on the recorded full run (docs/performance.md).
+ */
+class BenchQuickE2E {
+    private static final Path ROOT = Path.of("").toAbsolutePath();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theQuickBenchReportsEveryFigureWithinTwoMinutes() throws Exception {
+        Path out = dir.resolve("out");
+        Process p = new ProcessBuilder(ROOT.resolve("tools/ledger").toString(), "bench", "--quick", "--json",
+                "--dir", dir.resolve("work").toString(), "--out", out.toString())
+                .directory(dir.toFile())
+                .redirectOutput(dir.resolve("stdout").toFile())
+                .redirectError(dir.resolve("stderr").toFile())
+                .start();
+        long t0 = System.nanoTime();
+        assertThat(p.waitFor(4, TimeUnit.MINUTES)).as("bench --quick finished").isTrue();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("BenchQuickE2E: bench --quick took %.0f s%n", seconds);
+        assertThat(p.exitValue()).as(Files.readString(dir.resolve("stderr"))).isZero();
+        JsonNode r = JsonMapper.shared().readTree(Files.readString(dir.resolve("stdout")));
+        for (String field : List.of("rawRowsPerSecond", "naiveRowsPerSecond", "ledgerEventsPerSecond", "ledgerOverRaw",
+                "ledgerOverNaive", "auditEventsPerSecond", "viewLookupP99Nanos", "repoReadP99Micros",
+                "backupLongestCommitGapMillis")) {
+            assertThat(r.get(field).doubleValue()).as(field).isPositive();
+        }
+        assertThat(r.get("latency").get("p99Micros").doubleValue()).isPositive();
+        assertThat(r.get("latency").get("p999Micros").doubleValue()).isGreaterThanOrEqualTo(r.get("latency").get("p99Micros").doubleValue());
+        assertThat(r.get("throughputByBatchCap").size()).isGreaterThanOrEqualTo(3);
+        assertThat(out.resolve("bench.json")).exists();
+        assertThat(Files.size(out.resolve("throughput-by-batch-cap.png"))).isPositive();
+        assertThat(Files.size(out.resolve("latency-percentiles.png"))).isPositive();
+        // the harness's own budget; on a quiet 2-core machine it takes well under this
+        assertThat(seconds).isLessThan(180);
+    }
+}
