@@ -187,6 +187,9 @@ public final class Ledger implements AutoCloseable {
             report.add("the read model lagged the log and was rebuilt by replaying " + state.seq() + " events");
         }
         parts.log = new EventLog(parts.conn);
+        if (config.faultInjector() != null) {
+            parts.log.injectFaults(config.faultInjector());
+        }
         ReadModel readModel = new ReadModel(parts.conn);
         HeadSigner signer = config.hmacKeyFile() == null ? null
                 : new HeadSigner(HeadSigner.readKey(config.hmacKeyFile()), ledgerId);
@@ -406,6 +409,17 @@ public final class Ledger implements AutoCloseable {
             throw new IllegalArgumentException("maxDatabaseBytes must be at least 1 MiB, got " + bytes);
         }
         return ring.runOnWriter(store -> store.setMaxDatabaseBytes(bytes)).thenApply(v -> (Long) v);
+    }
+
+    /**
+     * Asks the writer to move the WAL into the database file between two batches (SQLite also does
+     * this by itself every 1,000 pages). Returns at once; the checkpoint runs on the writer.
+     */
+    public CompletableFuture<Object> checkpoint() {
+        return ring.runOnWriter(store -> {
+            store.checkpointPassive();
+            return null;
+        });
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.bitcraps.ledger.api;
 import io.bitcraps.ledger.domain.Limits;
 import io.bitcraps.ledger.ingest.CommitListener;
 import io.bitcraps.ledger.store.Durability;
+import io.bitcraps.ledger.store.FaultInjector;
 
 import io.bitcraps.ledger.health.HealthThresholds;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -40,6 +41,7 @@ public final class LedgerConfig {
     private final HealthThresholds healthThresholds;
     private final Duration healthInterval;
     private final MeterRegistry meterRegistry;
+    private final FaultInjector faultInjector;
 
     private LedgerConfig(Builder b) {
         this.path = b.path;
@@ -69,6 +71,7 @@ public final class LedgerConfig {
         this.healthThresholds = t;
         this.healthInterval = b.healthInterval;
         this.meterRegistry = b.meterRegistry;
+        this.faultInjector = b.faultInjector;
     }
 
     public static Builder builder(Path path) {
@@ -149,6 +152,11 @@ public final class LedgerConfig {
         return healthInterval;
     }
 
+    /** The fault hook of fault-injection tests, or null. */
+    public FaultInjector faultInjector() {
+        return faultInjector;
+    }
+
     /** The Micrometer registry, or null without metrics. */
     public MeterRegistry meterRegistry() {
         return meterRegistry;
@@ -195,6 +203,7 @@ public final class LedgerConfig {
         private HealthThresholds healthThresholds = HealthThresholds.defaults();
         private Duration healthInterval = Duration.ofSeconds(30);
         private MeterRegistry meterRegistry;
+        private FaultInjector faultInjector;
 
         private Builder(Path path) {
             this.path = Objects.requireNonNull(path, "path");
@@ -318,6 +327,12 @@ public final class LedgerConfig {
         /** Publish metrics to this Micrometer registry (appends, rejections, batches, commits, ring, backups, pool). */
         public Builder meterRegistry(MeterRegistry registry) {
             this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
+            return this;
+        }
+
+        /** For fault-injection tests only: called before every COMMIT, it may throw to make the commit fail. */
+        public Builder faultInjector(FaultInjector injector) {
+            this.faultInjector = Objects.requireNonNull(injector, "faultInjector");
             return this;
         }
 

@@ -45,6 +45,8 @@ import java.util.UUID;
 public final class Backups {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
     static final String PREFIX = "ledger-";
+    /** Temp files are named {@code .partial-<pid>-<uuid>.*} so that a later backup can tell an orphan from work in progress. */
+    private static final String PARTIAL = ".partial-";
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
     private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
 
@@ -63,7 +65,8 @@ public final class Backups {
         Path tempManifest = null;
         try {
             createPrivateDirectory(dir);
-            temp = dir.resolve(".partial-" + UUID.randomUUID() + ".db");
+            removeOrphanedPartials(dir);
+            temp = dir.resolve(PARTIAL + ProcessHandle.current().pid() + "-" + UUID.randomUUID() + ".db");
             createPrivateFile(temp);
             snapshotInto(db, temp);
             Verified v = verifyDatabase(temp, null);
@@ -74,7 +77,7 @@ public final class Backups {
             Manifest manifest = new Manifest(target.getFileName().toString(), v.ledgerId, v.chain.seq(), v.chain.headHex(),
                     hmac, signer == null ? null : signer.keyId(), sha256(temp), Files.size(temp), v.schemaVersion,
                     now.toString());
-            tempManifest = dir.resolve(".partial-" + UUID.randomUUID() + ".json");
+            tempManifest = dir.resolve(PARTIAL + ProcessHandle.current().pid() + "-" + UUID.randomUUID() + ".json");
             createPrivateFile(tempManifest);
             Files.writeString(tempManifest, manifest.toJson() + "\n", StandardCharsets.UTF_8);
             force(tempManifest);
@@ -206,6 +209,32 @@ public final class Backups {
             }
         }
         return Hex.of(md.digest());
+    }
+
+    /**
+     * Deletes temp files left by a backup whose process died (killed mid-backup): their pid no
+     * longer runs. A running backup's files are left alone.
+     */
+    static void removeOrphanedPartials(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                String name = p.getFileName().toString();
+                if (!name.startsWith(PARTIAL)) {
+                    continue;
+                }
+                String rest = name.substring(PARTIAL.length());
+                int dash = rest.indexOf('-');
+                long pid;
+                try {
+                    pid = Long.parseLong(dash < 0 ? "" : rest.substring(0, dash));
+                } catch (NumberFormatException e) {
+                    pid = -1; // an older name without a pid: its writer is long gone
+                }
+                if (pid < 0 || ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true)) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
     }
 
     private static Path freeName(Path dir, String stem) {

@@ -47,6 +47,10 @@ final class IngestCommand implements Callable<Integer> {
     @Option(names = "--durability", defaultValue = "full", description = "full (default) or normal")
     String durability;
 
+    @Option(names = "--checkpoint-every", defaultValue = "0",
+            description = "force a WAL checkpoint after every N lines (0: leave it to SQLite)")
+    int checkpointEvery;
+
     @Option(names = "--key", description = "HMAC key file: sign the chain head at every commit")
     Path keyFile;
 
@@ -82,6 +86,9 @@ final class IngestCommand implements Callable<Integer> {
                 long lineNo = 0;
                 for (LineSource.Line line = lines.next(); line != null; line = lines.next()) {
                     queue.put(submit(ledger, ++lineNo, line));
+                    if (checkpointEvery > 0 && lineNo % checkpointEvery == 0) {
+                        ledger.checkpoint();
+                    }
                 }
             } finally {
                 queue.put(END);

@@ -133,7 +133,17 @@ public final class EventLog implements AutoCloseable {
     }
 
     public void commit() throws SQLException {
+        if (faults != null) {
+            faults.beforeCommit(0, 0);
+        }
         control.execute("COMMIT");
+    }
+
+    private volatile FaultInjector faults;
+
+    /** Installs a fault hook (tests only); null removes it. */
+    public void injectFaults(FaultInjector injector) {
+        this.faults = injector;
     }
 
     /** Best effort: SQLite may already have rolled back on its own after an I/O error. */
@@ -193,6 +203,13 @@ public final class EventLog implements AutoCloseable {
         long pages = Math.max(16, bytes / StoreOptions.PAGE_BYTES);
         try (ResultSet rs = control.executeQuery("PRAGMA max_page_count = " + pages)) {
             return rs.next() ? rs.getLong(1) * StoreOptions.PAGE_BYTES : -1;
+        }
+    }
+
+    /** Moves what it can of the WAL into the database file without waiting for readers. */
+    public void checkpointPassive() throws SQLException {
+        try (ResultSet rs = control.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+            rs.next();
         }
     }
 
