@@ -81,6 +81,7 @@ public final class Ledger implements AutoCloseable {
     private static final class Parts {
         WriterLock lock;
         Connection conn;
+        io.bitcraps.ledger.store.Checkpointer checkpointer;
         EventLog log;
         ReaderPool readers;
         JournalArchive archive;
@@ -104,6 +105,9 @@ public final class Ledger implements AutoCloseable {
             }
             if (readers != null) {
                 readers.close();
+            }
+            if (checkpointer != null) {
+                checkpointer.close();
             }
             try {
                 if (log != null) {
@@ -183,7 +187,10 @@ public final class Ledger implements AutoCloseable {
         }
         StateLoader.Loaded loaded = StateLoader.load(parts.conn, codec, ledgerId);
         LedgerState state = loaded.state();
-        if (loaded.rebuilt()) {
+        if (loaded.damage() != null) {
+            report.add("the read model was damaged (" + loaded.damage() + ") and was rebuilt by replaying "
+                    + state.seq() + " events");
+        } else if (loaded.rebuilt()) {
             report.add("the read model lagged the log and was rebuilt by replaying " + state.seq() + " events");
         }
         parts.log = new EventLog(parts.conn);
@@ -199,6 +206,7 @@ public final class Ledger implements AutoCloseable {
             report.add(outcome.report);
         }
         parts.readers = new ReaderPool(config.path(), config.readerPoolSize(), config.meterRegistry());
+        parts.checkpointer = new io.bitcraps.ledger.store.Checkpointer(options, 1_000);
         QueryCache cache = config.queryCacheBytes() == 0 ? null : new QueryCache(config.queryCacheBytes());
 
         // order matters: the cache forgets what a batch changed, then the batch is archived, then the
@@ -431,6 +439,8 @@ public final class Ledger implements AutoCloseable {
         parts.health.close();
         parts.backups.close();
         ring.close();
+        parts.checkpointer.close(); // the final TRUNCATE checkpoint below is the writer's
+        parts.checkpointer = null;
         try {
             if (ring.haltReason() == null) {
                 parts.log.checkpoint();

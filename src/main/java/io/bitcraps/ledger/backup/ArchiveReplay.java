@@ -112,7 +112,7 @@ public final class ArchiveReplay {
                 log.sendRows();
                 readModel.write(dirty, s);
                 log.recordBatch(batchFirst, s.seq(), committedTs, s.headHashUnsafe(), hmac);
-                log.moveHead(s.seq(), s.headHashUnsafe(), s.lastTimestampMicros());
+                log.moveHead(s.seq(), s.headHashUnsafe(), s.lastTimestampMicros(), s.digest());
                 log.commit();
             } catch (SQLException ex) {
                 log.rollback();

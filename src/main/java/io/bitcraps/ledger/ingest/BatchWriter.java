@@ -316,7 +316,7 @@ final class BatchWriter implements EventHandler<Slot> {
             readModel.write(batchDirty, working);
             batchSignature = signer == null ? null : signer.sign(working.seq(), working.headHashUnsafe());
             store.finish(committed.seq() + 1, working.seq(), working.headHashUnsafe(), working.lastTimestampMicros(),
-                    batchSignature);
+                    batchSignature, working.digest());
             store.commit();
         } catch (SQLException e) {
             recoverFromFailedCommit(e, start);

@@ -10,15 +10,16 @@ import org.pcollections.PMap;
  * committed state and the state of the batch in flight side by side: a failed batch simply goes
  * back to the committed value, and publishing a reader snapshot is a pointer handoff.
  * <p>
- * {@code balanceSum} is kept as a running sum of every posting, so checking I1 costs nothing.
+ * {@code balanceSum} is kept as a running sum of every posting, so checking I1 costs nothing;
+ * {@code digest} is the running {@link StateDigest} of the projections, stored with every batch.
  */
 public record LedgerState(long seq, long lastTimestampMicros, byte[] headHash,
                           PMap<String, Long> balances, long balanceSum,
-                          PMap<String, GameState> games, PMap<String, PlayerStats> players) {
+                          PMap<String, GameState> games, PMap<String, PlayerStats> players, long digest) {
 
     public static LedgerState genesis(byte[] genesisHash) {
         return new LedgerState(0, 0, genesisHash.clone(), HashTreePMap.empty(), 0, HashTreePMap.empty(),
-                HashTreePMap.empty());
+                HashTreePMap.empty(), 0);
     }
 
     public long balance(Account account) {

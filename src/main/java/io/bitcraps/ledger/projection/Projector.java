@@ -28,39 +28,60 @@ public final class Projector {
         long postingSum = Posting.sum(e.postings());
         Invariants.check(postingSum == 0, "postings of seq %d sum to %d, not zero (I1)", e.seq(), postingSum);
 
-        PMap<String, Long> balances = applyPostings(s.balances(), e.postings(), e.seq());
+        long[] digest = {s.digest()};
+        PMap<String, Long> balances = applyPostings(s.balances(), e.postings(), e.seq(), digest);
         PMap<String, GameState> games = s.games();
         PMap<String, PlayerStats> players = s.players();
+        long d = digest[0];
         Command c = e.command();
         if (c instanceof Command.OpenGame g) {
             Invariants.check(!games.containsKey(g.gameId()), "seq %d reopens game %s", e.seq(), g.gameId());
-            games = games.plus(g.gameId(), GameState.opened(g.gameId(), g.tableId(), e.seq()));
+            GameState opened = GameState.opened(g.gameId(), g.tableId(), e.seq());
+            games = games.plus(g.gameId(), opened);
+            d += StateDigest.game(opened);
         } else if (c instanceof Command.PlaceBet b) {
             GameState game = openGame(games, b.gameId(), e.seq());
             Invariants.check(game.bet(b.betId()) == null, "seq %d reuses bet id %s", e.seq(), b.betId());
             BetState bet = new BetState(b.gameId(), b.betId(), b.player(), b.betType(), b.point(), b.amount(),
                     e.seq(), 0, null, 0);
-            games = games.plus(b.gameId(), game.withBet(bet, +1));
-            players = players.plus(b.player(), stats(players, b.player()).placed(b.amount()));
+            GameState after = game.withBet(bet, +1);
+            games = games.plus(b.gameId(), after);
+            d += StateDigest.game(after) - StateDigest.game(game) + StateDigest.bet(bet);
+            PlayerStats before = players.get(b.player());
+            PlayerStats stats = (before == null ? PlayerStats.ZERO : before).placed(b.amount());
+            players = players.plus(b.player(), stats);
+            d += StateDigest.player(b.player(), stats) - (before == null ? 0 : StateDigest.player(b.player(), before));
         } else if (c instanceof Command.RecordRoll r) {
-            games = games.plus(r.gameId(), openGame(games, r.gameId(), e.seq()).rolled(r.die1(), r.die2()));
+            GameState game = openGame(games, r.gameId(), e.seq());
+            GameState after = game.rolled(r.die1(), r.die2());
+            games = games.plus(r.gameId(), after);
+            d += StateDigest.game(after) - StateDigest.game(game);
         } else if (c instanceof Command.SettleBet st) {
             GameState game = openGame(games, st.gameId(), e.seq());
             BetState bet = game.bet(st.betId());
             Invariants.check(bet != null && bet.isOpen(), "seq %d settles bet %s that is not open", e.seq(), st.betId());
-            games = games.plus(st.gameId(), game.withBet(bet.settled(e.seq(), st.outcome(), st.winnings()), -1));
+            BetState settled = bet.settled(e.seq(), st.outcome(), st.winnings());
+            GameState after = game.withBet(settled, -1);
+            games = games.plus(st.gameId(), after);
+            d += StateDigest.game(after) - StateDigest.game(game) + StateDigest.bet(settled) - StateDigest.bet(bet);
             long lost = st.outcome() == Outcome.LOSE ? bet.amount() : 0;
-            players = players.plus(bet.player(), stats(players, bet.player()).settled(st.winnings(), lost));
+            PlayerStats before = players.get(bet.player());
+            PlayerStats stats = (before == null ? PlayerStats.ZERO : before).settled(st.winnings(), lost);
+            players = players.plus(bet.player(), stats);
+            d += StateDigest.player(bet.player(), stats) - (before == null ? 0 : StateDigest.player(bet.player(), before));
         } else if (c instanceof Command.CloseGame cg) {
             GameState game = openGame(games, cg.gameId(), e.seq());
             Invariants.check(game.openBetCount() == 0, "seq %d closes game %s with open bets", e.seq(), cg.gameId());
-            games = games.plus(cg.gameId(), game.closed(e.seq()));
+            GameState after = game.closed(e.seq());
+            games = games.plus(cg.gameId(), after);
+            d += StateDigest.game(after) - StateDigest.game(game) - StateDigest.bets(game);
         }
         return new LedgerState(e.seq(), e.timestampMicros(), hashAfter, balances,
-                Math.addExact(s.balanceSum(), postingSum), games, players);
+                Math.addExact(s.balanceSum(), postingSum), games, players, d);
     }
 
-    private static PMap<String, Long> applyPostings(PMap<String, Long> balances, List<Posting> postings, long seq) {
+    private static PMap<String, Long> applyPostings(PMap<String, Long> balances, List<Posting> postings, long seq,
+                                                    long[] digest) {
         for (Posting p : postings) {
             Account a = p.account();
             Long before = balances.get(a.key());
@@ -69,6 +90,7 @@ public final class Projector {
             Invariants.check(after <= Limits.BALANCE_MAX || a.mayBeNegative(),
                     "seq %d takes %s above the balance limit", seq, a);
             balances = balances.plus(a.key(), after);
+            digest[0] += StateDigest.balance(a.key(), after) - (before == null ? 0 : StateDigest.balance(a.key(), before));
         }
         return balances;
     }
@@ -77,10 +99,5 @@ public final class Projector {
         GameState g = games.get(gameId);
         Invariants.check(g != null && g.open(), "seq %d refers to game %s that is not open", seq, gameId);
         return g;
-    }
-
-    private static PlayerStats stats(PMap<String, PlayerStats> players, String player) {
-        PlayerStats s = players.get(player);
-        return s == null ? PlayerStats.ZERO : s;
     }
 }

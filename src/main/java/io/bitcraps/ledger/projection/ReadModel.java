@@ -167,7 +167,8 @@ public final class ReadModel implements AutoCloseable {
                         rs.getLong(5), rs.getLong(6)));
             }
         }
-        return new LedgerState(seq, lastTimestampMicros, headHash, balances, sum, games, players);
+        LedgerState loaded = new LedgerState(seq, lastTimestampMicros, headHash, balances, sum, games, players, 0);
+        return new LedgerState(seq, lastTimestampMicros, headHash, balances, sum, games, players, StateDigest.of(loaded));
     }
 
     private static Map<String, PMap<String, BetState>> loadOpenBets(Connection conn) throws SQLException {

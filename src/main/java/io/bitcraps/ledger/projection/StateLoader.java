@@ -19,7 +19,8 @@ import java.util.List;
  * Brings the writer's state back at open. Normally it loads the persisted read model and checks
  * it against the log: the head row must name the last event, the last {@value #TAIL_EVENTS}
  * events must chain, the balances must sum to zero (I1) and every escrow must equal its game's
- * open stakes (I3). When the read model lags the log (a database from before the read model
+ * open stakes (I3), and the whole of it must hash to the {@link StateDigest} stored with the head.
+ * A read model that fails any of these is damaged and is rebuilt from the log. When the read model lags the log (a database from before the read model
  * existed, or one whose projections were cleared for repair) it is rebuilt by replaying the whole
  * log, with the chain verified, in one transaction. A full verification of the log is the audit's
  * job; this is the cheap check that must pass before the ledger accepts writes.
@@ -28,8 +29,11 @@ public final class StateLoader {
     static final int TAIL_EVENTS = 256;
     private static final int REBUILD_ROWS_PER_WRITE = 5_000;
 
-    /** How the state was obtained, for the open log line and for tests. */
-    public record Loaded(LedgerState state, boolean rebuilt) {}
+    /**
+     * How the state was obtained, for the open log line and for tests: {@code damage} says why a
+     * read model that was current had to be rebuilt from the log (null when it was not).
+     */
+    public record Loaded(LedgerState state, boolean rebuilt, String damage) {}
 
     private StateLoader() {}
 
@@ -42,15 +46,25 @@ public final class StateLoader {
             throw new Replayer.CorruptLog("ledger_head says seq " + head.seq() + ", the log ends at seq " + lastSeq, null);
         }
         if (lastSeq == 0) {
-            return new Loaded(LedgerState.genesis(replayer.genesis(ledgerId)), false);
+            return new Loaded(LedgerState.genesis(replayer.genesis(ledgerId)), false, null);
         }
         if (head.readModelSeq() != head.seq()) {
-            return new Loaded(rebuild(conn, replayer, ledgerId, true), true);
+            return new Loaded(rebuild(conn, replayer, ledgerId, true), true, null);
         }
         EventRow last = verifyTail(conn, replayer, ledgerId, head);
-        LedgerState state = ReadModel.load(conn, head.seq(), head.hash(), last.timestampMicros());
-        checkInvariants(state);
-        return new Loaded(state, false);
+        String damage;
+        try {
+            LedgerState state = ReadModel.load(conn, head.seq(), head.hash(), last.timestampMicros());
+            damage = damageIn(state, storedDigest(conn));
+            if (damage == null) {
+                return new Loaded(state, false, null);
+            }
+        } catch (RuntimeException unreadable) { // a damaged row: an unknown enum name, an overflowing sum
+            damage = "a read-model row cannot be read: " + unreadable;
+        }
+        // the log is the truth and the projections only a cache of it: replay it (verifying the
+        // whole chain to the head) rather than serve, or refuse to serve, damaged balances
+        return new Loaded(rebuild(conn, replayer, ledgerId, true), true, damage);
     }
 
     /**
@@ -100,11 +114,13 @@ public final class StateLoader {
                 }, headMustMatch);
                 model.write(dirty, state);
                 try (PreparedStatement ps = conn.prepareStatement(
-                        "UPDATE ledger_head SET seq = ?, hash = ?, read_model_seq = ?, updated_ts = ? WHERE id = 1")) {
+                        "UPDATE ledger_head SET seq = ?, hash = ?, read_model_seq = ?, updated_ts = ?, state_digest = ?"
+                                + " WHERE id = 1")) {
                     ps.setLong(1, state.seq());
                     ps.setBytes(2, state.headHashUnsafe());
                     ps.setLong(3, state.seq());
                     ps.setLong(4, state.lastTimestampMicros());
+                    ps.setLong(5, state.digest());
                     ps.executeUpdate();
                 }
                 st.execute("COMMIT");
@@ -144,13 +160,30 @@ public final class StateLoader {
         return last;
     }
 
-    private static void checkInvariants(LedgerState s) throws Replayer.CorruptLog {
+    /** The stored digest of the projections, or null for a head written before it was kept. */
+    private static Long storedDigest(Connection conn) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT state_digest FROM ledger_head WHERE id = 1");
+             java.sql.ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                return null;
+            }
+            long d = rs.getLong(1);
+            return rs.wasNull() ? null : d;
+        }
+    }
+
+    /** What is wrong with a loaded read model, or null: its digest, then I1, I2 and I3. */
+    static String damageIn(LedgerState s, Long storedDigest) {
+        if (storedDigest != null && storedDigest != s.digest()) {
+            return "the read model hashes to " + Long.toHexString(s.digest()) + ", the head row recorded "
+                    + Long.toHexString(storedDigest);
+        }
         if (s.balanceSum() != 0) {
-            throw new Replayer.CorruptLog("the read model's balances sum to " + s.balanceSum() + ", not 0 (I1)", null);
+            return "the read model's balances sum to " + s.balanceSum() + ", not 0 (I1)";
         }
         for (var entry : s.balances().entrySet()) {
             if (entry.getValue() < 0 && !"world".equals(entry.getKey())) {
-                throw new Replayer.CorruptLog("the read model holds " + entry.getKey() + " at " + entry.getValue() + " (I2)", null);
+                return "the read model holds " + entry.getKey() + " at " + entry.getValue() + " (I2)";
             }
         }
         for (GameState g : s.games().values()) {
@@ -164,9 +197,10 @@ public final class StateLoader {
             }
             long escrow = s.balance(Account.escrow(g.gameId()));
             if (escrow != stakes || open != g.openBetCount()) {
-                throw new Replayer.CorruptLog("game " + g.gameId() + ": escrow " + escrow + " but open stakes " + stakes
-                        + " in " + open + " bets, game row says " + g.openBetCount() + " (I3)", null);
+                return "game " + g.gameId() + ": escrow " + escrow + " but open stakes " + stakes + " in " + open
+                        + " bets, game row says " + g.openBetCount() + " (I3)";
             }
         }
+        return null;
     }
 }

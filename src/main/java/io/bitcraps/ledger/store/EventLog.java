@@ -33,9 +33,10 @@ public final class EventLog implements AutoCloseable {
         this.insertEvent = conn.prepareStatement("INSERT INTO events(seq, ts, type, game_id, player_id, bet_id, amount,"
                 + " idem_key, payload, hash) VALUES (?,?,?,?,?,?,?,?,?,?)");
         // the read model is written in the same transaction, so it is current at the same seq
-        this.upsertHead = conn.prepareStatement("INSERT INTO ledger_head(id, seq, hash, updated_ts, read_model_seq)"
-                + " VALUES (1,?,?,?,?) ON CONFLICT(id) DO UPDATE SET seq=excluded.seq, hash=excluded.hash,"
-                + " updated_ts=excluded.updated_ts, read_model_seq=excluded.read_model_seq");
+        this.upsertHead = conn.prepareStatement("INSERT INTO ledger_head(id, seq, hash, updated_ts, read_model_seq,"
+                + " state_digest) VALUES (1,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET seq=excluded.seq, hash=excluded.hash,"
+                + " updated_ts=excluded.updated_ts, read_model_seq=excluded.read_model_seq,"
+                + " state_digest=excluded.state_digest");
         this.insertBatch = conn.prepareStatement(
                 "INSERT INTO batches(last_seq, first_seq, committed_ts, head_hash, hmac) VALUES (?,?,?,?,?)");
         this.findByKey = conn.prepareStatement("SELECT seq FROM events WHERE idem_key = ?");
@@ -73,11 +74,11 @@ public final class EventLog implements AutoCloseable {
      * Sends the bound rows, records the batch boundary (with its head signature, or null without a
      * key) and moves the head (log and read model), still inside the transaction.
      */
-    public void finish(long firstSeq, long headSeq, byte[] headHash, long timestampMicros, byte[] headHmac)
-            throws SQLException {
+    public void finish(long firstSeq, long headSeq, byte[] headHash, long timestampMicros, byte[] headHmac,
+                       long stateDigest) throws SQLException {
         sendRows();
         recordBatch(firstSeq, headSeq, timestampMicros, headHash, headHmac);
-        moveHead(headSeq, headHash, timestampMicros);
+        moveHead(headSeq, headHash, timestampMicros, stateDigest);
     }
 
     /** Sends the rows bound since the last call. */
@@ -107,11 +108,12 @@ public final class EventLog implements AutoCloseable {
     }
 
     /** Moves the head of the log and of the read model, which are written in the same transaction. */
-    public void moveHead(long headSeq, byte[] headHash, long timestampMicros) throws SQLException {
+    public void moveHead(long headSeq, byte[] headHash, long timestampMicros, long stateDigest) throws SQLException {
         upsertHead.setLong(1, headSeq);
         upsertHead.setBytes(2, headHash);
         upsertHead.setLong(3, timestampMicros);
         upsertHead.setLong(4, headSeq);
+        upsertHead.setLong(5, stateDigest);
         upsertHead.executeUpdate();
     }
 

@@ -43,6 +43,7 @@ public final class LedgerDatabase {
         cfg.setPragma(SQLiteConfig.Pragma.MMAP_SIZE, Long.toString(o.mmapBytes()));
         cfg.setPragma(SQLiteConfig.Pragma.JOURNAL_SIZE_LIMIT, Long.toString(o.journalSizeLimitBytes()));
         cfg.setPragma(SQLiteConfig.Pragma.MAX_PAGE_COUNT, Long.toString(o.maxPageCount()));
+        cfg.setWalAutocheckpoint(WRITER_AUTOCHECKPOINT_PAGES);
         Connection conn = cfg.createConnection(url(o.path()));
         try {
             expectPragma(conn, "journal_mode", "wal");
@@ -52,6 +53,7 @@ public final class LedgerDatabase {
             expectPragma(conn, "temp_store", "2");
             expectPragma(conn, "mmap_size", Long.toString(o.mmapBytes()));
             expectPragma(conn, "journal_size_limit", Long.toString(o.journalSizeLimitBytes()));
+            expectPragma(conn, "wal_autocheckpoint", Integer.toString(WRITER_AUTOCHECKPOINT_PAGES));
             Migrations.migrate(conn);
             ensureLedgerId(conn);
             return conn;
@@ -59,6 +61,22 @@ public final class LedgerDatabase {
             conn.close();
             throw e;
         }
+    }
+
+    /** Pages of WAL at which the writer checkpoints by itself; normally the background checkpointer acts long before. */
+    public static final int WRITER_AUTOCHECKPOINT_PAGES = 16_384;
+
+    /**
+     * A connection that only runs checkpoints (see {@link Checkpointer}). Same file, same
+     * synchronous level, so a checkpoint forces the database file as the durability mode says.
+     */
+    static Connection checkpointConnection(StoreOptions o) throws SQLException {
+        SQLiteConfig cfg = new SQLiteConfig();
+        cfg.setSynchronous(o.durability() == Durability.FULL ? SQLiteConfig.SynchronousMode.FULL
+                : SQLiteConfig.SynchronousMode.NORMAL);
+        cfg.setBusyTimeout(o.busyTimeoutMillis());
+        cfg.setPragma(SQLiteConfig.Pragma.JOURNAL_SIZE_LIMIT, Long.toString(o.journalSizeLimitBytes()));
+        return cfg.createConnection(url(o.path()));
     }
 
     /**

@@ -91,7 +91,8 @@ final class CorruptionCampaign {
             if (differs) {
                 changed++;
                 if (audit.intact()) {
-                    throw new AssertionError(where + ": " + flipped + " changed the ledger but the audit says intact");
+                    throw new AssertionError(where + ": " + flipped + " changed the ledger but the audit says intact;"
+                            + " content " + content + ", originally " + (wal ? walContent : baseContent));
                 }
                 detected++;
             } else {
@@ -130,15 +131,17 @@ final class CorruptionCampaign {
     private void prepareLedgerWithWal() throws Exception {
         baseWalDir = Files.createDirectories(dir.resolve("base-wal"));
         Path db = baseWalDir.resolve("ledger.db");
-        Path input = baseWalDir.resolve("input.jsonl");
         StringBuilder lines = new StringBuilder();
         for (int n = 0; n < 600; n++) {
             lines.append(CrashCampaign.lineFor(0, n)).append('\n');
         }
-        Files.writeString(input, lines.toString());
-        Process child = ChildJvm.ledger(baseWalDir, "ingest", "--db", db.toString(), "--input", input.toString())
+        // stdin stays open, so the child cannot reach the end of its input and close (closing
+        // checkpoints and empties the WAL); it is killed while waiting for more
+        Process child = ChildJvm.ledger(baseWalDir, "ingest", "--db", db.toString())
                 .redirectOutput(baseWalDir.resolve("out").toFile()).redirectErrorStream(true).start();
-        // the ingest finishes (and would checkpoint at close); kill it just after its last receipt
+        java.io.OutputStream stdin = child.getOutputStream();
+        stdin.write(lines.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        stdin.flush();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (System.nanoTime() < deadline && Files.readAllLines(baseWalDir.resolve("out")).size() < 600) {
             Thread.sleep(20);
@@ -184,7 +187,7 @@ final class CorruptionCampaign {
     static String contentOf(Path db) {
         try (Connection c = LedgerDatabase.openReadOnly(db); Statement st = c.createStatement()) {
             c.setAutoCommit(false);
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            StringBuilder out = new StringBuilder();
             for (String q : new String[]{
                     "SELECT seq, ts, type, game_id, player_id, bet_id, amount, idem_key, hex(payload), hex(hash) FROM events ORDER BY seq",
                     "SELECT account, balance FROM balances ORDER BY account",
@@ -192,6 +195,7 @@ final class CorruptionCampaign {
                     "SELECT * FROM player_stats ORDER BY player", "SELECT * FROM postings ORDER BY account, seq",
                     "SELECT last_seq, first_seq, hex(head_hash), hex(hmac) FROM batches ORDER BY last_seq",
                     "SELECT seq, hex(hash), read_model_seq FROM ledger_head"}) {
+                MessageDigest md = MessageDigest.getInstance("SHA-256");
                 try (ResultSet rs = st.executeQuery(q)) {
                     int cols = rs.getMetaData().getColumnCount();
                     while (rs.next()) {
@@ -201,8 +205,10 @@ final class CorruptionCampaign {
                         }
                     }
                 }
+                out.append(q, q.indexOf(" FROM ") + 6, q.indexOf(' ', q.indexOf(" FROM ") + 6)).append('=')
+                        .append(HexFormat.of().formatHex(md.digest(), 0, 8)).append(' ');
             }
-            return HexFormat.of().formatHex(md.digest());
+            return out.toString().strip();
         } catch (Exception e) {
             return "unreadable: " + e.getMessage();
         }

@@ -54,7 +54,7 @@ class EventLogIT {
         for (EventRow r : written) {
             log.add(r);
         }
-        log.finish(5, 5, hash(5), 5_000, null);
+        log.finish(5, 5, hash(5), 5_000, null, 0);
         log.commit();
 
         List<EventRow> read = new ArrayList<>();
@@ -112,7 +112,7 @@ class EventLogIT {
             expected.add(deepCopy(r));
             log.add(r);
         }
-        log.finish(3, 3, hash(3), 3, null);
+        log.finish(3, 3, hash(3), 3, null, 0);
         log.commit();
         List<EventRow> read = new ArrayList<>();
         EventReader.forEach(log.connection(), 1, 3, read::add);
@@ -127,7 +127,7 @@ class EventLogIT {
         for (int seq = 1; seq <= 3; seq++) {
             log.add(row(seq));
         }
-        log.finish(3, 3, hash(3), 3, null);
+        log.finish(3, 3, hash(3), 3, null, 0);
         log.rollback();
         assertThat(log.maxSeq()).isZero();
         assertThat(EventReader.head(log.connection())).satisfies(h -> {
@@ -142,7 +142,7 @@ class EventLogIT {
         log.rollback();
         log.begin();
         log.add(row(1));
-        log.finish(1, 1, hash(1), 1, null);
+        log.finish(1, 1, hash(1), 1, null, 0);
         log.commit();
         List<EventRow> read = new ArrayList<>();
         assertThat(EventReader.forEach(log.connection(), 1, Long.MAX_VALUE, read::add)).isEqualTo(1);
@@ -157,7 +157,7 @@ class EventLogIT {
         for (int seq = 1; seq <= total; seq++) {
             log.add(new EventRow(seq, seq, 1, null, null, null, null, null, payload(seq, 4), hash(seq)));
         }
-        log.finish(total, total, hash(total), total, null);
+        log.finish(total, total, hash(total), total, null, 0);
         log.commit();
 
         AtomicInteger queries = new AtomicInteger();
@@ -216,7 +216,7 @@ class EventLogIT {
         for (int seq = 1; seq <= 40; seq++) {
             log.add(new EventRow(seq, seq, 1, null, null, null, null, null, payload(seq, 8_192), hash(seq)));
         }
-        SQLException full = catchSql(() -> log.finish(40, 40, hash(40), 40, null));
+        SQLException full = catchSql(() -> log.finish(40, 40, hash(40), 40, null, 0));
         assertThat(SqliteFailure.classify(full)).isEqualTo(SqliteFailure.FULL);
         log.rollback();
         assertThat(log.maxSeq()).isZero();
@@ -226,7 +226,7 @@ class EventLogIT {
         for (int seq = 1; seq <= 40; seq++) {
             log.add(new EventRow(seq, seq, 1, null, null, null, null, null, payload(seq, 8_192), hash(seq)));
         }
-        log.finish(40, 40, hash(40), 40, null);
+        log.finish(40, 40, hash(40), 40, null, 0);
         log.commit();
         assertThat(log.maxSeq()).isEqualTo(40);
     }

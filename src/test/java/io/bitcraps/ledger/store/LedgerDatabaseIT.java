@@ -83,7 +83,7 @@ class LedgerDatabaseIT {
                 // half a batch (sent, not committed) is invisible to the reader
                 writer.begin();
                 writer.add(row(6));
-                writer.finish(6, 6, hash(6), 6, null);
+                writer.finish(6, 6, hash(6), 6, null, 0);
                 assertThat(EventReader.maxSeq(reader)).isEqualTo(5);
                 assertThat(EventReader.head(reader).seq()).isEqualTo(5);
                 writer.commit();
@@ -163,7 +163,7 @@ class LedgerDatabaseIT {
         for (long seq = from; seq <= to; seq++) {
             log.add(row(seq));
         }
-        log.finish(to, to, hash(to), to, null);
+        log.finish(to, to, hash(to), to, null, 0);
         log.commit();
     }
 

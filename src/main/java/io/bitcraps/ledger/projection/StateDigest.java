@@ -1,0 +1,112 @@
+package io.bitcraps.ledger.projection;
+
+/**
+ * A 64-bit digest of everything the writer holds in memory: each balance, game, bet of an open
+ * game and player record hashes to 64 bits, and the digest is their sum (mod 2^64). A sum can be
+ * kept up to date in O(rows changed): subtract a row's old hash, add its new one. The writer stores
+ * it in the head row with every batch; at open the loaded read model must hash to it.
+ * <p>
+ * It guards against damage (a flipped bit, a torn page, a stray edit), not against someone who
+ * rewrites the read model and the digest together: the hash chain, the HMAC and the audit's replay
+ * are what catch that. So a fast non-cryptographic mix is enough.
+ */
+public final class StateDigest {
+    private static final long BALANCE = 0x42L;
+    private static final long GAME = 0x47L;
+    private static final long BET = 0x62L;
+    private static final long PLAYER = 0x50L;
+    private static final long NULL = 0x9E3779B97F4A7C15L;
+
+    private StateDigest() {}
+
+    /** The digest of a whole state, computed from scratch. */
+    public static long of(LedgerState s) {
+        long d = 0;
+        for (var e : s.balances().entrySet()) {
+            d += balance(e.getKey(), e.getValue());
+        }
+        for (GameState g : s.games().values()) {
+            d += game(g);
+            for (BetState b : g.bets().values()) {
+                d += bet(b);
+            }
+        }
+        for (var e : s.players().entrySet()) {
+            d += player(e.getKey(), e.getValue());
+        }
+        return d;
+    }
+
+    static long balance(String account, long balance) {
+        return finish(mix(text(BALANCE, account), balance));
+    }
+
+    /** A game's own fields; its bets count separately, so a roll does not rehash every bet. */
+    static long game(GameState g) {
+        long h = text(GAME, g.gameId());
+        h = text(h, g.tableId());
+        h = mix(h, g.open() ? 1 : 0);
+        h = mix(h, g.openedSeq());
+        h = mix(h, g.closedSeq());
+        h = mix(h, g.rolls());
+        h = mix(h, g.lastDie1());
+        h = mix(h, g.lastDie2());
+        h = mix(h, g.point());
+        return finish(mix(h, g.openBetCount()));
+    }
+
+    static long bet(BetState b) {
+        long h = text(BET, b.gameId());
+        h = text(h, b.betId());
+        h = text(h, b.player());
+        h = text(h, b.betType().name());
+        h = mix(h, b.point() == null ? NULL : b.point());
+        h = mix(h, b.amount());
+        h = mix(h, b.placedSeq());
+        h = mix(h, b.settledSeq());
+        h = text(h, b.outcome() == null ? null : b.outcome().name());
+        return finish(mix(h, b.winnings()));
+    }
+
+    static long player(String player, PlayerStats p) {
+        long h = text(PLAYER, player);
+        h = mix(h, p.wagered());
+        h = mix(h, p.won());
+        h = mix(h, p.lost());
+        h = mix(h, p.betsPlaced());
+        return finish(mix(h, p.betsSettled()));
+    }
+
+    /** The digest change when a game's bets all leave memory (the game closed). */
+    static long bets(GameState g) {
+        long d = 0;
+        for (BetState b : g.bets().values()) {
+            d += bet(b);
+        }
+        return d;
+    }
+
+    private static long text(long h, String s) {
+        if (s == null) {
+            return mix(h, NULL);
+        }
+        h = mix(h, s.length());
+        for (int i = 0; i < s.length(); i++) {
+            h = mix(h, s.charAt(i));
+        }
+        return h;
+    }
+
+    private static long mix(long h, long v) {
+        return Long.rotateLeft((h ^ v) * 0xC2B2AE3D27D4EB4FL, 31) * 0x9E3779B97F4A7C15L;
+    }
+
+    /** The finalizer of MurmurHash3 (fmix64): every input bit reaches every output bit. */
+    private static long finish(long h) {
+        h ^= h >>> 33;
+        h *= 0xFF51AFD7ED558CCDL;
+        h ^= h >>> 33;
+        h *= 0xC4CEB9FE1A85EC53L;
+        return h ^ (h >>> 33);
+    }
+}

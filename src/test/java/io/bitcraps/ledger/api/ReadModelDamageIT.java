@@ -1,0 +1,147 @@
+package io.bitcraps.ledger.api;
+
+import io.bitcraps.ledger.domain.BetType;
+import io.bitcraps.ledger.domain.Command.CloseGame;
+import io.bitcraps.ledger.domain.Command.Deposit;
+import io.bitcraps.ledger.domain.Command.FundHouse;
+import io.bitcraps.ledger.domain.Command.OpenGame;
+import io.bitcraps.ledger.domain.Command.PlaceBet;
+import io.bitcraps.ledger.domain.Command.RecordRoll;
+import io.bitcraps.ledger.domain.Command.SettleBet;
+import io.bitcraps.ledger.domain.Outcome;
+import io.bitcraps.ledger.projection.LedgerState;
+import io.bitcraps.ledger.projection.PlayerStats;
+import io.bitcraps.ledger.projection.StateDigest;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+
+import static io.bitcraps.ledger.support.Fixtures.ok;
+import static io.bitcraps.ledger.support.Fixtures.open;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A damaged projection table (a flipped bit, a stray edit that keeps the balances summing to
+ * zero) is never served: the read model must hash to the digest stored with the head, and when it
+ * does not it is rebuilt from the log, and the repair is reported.
+ */
+class ReadModelDamageIT {
+    @TempDir
+    Path dir;
+
+    private Map<String, Long> balances;
+    private PlayerStats aliceStats;
+    private long seq;
+
+    @BeforeEach
+    void writeALedgerWithAnOpenGame() {
+        try (Ledger ledger = open(dir)) {
+            ok(ledger.submit(new FundHouse(10_000, "float")));
+            ok(ledger.submit(new Deposit("alice", 1_000, "cash-1")));
+            ok(ledger.submit(new Deposit("bob", 500, "cash-2")));
+            ok(ledger.submit(new OpenGame("g1", "t1")));
+            ok(ledger.submit(new PlaceBet("g1", "b1", "alice", BetType.PASS_LINE, null, 100)));
+            ok(ledger.submit(new PlaceBet("g1", "b2", "bob", BetType.DONT_PASS, null, 50)));
+            ok(ledger.submitAtomically(List.of(new RecordRoll("g1", 3, 4), new SettleBet("g1", "b1", Outcome.WIN, 100),
+                    new SettleBet("g1", "b2", Outcome.LOSE, 0))));
+            ok(ledger.submit(new PlaceBet("g1", "b3", "alice", BetType.FIELD, null, 40)));
+            ok(ledger.submit(new OpenGame("g2", "t1")));
+            ok(ledger.submit(new PlaceBet("g2", "b1", "bob", BetType.PASS_LINE, null, 25)));
+            ok(ledger.submit(new RecordRoll("g2", 1, 1)));
+            ok(ledger.submit(new SettleBet("g2", "b1", Outcome.LOSE, 0)));
+            ok(ledger.submit(new CloseGame("g2")));
+            LedgerState state = ledger.view().state();
+            assertThat(state.digest()).as("the running digest equals one computed from scratch")
+                    .isEqualTo(StateDigest.of(state)).isNotZero();
+            balances = Map.copyOf(ledger.view().balances());
+            aliceStats = ledger.view().playerStats("alice");
+            seq = ledger.view().seq();
+        }
+    }
+
+    private void sql(String statement) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("ledger.db"));
+             Statement st = c.createStatement()) {
+            assertThat(st.executeUpdate(statement)).as(statement).isPositive();
+        }
+    }
+
+    private void assertRebuiltAndRight(String damage) {
+        try (Ledger ledger = open(dir)) {
+            assertThat(ledger.openReport()).contains("read model was damaged", damage, "rebuilt by replaying " + seq);
+            assertThat(ledger.view().balances()).isEqualTo(balances);
+            assertThat(ledger.view().playerStats("alice")).isEqualTo(aliceStats);
+            assertThat(ledger.view().state().digest()).isEqualTo(StateDigest.of(ledger.view().state()));
+            // and it goes on: the next batch stores a digest that the next open accepts
+            ok(ledger.submit(new Deposit("alice", 1, "after-repair")));
+        }
+        try (Ledger ledger = open(dir)) {
+            assertThat(ledger.openReport()).doesNotContain("damaged");
+            assertThat(ledger.view().balance(io.bitcraps.ledger.domain.Account.player("alice")))
+                    .isEqualTo(balances.get("player:alice") + 1);
+        }
+    }
+
+    @Test
+    void anUndamagedReadModelLoadsWithoutARebuild() {
+        try (Ledger ledger = open(dir)) {
+            assertThat(ledger.openReport()).doesNotContain("rebuilt");
+            assertThat(ledger.view().balances()).isEqualTo(balances);
+        }
+    }
+
+    @Test
+    void aRenamedAccountKeepsTheSumAtZeroButNotTheDigest() throws Exception {
+        sql("UPDATE balances SET account = 'player:alicf' WHERE account = 'player:alice'");
+        assertRebuiltAndRight("hashes to");
+    }
+
+    @Test
+    void twoBalancesMovedTogetherKeepI1ButNotTheDigest() throws Exception {
+        sql("UPDATE balances SET balance = balance + 500 WHERE account = 'player:bob'");
+        sql("UPDATE balances SET balance = balance - 500 WHERE account = 'house'");
+        assertRebuiltAndRight("hashes to");
+    }
+
+    @Test
+    void aChangedPlayerRecordIsCaught() throws Exception {
+        sql("UPDATE player_stats SET won = won + 1000 WHERE player = 'alice'");
+        assertRebuiltAndRight("hashes to");
+    }
+
+    @Test
+    void aChangedOpenBetAndItsEscrowTogetherAreCaught() throws Exception {
+        sql("UPDATE bets SET amount = 400 WHERE game_id = 'g1' AND bet_id = 'b3'");
+        sql("UPDATE balances SET balance = balance + 360 WHERE account = 'escrow:g1'");
+        sql("UPDATE balances SET balance = balance - 360 WHERE account = 'player:alice'");
+        assertRebuiltAndRight("hashes to");
+    }
+
+    @Test
+    void aRowThatCannotBeReadIsRebuiltToo() throws Exception {
+        sql("UPDATE bets SET bet_type = 'NOT_A_BET' WHERE game_id = 'g1' AND bet_id = 'b3'");
+        assertRebuiltAndRight("cannot be read");
+    }
+
+    @Test
+    void aDamagedDigestItselfOnlyCostsARebuild() throws Exception {
+        sql("UPDATE ledger_head SET state_digest = state_digest + 1");
+        assertRebuiltAndRight("the head row recorded");
+    }
+
+    @Test
+    void aHeadWrittenBeforeTheDigestExistedIsTrustedOnTheOtherChecks() throws Exception {
+        sql("UPDATE ledger_head SET state_digest = NULL");
+        try (Ledger ledger = open(dir)) {
+            assertThat(ledger.openReport()).doesNotContain("rebuilt");
+            assertThat(ledger.view().balances()).isEqualTo(balances);
+        }
+    }
+}
