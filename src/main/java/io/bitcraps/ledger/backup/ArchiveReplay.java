@@ -44,8 +44,11 @@ public final class ArchiveReplay {
         }
     }
 
-    /** What was applied: the new state and the seq range appended (empty when {@code applied == 0}). */
-    public record Result(LedgerState state, long applied, long firstSeq, long lastSeq) {}
+    /**
+     * What was applied: the new state and the seq range appended (empty when {@code applied == 0}),
+     * and, when a bound fell inside an atomic submission, that submission's seq range (else null).
+     */
+    public record Result(LedgerState state, long applied, long firstSeq, long lastSeq, long[] heldBackSubmission) {}
 
     private ArchiveReplay() {}
 
@@ -59,29 +62,36 @@ public final class ArchiveReplay {
         ChainHash chain = new ChainHash();
         long first = state.seq() + 1;
         long applied = 0;
+        long[] heldBack = null;
         for (JournalArchive.Batch batch : JournalArchive.batchesAfter(archiveDir, state.seq())) {
             DirtySet dirty = new DirtySet();
             LedgerState s = state;
             long batchFirst = -1;
             boolean cut = false;
-            for (JournalRecord.Event e : batch.events()) {
+            List<JournalRecord.Event> events = batch.events();
+            for (int i = 0; i < events.size(); i++) {
+                JournalRecord.Event e = events.get(i);
                 long seq = e.frame().seq();
                 if (seq <= s.seq()) {
                     continue;
                 }
-                if (seq > untilSeq || e.frame().timestampMicros() > untilMicros) {
-                    cut = true;
-                    break;
-                }
                 if (seq != s.seq() + 1) {
                     throw new ArchiveConflict("the archive jumps from seq " + s.seq() + " to " + seq);
+                }
+                LedgerEvent event = decode(codec, e);
+                if (!wholeSubmissionWithin(events, i, event.submissionSize(), untilSeq, untilMicros)) {
+                    // a bound inside an atomic group stops before the group: all of it or none
+                    if (event.submissionSize() > 1 && seq <= untilSeq && e.frame().timestampMicros() <= untilMicros) {
+                        heldBack = new long[]{seq, seq + event.submissionSize() - 1};
+                    }
+                    cut = true;
+                    break;
                 }
                 byte[] hash = chain.next(s.headHashUnsafe(), e.frameBytes());
                 if (!Arrays.equals(hash, e.hash())) {
                     throw new ArchiveConflict("archived seq " + seq + " does not continue the database's chain (database"
                             + " head " + Hex.of(s.headHashUnsafe()).substring(0, 16) + "…): the archive belongs to another history");
                 }
-                LedgerEvent event = decode(codec, e);
                 Command c = event.command();
                 EventRow row = new EventRow(seq, event.timestampMicros(), e.frame().typeCode(), StoredEvents.gameOf(c),
                         StoredEvents.playerOf(s, c), StoredEvents.betOf(c), StoredEvents.amountOf(c), event.key(),
@@ -124,7 +134,25 @@ public final class ArchiveReplay {
                 break;
             }
         }
-        return new Result(state, applied, applied == 0 ? 0 : first, applied == 0 ? 0 : state.seq());
+        return new Result(state, applied, applied == 0 ? 0 : first, applied == 0 ? 0 : state.seq(), heldBack);
+    }
+
+    /**
+     * True when the submission starting at {@code events[i]} ({@code size} events; an atomic group
+     * is always committed in one batch) lies entirely within both bounds.
+     */
+    private static boolean wholeSubmissionWithin(List<JournalRecord.Event> events, int i, int size, long untilSeq,
+                                                 long untilMicros) {
+        int last = i + Math.max(1, size) - 1;
+        if (last >= events.size()) {
+            return false; // the archive lost the group's tail: replaying its head would split it
+        }
+        for (int k = i; k <= last; k++) {
+            if (events.get(k).frame().seq() > untilSeq || events.get(k).frame().timestampMicros() > untilMicros) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static LedgerEvent decode(PayloadCodec codec, JournalRecord.Event e) throws ArchiveConflict {

@@ -56,20 +56,25 @@ public final class Restore {
             throw new BackupFailure(to + " exists; restoring over it needs --force");
         }
         Path temp = null;
+        Path firstCreated = firstMissingAncestor(to.getParent());
+        boolean restored = false;
         try {
             Files.createDirectories(to.getParent());
             try (WriterLock lock = WriterLock.acquire(to)) {
                 temp = to.resolveSibling(".restore-" + UUID.randomUUID() + ".db");
                 Backups.createPrivateFile(temp);
                 Files.copy(backup, temp, StandardCopyOption.REPLACE_EXISTING);
-                long archived = 0;
+                ArchiveReplay.Result replayed = null;
                 if (archiveDir != null) {
-                    archived = replayArchive(temp, archiveDir, untilSeq, untilMicros, key);
+                    replayed = replayArchive(temp, archiveDir, untilSeq, untilMicros, key);
                 }
-                Backups.Verified restored = Backups.verifyDatabase(temp, null);
-                if (untilSeq != Long.MAX_VALUE && restored.chain().seq() != untilSeq) {
-                    throw new BackupFailure("the archive ends at seq " + restored.chain().seq()
-                            + " and cannot bring the backup to seq " + untilSeq);
+                Backups.Verified verified = Backups.verifyDatabase(temp, null);
+                if (untilSeq != Long.MAX_VALUE && verified.chain().seq() != untilSeq) {
+                    long[] group = replayed == null ? null : replayed.heldBackSubmission();
+                    throw new BackupFailure(group != null
+                            ? "seq " + untilSeq + " lies inside the atomic submission seq " + group[0] + ".." + group[1]
+                                    + ", which is restored whole or not at all: ask for seq " + (group[0] - 1) + " or " + group[1]
+                            : "the archive ends at seq " + verified.chain().seq() + " and cannot bring the backup to seq " + untilSeq);
                 }
                 Backups.force(temp);
                 Backups.deleteQuietly(sibling(to, "-wal"));
@@ -77,7 +82,8 @@ public final class Restore {
                 Backups.move(temp, to);
                 temp = null;
                 JournalArchive.fsyncDirectory(to.getParent());
-                return new Result(to, manifest, restored.chain().seq(), archived);
+                restored = true;
+                return new Result(to, manifest, verified.chain().seq(), replayed == null ? 0 : replayed.applied());
             }
         } catch (WriterLockHeld e) {
             throw new BackupFailure("cannot restore over " + to + ": " + e.getMessage(), e);
@@ -89,10 +95,37 @@ public final class Restore {
                 Backups.deleteQuietly(sibling(temp, "-wal"));
                 Backups.deleteQuietly(sibling(temp, "-shm"));
             }
+            if (!restored && !Files.exists(to)) {
+                // a refused restore leaves the disk as it found it: no lock file, no new directories
+                Backups.deleteQuietly(sibling(to, ".writer-lock"));
+                removeEmptyDirectories(to.getParent(), firstCreated);
+            }
         }
     }
 
-    private static long replayArchive(Path db, Path archiveDir, long untilSeq, long untilMicros, byte[] key)
+    /** The outermost directory of {@code dir} that does not exist yet (null when {@code dir} exists). */
+    private static Path firstMissingAncestor(Path dir) {
+        Path missing = null;
+        for (Path p = dir; p != null && !Files.exists(p); p = p.getParent()) {
+            missing = p;
+        }
+        return missing;
+    }
+
+    private static void removeEmptyDirectories(Path from, Path upTo) {
+        if (upTo == null) {
+            return;
+        }
+        for (Path p = from; p != null && p.startsWith(upTo); p = p.getParent()) {
+            try {
+                Files.deleteIfExists(p); // fails, harmlessly, on a directory that is not empty
+            } catch (IOException notEmpty) {
+                return;
+            }
+        }
+    }
+
+    private static ArchiveReplay.Result replayArchive(Path db, Path archiveDir, long untilSeq, long untilMicros, byte[] key)
             throws SQLException, IOException, BackupFailure {
         PayloadCodec codec = new PayloadCodec();
         try (Connection conn = LedgerDatabase.openWriter(StoreOptions.defaults(db, Durability.FULL));
@@ -104,7 +137,7 @@ public final class Restore {
             ArchiveReplay.Result r = ArchiveReplay.replay(log, readModel, codec, loaded.state(), archiveDir, untilSeq,
                     untilMicros, signer);
             log.checkpoint();
-            return r.applied();
+            return r;
         } catch (Replayer.CorruptLog | ArchiveReplay.ArchiveConflict e) {
             throw new BackupFailure("the archive cannot be applied to the backup: " + e.getMessage(), e);
         }

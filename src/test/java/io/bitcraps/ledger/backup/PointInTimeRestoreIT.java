@@ -245,9 +245,6 @@ class PointInTimeRestoreIT {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("bug: Restore.restore creates the target's directories and leaves <target>.writer-lock behind when"
-            + " a point-in-time restore fails after the backup verified (backup/Restore.java: Files.createDirectories and"
-            + " WriterLock.acquire run before replayArchive; the finally block deletes only the temp files)")
     void aRefusedPointInTimeRestoreLeavesNoDirectoryOrLockFileBehind() throws Exception {
         Path restored = dir.resolve("never").resolve("made").resolve("ledger.db");
         // the archive ends at E: asking for E + 100 fails only after the backup verified and the archive replayed
@@ -258,9 +255,6 @@ class PointInTimeRestoreIT {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("bug: a point-in-time restore to a seq inside an atomic group keeps part of the group"
-            + " (backup/ArchiveReplay.java replay(): the untilSeq cut ignores submission boundaries, and the audit"
-            + " then reports the half group as intact)")
     void aPointInTimeRestoreNeverKeepsPartOfAnAtomicGroup() throws Exception {
         // the groups (bet, roll, settlement) were all written before the backup; make one after it
         Path live2 = dir.resolve("groups.db");
@@ -282,14 +276,19 @@ class PointInTimeRestoreIT {
         }
         long inside = group.firstSeq() + 1; // after the bet and the roll, before the settlement
         Path restored = dir.resolve("half").resolve("ledger.db");
-        try {
-            Restore.Result r = Restore.restore(backups2, name, restored, false, null, inside, Long.MAX_VALUE, archive2);
-            // rounding down to the group's start would be acceptable; keeping part of the group is not
-            assertThat(r.seq() < group.firstSeq() || r.seq() >= group.lastSeq())
-                    .as("restored seq %d vs atomic group %d..%d", r.seq(), group.firstSeq(), group.lastSeq()).isTrue();
-        } catch (BackupFailure refused) {
-            assertThat(restored).doesNotExist();
-        }
+        // a bound inside the group is refused, naming the group and the two seqs that would work
+        BackupFailure inGroup = catchThrowableOfType(BackupFailure.class,
+                () -> Restore.restore(backups2, name, restored, false, null, inside, Long.MAX_VALUE, archive2));
+        assertThat(inGroup).isNotNull();
+        assertThat(inGroup.getMessage()).contains("inside the atomic submission seq " + group.firstSeq() + ".."
+                + group.lastSeq(), "ask for seq " + (group.firstSeq() - 1) + " or " + group.lastSeq());
+        assertThat(restored).doesNotExist();
+        assertThat(dir.resolve("half")).doesNotExist();
+        // either edge of the group restores
+        assertThat(Restore.restore(backups2, name, restored, false, null, group.firstSeq() - 1, Long.MAX_VALUE, archive2)
+                .seq()).isEqualTo(group.firstSeq() - 1);
+        assertThat(Restore.restore(backups2, name, restored, true, null, group.lastSeq(), Long.MAX_VALUE, archive2)
+                .seq()).isEqualTo(group.lastSeq());
         assertThat(at).isLessThan(group.firstSeq());
     }
 
