@@ -73,18 +73,10 @@ final class Books {
         long settled;
     }
 
-    /** Per-account posting totals, to compare with the postings table. */
-    static final class PostingTotals {
-        long count;
-        long sum;
-        long lastSeq;
-    }
-
     final Map<String, Long> balances = new HashMap<>();
     final Map<String, Game> games = new HashMap<>();
     final Map<String, Bet> bets = new HashMap<>();
     final Map<String, Stats> players = new HashMap<>();
-    final Map<String, PostingTotals> postings = new HashMap<>();
     long total;
     /** Chips in play: the stakes of every open bet. */
     long openStakesTotal;
@@ -131,10 +123,6 @@ final class Books {
         long after = balance(account) + p.delta();
         balances.put(account, after);
         total += p.delta();
-        PostingTotals t = postings.computeIfAbsent(account, a -> new PostingTotals());
-        t.count++;
-        t.sum += p.delta();
-        t.lastSeq = seq;
         if (after < 0 && !p.account().mayBeNegative()) {
             report.accept(new Problem(seq, ProblemKind.INVARIANT_BROKEN, account + " goes to " + after + " (I2: only world may be negative)"));
         }

@@ -95,7 +95,7 @@ final class AuditCommand implements Callable<Integer> {
                 r.events(), r.fromSeq(), r.toSeq(), r.batches(), r.signedBatches()));
         s.append(String.format(Locale.ROOT, "  accounts   %,d, balances sum to %d%n", r.accounts(), r.balanceSum()));
         s.append(String.format(Locale.ROOT, "  read model %s%n", r.projectionsCompared()
-                ? "compared with a replay from zero (balances, games, bets, player stats, postings)"
+                ? "compared with a replay from zero (balances, games, bets, player stats)"
                 : "not compared (a partial range, or a log that could not be read to its end)"));
         s.append(String.format(Locale.ROOT, "  time       %.2f s (%,.0f events/s)%n", r.elapsedNanos() / 1e9, r.eventsPerSecond()));
         int shown = 0;

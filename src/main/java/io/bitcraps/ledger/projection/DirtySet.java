@@ -4,37 +4,32 @@ import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.LedgerEvent;
 import io.bitcraps.ledger.domain.Posting;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
 
 /**
  * The rows of the read model a batch touched, so that each is written once per batch however
  * often the batch changed it. Accounts, games and players are kept as keys (their final values
  * are read from the state at commit); bets are kept as values because a bet of a game closed in
- * the same batch is no longer in the state by then. Postings are appended, one row each.
+ * the same batch is no longer in the state by then. An account's statement is not a table of its
+ * own: it is read from the events (their indexes by player, game and type), so a batch writes no
+ * row per posting.
  * <p>
  * Owned by one thread (the writer, or a rebuild). The writer fills one set per submission and
  * merges it into the batch's set only when the whole submission was accepted.
  */
 public final class DirtySet {
-    /** One line of an account's statement. */
-    public record PostingRow(String account, long seq, long delta, long balanceAfter) {}
-
     final LinkedHashSet<String> accounts = new LinkedHashSet<>();
     final LinkedHashSet<String> games = new LinkedHashSet<>();
     final LinkedHashSet<String> players = new LinkedHashSet<>();
     final LinkedHashMap<String, BetState> bets = new LinkedHashMap<>();
-    final ArrayList<PostingRow> postings = new ArrayList<>();
 
     /** Records what {@code e} changed, reading values from {@code after}, the state right after it. */
     public void record(LedgerState after, LedgerEvent e) {
         for (Posting p : e.postings()) {
             String account = p.account().key();
             accounts.add(account);
-            postings.add(new PostingRow(account, e.seq(), p.delta(), after.balances().get(account)));
         }
         Command c = e.command();
         String gameId = StoredEvents.gameOf(c);
@@ -54,7 +49,6 @@ public final class DirtySet {
         games.addAll(other.games);
         players.addAll(other.players);
         bets.putAll(other.bets);
-        postings.addAll(other.postings);
     }
 
     public void clear() {
@@ -62,11 +56,10 @@ public final class DirtySet {
         games.clear();
         players.clear();
         bets.clear();
-        postings.clear();
     }
 
     public boolean isEmpty() {
-        return accounts.isEmpty() && games.isEmpty() && players.isEmpty() && bets.isEmpty() && postings.isEmpty();
+        return accounts.isEmpty() && games.isEmpty() && players.isEmpty() && bets.isEmpty();
     }
 
     /** The keys a commit touched, for listeners that invalidate caches. Copies; safe to hand to other threads. */
@@ -79,9 +72,5 @@ public final class DirtySet {
             }
         }
         return new Touched(Set.copyOf(accounts), Set.copyOf(games), Set.copyOf(players), Set.copyOf(tables));
-    }
-
-    List<PostingRow> postings() {
-        return postings;
     }
 }

@@ -27,7 +27,6 @@ public final class ReadModel implements AutoCloseable {
     private final PreparedStatement upsertGame;
     private final PreparedStatement upsertBet;
     private final PreparedStatement upsertPlayer;
-    private final PreparedStatement insertPosting;
 
     public ReadModel(Connection conn) throws SQLException {
         upsertBalance = conn.prepareStatement("INSERT INTO balances(account, balance, updated_seq) VALUES (?,?,?)"
@@ -42,19 +41,10 @@ public final class ReadModel implements AutoCloseable {
         upsertPlayer = conn.prepareStatement("INSERT INTO player_stats(player, wagered, won, lost, bets_placed, bets_settled)"
                 + " VALUES (?,?,?,?,?,?) ON CONFLICT(player) DO UPDATE SET wagered=excluded.wagered, won=excluded.won,"
                 + " lost=excluded.lost, bets_placed=excluded.bets_placed, bets_settled=excluded.bets_settled");
-        insertPosting = conn.prepareStatement("INSERT INTO postings(account, seq, delta, balance_after) VALUES (?,?,?,?)");
     }
 
     /** Writes every row the batch touched, with values from {@code state} (the state after the batch). */
     public void write(DirtySet dirty, LedgerState state) throws SQLException {
-        for (DirtySet.PostingRow p : dirty.postings()) {
-            insertPosting.setString(1, p.account());
-            insertPosting.setLong(2, p.seq());
-            insertPosting.setLong(3, p.delta());
-            insertPosting.setLong(4, p.balanceAfter());
-            insertPosting.addBatch();
-        }
-        executeIfAny(insertPosting, dirty.postings.size());
         for (String account : dirty.accounts) {
             upsertBalance.setString(1, account);
             upsertBalance.setLong(2, state.balances().get(account));
@@ -128,7 +118,7 @@ public final class ReadModel implements AutoCloseable {
     /** Empties every projection table; a rebuild starts here. */
     public static void clear(Connection conn) throws SQLException {
         try (Statement st = conn.createStatement()) {
-            for (String table : new String[]{"balances", "games", "bets", "player_stats", "postings"}) {
+            for (String table : new String[]{"balances", "games", "bets", "player_stats"}) {
                 st.executeUpdate("DELETE FROM " + table);
             }
         }
@@ -200,6 +190,5 @@ public final class ReadModel implements AutoCloseable {
         upsertGame.close();
         upsertBet.close();
         upsertPlayer.close();
-        insertPosting.close();
     }
 }

@@ -2,5 +2,5 @@ package io.bitcraps.ledger.query;
 
 import io.bitcraps.ledger.domain.EventType;
 
-/** One line of an account's statement: the event, when, the movement and the balance after it. */
-public record AccountEntry(long seq, long timestampMicros, EventType type, long delta, long balanceAfter) {}
+/** One line of an account's statement: the event, when, and the movement (positive: chips in). */
+public record AccountEntry(long seq, long timestampMicros, EventType type, long delta) {}

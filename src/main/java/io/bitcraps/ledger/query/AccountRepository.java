@@ -1,5 +1,9 @@
 package io.bitcraps.ledger.query;
 
+import io.bitcraps.ledger.codec.PayloadCodec;
+import io.bitcraps.ledger.codec.PayloadException;
+import io.bitcraps.ledger.domain.Posting;
+
 import io.bitcraps.ledger.domain.Account;
 import io.bitcraps.ledger.domain.EventType;
 
@@ -12,12 +16,14 @@ import java.util.Map;
 import java.util.OptionalLong;
 
 /**
- * Accounts from the read model: an account's statement (every posting with the balance after
- * it, newest first, keyset-paged on seq), its stored balance, and all balances at one snapshot.
+ * Accounts: an account's statement (every event that moved its chips, with the amount, newest
+ * first, keyset-paged on seq; read from the log, whose payloads hold every posting), its stored
+ * balance, and all balances at one snapshot.
  */
 public final class AccountRepository {
     private final ReaderPool readers;
     private final QueryCache cache;
+    private final PayloadCodec codec = new PayloadCodec();
 
     public AccountRepository(ReaderPool readers, QueryCache cache) {
         this.readers = readers;
@@ -32,21 +38,65 @@ public final class AccountRepository {
         String key = account.key();
         return Queries.cached(cache, new StatementKey(key, page), "account:" + key, () -> readers.read((conn, seq) -> {
             List<AccountEntry> items = new ArrayList<>();
-            try (PreparedStatement ps = conn.prepareStatement("SELECT p.seq, e.ts, e.type, p.delta, p.balance_after"
-                    + " FROM postings p JOIN events e ON e.seq = p.seq WHERE p.account = ? AND p.seq < ?"
-                    + " ORDER BY p.seq DESC LIMIT ?")) {
-                ps.setString(1, key);
-                ps.setLong(2, page.beforeSeq());
-                ps.setInt(3, page.limit() + 1);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        items.add(new AccountEntry(rs.getLong(1), rs.getLong(2), EventType.ofCode(rs.getInt(3)),
-                                rs.getLong(4), rs.getLong(5)));
+            try (PreparedStatement ps = conn.prepareStatement(candidatesOf(account))) {
+                long before = page.beforeSeq();
+                // the candidate events of an account are a superset (a losing settlement names its
+                // player but pays the house): read them in chunks until the page is full
+                int chunk = Math.min(4 * (page.limit() + 1), 1_000);
+                boolean more = true;
+                while (items.size() <= page.limit() && more) {
+                    int bind = 1;
+                    if (account.kind() == Account.Kind.PLAYER || account.kind() == Account.Kind.ESCROW) {
+                        ps.setString(bind++, account.id());
                     }
+                    ps.setLong(bind++, before);
+                    ps.setInt(bind, chunk);
+                    int read = 0;
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next() && items.size() <= page.limit()) {
+                            read++;
+                            before = rs.getLong(1);
+                            EventType type = EventType.ofCode(rs.getInt(3));
+                            long delta = deltaOf(type, rs.getBytes(4), key, before);
+                            if (delta != 0) {
+                                items.add(new AccountEntry(before, rs.getLong(2), type, delta));
+                            }
+                        }
+                    }
+                    more = read == chunk;
                 }
             }
             return Queries.pageOf(items, page, seq, AccountEntry::seq);
         }));
+    }
+
+    /** The events that can post to the account, newest first, below a seq: by the index that finds them. */
+    private static String candidatesOf(Account account) {
+        String select = "SELECT seq, ts, type, payload FROM events ";
+        String tail = " AND seq < ? ORDER BY seq DESC LIMIT ?";
+        return switch (account.kind()) {
+            case PLAYER -> select + "WHERE player_id = ?" + tail;
+            case ESCROW -> select + "WHERE game_id = ?" + tail;
+            // the same type lists as the partial indexes of V0005, so SQLite can use them
+            case HOUSE -> select + "WHERE type IN (3, 7)" + tail;
+            case WORLD -> select + "WHERE type IN (1, 2, 3)" + tail;
+        };
+    }
+
+    private long deltaOf(EventType type, byte[] payload, String account, long seq) {
+        List<Posting> postings;
+        try {
+            postings = codec.decode(type, payload).postings();
+        } catch (PayloadException e) {
+            throw new QueryFailure("seq " + seq + " does not decode: " + e.getMessage(), e);
+        }
+        long delta = 0;
+        for (Posting p : postings) {
+            if (p.account().key().equals(account)) {
+                delta += p.delta();
+            }
+        }
+        return delta;
     }
 
     /** The stored balance, or empty for an account that was never posted to. */

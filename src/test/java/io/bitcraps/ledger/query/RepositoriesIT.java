@@ -147,8 +147,8 @@ class RepositoriesIT {
         }
 
         private void post(long seq, long ts, EventType type, String account, long delta) {
-            long after = balances.merge(account, delta, Long::sum);
-            statements.computeIfAbsent(account, a -> new ArrayList<>()).add(new AccountEntry(seq, ts, type, delta, after));
+            balances.merge(account, delta, Long::sum);
+            statements.computeIfAbsent(account, a -> new ArrayList<>()).add(new AccountEntry(seq, ts, type, delta));
         }
 
         long balance(String account) {
@@ -500,7 +500,7 @@ class RepositoriesIT {
             "UPDATE balances SET balance = balance + 1",
             "DELETE FROM bets",
             "CREATE TABLE intruder(x INTEGER)",
-            "DROP TABLE postings",
+            "DROP TABLE player_stats",
             "INSERT INTO events(seq, ts, type, payload, hash) VALUES (999999, 0, 1, x'00', randomblob(32))");
 
     @Test
