@@ -86,15 +86,16 @@ public final class StateDigest {
         return d;
     }
 
+    /**
+     * A string by its length and {@code String.hashCode}: cached in the string, so the ids the
+     * state holds cost nothing to hash again. A polynomial hash with an odd multiplier changes with
+     * any one changed character, which is the damage this digest is for.
+     */
     private static long text(long h, String s) {
         if (s == null) {
             return mix(h, NULL);
         }
-        h = mix(h, s.length());
-        for (int i = 0; i < s.length(); i++) {
-            h = mix(h, s.charAt(i));
-        }
-        return h;
+        return mix(mix(h, s.length()), s.hashCode());
     }
 
     private static long mix(long h, long v) {
