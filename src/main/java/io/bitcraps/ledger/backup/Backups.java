@@ -246,6 +246,10 @@ public final class Backups {
     }
 
     static void createPrivateDirectory(Path dir) throws IOException {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            // Files.createDirectories would throw FileAlreadyExistsException, whose message is the bare path
+            throw new java.nio.file.FileSystemException(dir.toString(), null, "exists and is not a directory");
+        }
         if (!Files.isDirectory(dir)) {
             try {
                 Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));

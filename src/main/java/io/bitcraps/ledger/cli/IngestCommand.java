@@ -103,7 +103,9 @@ final class IngestCommand implements Callable<Integer> {
         if ("-".equals(input)) {
             return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8), 1 << 16);
         }
-        return Files.newBufferedReader(Path.of(input), StandardCharsets.UTF_8);
+        // like stdin: bytes that are not UTF-8 become U+FFFD, so one bad line gets its own receipt
+        // (INVALID_ID) instead of a MalformedInputException ending the whole run
+        return new BufferedReader(new InputStreamReader(Files.newInputStream(Path.of(input)), StandardCharsets.UTF_8), 1 << 16);
     }
 
     private static Pending submit(Ledger ledger, long lineNo, LineSource.Line line) {

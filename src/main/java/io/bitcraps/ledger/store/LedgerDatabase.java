@@ -44,7 +44,7 @@ public final class LedgerDatabase {
         cfg.setPragma(SQLiteConfig.Pragma.JOURNAL_SIZE_LIMIT, Long.toString(o.journalSizeLimitBytes()));
         cfg.setPragma(SQLiteConfig.Pragma.MAX_PAGE_COUNT, Long.toString(o.maxPageCount()));
         cfg.setWalAutocheckpoint(WRITER_AUTOCHECKPOINT_PAGES);
-        Connection conn = cfg.createConnection(url(o.path()));
+        Connection conn = connect(cfg, o.path());
         try {
             expectPragma(conn, "journal_mode", "wal");
             expectPragma(conn, "synchronous", Integer.toString(o.durability().synchronousPragma()));
@@ -63,6 +63,43 @@ public final class LedgerDatabase {
         }
     }
 
+    /**
+     * Opens a connection; when sqlite-jdbc cannot load its native library, says so and names the
+     * directory it unpacks the library into, instead of the driver's bare "Error opening
+     * connection", which blames the database.
+     */
+    public static Connection connect(SQLiteConfig cfg, Path path) throws SQLException {
+        try {
+            return cfg.createConnection(url(path));
+        } catch (SQLException e) {
+            for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+                if (t instanceof org.sqlite.NativeLibraryNotFoundException || t instanceof UnsatisfiedLinkError) {
+                    throw new SQLException(nativeLibraryProblem(t), e);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static String nativeLibraryProblem(Throwable cause) {
+        String property = System.getProperty("org.sqlite.tmpdir") != null ? "org.sqlite.tmpdir" : "java.io.tmpdir";
+        String dirName = System.getProperty(property);
+        String why = "";
+        if (dirName != null) {
+            Path dir = Path.of(dirName);
+            if (!Files.exists(dir)) {
+                why = ", which does not exist and cannot be created";
+            } else if (!Files.isDirectory(dir)) {
+                why = ", which is not a directory";
+            } else if (!Files.isWritable(dir)) {
+                why = ", which is not writable";
+            }
+        }
+        return "SQLite's native library could not be loaded: sqlite-jdbc unpacks it into " + property + " ("
+                + dirName + why + "); point -Dorg.sqlite.tmpdir at a writable directory that allows executables ("
+                + cause.getMessage() + ")";
+    }
+
     /** Pages of WAL at which the writer checkpoints by itself; normally the background checkpointer acts long before. */
     public static final int WRITER_AUTOCHECKPOINT_PAGES = 16_384;
 
@@ -76,7 +113,7 @@ public final class LedgerDatabase {
                 : SQLiteConfig.SynchronousMode.NORMAL);
         cfg.setBusyTimeout(o.busyTimeoutMillis());
         cfg.setPragma(SQLiteConfig.Pragma.JOURNAL_SIZE_LIMIT, Long.toString(o.journalSizeLimitBytes()));
-        return cfg.createConnection(url(o.path()));
+        return connect(cfg, o.path());
     }
 
     /**
@@ -87,7 +124,7 @@ public final class LedgerDatabase {
         if (!Files.isRegularFile(path)) {
             throw new SQLException("no ledger database at " + path);
         }
-        Connection conn = readOnlyConfig(5_000).createConnection(url(path));
+        Connection conn = connect(readOnlyConfig(5_000), path);
         try {
             // belt and braces: the driver opened read-only; query_only also refuses writes in SQL
             try (Statement st = conn.createStatement()) {
