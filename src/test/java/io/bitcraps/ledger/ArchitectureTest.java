@@ -110,10 +110,14 @@ class ArchitectureTest {
         onlyOn("query", "domain", "projection", "store", "codec", "internal").check(classes);
     }
 
-    /** The audit must not trust the code it checks: it shares nothing with the live projections or the writer. */
+    /**
+     * The audit must not trust the code it checks: it shares nothing with the live projections or the writer. The
+     * craps rulebook is not code under audit but the rules a payout is judged by (tested on its own against
+     * hand-worked rolls), so the audit may use it.
+     */
     @Test
     void auditIsIndependentOfTheLiveProjectionAndWriterCode() {
-        onlyOn("audit", "domain", "codec", "store", "internal").check(classes);
+        onlyOn("audit", "domain", "codec", "craps", "store", "internal").check(classes);
     }
 
     @Test

@@ -6,10 +6,13 @@ import java.util.List;
  * What an audit found. {@code intact} is true only when no problem was found over the whole log
  * up to {@code snapshotSeq}. {@code problemCount} may exceed {@code problems.size()}: the list
  * keeps the first {@link Auditor#PROBLEMS_KEPT}. The series feed the HTML report's charts.
+ * {@code payoutsVerified} says whether every game was re-played through the craps rulebook (a full audit of a
+ * readable log only); then {@code settlementsVerified} settlements of {@code gamesVerified} games were judged.
  */
 public record AuditReport(String database, String ledgerId, boolean intact, long events, long fromSeq, long toSeq,
                           long headSeq, String headHash, long snapshotSeq, long batches, long signedBatches,
-                          int accounts, long balanceSum, boolean projectionsCompared, long elapsedNanos,
+                          int accounts, long balanceSum, boolean projectionsCompared, boolean payoutsVerified,
+                          long settlementsVerified, long gamesVerified, long elapsedNanos,
                           List<Problem> problems, long problemCount, Series series) {
 
     public double eventsPerSecond() {

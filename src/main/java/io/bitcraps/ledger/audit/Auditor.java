@@ -36,7 +36,8 @@ import java.util.function.LongConsumer;
  * previous row's <em>stored</em> hash and the row's own frame (so an edit to row k flags row k,
  * not everything after it); the payload decodes strictly; the query columns agree with the
  * payload; the audit's own {@link Books} (independent of the live projection code) replays it and
- * checks the postings the command implies and every invariant. At every batch record: the batch
+ * checks the postings the command implies and every invariant; {@link Payouts} re-plays every game's dice
+ * through the craps rulebook and judges every placement and settlement. At every batch record: the batch
  * is contiguous, names the row's hash, and, with a key, carries a valid signature. At the end:
  * the head row, the read model's head, a saved digest, and every projection table against the
  * books rebuilt from zero.
@@ -87,7 +88,7 @@ public final class Auditor {
 
     private static AuditReport damaged(Path db, Exception e, long start) {
         Problem p = new Problem(0, ProblemKind.STORAGE_CORRUPT, "cannot read " + db + " as a ledger: " + e.getMessage());
-        return new AuditReport(db.toString(), null, false, 0, 0, 0, 0, "", 0, 0, 0, 0, 0, false,
+        return new AuditReport(db.toString(), null, false, 0, 0, 0, 0, "", 0, 0, 0, 0, 0, false, false, 0, 0,
                 System.nanoTime() - start, List.of(p), 1, AuditReport.Series.EMPTY);
     }
 
@@ -101,6 +102,7 @@ public final class Auditor {
         private final List<Problem> problems = new ArrayList<>();
         private long problemCount;
         private final Books books = new Books();
+        private final Payouts payouts = new Payouts();
         private final boolean fullRange;
         private HeadSigner signer;
         private String ledgerId;
@@ -151,7 +153,8 @@ public final class Auditor {
             List<Problem> kept = List.copyOf(problems);
             return new AuditReport(db.toString(), ledgerId, problemCount == 0, events, options.fromSeq(),
                     lastSeq, head.seq(), head.hash() == null ? "" : Hex.of(head.hash()), head.seq(), batchCount,
-                    signedBatches, books.balances.size(), books.total, fullRange && !unreadable, System.nanoTime() - start, kept,
+                    signedBatches, books.balances.size(), books.total, fullRange && !unreadable, fullRange && !unreadable,
+                    payouts.settlementsVerified, payouts.gamesVerified, System.nanoTime() - start, kept,
                     problemCount, series.build());
         }
 
@@ -222,6 +225,7 @@ public final class Auditor {
             checkColumns(row, p);
             if (fullRange) {
                 books.apply(row.seq(), row.timestampMicros(), p.command(), p.postings(), this::report);
+                payouts.apply(row.seq(), p.command(), this::report);
             } else {
                 long sum = 0;
                 for (Posting posting : p.postings()) {
@@ -339,6 +343,10 @@ public final class Auditor {
                 report(new Problem(lastSeq, ProblemKind.STORAGE_CORRUPT, "reading batch records failed: " + e.getMessage()));
             }
             checkHead();
+            if (fullRange) {
+                // only a log read to its end: a bet decided near a cut-off read is not known to be unsettled
+                payouts.finish(lastSeq, this::report);
+            }
             if (signer != null && lastBatchEnd != 0 && !anySigned) {
                 report(new Problem(lastBatchEnd, ProblemKind.HISTORY_REWRITTEN, "no head of this ledger is signed, so the key"
                         + " proves nothing; was it run with --key / hmacKeyFile?"));

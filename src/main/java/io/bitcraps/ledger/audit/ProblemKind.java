@@ -28,6 +28,28 @@ public enum ProblemKind {
     TRUNCATED("the log is shorter than a digest or signed head says it was"),
     /** The digest belongs to another ledger, or its own signature does not verify. */
     DIGEST_INVALID("the digest does not belong to this ledger or does not verify"),
+    /**
+     * A settlement pays other than the rulebook says for the roll that decided the bet, under the table rules its
+     * game recorded: another outcome (WIN, LOSE, PUSH) or other winnings.
+     */
+    WRONG_PAYOUT("a settlement pays other than the rulebook says for the roll that decided the bet"),
+    /** A WIN, LOSE or PUSH of a bet that the rolls so far have not decided (a VOID, taking the bet down, is allowed). */
+    EARLY_SETTLEMENT("a bet was settled before any roll decided it"),
+    /** A settlement recorded after a later roll of its game than the one that decided the bet. */
+    LATE_SETTLEMENT("a bet was settled after a later roll than the one that decided it"),
+    /**
+     * A bet a roll decided was never settled with that result: it was voided instead, or it was still unsettled
+     * when its game closed or when the log ends. The seq is the deciding roll's (a void's own seq when voided).
+     */
+    MISSING_SETTLEMENT("a bet a roll decided was never settled with that result"),
+    /**
+     * A bet placed when the game's recorded rules refuse it, given the dice so far: the wrong moment for the puck, a
+     * number the bet cannot name, a stake outside the table limits or too small to win a chip, odds without the
+     * player's flat bet or beyond the table's odds multiple. Its settlements are not judged.
+     */
+    BET_NOT_ALLOWED("a bet was placed that the table rules refuse"),
+    /** A game records table rules the rulebook cannot read (the writer refuses them), so its payouts cannot be verified. */
+    UNKNOWN_RULES("a game records table rules the rulebook cannot read"),
     /** SQLite itself reports damage, or the file cannot be read as a ledger. */
     STORAGE_CORRUPT("the database file is damaged or unreadable");
 

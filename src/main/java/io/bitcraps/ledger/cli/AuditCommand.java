@@ -97,6 +97,10 @@ final class AuditCommand implements Callable<Integer> {
         s.append(String.format(Locale.ROOT, "  read model %s%n", r.projectionsCompared()
                 ? "compared with a replay from zero (balances, games, bets, player stats)"
                 : "not compared (a partial range, or a log that could not be read to its end)"));
+        s.append(r.payoutsVerified()
+                ? String.format(Locale.ROOT, "  payouts    %,d settlements of %,d games judged by the craps rulebook%n",
+                        r.settlementsVerified(), r.gamesVerified())
+                : String.format(Locale.ROOT, "  payouts    not verified (a partial range, or a log that could not be read to its end)%n"));
         s.append(String.format(Locale.ROOT, "  time       %.2f s (%,.0f events/s)%n", r.elapsedNanos() / 1e9, r.eventsPerSecond()));
         int shown = 0;
         for (Problem p : r.problems()) {
@@ -127,6 +131,9 @@ final class AuditCommand implements Callable<Integer> {
             g.writeNumberProperty("batches", r.batches());
             g.writeNumberProperty("signedBatches", r.signedBatches());
             g.writeNumberProperty("accounts", r.accounts());
+            g.writeBooleanProperty("payoutsVerified", r.payoutsVerified());
+            g.writeNumberProperty("settlementsVerified", r.settlementsVerified());
+            g.writeNumberProperty("gamesVerified", r.gamesVerified());
             g.writeNumberProperty("elapsedMillis", r.elapsedNanos() / 1_000_000);
             g.writeNumberProperty("eventsPerSecond", Math.round(r.eventsPerSecond()));
             g.writeNumberProperty("problemCount", r.problemCount());

@@ -2,6 +2,10 @@ package io.bitcraps.ledger.audit;
 
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
+import io.bitcraps.ledger.domain.BetType;
+import io.bitcraps.ledger.domain.Command;
+import io.bitcraps.ledger.domain.EventType;
+import io.bitcraps.ledger.domain.Outcome;
 import io.bitcraps.ledger.sim.CrapsFloor;
 import io.bitcraps.ledger.store.Durability;
 import io.bitcraps.ledger.support.ChildJvm;
@@ -16,7 +20,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -55,9 +61,52 @@ class AuditCliIT {
         assertThat(report.get("events").longValue()).isEqualTo(report.get("headSeq").longValue()).isPositive();
         assertThat(report.get("headHash").stringValue()).hasSize(64);
         assertThat(report.get("problems").isArray()).isTrue();
+        assertThat(report.get("payoutsVerified").booleanValue()).isTrue();
+        assertThat(report.get("gamesVerified").longValue()).isEqualTo(countOf(db, EventType.GAME_OPENED)).isPositive();
+        assertThat(report.get("settlementsVerified").longValue()).isEqualTo(countOf(db, EventType.BET_SETTLED)).isPositive();
         String page = Files.readString(html);
-        assertThat(page).contains("INTACT", "House balance", "Chips in play", "Events per batch", "<svg", "<polyline")
+        assertThat(page).contains("INTACT", "settlements of", "judged by the craps rulebook", "House balance", "Chips in play", "Events per batch", "<svg", "<polyline")
                 .doesNotContain("http://", "https://", "<script");
+    }
+
+    @Test
+    void aWrongPayoutWrittenThroughTheApiExitsOneAndTheJsonNamesItsKindSeqAndBet() throws Exception {
+        Path db = dir.resolve("payout.db");
+        long wrong;
+        long roll;
+        try (Ledger ledger = Ledger.open(LedgerConfig.builder(db).durability(Durability.NORMAL).build())) {
+            ledger.submit(new Command.FundHouse(10_000, "bankroll")).join();
+            ledger.submit(new Command.Deposit("alice", 100, "cage")).join();
+            ledger.submit(new Command.OpenGame("g1", "t1")).join();
+            ledger.submit(new Command.PlaceBet("g1", "b1", "alice", BetType.ACES, null, 5)).join();
+            long[] seqs = ledger.submitAtomically(List.of(new Command.RecordRoll("g1", 1, 1),
+                    new Command.SettleBet("g1", "b1", Outcome.WIN, 151))).join().seqs(); // aces pay 30:1: 150
+            roll = seqs[0];
+            wrong = seqs[1];
+            ledger.submit(new Command.CloseGame("g1")).join();
+        }
+        ChildJvm.Result r = ChildJvm.run(dir, "audit", db.toString(), "--json");
+        assertThat(r.exitCode()).as(r.stderr()).isEqualTo(1);
+        JsonNode report = JsonMapper.shared().readTree(r.stdout());
+        assertThat(report.get("intact").booleanValue()).isFalse();
+        assertThat(report.get("settlementsVerified").longValue()).isEqualTo(1);
+        assertThat(report.get("problems")).singleElement().satisfies(p -> {
+            assertThat(p.get("kind").stringValue()).isEqualTo("WRONG_PAYOUT");
+            assertThat(p.get("seq").longValue()).isEqualTo(wrong);
+            assertThat(p.get("detail").stringValue()).isEqualTo("bet b1 of game g1 (ACES, stake 5) won on roll 0 (1+1) at seq "
+                    + roll + ": expected WIN 150, recorded WIN 151");
+        });
+        ChildJvm.Result text = ChildJvm.run(dir, "audit", db.toString());
+        assertThat(text.stdout()).contains("payouts    1 settlements of 1 games judged by the craps rulebook",
+                "problem    seq " + wrong + " WRONG_PAYOUT: bet b1", "NOT INTACT (1 problems)");
+    }
+
+    private static long countOf(Path db, EventType type) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM events WHERE type = " + type.code())) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     @Test

@@ -83,10 +83,12 @@ class PointInTimeRestoreIT {
                     String p = "p" + random.nextInt(6);
                     window.add(ledger.submit(new Deposit(p, 100 + random.nextInt(900), "d-" + round + "-" + i)));
                     String bet = "b-" + round + "-" + i;
+                    long stake = 5 + random.nextInt(46); // the standard table's minimum is 5
+                    int d1 = 1 + random.nextInt(6);
+                    int d2 = 1 + random.nextInt(6);
                     window.add(ledger.submitAtomically(List.<Command>of(
-                            new PlaceBet("g1", bet, p, BetType.FIELD, null, 1 + random.nextInt(50)),
-                            new RecordRoll("g1", 1 + random.nextInt(6), 1 + random.nextInt(6)),
-                            new SettleBet("g1", bet, Outcome.LOSE, 0))));
+                            new PlaceBet("g1", bet, p, BetType.FIELD, null, stake),
+                            new RecordRoll("g1", d1, d2), fieldSettlement(bet, stake, d1 + d2))));
                 }
                 window.forEach(f -> ok(f));
             }
@@ -112,6 +114,16 @@ class PointInTimeRestoreIT {
     }
 
     /** A seq strictly inside a multi-event batch near the middle of (B, E), or the middle when there is none. */
+    /** The standard table's field, as the audit's rulebook pays it: the restored ledgers must audit intact. */
+    private static SettleBet fieldSettlement(String bet, long stake, int total) {
+        return switch (total) {
+            case 5, 6, 7, 8 -> new SettleBet("g1", bet, Outcome.LOSE, 0);
+            case 2 -> new SettleBet("g1", bet, Outcome.WIN, 2 * stake);
+            case 12 -> new SettleBet("g1", bet, Outcome.WIN, 3 * stake);
+            default -> new SettleBet("g1", bet, Outcome.WIN, stake);
+        };
+    }
+
     private static long middleOfABatch() throws Exception {
         long middle = (b + e) / 2;
         long best = -1;

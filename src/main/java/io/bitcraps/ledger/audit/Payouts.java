@@ -1,0 +1,253 @@
+package io.bitcraps.ledger.audit;
+
+import io.bitcraps.ledger.craps.CrapsTable;
+import io.bitcraps.ledger.craps.OpenBet;
+import io.bitcraps.ledger.craps.PlacementError;
+import io.bitcraps.ledger.craps.Resolution;
+import io.bitcraps.ledger.craps.Roll;
+import io.bitcraps.ledger.craps.RollResult;
+import io.bitcraps.ledger.craps.Settlement;
+import io.bitcraps.ledger.craps.TableRules;
+import io.bitcraps.ledger.craps.TableState;
+import io.bitcraps.ledger.domain.BetType;
+import io.bitcraps.ledger.domain.Command;
+import io.bitcraps.ledger.domain.Outcome;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Payout verification: re-plays every game's dice through the craps rulebook, under the table rules the game
+ * recorded when it opened, and judges every bet placement and every settlement of the log against it.
+ * <p>
+ * A settlement is on time when it comes after the roll that decided its bet and before that game's next roll.
+ * The log does not record which events were submitted together, so "in the roll's atomic submission" cannot be
+ * checked more closely than that. At the end of the log every bet the dice have decided must be settled: the
+ * audit reads one snapshot, a snapshot never splits an atomic submission, and an engine submits the settlements
+ * with the roll that caused them.
+ * <p>
+ * Streaming and bounded: state is kept only for open games (a {@link CrapsTable} mirroring the game, the bets the
+ * dice decided that the log has not settled yet, the ids placed) and dropped when the game closes. Roll numbers
+ * are 0-based within a game, as the rulebook's {@code rollIndex}: a settlement recorded when its game has
+ * {@code k} rolls is "after roll {@code k - 1}".
+ * <p>
+ * Events the books already reject (a bet in a game never opened, a second settlement, a bet id used twice, …)
+ * are left to {@link Books}: this class says nothing about them, so one fault is reported once.
+ */
+final class Payouts {
+    /** The 36 possible rolls, shared: a game's table keeps every roll, and a million games should not mean a million Roll objects. */
+    private static final Roll[] ROLLS = new Roll[36];
+
+    static {
+        for (int d1 = 1; d1 <= 6; d1++) {
+            for (int d2 = 1; d2 <= 6; d2++) {
+                ROLLS[(d1 - 1) * 6 + d2 - 1] = Roll.of(d1, d2);
+            }
+        }
+    }
+
+    /** A bet the dice decided that the log has not settled yet. */
+    private record Decided(OpenBet bet, Resolution resolution, Roll roll, long rollSeq) {}
+
+    /** One open game: the rulebook's table for it and what the log still owes. */
+    private static final class Game {
+        final String id;
+        final CrapsTable table;
+        /** Decided by a roll, not yet settled, in the order the rolls decided them. */
+        final Map<String, Decided> decided = new LinkedHashMap<>();
+        /** Every bet id placed in this game: a second placement is the books' finding and is not judged here. */
+        final Set<String> placed = new HashSet<>();
+        /** Bets the rules refused when placed: reported once; their settlements are not judged. */
+        final Set<String> refused = new HashSet<>(4);
+        Roll lastRoll;
+
+        Game(String id, TableRules rules) {
+            this.id = id;
+            this.table = new CrapsTable(rules);
+        }
+    }
+
+    private final Map<String, Game> games = new HashMap<>();
+    /** Settlements judged against the rulebook (any outcome, of bets it could judge). */
+    long settlementsVerified;
+    /** Games opened with rules the rulebook could read, whose bets were therefore judged. */
+    long gamesVerified;
+
+    void apply(long seq, Command c, Consumer<Problem> report) {
+        if (c instanceof Command.RecordRoll r) {
+            roll(seq, r);
+        } else if (c instanceof Command.SettleBet s) {
+            settle(seq, s, report);
+        } else if (c instanceof Command.PlaceBet b) {
+            place(seq, b, report);
+        } else if (c instanceof Command.OpenGame o) {
+            open(seq, o, report);
+        } else if (c instanceof Command.CloseGame cg) {
+            close(seq, cg, report);
+        }
+    }
+
+    /** Games whose state is held: the open ones the rulebook could read. */
+    int openGames() {
+        return games.size();
+    }
+
+    /** The end of the log (a full read of it): every bet the dice decided and the log never settled is missing. */
+    void finish(long lastSeq, Consumer<Problem> report) {
+        List<Problem> missing = new ArrayList<>();
+        for (Game g : games.values()) {
+            for (Decided d : g.decided.values()) {
+                missing.add(new Problem(d.rollSeq(), ProblemKind.MISSING_SETTLEMENT, describe(g, d.bet()) + " "
+                        + decidedOn(d) + " but is still unsettled at the end of the log (seq " + lastSeq + "): expected "
+                        + expected(d.resolution()) + ", recorded nothing"));
+            }
+        }
+        missing.sort(Comparator.comparingLong(Problem::seq));
+        missing.forEach(report);
+        games.clear();
+    }
+
+    private void open(long seq, Command.OpenGame o, Consumer<Problem> report) {
+        if (games.containsKey(o.gameId())) {
+            return; // opened twice: the books report it; keep judging by the first opening
+        }
+        TableRules rules;
+        try {
+            rules = TableRules.parse(o.rules());
+        } catch (IllegalArgumentException e) {
+            report.accept(new Problem(seq, ProblemKind.UNKNOWN_RULES, "game " + o.gameId() + " records table rules '"
+                    + o.rules() + "' that the rulebook cannot read (" + e.getMessage() + "); its payouts are not verified"));
+            return;
+        }
+        games.put(o.gameId(), new Game(o.gameId(), rules));
+        gamesVerified++;
+    }
+
+    private void place(long seq, Command.PlaceBet b, Consumer<Problem> report) {
+        Game g = games.get(b.gameId());
+        if (g == null || !g.placed.add(b.betId())) {
+            return;
+        }
+        Optional<PlacementError> refused = g.table.validate(b.player(), b.betType(), b.point(), b.amount());
+        if (refused.isEmpty()) {
+            g.table.place(b.betId(), b.player(), b.betType(), b.point(), b.amount());
+            return;
+        }
+        g.refused.add(b.betId());
+        TableState state = g.table.state();
+        PlacementError e = refused.get();
+        report.accept(new Problem(seq, ProblemKind.BET_NOT_ALLOWED, describe(g.id, b.betId(), b.betType(), b.point(),
+                b.amount()) + " placed before roll " + state.rollCount() + " ("
+                + (state.isComeOut() ? "come-out, puck off" : "point " + state.point()) + ") is not allowed under "
+                + g.table.rules().canonical() + ": " + e.code() + ": " + e.message()));
+    }
+
+    private void roll(long seq, Command.RecordRoll r) {
+        Game g = games.get(r.gameId());
+        if (g == null) {
+            return;
+        }
+        Roll roll = ROLLS[(r.die1() - 1) * 6 + r.die2() - 1];
+        RollResult result = g.table.roll(roll);
+        for (Settlement s : result.settlements()) {
+            g.decided.put(s.betId(), new Decided(s.bet(), s.resolution(), roll, seq));
+        }
+        g.lastRoll = roll;
+    }
+
+    private void settle(long seq, Command.SettleBet s, Consumer<Problem> report) {
+        Game g = games.get(s.gameId());
+        if (g == null || g.refused.contains(s.betId())) {
+            return; // no judged game, or a bet already reported as not allowed
+        }
+        int after = g.table.state().rollCount() - 1;
+        Decided d = g.decided.remove(s.betId());
+        if (d != null) {
+            settlementsVerified++;
+            Resolution want = d.resolution();
+            if (s.outcome() == Outcome.VOID) {
+                // a void hands the stake back as if no roll had decided the bet: the win, loss or push is missing
+                report.accept(new Problem(seq, ProblemKind.MISSING_SETTLEMENT, describe(g, d.bet()) + " "
+                        + decidedOn(d) + " but was voided" + (after > want.rollIndex() ? " after roll "
+                        + rollName(after, g.lastRoll) : "") + ": expected " + expected(want) + ", recorded VOID"));
+                return;
+            }
+            if (after > want.rollIndex()) {
+                report.accept(new Problem(seq, ProblemKind.LATE_SETTLEMENT, describe(g, d.bet()) + " " + decidedOn(d)
+                        + " but was settled after roll " + rollName(after, g.lastRoll) + ": expected " + expected(want)
+                        + " on roll " + want.rollIndex() + ", recorded " + recorded(s) + " on roll " + after));
+            }
+            if (s.outcome() != want.outcome() || s.winnings() != want.winnings()) {
+                report.accept(new Problem(seq, ProblemKind.WRONG_PAYOUT, describe(g, d.bet()) + " " + decidedOn(d)
+                        + ": expected " + expected(want) + ", recorded " + recorded(s)));
+            }
+            return;
+        }
+        Optional<OpenBet> open = g.table.remove(s.betId());
+        if (open.isEmpty()) {
+            return; // never placed, or settled before: the books report it
+        }
+        settlementsVerified++;
+        if (s.outcome() != Outcome.VOID) { // a VOID takes down a bet the rules still have open: legitimate
+            OpenBet b = open.get();
+            String when = after < 0 ? "before the first roll" : "after roll " + rollName(after, g.lastRoll);
+            report.accept(new Problem(seq, ProblemKind.EARLY_SETTLEMENT, describe(g, b) + " is still open"
+                    + (b.point() == null ? "" : " on " + b.point()) + " " + when + ": expected OPEN, recorded "
+                    + recorded(s)));
+        }
+    }
+
+    private void close(long seq, Command.CloseGame cg, Consumer<Problem> report) {
+        Game g = games.remove(cg.gameId());
+        if (g == null) {
+            return;
+        }
+        for (Decided d : g.decided.values()) {
+            report.accept(new Problem(d.rollSeq(), ProblemKind.MISSING_SETTLEMENT, describe(g, d.bet()) + " "
+                    + decidedOn(d) + " but was never settled before the game closed at seq " + seq + ": expected "
+                    + expected(d.resolution()) + ", recorded nothing"));
+        }
+        // bets the rules still have open must be voided before the close: the books report those (I4)
+    }
+
+    private static String describe(Game g, OpenBet b) {
+        return describe(g.id, b.betId(), b.type(), b.bet().point(), b.stake());
+    }
+
+    /** "bet b3 of game g7 (PLACE 6, stake 12)". */
+    private static String describe(String game, String bet, BetType type, Integer point, long stake) {
+        return "bet " + bet + " of game " + game + " (" + type + (point == null ? "" : " " + point) + ", stake " + stake + ")";
+    }
+
+    /** "won on roll 4 (3+3) at seq 120". */
+    private static String decidedOn(Decided d) {
+        String verb = switch (d.resolution().status()) {
+            case WIN -> "won";
+            case LOSE -> "lost";
+            case PUSH -> "pushed";
+            case OPEN -> throw new IllegalStateException("an open bet is not decided");
+        };
+        return verb + " on roll " + rollName(d.resolution().rollIndex(), d.roll()) + " at seq " + d.rollSeq();
+    }
+
+    private static String rollName(int index, Roll roll) {
+        return index + " (" + roll + ")";
+    }
+
+    /** "WIN 14", "LOSE", "PUSH". */
+    private static String expected(Resolution r) {
+        return r.status() == Resolution.Status.WIN ? "WIN " + r.winnings() : r.status().name();
+    }
+
+    private static String recorded(Command.SettleBet s) {
+        return s.outcome() == Outcome.WIN ? "WIN " + s.winnings() : s.outcome().name();
+    }
+}
