@@ -151,7 +151,8 @@ class BadInputCatalogueIT {
             ok(ledger.submit(new OpenGame("g1", "t1")));
             ok(ledger.submit(new OpenGame("g2", "t1")));
             ok(ledger.submit(new PlaceBet("g1", "b1", "alice", BetType.PASS_LINE, null, 100)));
-            ok(ledger.submit(new SettleBet("g1", "b1", Outcome.LOSE, 0)));
+            // craps on the come-out: the pass line loses, settled with the roll as the rulebook says
+            ok(ledger.submitAtomically(List.of(new RecordRoll("g1", 1, 1), new SettleBet("g1", "b1", Outcome.LOSE, 0))));
             ok(ledger.submit(new PlaceBet("g1", "b2", "alice", BetType.FIELD, null, 50)));
             dupOriginal = ok(ledger.submit(new Deposit("alice", 10, "keyed"), "dup-key"));
             List<CompletableFuture<Receipt>> whale = new ArrayList<>();
@@ -446,6 +447,8 @@ class BadInputCatalogueIT {
         s.add(deposit("alice", 1000, "cash"), Expect.ok());
         s.add("{\"type\":\"open_game\",\"game\":\"g1\",\"table\":\"t1\"}", Expect.ok());
         s.add("{\"type\":\"place_bet\",\"game\":\"g1\",\"bet\":\"b1\",\"player\":\"alice\",\"bet_type\":\"PASS_LINE\",\"amount\":100}", Expect.ok());
+        // craps on the come-out: the pass line loses, settled right after the roll, as the rulebook says
+        s.add("{\"type\":\"roll\",\"game\":\"g1\",\"die1\":1,\"die2\":1}", Expect.ok());
         s.add("{\"type\":\"settle\",\"game\":\"g1\",\"bet\":\"b1\",\"outcome\":\"LOSE\"}", Expect.ok());
         s.add("{\"type\":\"place_bet\",\"game\":\"g1\",\"bet\":\"b2\",\"player\":\"alice\",\"bet_type\":\"FIELD\",\"amount\":50}", Expect.ok());
         String keyed = "{\"type\":\"deposit\",\"player\":\"alice\",\"amount\":10,\"reference\":\"keyed\",\"key\":\"dup-1\"}";
