@@ -145,8 +145,8 @@ class ArchitectureTest {
     }
 
     @Test
-    void simDependsOnlyOnApiDomainAndInternal() {
-        onlyOn("sim", "api", "domain", "internal").check(classes);
+    void simDependsOnlyOnApiCrapsDomainAndInternal() {
+        onlyOn("sim", "api", "craps", "domain", "internal").check(classes);
     }
 
     @Test

@@ -4,6 +4,9 @@ import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
 import io.bitcraps.ledger.api.LedgerView;
 import io.bitcraps.ledger.codec.PayloadCodec;
+import io.bitcraps.ledger.craps.TableRules;
+import io.bitcraps.ledger.domain.Account;
+import io.bitcraps.ledger.domain.BetType;
 import io.bitcraps.ledger.ingest.WriterStats;
 import io.bitcraps.ledger.projection.LedgerState;
 import io.bitcraps.ledger.projection.Replayer;
@@ -19,15 +22,19 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * The main job: a simulated craps floor on a real ledger, then a summary with throughput,
- * submit-to-durable latency, batching, and two independent checks of the books: I1 on the live
- * view, and a full replay of the log from disk (hash chain verified) that must reproduce every
- * balance of the live view.
+ * The main job: the reference craps floor ({@link CrapsFloor}, every bet type, payouts by the rulebook)
+ * on a real ledger, then a summary with throughput, submit-to-durable latency, batching, the bets and
+ * payouts, and three checks of the books: the house's change in the ledger equals the floor's own
+ * count of stakes lost less winnings paid, I1 on the live view, and a full replay of the log from disk
+ * (hash chain verified) that must reproduce every balance of the live view. Payouts are judged bet by
+ * bet by {@code tools/ledger audit}.
  */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
         description = "Run a simulated craps floor against a ledger and print a summary.")
@@ -41,10 +48,20 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--players", defaultValue = "48", description = "players, spread over the tables (default: ${DEFAULT-VALUE})")
     int players;
 
-    @Option(names = "--rounds", defaultValue = "120", description = "games per table (default: ${DEFAULT-VALUE})")
+    @Option(names = "--rounds", defaultValue = "50", description = "games (shooters' hands, or rounds with --game round) per table (default: ${DEFAULT-VALUE})")
     int rounds;
 
-    @Option(names = "--seed", defaultValue = "42", description = "dice seed (default: ${DEFAULT-VALUE})")
+    @Option(names = "--game", defaultValue = "hand",
+            description = "how long a game lasts: hand (a shooter's hand, to the seven-out; default) or round (to the first pass-line decision)")
+    String game;
+
+    @Option(names = "--rules",
+            description = "table rules, cycled over the tables: standard, variant, or a canonical rules string"
+                    + " such as field12=2;placeWorksOnComeOut=true;maxOdds=10;min=1;max=1000 (repeatable;"
+                    + " default: standard and variant tables taking turns)")
+    List<String> rules;
+
+    @Option(names = "--seed", defaultValue = "42", description = "seed of the dice and the players' choices: same seed, same ledger (default: ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--durability", defaultValue = "full", description = "full (default) or normal")
@@ -67,18 +84,21 @@ final class SimulateCommand implements Callable<Integer> {
             builder.archiveDir(archiveDir);
         }
         builder.backupInterval(java.time.Duration.ZERO); // a command-line run takes backups with tools/ledger backup
+        CrapsFloor.Options options = floorOptions();
         LedgerConfig config = builder.build();
         CrapsFloor.Report report;
         LedgerView finalView;
         WriterStats stats;
         long startSeq;
+        long houseBefore;
         try (Ledger ledger = Ledger.open(config)) {
             startSeq = ledger.view().seq();
+            houseBefore = ledger.view().balance(Account.HOUSE);
             CrapsFloor.Settings settings = new CrapsFloor.Settings(tables, players, rounds, seed,
                     "s" + seed + "-at" + startSeq, 1_000, 10_000_000);
             try (ProgressBar bar = new ProgressBarBuilder().setTaskName("simulate").setInitialMax((long) tables * rounds)
                     .setUnit(" games", 1).setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
-                report = new CrapsFloor(ledger, settings).run(bar::stepBy);
+                report = new CrapsFloor(ledger, settings, options).run(bar::stepBy);
             }
             System.err.println();
             finalView = ledger.view();
@@ -88,11 +108,37 @@ final class SimulateCommand implements Callable<Integer> {
         try (Connection conn = LedgerDatabase.openReadOnly(db)) {
             replayed = new Replayer(new PayloadCodec()).replay(conn, LedgerDatabase.ledgerId(conn));
         }
-        return printSummary(mode, report, finalView, stats, startSeq, replayed);
+        return printSummary(mode, options, report, finalView, stats, startSeq, houseBefore, replayed);
     }
 
-    private int printSummary(Durability mode, CrapsFloor.Report r, LedgerView view, WriterStats stats, long startSeq,
-                             LedgerState replayed) {
+    /** The floor's options from --game and --rules; a bad value is an error (exit 2) before the ledger opens. */
+    private CrapsFloor.Options floorOptions() {
+        CrapsFloor.Options options = CrapsFloor.Options.defaults();
+        options = switch (game.toLowerCase(Locale.ROOT)) {
+            case "hand" -> options.withGameLength(CrapsFloor.GameLength.HAND);
+            case "round" -> options.withGameLength(CrapsFloor.GameLength.ROUND);
+            default -> throw new IllegalArgumentException("--game must be hand or round, got '" + game + "'");
+        };
+        if (rules != null && !rules.isEmpty()) {
+            List<TableRules> list = new ArrayList<>();
+            for (String r : rules) {
+                try {
+                    list.add(switch (r) {
+                        case "standard" -> TableRules.standard();
+                        case "variant" -> CrapsFloor.Options.VARIANT;
+                        default -> TableRules.parse(r);
+                    });
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--rules: " + e.getMessage(), e);
+                }
+            }
+            options = options.withTableRules(list);
+        }
+        return options;
+    }
+
+    private int printSummary(Durability mode, CrapsFloor.Options options, CrapsFloor.Report r, LedgerView view, WriterStats stats, long startSeq,
+                             long houseBefore, LedgerState replayed) {
         long events = view.seq() - startSeq;
         double seconds = r.elapsedNanos() / 1e9;
         Histogram h = r.latencyNanos();
@@ -102,7 +148,8 @@ final class SimulateCommand implements Callable<Integer> {
         boolean replayMatches = replayed.seq() == view.seq() && replayed.balances().equals(view.state().balances());
         var out = System.out;
         out.printf(Locale.ROOT, "BitCraps floor simulation: %s (durability %s, seed %d)%n", db, mode, seed);
-        out.printf(Locale.ROOT, "  floor         %d tables, %d players, %,d games, %,d rolls%n", tables, players, r.games(), r.rolls());
+        out.printf(Locale.ROOT, "  floor         %d tables, %d players, %,d games (%s), %,d rolls%n", tables, players, r.games(),
+                options.gameLength() == CrapsFloor.GameLength.HAND ? "shooters' hands" : "one round each", r.rolls());
         out.printf(Locale.ROOT, "  events        %,d (ledger now at seq %,d)%n", events, view.seq());
         out.printf(Locale.ROOT, "  commits       %,d (%.1f events per commit)%n", stats.commits(),
                 stats.commits() == 0 ? 0.0 : (double) stats.events() / stats.commits());
@@ -110,11 +157,31 @@ final class SimulateCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "  latency       p50 %.2f ms, p99 %.2f ms, max %.2f ms (submit to durable, %,d submissions)%n",
                 h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6, h.getMaxValue() / 1e6, h.getTotalCount());
         out.printf(Locale.ROOT, "  rejected      %,d%n", r.rejected());
+        long typesPlaced = r.betsByType().values().stream().filter(n -> n > 0).count();
+        out.printf(Locale.ROOT, "  bets          %,d placed, %d of %d bet types%n", r.betsPlaced(), typesPlaced,
+                BetType.values().length);
+        // the counts by type, wrapped under the label so the summary stays readable in a terminal
+        StringBuilder line = new StringBuilder();
+        for (Map.Entry<BetType, Long> e : r.betsByType().entrySet()) {
+            String item = String.format(Locale.ROOT, "%s %,d", e.getKey(), e.getValue());
+            if (line.length() > 0 && line.length() + item.length() > 80) {
+                out.println("                " + line + ",");
+                line.setLength(0);
+            }
+            line.append(line.length() == 0 ? "" : ", ").append(item);
+        }
+        out.println("                " + line);
+        out.printf(Locale.ROOT, "  payouts       %,d wins paid %,d, %,d losses took %,d, %,d pushes, %,d voided at close%n",
+                r.wins(), r.winningsPaid(), r.losses(), r.stakesLost(), r.pushes(), r.voids());
+        long houseChange = view.balance(Account.HOUSE) - houseBefore - r.houseFunding();
+        boolean houseMatches = houseChange == r.houseNet();
+        out.printf(Locale.ROOT, "  house         net %+,d (stakes lost less winnings paid): %s%n", r.houseNet(),
+                houseMatches ? "matches the ledger" : "DIFFERS from the ledger (" + houseChange + ")");
         out.printf(Locale.ROOT, "  conservation  sum of %,d balances = %d: %s%n", balances.size(), sum,
                 conserved ? "I1 holds" : "I1 BROKEN");
         out.printf(Locale.ROOT, "  replay        %,d events re-read from disk, hash chain verified, balances %s%n",
                 replayed.seq(), replayMatches ? "match the live view" : "DIFFER from the live view");
         out.flush();
-        return conserved && replayMatches && r.rejected() == 0 ? LedgerCli.EXIT_OK : LedgerCli.EXIT_NOT_INTACT;
+        return conserved && replayMatches && houseMatches && r.rejected() == 0 ? LedgerCli.EXIT_OK : LedgerCli.EXIT_NOT_INTACT;
     }
 }

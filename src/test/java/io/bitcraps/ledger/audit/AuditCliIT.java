@@ -40,7 +40,9 @@ class AuditCliIT {
     static void writeALedger() throws Exception {
         original = shared.resolve("floor.db");
         try (Ledger ledger = Ledger.open(LedgerConfig.builder(original).durability(Durability.NORMAL).build())) {
-            new CrapsFloor(ledger, new CrapsFloor.Settings(4, 16, 20, 3, "cli", 1_000, 1_000_000)).run(n -> { });
+            // games of one round keep the copies the child JVMs audit small
+            new CrapsFloor(ledger, new CrapsFloor.Settings(4, 16, 20, 3, "cli", 1_000, 1_000_000),
+                    CrapsFloor.Options.defaults().withGameLength(CrapsFloor.GameLength.ROUND)).run(n -> { });
         }
     }
 

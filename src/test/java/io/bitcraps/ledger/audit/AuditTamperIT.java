@@ -51,7 +51,9 @@ class AuditTamperIT {
         Files.write(keyFile, "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII));
         try (Ledger ledger = Ledger.open(LedgerConfig.builder(original).durability(Durability.NORMAL)
                 .hmacKeyFile(keyFile).build())) {
-            new CrapsFloor(ledger, new CrapsFloor.Settings(8, 32, 100, 7, "tamper", 1_000, 10_000_000)).run(n -> { });
+            // games of one round: the tamperings need a ledger of this size, not long hands
+            new CrapsFloor(ledger, new CrapsFloor.Settings(8, 32, 100, 7, "tamper", 1_000, 10_000_000),
+                    CrapsFloor.Options.defaults().withGameLength(CrapsFloor.GameLength.ROUND)).run(n -> { });
             head = ledger.view().seq();
             digestBefore = Digest.of(ledger.ledgerId(), head, ledger.view().state().headHash(),
                     new HeadSigner(HeadSigner.readKey(keyFile), ledger.ledgerId()));
