@@ -20,7 +20,7 @@ final class Charts {
     private static final int W = 900;
     private static final int H = 420;
     private static final int LEFT = 90;
-    private static final int RIGHT = 30;
+    private static final int RIGHT = 50; // room for the last x label ("p99.99"), which is centred on the edge
     private static final int TOP = 50;
     private static final int BOTTOM = 60;
 
