@@ -170,11 +170,16 @@ public final class Auditor {
             try {
                 row(row);
             } catch (RuntimeException e) {
-                report(new Problem(row.seq(), ProblemKind.STORAGE_CORRUPT, "row seq " + row.seq() + " cannot be checked: " + e));
-                previousStoredHash = null;
-                lastSeq = row.seq();
-                expectedSeq = row.seq() + 1;
+                skipDamaged(row, "cannot be checked: " + e);
             }
+        }
+
+        /** Reports a row the checks cannot read and moves past it; the next row's chain link cannot be checked. */
+        private void skipDamaged(EventRow row, String what) {
+            report(new Problem(row.seq(), ProblemKind.STORAGE_CORRUPT, "row seq " + row.seq() + " " + what));
+            previousStoredHash = null;
+            lastSeq = row.seq();
+            expectedSeq = row.seq() + 1;
         }
 
         private void row(EventRow row) {
@@ -186,12 +191,8 @@ public final class Auditor {
             }
             if (row.payload() == null || row.hash() == null || row.hash().length != ChainHash.BYTES) {
                 // a damaged record header can turn a blob into null or another type: a finding, not a crash
-                report(new Problem(row.seq(), ProblemKind.STORAGE_CORRUPT, "row seq " + row.seq() + " has "
-                        + (row.payload() == null ? "no payload" : "a hash of " + (row.hash() == null ? 0 : row.hash().length)
-                        + " bytes")));
-                previousStoredHash = null;
-                lastSeq = row.seq();
-                expectedSeq = row.seq() + 1;
+                skipDamaged(row, "has " + (row.payload() == null ? "no payload"
+                        : "a hash of " + (row.hash() == null ? 0 : row.hash().length) + " bytes"));
                 return;
             }
             byte[] frame = frames.encode(row.typeCode(), row.seq(), row.timestampMicros(), row.payload());
