@@ -75,12 +75,15 @@ public final class Ledger implements AutoCloseable {
     private final BackupService backups;
     private final HealthMonitor health;
     private final String openReport;
-    private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** Everything opened on the way, closed in reverse order if opening fails or at close. */
     private static final class Parts {
         WriterLock lock;
         Connection conn;
+        CommandRing ring;
+        /** False when the writer thread outlived close: it still owns the connection, which must stay open. */
+        boolean writerStopped = true;
         io.bitcraps.ledger.store.Checkpointer checkpointer;
         EventLog log;
         ReaderPool readers;
@@ -96,6 +99,10 @@ public final class Ledger implements AutoCloseable {
             if (backups != null) {
                 backups.close();
             }
+            if (ring != null) {
+                writerStopped = ring.close();
+                ring = null;
+            }
             if (archive != null) {
                 try {
                     archive.close();
@@ -108,6 +115,12 @@ public final class Ledger implements AutoCloseable {
             }
             if (checkpointer != null) {
                 checkpointer.close();
+            }
+            if (!writerStopped) {
+                // the writer may still be inside a transaction on this connection: leave the
+                // connection and the lock with it rather than pull them out from under it
+                LOG.error("the writer thread did not stop; the database connection and the writer lock stay open");
+                return;
             }
             try {
                 if (log != null) {
@@ -224,8 +237,10 @@ public final class Ledger implements AutoCloseable {
         listeners.addAll(config.commitListeners());
 
         CommandRing.Settings settings = new CommandRing.Settings(config.ringSize(), config.batchSubmissionsMax(),
-                config.batchEventsMax(), config.submitTimeout().toNanos(), clockMicros(config.clock()));
+                config.batchEventsMax(), config.submitTimeout().toNanos(), clockMicros(config.clock()),
+                config.busyRetryDeadline().toNanos(), config.closeTimeout().toNanos());
         CommandRing ring = new CommandRing(parts.log, readModel, codec, signer, state, settings, listeners);
+        parts.ring = ring; // from here on a failure must stop the writer thread too
         LedgerMetrics meters = config.meterRegistry() == null ? null : new LedgerMetrics(config.meterRegistry(), ring);
         metrics.target = meters;
 
@@ -430,17 +445,39 @@ public final class Ledger implements AutoCloseable {
         });
     }
 
+    /**
+     * Stops the health monitor and the backup schedule, drains the ring (every submission already
+     * accepted is committed or failed, and its future completed), closes the readers, moves the WAL
+     * into the database file and releases the writer lock. Safe to call from any thread, more than
+     * once, and from a callback of a ledger future.
+     *
+     * @throws IllegalStateException when the writer did not stop within the close timeout (a commit
+     *                               listener that never returns, a stuck disk); the connection and
+     *                               the writer lock then stay with the writer thread
+     */
     @Override
     public void close() {
-        if (closed) {
+        if (!closed.compareAndSet(false, true)) {
             return;
         }
-        closed = true;
         parts.health.close();
         parts.backups.close();
-        ring.close();
+        boolean stopped = ring.close();
+        parts.ring = null;
+        parts.writerStopped = stopped;
+        if (!stopped) {
+            parts.close();
+            throw new IllegalStateException("the writer of " + config.path() + " did not stop within "
+                    + config.closeTimeout() + "; its connection and the writer lock stay open until it does");
+        }
         parts.checkpointer.close(); // the final TRUNCATE checkpoint below is the writer's
         parts.checkpointer = null;
+        if (parts.readers != null) {
+            // readers go first: a pooled reader holding a snapshot would keep the checkpoint from
+            // emptying the WAL
+            parts.readers.close();
+            parts.readers = null;
+        }
         try {
             if (ring.haltReason() == null) {
                 parts.log.checkpoint();

@@ -27,6 +27,8 @@ public final class LedgerConfig {
     private final int batchEventsMax;
     private final Duration submitTimeout;
     private final Duration busyTimeout;
+    private final Duration busyRetryDeadline;
+    private final Duration closeTimeout;
     private final long maxDatabaseBytes;
     private final Clock clock;
     private final List<CommitListener> commitListeners;
@@ -51,6 +53,8 @@ public final class LedgerConfig {
         this.batchEventsMax = b.batchEventsMax;
         this.submitTimeout = b.submitTimeout;
         this.busyTimeout = b.busyTimeout;
+        this.busyRetryDeadline = b.busyRetryDeadline;
+        this.closeTimeout = b.closeTimeout;
         this.maxDatabaseBytes = b.maxDatabaseBytes;
         this.clock = b.clock;
         this.commitListeners = List.copyOf(b.commitListeners);
@@ -104,6 +108,21 @@ public final class LedgerConfig {
 
     public Duration busyTimeout() {
         return busyTimeout;
+    }
+
+    /**
+     * How long the writer keeps retrying a batch (with backoff) while another connection holds
+     * the database's write lock, counted from the batch's first attempt; each attempt itself waits
+     * up to {@link #busyTimeout()} inside SQLite. Past it the batch fails with the retryable
+     * {@code STORAGE_FAILURE} (code BUSY) and the writer goes on.
+     */
+    public Duration busyRetryDeadline() {
+        return busyRetryDeadline;
+    }
+
+    /** How long {@link Ledger#close()} waits for the writer to drain the ring and stop. */
+    public Duration closeTimeout() {
+        return closeTimeout;
     }
 
     public long maxDatabaseBytes() {
@@ -177,6 +196,7 @@ public final class LedgerConfig {
         return "LedgerConfig{path=" + path + ", durability=" + durability + ", ringSize=" + ringSize
                 + ", batchSubmissionsMax=" + batchSubmissionsMax + ", batchEventsMax=" + batchEventsMax
                 + ", submitTimeout=" + submitTimeout + ", busyTimeout=" + busyTimeout
+                + ", busyRetryDeadline=" + busyRetryDeadline + ", closeTimeout=" + closeTimeout
                 + ", maxDatabaseBytes=" + maxDatabaseBytes + ", readerPoolSize=" + readerPoolSize
                 + ", queryCacheBytes=" + queryCacheBytes + "}";
     }
@@ -189,6 +209,8 @@ public final class LedgerConfig {
         private int batchEventsMax = 8192;
         private Duration submitTimeout = Duration.ofSeconds(5);
         private Duration busyTimeout = Duration.ofSeconds(5);
+        private Duration busyRetryDeadline = Duration.ofSeconds(10);
+        private Duration closeTimeout = Duration.ofSeconds(60);
         private long maxDatabaseBytes = 1L << 40;
         private Clock clock = Clock.systemUTC();
         private final List<CommitListener> commitListeners = new ArrayList<>();
@@ -239,6 +261,16 @@ public final class LedgerConfig {
         }
 
         /** How long SQLite waits on a locked database before failing the batch. */
+        public Builder busyRetryDeadline(Duration deadline) {
+            this.busyRetryDeadline = Objects.requireNonNull(deadline, "busyRetryDeadline");
+            return this;
+        }
+
+        public Builder closeTimeout(Duration timeout) {
+            this.closeTimeout = Objects.requireNonNull(timeout, "closeTimeout");
+            return this;
+        }
+
         public Builder busyTimeout(Duration timeout) {
             this.busyTimeout = Objects.requireNonNull(timeout, "busyTimeout");
             return this;
@@ -356,6 +388,10 @@ public final class LedgerConfig {
                     "submitTimeout must be in (0, 10 min], got " + submitTimeout);
             require(!busyTimeout.isNegative() && busyTimeout.compareTo(Duration.ofMinutes(1)) <= 0,
                     "busyTimeout must be in [0, 1 min], got " + busyTimeout);
+            require(!busyRetryDeadline.isNegative() && busyRetryDeadline.compareTo(Duration.ofMinutes(10)) <= 0,
+                    "busyRetryDeadline must be in [0, 10 min], got " + busyRetryDeadline);
+            require(closeTimeout.compareTo(Duration.ofSeconds(1)) >= 0 && closeTimeout.compareTo(Duration.ofMinutes(10)) <= 0,
+                    "closeTimeout must be in [1 s, 10 min], got " + closeTimeout);
             require(maxDatabaseBytes >= (1L << 20), "maxDatabaseBytes must be at least 1 MiB, got " + maxDatabaseBytes);
             return new LedgerConfig(this);
         }

@@ -29,6 +29,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 
 /**
@@ -48,7 +49,18 @@ import java.util.function.LongSupplier;
  * with {@link LedgerException.StorageFailure}, and the next batch proceeds. Corruption, a broken
  * invariant, or a database that no longer matches the writer's view halts writing for good.
  * Rejections never touch the database; they complete with the batch so that callers see results
- * in ring order.
+ * in ring order. A rejection decided while the batch already held writes was decided against
+ * state that only exists if the batch commits; when it does not, such a rejection fails with the
+ * batch's retryable failure instead, never as a final answer no committed state supports.
+ * <p>
+ * Any other throwable on any path (deciding, staging, committing, shutting down) is the same
+ * case: the transaction is rolled back, writing halts, and every future of the batch fails.
+ * {@code SQLITE_BUSY} (another connection holds the write lock) is retried with backoff until
+ * {@code busyRetryDeadlineNanos} after the batch's first attempt, then fails the batch as a
+ * retryable {@link LedgerException.StorageFailure}.
+ * <p>
+ * Futures are never completed on this thread: {@link Completions} does it, so a caller's
+ * callback can neither stall commits nor deadlock the writer.
  */
 final class BatchWriter implements EventHandler<Slot> {
     private static final Logger LOG = LoggerFactory.getLogger(BatchWriter.class);
@@ -62,6 +74,8 @@ final class BatchWriter implements EventHandler<Slot> {
     private final int eventsPerBatchMax;
     private final List<CommitListener> listeners;
     private final EventFrame frames = new EventFrame();
+    private final Completions completions;
+    private final long busyRetryDeadlineNanos;
 
     private LedgerState committed;
     private LedgerState working;
@@ -96,11 +110,27 @@ final class BatchWriter implements EventHandler<Slot> {
         Receipt receipt;
         LedgerException error;
         boolean writtenInBatch;
+        /** The rejection was decided while the batch held writes: it stands only if the batch commits. */
+        boolean decidedAgainstBatch;
+    }
+
+    /** What one future gets; handed to {@link Completions} so that no future completes on the writer. */
+    private record Outcome(CompletableFuture<Receipt> future, Receipt receipt, Throwable error) {
+        void deliver() {
+            if (error != null) {
+                future.completeExceptionally(error);
+            } else {
+                future.complete(receipt);
+            }
+        }
     }
 
     BatchWriter(EventLog store, ReadModel readModel, PayloadCodec codec, HeadSigner signer, LedgerState recovered,
-                LongSupplier clockMicros, int submissionsPerBatchMax, int eventsPerBatchMax, List<CommitListener> listeners) {
+                LongSupplier clockMicros, int submissionsPerBatchMax, int eventsPerBatchMax, List<CommitListener> listeners,
+                Completions completions, long busyRetryDeadlineNanos) {
         this.store = store;
+        this.completions = completions;
+        this.busyRetryDeadlineNanos = busyRetryDeadlineNanos;
         this.signer = signer;
         this.readModel = readModel;
         this.codec = codec;
@@ -133,9 +163,13 @@ final class BatchWriter implements EventHandler<Slot> {
             }
         } catch (Throwable t) {
             // a bug or a broken invariant: never guess, stop writing
+            store.rollback();
             LedgerException halted = halt("unexpected failure in the writer: " + t, t);
-            if (slot.future != null && !slot.future.isDone()) {
-                slot.future.completeExceptionally(halted);
+            if (slot.future != null && !slot.future.isDone() && !isPending(slot.future)) {
+                completions.fail(slot.future, halted);
+            }
+            if (slot.taskDone != null && !slot.taskDone.isDone()) {
+                completions.fail(slot.taskDone, halted);
             }
             failWholeBatch(halted);
         } finally {
@@ -149,6 +183,21 @@ final class BatchWriter implements EventHandler<Slot> {
     @Override
     public void onShutdown() {
         flush();
+        Runnable hook = afterShutdown;
+        if (hook != null) {
+            hook.run();
+        }
+    }
+
+    /** Runs on the writer thread after its last flush: the ring fails what it will never hand over. */
+    private volatile Runnable afterShutdown;
+
+    void afterShutdown(Runnable hook) {
+        this.afterShutdown = hook;
+    }
+
+    Completions completions() {
+        return completions;
     }
 
     LedgerState published() {
@@ -188,9 +237,10 @@ final class BatchWriter implements EventHandler<Slot> {
         submissionCount++;
         CompletableFuture<Receipt> future = slot.future;
         if (haltReason != null) {
-            future.completeExceptionally(new LedgerException.LedgerHalted(haltReason, null));
+            addPending(future, null, new LedgerException.LedgerHalted(haltReason, null), false);
             return;
         }
+        boolean batchHoldsWrites = !rows.isEmpty();
         try {
             if (slot.key != null) {
                 KeyedSubmission earlier = batchKeys.get(slot.key);
@@ -210,6 +260,7 @@ final class BatchWriter implements EventHandler<Slot> {
             rejectionCount++;
             rejectionsByCode.computeIfAbsent(e.code(), c -> new java.util.concurrent.atomic.LongAdder()).increment();
             addPending(future, null, e, false);
+            pending[pendingCount - 1].decidedAgainstBatch = batchHoldsWrites;
         } catch (SQLException e) {
             addPending(future, null, storageFailure("idempotency lookup failed", e), false);
         }
@@ -299,30 +350,66 @@ final class BatchWriter implements EventHandler<Slot> {
         p.receipt = receipt;
         p.error = error;
         p.writtenInBatch = written;
+        p.decidedAgainstBatch = false;
     }
 
-    /** Commits the batch in flight, if any, then completes its submissions. */
+    private boolean isPending(CompletableFuture<Receipt> future) {
+        for (int i = 0; i < pendingCount; i++) {
+            if (pending[i].future == future) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Commits the batch in flight, if any, then completes its submissions. Never throws: every
+     * failure ends here in one of the writer's outcomes (committed, failed and retryable, halted).
+     */
     private void flush() {
         if (rows.isEmpty()) {
             completePending(null);
             return;
         }
         long start = System.nanoTime();
-        try {
-            store.begin();
-            for (EventRow row : rows) {
-                store.add(row);
+        long busyDeadline = start + busyRetryDeadlineNanos;
+        for (int attempt = 0; ; attempt++) {
+            try {
+                writeBatch();
+                break;
+            } catch (SQLException e) {
+                if (SqliteFailure.classify(e) == SqliteFailure.BUSY && System.nanoTime() - busyDeadline < 0) {
+                    // another connection holds the write lock (a backup's checkpoint, an operator's
+                    // sqlite3 shell): nothing of this batch is in, so roll back and try it again
+                    store.rollback();
+                    LockSupport.parkNanos(Math.min(BUSY_BACKOFF_MAX_NANOS, BUSY_BACKOFF_FIRST_NANOS << Math.min(attempt, 20)));
+                    continue;
+                }
+                recoverFromFailedCommit(e, start);
+                return;
+            } catch (Throwable t) {
+                store.rollback();
+                failWholeBatch(halt("unexpected failure while committing seq " + (committed.seq() + 1) + ".."
+                        + working.seq() + ": " + t, t));
+                return;
             }
-            readModel.write(batchDirty, working);
-            batchSignature = signer == null ? null : signer.sign(working.seq(), working.headHashUnsafe());
-            store.finish(committed.seq() + 1, working.seq(), working.headHashUnsafe(), working.lastTimestampMicros(),
-                    batchSignature, working.digest());
-            store.commit();
-        } catch (SQLException e) {
-            recoverFromFailedCommit(e, start);
-            return;
         }
         committed(start);
+    }
+
+    private static final long BUSY_BACKOFF_FIRST_NANOS = 1_000_000;
+    private static final long BUSY_BACKOFF_MAX_NANOS = 100_000_000;
+
+    private void writeBatch() throws SQLException {
+        store.begin();
+        for (EventRow row : rows) {
+            store.add(row);
+        }
+        readModel.write(batchDirty, working);
+        batchSignature = signer == null ? null : signer.sign(working.seq(), working.headHashUnsafe());
+        store.finish(committed.seq() + 1, working.seq(), working.headHashUnsafe(), working.lastTimestampMicros(),
+                batchSignature, working.digest());
+        store.commit();
     }
 
     private void committed(long startNanos) {
@@ -388,39 +475,61 @@ final class BatchWriter implements EventHandler<Slot> {
         failWholeBatch(failure);
     }
 
-    /** Drops the batch in flight; its written submissions fail with {@code failure}, the rest complete as decided. */
+    /**
+     * Drops the batch in flight. Its written submissions fail with {@code failure}, and so do the
+     * rejections decided against its writes (they were decided on state that never committed);
+     * the rest complete as decided.
+     */
     private void failWholeBatch(LedgerException failure) {
         failedBatchCount++;
+        String batchRange = "seq " + (committed.seq() + 1) + ".." + working.seq();
         working = committed;
         rows.clear();
         events.clear();
         batchKeys.clear();
         batchDirty.clear();
+        for (int i = 0; i < pendingCount; i++) {
+            Pending p = pending[i];
+            if (p.error != null && p.decidedAgainstBatch) {
+                p.error = failure instanceof LedgerException.StorageFailure sf
+                        ? new LedgerException.StorageFailure(p.error.code() + " was decided against the batch " + batchRange
+                                + ", which did not commit; the submission was not applied, retry it: " + sf.getMessage(),
+                                sf.sqliteResultCode(), sf)
+                        : failure;
+            }
+        }
         completePending(failure);
     }
 
     private void completePending(LedgerException batchFailure) {
+        if (pendingCount == 0) {
+            return;
+        }
+        Runnable[] outcomes = new Runnable[pendingCount];
         for (int i = 0; i < pendingCount; i++) {
             Pending p = pending[i];
             if (p.error != null) {
-                p.future.completeExceptionally(p.error);
+                outcomes[i] = new Outcome(p.future, null, p.error)::deliver;
             } else if (p.writtenInBatch && batchFailure != null) {
-                p.future.completeExceptionally(batchFailure);
+                outcomes[i] = new Outcome(p.future, null, batchFailure)::deliver;
             } else {
-                p.future.complete(p.receipt);
+                outcomes[i] = new Outcome(p.future, p.receipt, null)::deliver;
             }
             p.future = null;
             p.receipt = null;
             p.error = null;
+            p.decidedAgainstBatch = false;
         }
         pendingCount = 0;
+        completions.handOver(outcomes);
     }
 
     private void runTask(Slot slot) {
+        CompletableFuture<Object> done = slot.taskDone;
         try {
-            slot.taskDone.complete(slot.task.run(store));
+            completions.complete(done, slot.task.run(store));
         } catch (Exception e) {
-            slot.taskDone.completeExceptionally(e);
+            completions.fail(done, e);
         }
     }
 

@@ -35,7 +35,7 @@ import java.util.function.LongSupplier;
  * Shutdown: new submissions are refused, the writer drains everything already published,
  * commits it, and only then stops.
  */
-public final class CommandRing implements AutoCloseable {
+public final class CommandRing {
     private static final Logger LOG = LoggerFactory.getLogger(CommandRing.class);
     private static final int SPINS_BEFORE_PARKING = 64;
     private static final long PARK_NANOS = 50_000;
@@ -45,18 +45,27 @@ public final class CommandRing implements AutoCloseable {
     private final BatchEventProcessor<Slot> processor;
     private final Thread thread;
     private final long submitTimeoutNanos;
+    private final long closeTimeoutNanos;
+    private final Completions completions;
     private volatile boolean closed;
     /** Producers between their closed-check and their publish; close waits for them so no slot is stranded. */
     private final AtomicInteger producersInFlight = new AtomicInteger();
 
-    /** Sizes and timing of the pipeline; the caller validated them. */
+    /**
+     * Sizes and timing of the pipeline; the caller validated them. {@code busyRetryDeadlineNanos}
+     * bounds how long a batch is retried while another connection holds the write lock;
+     * {@code closeTimeoutNanos} how long close waits for the writer to drain and stop.
+     */
     public record Settings(int ringSize, int submissionsPerBatchMax, int eventsPerBatchMax, long submitTimeoutNanos,
-                           LongSupplier clockMicros) {}
+                           LongSupplier clockMicros, long busyRetryDeadlineNanos, long closeTimeoutNanos) {}
 
     public CommandRing(EventLog store, ReadModel readModel, PayloadCodec codec, HeadSigner signer, LedgerState recovered,
                        Settings settings, List<CommitListener> listeners) {
+        // as many futures may wait for delivery as the ring holds: callbacks slower than the
+        // commits then push back on producers, as the ring does, instead of queueing without bound
+        this.completions = new Completions(Math.max(2, Runtime.getRuntime().availableProcessors()), settings.ringSize());
         this.writer = new BatchWriter(store, readModel, codec, signer, recovered, settings.clockMicros(), settings.submissionsPerBatchMax(),
-                settings.eventsPerBatchMax(), listeners);
+                settings.eventsPerBatchMax(), listeners, completions, settings.busyRetryDeadlineNanos());
         this.ring = RingBuffer.createMultiProducer(Slot::new, settings.ringSize(), new BlockingWaitStrategy());
         this.processor = new BatchEventProcessorBuilder()
                 .setMaxBatchSize(settings.submissionsPerBatchMax())
@@ -64,6 +73,8 @@ public final class CommandRing implements AutoCloseable {
         this.processor.setExceptionHandler(new LastResortHandler());
         ring.addGatingSequences(processor.getSequence());
         this.submitTimeoutNanos = settings.submitTimeoutNanos();
+        this.closeTimeoutNanos = settings.closeTimeoutNanos();
+        this.writer.afterShutdown(this::failUnhandled);
         this.thread = new Thread(processor, "ledger-writer");
         this.thread.setDaemon(false);
         this.thread.start();
@@ -188,30 +199,73 @@ public final class CommandRing implements AutoCloseable {
         return thread.isAlive();
     }
 
-    /** Refuses new work, lets the writer drain and commit what was published, then stops it. */
-    @Override
-    public void close() {
+    /**
+     * After a close that timed out, the writer stops at the end of the batch it was stuck in and
+     * never sees what is still in the ring: those submissions were accepted but never decided, so
+     * their callers are told, rather than left waiting forever. Runs on the writer thread.
+     */
+    private void failUnhandled() {
+        long handled = processor.getSequence().get();
+        long cursor = ring.getCursor();
+        for (long seq = handled + 1; seq <= cursor; seq++) {
+            if (!ring.isAvailable(seq)) {
+                continue;
+            }
+            Slot slot = ring.get(seq);
+            IllegalStateException closedFirst = new IllegalStateException(
+                    "the ledger was closed before this submission was handled; nothing of it was written");
+            if (slot.future != null) {
+                completions.fail(slot.future, closedFirst);
+            }
+            if (slot.taskDone != null) {
+                completions.fail(slot.taskDone, closedFirst);
+            }
+            slot.clear();
+        }
+    }
+
+    /** True when the calling thread is running a caller's callback of a ledger future. */
+    public boolean onCallbackThread() {
+        return completions.isCallbackThread();
+    }
+
+    /**
+     * Refuses new work, lets the writer drain and commit what was published, then stops it, all
+     * within the close timeout. Returns true when the writer thread has ended; false means it is
+     * still running (stuck in a listener or in SQLite), still owns the write connection, and the
+     * caller must not touch that connection.
+     */
+    public boolean close() {
         if (closed) {
-            return;
+            return !thread.isAlive();
         }
         closed = true;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long deadline = System.nanoTime() + closeTimeoutNanos;
         while (producersInFlight.get() > 0 && System.nanoTime() - deadline < 0) {
             Thread.onSpinWait();
         }
         while (processor.getSequence().get() < ring.getCursor() && thread.isAlive()) {
             if (System.nanoTime() - deadline > 0) {
-                LOG.error("writer did not drain the ring within 60 s; {} submissions left", backlog());
+                LOG.error("writer did not drain the ring within {} ms; {} submissions left",
+                        TimeUnit.NANOSECONDS.toMillis(closeTimeoutNanos), backlog());
                 break;
             }
             LockSupport.parkNanos(100_000);
         }
         processor.halt();
         try {
-            thread.join(TimeUnit.SECONDS.toMillis(30));
+            thread.join(Math.max(1_000, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        boolean stopped = !thread.isAlive();
+        if (stopped) {
+            completions.close(); // only now: the writer's last batch has been handed over
+        } else {
+            LOG.error("the writer thread did not stop within {} ms; it keeps the write connection",
+                    TimeUnit.NANOSECONDS.toMillis(closeTimeoutNanos));
+        }
+        return stopped;
     }
 
     /** The writer catches everything itself; reaching here is a bug, and logging beats a dead thread. */

@@ -63,7 +63,13 @@ final class CorruptionCampaign {
         Files.write(key, "corruption-campaign-key-0123456789".getBytes(StandardCharsets.US_ASCII));
     }
 
-    Result run(int trials, int walTrials, int recoverEvery) throws Exception {
+    /**
+     * Runs {@code trials} flips of the closed database and {@code walTrials} of the WAL. Most flips
+     * land where they change nothing the ledger means (free space, slack inside pages), so the
+     * closed-database trials go on past {@code trials} until {@code minChanged} of them changed
+     * the ledger (at most ten times as many): a campaign that judged no damaged file proves nothing.
+     */
+    Result run(int trials, int walTrials, int recoverEvery, int minChanged) throws Exception {
         prepareClosedLedger();
         prepareLedgerWithWal();
         int changed = 0;
@@ -72,8 +78,13 @@ final class CorruptionCampaign {
         int refused = 0;
         int servedOriginal = 0;
         int recoveries = 0;
-        for (int t = 0; t < trials + walTrials; t++) {
-            boolean wal = t >= trials;
+        int closedTrials = 0;
+        int closedChanged = 0;
+        for (int t = 0; ; t++) {
+            boolean wal = closedTrials >= trials && (closedChanged >= minChanged || closedTrials >= 10 * trials);
+            if (wal && t - closedTrials >= walTrials) {
+                break;
+            }
             Path trialDir = Files.createDirectories(dir.resolve("trial-" + t));
             Path db = trialDir.resolve("ledger.db");
             Path source = wal ? baseWalDir.resolve("ledger.db") : baseDb;
@@ -88,6 +99,10 @@ final class CorruptionCampaign {
             boolean differs = !content.equals(wal ? walContent : baseContent);
             AuditReport audit = new Auditor().audit(db, new Auditor.Options(1, Long.MAX_VALUE, HeadSigner.readKey(key),
                     wal ? walDigest : digest), n -> { });
+            if (!wal) {
+                closedTrials++;
+                closedChanged += differs ? 1 : 0;
+            }
             if (differs) {
                 changed++;
                 if (audit.intact()) {
@@ -110,7 +125,7 @@ final class CorruptionCampaign {
             }
             deleteTree(trialDir);
         }
-        return new Result(seed, trials, walTrials, changed, detected, harmless, refused, servedOriginal, recoveries);
+        return new Result(seed, closedTrials, walTrials, changed, detected, harmless, refused, servedOriginal, recoveries);
     }
 
     /** A floor with a backup and a journal archive, closed cleanly: the .db file is the whole ledger. */

@@ -1,0 +1,152 @@
+package io.bitcraps.ledger.hardening;
+
+import io.bitcraps.ledger.api.Ledger;
+import io.bitcraps.ledger.api.LedgerConfig;
+import io.bitcraps.ledger.domain.Command;
+import io.bitcraps.ledger.domain.Command.Deposit;
+import io.bitcraps.ledger.domain.Command.FundHouse;
+import io.bitcraps.ledger.domain.Command.OpenGame;
+import io.bitcraps.ledger.domain.Command.Withdraw;
+import io.bitcraps.ledger.domain.LedgerException;
+import io.bitcraps.ledger.domain.Receipt;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static io.bitcraps.ledger.support.Fixtures.error;
+import static io.bitcraps.ledger.support.Fixtures.ok;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Finding 3 of the hardening review: a rejection decided against writes earlier in the same
+ * batch is only true if that batch commits. When COMMIT then fails, such a rejection must come
+ * back as the retryable STORAGE_FAILURE, never as a final answer that no committed state supports.
+ * <p>
+ * Each case puts the submissions into one ring batch for certain: a commit listener (it runs on
+ * the writer thread) holds the writer until every submission of the case is published, and the
+ * disk "fails" (an injected SQLITE_IOERR before COMMIT) for exactly the next batch.
+ */
+class FailedBatchRejectionsIT {
+    @TempDir
+    Path dir;
+    Ledger ledger;
+    final AtomicBoolean failNextCommit = new AtomicBoolean();
+    volatile CountDownLatch holdWriter = new CountDownLatch(0);
+
+    @BeforeEach
+    void open() {
+        ledger = Ledger.open(LedgerConfig.builder(dir.resolve("ledger.db"))
+                .faultInjector((first, last) -> {
+                    if (failNextCommit.compareAndSet(true, false)) {
+                        throw new SQLiteException("[SQLITE_IOERR] disk I/O error (injected before COMMIT)",
+                                SQLiteErrorCode.SQLITE_IOERR);
+                    }
+                })
+                .commitListener(notice -> {
+                    try {
+                        holdWriter.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                })
+                .build());
+        ok(ledger.submit(new FundHouse(1_000, "bankroll")));
+        ok(ledger.submit(new Deposit("alice", 100, "cash-in")));
+    }
+
+    @AfterEach
+    void close() {
+        holdWriter.countDown();
+        ledger.close();
+    }
+
+    /** Runs {@code submit} while the writer is held, so that all it publishes lands in one batch, which then fails. */
+    private <T> T inOneFailingBatch(java.util.function.Supplier<T> submit) {
+        CountDownLatch hold = new CountDownLatch(1);
+        holdWriter = hold;
+        CompletableFuture<Receipt> warmUp = ledger.submit(new Deposit("warm-up", 1, "w")); // its listener call holds the writer
+        waitUntilWriterHolds(warmUp);
+        T submitted = submit.get();
+        failNextCommit.set(true);
+        hold.countDown();
+        ok(warmUp);
+        return submitted;
+    }
+
+    private void waitUntilWriterHolds(CompletableFuture<Receipt> warmUp) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (ledger.stats().commits() == 2 && System.nanoTime() < deadline) {
+            Thread.onSpinWait(); // the warm-up's commit is counted before its listeners run
+        }
+        // stats count the warm-up's commit before its listener blocks, and nothing else is in flight
+        assertThat(warmUp.isDone()).isFalse();
+    }
+
+    @Test
+    void aFundsRefusalCausedByAnUncommittedWithdrawalFailsAsRetryable() {
+        List<CompletableFuture<Receipt>> fs = inOneFailingBatch(() -> List.of(
+                ledger.submit(new Withdraw("alice", 80, "a")),
+                ledger.submit(new Withdraw("alice", 80, "b")))); // refused only because of the first
+        LedgerException first = error(fs.get(0));
+        LedgerException second = error(fs.get(1));
+        assertThat(first.code()).isEqualTo("STORAGE_FAILURE");
+        assertThat(second.code()).as("B's refusal rested on A, which never committed").isEqualTo("STORAGE_FAILURE");
+        assertThat(second.getMessage()).contains("INSUFFICIENT_FUNDS", "did not commit", "retry");
+        assertThat(ledger.view().balance(io.bitcraps.ledger.domain.Account.player("alice"))).isEqualTo(100);
+        // the retry of B alone is decided against committed state, where the funds are there
+        ok(ledger.submit(new Withdraw("alice", 80, "b")));
+    }
+
+    @Test
+    void aRefusalDecidedBeforeAnyWriteOfTheBatchStaysFinal() {
+        List<CompletableFuture<Receipt>> fs = inOneFailingBatch(() -> List.of(
+                ledger.submit(new Withdraw("alice", 500, "too much")), // refused against committed state
+                ledger.submit(new Withdraw("alice", 10, "fine"))));
+        assertThat(error(fs.get(0)).code()).isEqualTo("INSUFFICIENT_FUNDS");
+        assertThat(error(fs.get(1)).code()).isEqualTo("STORAGE_FAILURE");
+    }
+
+    @Test
+    void anIdempotencyConflictWithAKeyOfTheFailedBatchFailsAsRetryable() {
+        List<CompletableFuture<Receipt>> fs = inOneFailingBatch(() -> List.of(
+                ledger.submit(new Deposit("bob", 10, "x"), "key-1"),
+                ledger.submit(new Deposit("bob", 20, "x"), "key-1")));
+        assertThat(error(fs.get(0)).code()).isEqualTo("STORAGE_FAILURE");
+        LedgerException conflict = error(fs.get(1));
+        assertThat(conflict.code()).isEqualTo("STORAGE_FAILURE");
+        assertThat(conflict.getMessage()).contains("IDEMPOTENCY_CONFLICT");
+        // key-1 was never durable: the second content may now take it
+        ok(ledger.submit(new Deposit("bob", 20, "x"), "key-1"));
+    }
+
+    @Test
+    void aGameExistsRefusalAgainstAnUncommittedOpenFailsAsRetryable() {
+        List<CompletableFuture<Receipt>> fs = inOneFailingBatch(() -> List.of(
+                ledger.submit(new OpenGame("g1", "t1")),
+                ledger.submit(new OpenGame("g1", "t2"))));
+        assertThat(error(fs.get(0)).code()).isEqualTo("STORAGE_FAILURE");
+        LedgerException exists = error(fs.get(1));
+        assertThat(exists.code()).isEqualTo("STORAGE_FAILURE");
+        assertThat(exists.getMessage()).contains("GAME_EXISTS");
+        ok(ledger.submit(new OpenGame("g1", "t2")));
+    }
+
+    @Test
+    void anAtomicGroupRefusedBecauseOfAnEarlierWriteFailsAsRetryable() {
+        List<CompletableFuture<Receipt>> fs = inOneFailingBatch(() -> List.of(
+                ledger.submit(new Withdraw("alice", 60, "a")),
+                ledger.submitAtomically(List.<Command>of(new Deposit("carol", 5, "c"), new Withdraw("alice", 60, "b")))));
+        assertThat(error(fs.get(0)).code()).isEqualTo("STORAGE_FAILURE");
+        assertThat(error(fs.get(1)).code()).isEqualTo("STORAGE_FAILURE");
+    }
+}

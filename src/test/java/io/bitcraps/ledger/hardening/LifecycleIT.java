@@ -1,0 +1,123 @@
+package io.bitcraps.ledger.hardening;
+
+import io.bitcraps.ledger.api.Ledger;
+import io.bitcraps.ledger.api.LedgerConfig;
+import io.bitcraps.ledger.domain.Command.Deposit;
+import io.bitcraps.ledger.domain.Receipt;
+import io.bitcraps.ledger.store.WriterLock;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+
+import static io.bitcraps.ledger.support.Fixtures.ok;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Open and close, from the minor findings of the hardening review. */
+class LifecycleIT {
+    @TempDir
+    Path dir;
+
+    private static long writerThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("ledger-writer") && t.isAlive()).count();
+    }
+
+    @Test
+    void aFailureAfterTheWriterStartedStopsItAndReleasesTheLock() throws Exception {
+        Path db = dir.resolve("ledger.db");
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        // a real registry whose filter fails on the ledger's own meters, which are registered after
+        // the writer thread started (the pool's meters, registered before, pass)
+        registry.config().meterFilter(new MeterFilter() {
+            @Override
+            public Meter.Id map(Meter.Id id) {
+                if (id.getName().equals("ledger.appends")) {
+                    throw new IllegalStateException("meter registry refused " + id.getName() + " (injected)");
+                }
+                return id;
+            }
+        });
+        long before = writerThreads();
+        assertThatThrownBy(() -> Ledger.open(LedgerConfig.builder(db).meterRegistry(registry).build()))
+                .hasMessageContaining("injected");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (writerThreads() > before && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(writerThreads()).as("no writer thread left running").isEqualTo(before);
+        try (WriterLock lock = WriterLock.acquire(db)) {
+            assertThat(lock).isNotNull();
+        }
+    }
+
+    @Test
+    void closeGivesUpOnAStuckWriterWithinItsTimeoutAndLeavesItsConnectionAlone() throws Exception {
+        Path db = dir.resolve("ledger.db");
+        CountDownLatch stuck = new CountDownLatch(1);
+        CountDownLatch inListener = new CountDownLatch(1);
+        Ledger ledger = Ledger.open(LedgerConfig.builder(db).closeTimeout(Duration.ofSeconds(1))
+                .commitListener(n -> {
+                    if (n.firstSeq() == 2) {
+                        inListener.countDown();
+                        try {
+                            stuck.await(60, TimeUnit.SECONDS); // a listener that does not return
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                }).build());
+        ok(ledger.submit(new Deposit("alice", 10, "one")));
+        CompletableFuture<Receipt> second = ledger.submit(new Deposit("alice", 10, "two"));
+        assertThat(inListener.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Receipt> third = ledger.submit(new Deposit("alice", 10, "three")); // waits in the ring
+        long start = System.nanoTime();
+        assertThatThrownBy(ledger::close).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("did not stop");
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(10_000);
+        // the writer still owns its connection: once unstuck it finishes its work on it
+        stuck.countDown();
+        assertThat(ok(second).firstSeq()).isEqualTo(2);
+        // accepted but never handled before close gave up: its caller is told, not left waiting
+        assertThat(third).failsWithin(Duration.ofSeconds(30)).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .withMessageContaining("closed before this submission was handled");
+    }
+
+    @Test
+    void concurrentClosesCloseOnceAndAllReturn() throws Exception {
+        for (int round = 0; round < 10; round++) {
+            Path db = dir.resolve("ledger-" + round + ".db");
+            Ledger ledger = Ledger.open(LedgerConfig.builder(db).build());
+            ok(ledger.submit(new Deposit("alice", 10, "x")));
+            CyclicBarrier start = new CyclicBarrier(4);
+            List<CompletableFuture<Void>> closers = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                closers.add(CompletableFuture.runAsync(() -> {
+                    try {
+                        start.await(10, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                    ledger.close();
+                }));
+            }
+            for (CompletableFuture<Void> c : closers) {
+                c.get(60, TimeUnit.SECONDS); // fails the test if any close threw
+            }
+            try (Ledger reopened = Ledger.open(LedgerConfig.builder(db).build())) {
+                assertThat(reopened.view().seq()).isEqualTo(1);
+            }
+        }
+    }
+}
