@@ -15,13 +15,21 @@ import javax.crypto.spec.SecretKeySpec;
  * database (at least 16 bytes, used as raw bytes) and is never written anywhere by the ledger.
  * The signed message binds the ledger id, the seq and the chain hash:
  * {@code "bitcraps-ledger/head/v1" ‖ 0x00 ‖ utf8(ledgerId) ‖ 0x00 ‖ int64 seq (big-endian) ‖ hash}.
- * Verification compares in constant time. An instance holds a {@link Mac} and belongs to one thread.
+ * Verification compares in constant time.
+ * <p>
+ * Thread-safe: the ledger shares one instance between the writer thread (a signature per batch)
+ * and the backup scheduler (a signature per manifest). A {@link Mac} is not thread-safe, and two
+ * threads in one {@code Mac} produce wrong signatures that the audit then reports as rewritten
+ * history, so each thread signs with a {@code Mac} of its own, made once per thread from the key:
+ * the writer's per-batch signature stays a plain HMAC computation, with no lock and no allocation
+ * of a {@code Mac}.
  */
 public final class HeadSigner {
     public static final int KEY_BYTES_MIN = 16;
     private static final byte[] DOMAIN = "bitcraps-ledger/head/v1".getBytes(StandardCharsets.US_ASCII);
 
-    private final Mac mac;
+    private final SecretKeySpec keySpec;
+    private final ThreadLocal<Mac> macOfThread = ThreadLocal.withInitial(this::newMac);
     private final byte[] ledgerId;
     private final byte[] keyFingerprint;
 
@@ -29,14 +37,24 @@ public final class HeadSigner {
         if (key.length < KEY_BYTES_MIN) {
             throw new IllegalArgumentException("HMAC key has " + key.length + " bytes; at least " + KEY_BYTES_MIN + " needed");
         }
+        this.keySpec = new SecretKeySpec(key, "HmacSHA256");
         try {
-            this.mac = Mac.getInstance("HmacSHA256");
-            this.mac.init(new SecretKeySpec(key, "HmacSHA256"));
             this.keyFingerprint = MessageDigest.getInstance("SHA-256").digest(key);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("every Java platform must provide SHA-256", e);
+        }
+        this.ledgerId = ledgerId.getBytes(StandardCharsets.UTF_8);
+        macOfThread.get(); // a key the provider refuses fails here, not at the first commit
+    }
+
+    private Mac newMac() {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(keySpec);
+            return mac;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("every Java platform must provide HmacSHA256", e);
         }
-        this.ledgerId = ledgerId.getBytes(StandardCharsets.UTF_8);
     }
 
     /** Reads a key file; refuses a missing, empty or too short one with a message naming it. */
@@ -50,6 +68,7 @@ public final class HeadSigner {
     }
 
     public byte[] sign(long seq, byte[] headHash) {
+        Mac mac = macOfThread.get();
         mac.reset();
         mac.update(DOMAIN);
         mac.update((byte) 0);
