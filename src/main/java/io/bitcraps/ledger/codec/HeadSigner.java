@@ -6,7 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
+import java.util.EnumSet;
+import java.util.Set;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -57,14 +60,49 @@ public final class HeadSigner {
         }
     }
 
-    /** Reads a key file; refuses a missing, empty or too short one with a message naming it. */
+    /**
+     * Reads a key file; refuses a missing, empty or too short one, and, where the file system has
+     * POSIX permissions, one that group or others may access (as ssh refuses such a private key:
+     * whoever reads the key can sign a rewritten history), each with a message naming the file.
+     */
     public static byte[] readKey(Path file) throws IOException {
+        requireOwnerOnly(file);
         byte[] key = Files.readAllBytes(file);
         if (key.length < KEY_BYTES_MIN) {
             throw new IOException("HMAC key file " + file + " holds " + key.length + " bytes; at least " + KEY_BYTES_MIN
-                    + " needed (e.g. head -c 32 /dev/urandom > " + file + ")");
+                    + " needed (e.g. (umask 077; head -c 32 /dev/urandom > " + file + "))");
         }
         return key;
+    }
+
+    private static void requireOwnerOnly(Path file) throws IOException {
+        Set<PosixFilePermission> permissions;
+        try {
+            permissions = Files.getPosixFilePermissions(file);
+        } catch (UnsupportedOperationException notPosix) {
+            return; // e.g. a Windows file system: access is governed by ACLs this check cannot read
+        }
+        Set<PosixFilePermission> shared = EnumSet.noneOf(PosixFilePermission.class);
+        for (PosixFilePermission p : permissions) {
+            if (p != PosixFilePermission.OWNER_READ && p != PosixFilePermission.OWNER_WRITE
+                    && p != PosixFilePermission.OWNER_EXECUTE) {
+                shared.add(p);
+            }
+        }
+        if (!shared.isEmpty()) {
+            throw new IOException("HMAC key file " + file + " has mode " + octal(permissions)
+                    + ": group or others may access it, and whoever reads the key can sign a rewritten history;"
+                    + " make it private to its owner: chmod 600 " + file);
+        }
+    }
+
+    /** {@code rw-r-----} as {@code 0640}. */
+    private static String octal(Set<PosixFilePermission> permissions) {
+        int mode = 0;
+        for (PosixFilePermission p : permissions) {
+            mode |= 1 << (8 - p.ordinal()); // the enum runs OWNER_READ .. OTHERS_EXECUTE, high bit first
+        }
+        return String.format("0%03o", mode);
     }
 
     public byte[] sign(long seq, byte[] headHash) {

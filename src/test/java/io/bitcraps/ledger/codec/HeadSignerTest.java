@@ -102,4 +102,52 @@ class HeadSignerTest {
                         calls, wrong.get(), thrown.get(), firstWrong.get(), seed)
                 .isZero();
     }
+
+    @Test
+    void aKeyFileGroupOrOthersMayReadIsRefusedNamingItsModeAndTheFix() throws Exception {
+        assumeTrue(posix(), "the file system has no POSIX permissions");
+        for (String mode : List.of("rw-r--r--", "rw-r-----")) {
+            Path key = keyFile("key-" + mode, mode);
+            String octal = mode.equals("rw-r--r--") ? "0644" : "0640";
+            assertThatThrownBy(() -> HeadSigner.readKey(key))
+                    .as(mode)
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining(key.toString())
+                    .hasMessageContaining(octal)
+                    .hasMessageContaining("chmod 600 " + key);
+        }
+    }
+
+    @Test
+    void aKeyFileOnlyItsOwnerMayReadIsAccepted() throws Exception {
+        assumeTrue(posix(), "the file system has no POSIX permissions");
+        for (String mode : List.of("rw-------", "r--------")) {
+            Path key = keyFile("key-" + mode, mode);
+            assertThat(HeadSigner.readKey(key)).as(mode).isEqualTo(KEY);
+        }
+    }
+
+    @Test
+    void aTooShortKeyIsStillRefusedWithTheSizeAndAPrivateWayToMakeOne() throws Exception {
+        Path key = dir.resolve("short.key");
+        Files.write(key, new byte[8]);
+        if (posix()) {
+            Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        }
+        assertThatThrownBy(() -> HeadSigner.readKey(key))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining(key + " holds 8 bytes")
+                .hasMessageContaining("umask 077");
+    }
+
+    private Path keyFile(String name, String mode) throws IOException {
+        Path key = dir.resolve(name);
+        Files.write(key, KEY);
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString(mode));
+        return key;
+    }
+
+    private static boolean posix() {
+        return FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+    }
 }
