@@ -56,8 +56,10 @@ import java.util.function.LongSupplier;
  * submit and read.
  * <p>
  * {@code open} takes the writer lock, opens and migrates the database, loads the state from the
- * read model (checking it against the log), reconciles the journal archive (healing a database
- * that lost committed batches), and starts the writer, the backup schedule and the health
+ * read model (checking it against the log), with an HMAC key checks that the newest signed
+ * batch verifies (see {@code requireSignedHeadVerifies}: unsigned history is accepted, a signed
+ * batch that does not verify is not), reconciles the journal archive (healing a database that
+ * lost committed batches, from archived batches the key vouches for), and starts the writer, the backup schedule and the health
  * monitor. {@code close} stops them, drains the ring, commits, checkpoints the WAL into the
  * database file and releases the lock.
  */
@@ -213,6 +215,12 @@ public final class Ledger implements AutoCloseable {
         ReadModel readModel = new ReadModel(parts.conn);
         HeadSigner signer = config.hmacKeyFile() == null ? null
                 : new HeadSigner(HeadSigner.readKey(config.hmacKeyFile()), ledgerId);
+        if (signer != null) {
+            String unsigned = requireSignedHeadVerifies(parts.conn, signer, config);
+            if (unsigned != null) {
+                report.add(unsigned);
+            }
+        }
         if (parts.archive != null) {
             ArchiveOutcome outcome = reconcileArchive(parts.archive, parts.log, readModel, codec, state, signer, config);
             state = outcome.state;
@@ -277,6 +285,36 @@ public final class Ledger implements AutoCloseable {
     }
 
     private record ArchiveOutcome(LedgerState state, String report) {}
+
+    /**
+     * With a key, the newest signed batch in the database must verify: a rewritten log, or the
+     * wrong key, must not take new writes (every later batch would be signed over the rewrite).
+     * Unsigned batches are accepted: a ledger written without a key gains one by being opened with
+     * it, and is signed from then on; batches written without the key after signed ones are
+     * reported, not refused (the audit with the key reports them too). The check cannot tell a
+     * ledger never signed from one whose signatures were all removed: that is what the audit with
+     * the key ("no head is signed") and external digests are for. Returns a report line for
+     * unsigned batches after the newest signed one, or null.
+     */
+    private static String requireSignedHeadVerifies(Connection conn, HeadSigner signer, LedgerConfig config)
+            throws SQLException {
+        io.bitcraps.ledger.store.EventReader.SignedBatch newest = io.bitcraps.ledger.store.EventReader.newestSignedBatch(conn);
+        if (newest != null && !signer.verify(newest.lastSeq(), newest.hash(), newest.hmac())) {
+            throw new LedgerException.LedgerHalted("the newest signed batch of " + config.path() + ", ending at seq "
+                    + newest.lastSeq() + ", does not verify with HMAC key " + signer.keyId() + " (" + config.hmacKeyFile()
+                    + "): the key may be wrong or the log was rewritten at or before seq " + newest.lastSeq()
+                    + "; check the key, then run tools/ledger audit --key", null);
+        }
+        long[] unsigned = io.bitcraps.ledger.store.EventReader.unsignedBatchesAfter(conn,
+                newest == null ? Long.MAX_VALUE : newest.lastSeq());
+        if (unsigned == null) {
+            return null;
+        }
+        String line = "seq " + unsigned[0] + ".." + unsigned[1] + " was committed without the HMAC key after the signed"
+                + " head at seq " + newest.lastSeq() + " (or its signatures were removed); the audit with the key reports it";
+        LOG.warn("{}: {}", config.path(), line);
+        return line;
+    }
 
     /**
      * Brings database and archive level: a database behind the archive is healed from it (and the

@@ -35,6 +35,14 @@ import java.util.List;
  * Events go in with their original batch boundaries and signatures, one transaction per archived
  * batch (log, read model and head move together). A bound that cuts a batch ends with a batch of
  * its own, signed when a signer is given.
+ * <p>
+ * The chain alone proves nothing against someone who can write to the archive directory: SHA-256
+ * needs no key, so anyone can append batches that continue it. With a signer, therefore, before
+ * anything of an archived batch is applied, its events must chain from the database's head to
+ * the batch's last seq and the batch's HMAC must verify for (last seq, chain hash there); a
+ * batch without an HMAC or with a wrong one stops the replay with {@link ArchiveConflict}. This
+ * holds for a batch a bound cuts as well, since the replay signs the cut batch with the key.
+ * Consequently, with a key, batches archived while the ledger ran without one are not applied.
  */
 public final class ArchiveReplay {
     /** The archive does not continue this database's chain. */
@@ -97,6 +105,9 @@ public final class ArchiveReplay {
                         StoredEvents.playerOf(s, c), StoredEvents.betOf(c), StoredEvents.amountOf(c), event.key(),
                         e.frame().payload(), hash);
                 if (batchFirst < 0) {
+                    if (signer != null) {
+                        requireSigned(batch, i, s, chain, signer);
+                    }
                     batchFirst = seq;
                     log.begin();
                 }
@@ -135,6 +146,43 @@ public final class ArchiveReplay {
             }
         }
         return new Result(state, applied, applied == 0 ? 0 : first, applied == 0 ? 0 : state.seq(), heldBack);
+    }
+
+    /**
+     * Refuses an archived batch the key does not vouch for. {@code events[from..]} must continue
+     * the chain from {@code before}'s head to the batch's last seq, and the batch's HMAC must
+     * verify for that seq and the hash computed here (not the archived one), so that no event of
+     * the batch can be altered under a signature copied from an honest batch.
+     */
+    private static void requireSigned(JournalArchive.Batch batch, int from, LedgerState before, ChainHash chain,
+                                      HeadSigner signer) throws ArchiveConflict {
+        String which = "archived batch seq " + batch.firstSeq() + ".." + batch.lastSeq();
+        if (batch.hmac() == null) {
+            throw new ArchiveConflict(which + " carries no HMAC, and with HMAC key " + signer.keyId()
+                    + " only batches it signed are applied: the batch was archived without the key, or forged");
+        }
+        List<JournalRecord.Event> events = batch.events();
+        byte[] hash = before.headHashUnsafe();
+        long seq = before.seq();
+        for (int k = from; k < events.size(); k++) {
+            JournalRecord.Event e = events.get(k);
+            if (e.frame().seq() != seq + 1) {
+                throw new ArchiveConflict(which + " jumps from seq " + seq + " to " + e.frame().seq());
+            }
+            seq = e.frame().seq();
+            hash = chain.next(hash, e.frameBytes());
+            if (!Arrays.equals(hash, e.hash())) {
+                throw new ArchiveConflict("archived seq " + seq + " does not continue the database's chain (database"
+                        + " head " + Hex.of(before.headHashUnsafe()).substring(0, 16) + "…): the archive belongs to another history");
+            }
+        }
+        if (seq != batch.lastSeq()) {
+            throw new ArchiveConflict(which + " holds events up to seq " + seq + " only");
+        }
+        if (!signer.verify(seq, hash, batch.hmac())) {
+            throw new ArchiveConflict("the HMAC of " + which + " does not verify with key " + signer.keyId()
+                    + ": the batch was forged, or archived with another key");
+        }
     }
 
     /**

@@ -55,6 +55,35 @@ public final class EventReader {
         }
     }
 
+    /**
+     * The newest batch record that carries an HMAC: its last seq, the chain hash of the event at
+     * that seq (from the log, not the record's own copy, which a rewrite could leave in place)
+     * and the HMAC; null when no batch is signed.
+     */
+    public static SignedBatch newestSignedBatch(Connection conn) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT b.last_seq, e.hash, b.hmac FROM batches b"
+                + " JOIN events e ON e.seq = b.last_seq WHERE b.hmac IS NOT NULL ORDER BY b.last_seq DESC LIMIT 1");
+             ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? new SignedBatch(rs.getLong(1), rs.getBytes(2), rs.getBytes(3)) : null;
+        }
+    }
+
+    /** A batch's last seq, the chain hash at that seq, and the batch's HMAC. */
+    public record SignedBatch(long lastSeq, byte[] hash, byte[] hmac) {}
+
+    /** The seq range of the batch records after {@code seq} that carry no HMAC: {first, last}, or null when none. */
+    public static long[] unsignedBatchesAfter(Connection conn, long seq) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement(
+                "SELECT min(first_seq), max(last_seq) FROM batches WHERE last_seq > ? AND hmac IS NULL")) {
+            ps.setLong(1, seq);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                long last = rs.getLong(2);
+                return rs.wasNull() ? null : new long[]{rs.getLong(1), last};
+            }
+        }
+    }
+
     public static long maxSeq(Connection conn) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement("SELECT coalesce(max(seq), 0) FROM events");
              ResultSet rs = ps.executeQuery()) {

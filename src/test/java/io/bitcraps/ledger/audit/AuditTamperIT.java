@@ -8,6 +8,7 @@ import io.bitcraps.ledger.codec.HeadSigner;
 import io.bitcraps.ledger.sim.CrapsFloor;
 import io.bitcraps.ledger.store.Durability;
 import io.bitcraps.ledger.store.LedgerDatabase;
+import io.bitcraps.ledger.support.Fixtures;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,7 +49,7 @@ class AuditTamperIT {
     static void writeALedgerOfTenThousandEvents() throws Exception {
         original = shared.resolve("floor.db");
         keyFile = shared.resolve("hmac.key");
-        Files.write(keyFile, "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII));
+        Fixtures.writeKey(keyFile, "0123456789abcdef0123456789abcdef");
         try (Ledger ledger = Ledger.open(LedgerConfig.builder(original).durability(Durability.NORMAL)
                 .hmacKeyFile(keyFile).build())) {
             // games of one round: the tamperings need a ledger of this size, not long hands

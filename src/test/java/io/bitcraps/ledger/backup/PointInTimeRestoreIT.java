@@ -19,11 +19,11 @@ import io.bitcraps.ledger.domain.Receipt;
 import io.bitcraps.ledger.store.EventReader;
 import io.bitcraps.ledger.store.EventRow;
 import io.bitcraps.ledger.store.LedgerDatabase;
+import io.bitcraps.ledger.support.Fixtures;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -71,7 +71,7 @@ class PointInTimeRestoreIT {
         archive = shared.resolve("archive");
         backups = shared.resolve("backups");
         keyFile = shared.resolve("hmac.key");
-        Files.write(keyFile, "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII));
+        Fixtures.writeKey(keyFile, "0123456789abcdef0123456789abcdef");
         try (Ledger ledger = Ledger.open(LedgerConfig.builder(live).archiveDir(archive).backupDir(backups)
                 .hmacKeyFile(keyFile).backupInterval(Duration.ZERO).healthInterval(Duration.ZERO).build())) {
             ok(ledger.submit(new FundHouse(10_000_000, "bankroll")));

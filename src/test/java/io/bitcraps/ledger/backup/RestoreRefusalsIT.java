@@ -8,6 +8,7 @@ import io.bitcraps.ledger.codec.HeadSigner;
 import io.bitcraps.ledger.domain.Command.Deposit;
 import io.bitcraps.ledger.domain.Command.FundHouse;
 import io.bitcraps.ledger.domain.Command.Withdraw;
+import io.bitcraps.ledger.support.Fixtures;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -15,7 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -61,8 +61,8 @@ class RestoreRefusalsIT {
     static void takeOneSignedBackup() throws Exception {
         key = shared.resolve("hmac.key");
         otherKey = shared.resolve("other.key");
-        Files.write(key, "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII));
-        Files.write(otherKey, "fedcba9876543210fedcba9876543210".getBytes(StandardCharsets.US_ASCII));
+        Fixtures.writeKey(key, "0123456789abcdef0123456789abcdef");
+        Fixtures.writeKey(otherKey, "fedcba9876543210fedcba9876543210");
         goodBackupDir = shared.resolve("backups");
         try (Ledger ledger = Ledger.open(LedgerConfig.builder(shared.resolve("ledger.db")).hmacKeyFile(key)
                 .backupDir(goodBackupDir).backupInterval(Duration.ZERO).healthInterval(Duration.ZERO).build())) {

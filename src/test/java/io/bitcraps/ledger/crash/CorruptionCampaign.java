@@ -11,6 +11,7 @@ import io.bitcraps.ledger.sim.CrapsFloor;
 import io.bitcraps.ledger.store.LedgerDatabase;
 import io.bitcraps.ledger.support.ChildJvm;
 
+import io.bitcraps.ledger.support.Fixtures;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -60,7 +61,7 @@ final class CorruptionCampaign {
         this.seed = seed;
         this.random = new Random(seed);
         this.key = dir.resolve("hmac.key");
-        Files.write(key, "corruption-campaign-key-0123456789".getBytes(StandardCharsets.US_ASCII));
+        Fixtures.writeKey(key, "corruption-campaign-key-0123456789");
     }
 
     /**

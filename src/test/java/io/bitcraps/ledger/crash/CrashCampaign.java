@@ -16,6 +16,7 @@ import io.bitcraps.ledger.support.ChildJvm;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import io.bitcraps.ledger.support.Fixtures;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -84,7 +85,7 @@ final class CrashCampaign {
         this.archive = dir.resolve("archive");
         this.backups = dir.resolve("backups");
         this.key = dir.resolve("hmac.key");
-        Files.write(key, "crash-campaign-hmac-key-0123456789".getBytes(StandardCharsets.US_ASCII));
+        Fixtures.writeKey(key, "crash-campaign-hmac-key-0123456789");
         this.seed = seed;
         this.random = new Random(seed);
         this.auditEvery = auditEvery;

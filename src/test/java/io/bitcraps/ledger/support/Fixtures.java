@@ -5,7 +5,12 @@ import io.bitcraps.ledger.api.LedgerConfig;
 import io.bitcraps.ledger.domain.LedgerException;
 import io.bitcraps.ledger.domain.Receipt;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +21,18 @@ public final class Fixtures {
 
     public static Ledger open(Path dir) {
         return Ledger.open(LedgerConfig.builder(dir.resolve("ledger.db")).build());
+    }
+
+    /**
+     * Writes an HMAC key file readable by its owner only (mode 0600): {@code HeadSigner.readKey}
+     * refuses a key that group or others may read.
+     */
+    public static Path writeKey(Path file, String key) throws IOException {
+        Files.write(file, key.getBytes(StandardCharsets.US_ASCII));
+        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        }
+        return file;
     }
 
     public static Receipt ok(CompletableFuture<Receipt> f) {
