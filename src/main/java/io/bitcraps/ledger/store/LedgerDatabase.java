@@ -1,5 +1,6 @@
 package io.bitcraps.ledger.store;
 
+import io.bitcraps.ledger.internal.FileModes;
 import org.sqlite.SQLiteConfig;
 
 import java.io.IOException;
@@ -32,6 +33,9 @@ public final class LedgerDatabase {
         if (parent != null) {
             Files.createDirectories(parent);
         }
+        // SQLite would create the file with the umask's mode, and gives the -wal and -shm the mode of the
+        // database file: creating it empty with the configured mode first covers all three
+        FileModes.createIfAbsent(o.path(), o.fileMode());
         SQLiteConfig cfg = new SQLiteConfig();
         cfg.setPageSize(StoreOptions.PAGE_BYTES);
         cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
