@@ -27,25 +27,36 @@ public final class DatabaseChecks {
 
     /** SQLite's own page-level check. It misses flipped data bytes; the chain check catches those. */
     public static HealthCheck integrity(Connection conn) {
+        try {
+            return quickCheck(conn);
+        } catch (SQLException e) {
+            return HealthCheck.down("integrity", "quick_check failed: " + e.getMessage());
+        }
+    }
+
+    /** {@code quick_check}'s verdict; a failure to read is thrown, for the caller to retry or report. */
+    static HealthCheck quickCheck(Connection conn) throws SQLException {
         try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("PRAGMA quick_check")) {
             String r = rs.next() ? rs.getString(1) : "no answer";
             return "ok".equals(r) ? HealthCheck.up("integrity", "quick_check ok")
                     : HealthCheck.down("integrity", "quick_check reports " + r + "; stop writing, audit, recover from a backup");
-        } catch (SQLException e) {
-            return HealthCheck.down("integrity", "quick_check failed: " + e.getMessage());
         }
     }
 
     /** Re-hashes the newest events against the head row. A break means the file was changed under the ledger. */
     public static HealthCheck chainTail(Connection conn, int events) {
         try {
-            ChainCheck.Result r = ChainCheck.lastRows(conn, events);
-            return r.ok() ? HealthCheck.up("chain", "last " + r.rowsChecked() + " events chain to the head at seq " + r.seq())
-                    : HealthCheck.down("chain", r.problem() + "; the file was changed behind the ledger (a running ledger halts its writes);"
-                    + " run tools/ledger audit, then tools/ledger recover");
+            return chainVerdict(ChainCheck.lastRows(conn, events));
         } catch (SQLException | RuntimeException e) {
             return HealthCheck.down("chain", "cannot read the log tail: " + e.getMessage());
         }
+    }
+
+    /** The verdict on a chain check that read its rows: DOWN only on evidence (a break, a head that does not match). */
+    static HealthCheck chainVerdict(ChainCheck.Result r) {
+        return r.ok() ? HealthCheck.up("chain", "last " + r.rowsChecked() + " events chain to the head at seq " + r.seq())
+                : HealthCheck.down("chain", r.problem() + "; the file was changed behind the ledger (a running ledger halts its writes);"
+                + " run tools/ledger audit, then tools/ledger recover");
     }
 
     /** I1 on the persisted read model: all balances, world included, sum to zero. */
