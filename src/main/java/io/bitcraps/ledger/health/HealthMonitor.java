@@ -178,7 +178,7 @@ public final class HealthMonitor implements AutoCloseable {
                     if (got.stream().noneMatch(c -> c.name().equals("integrity"))) {
                         got.add(HealthCheck.down("integrity", "quick_check not run: " + e.getMessage()));
                     }
-                    got.removeIf(c -> c.name().equals("chain") || c.name().equals("last commit"));
+                    got.removeIf(c -> c.name().equals("chain") || c.name().equals("indexes") || c.name().equals("last commit"));
                     got.add(HealthCheck.down("chain", why));
                     return got;
                 }
@@ -192,6 +192,7 @@ public final class HealthMonitor implements AutoCloseable {
             into.add(DatabaseChecks.quickCheck(conn));
             ChainCheck.Result chain = ChainCheck.lastRows(conn, thresholds.chainTailEvents());
             into.add(DatabaseChecks.chainVerdict(chain));
+            into.add(DatabaseChecks.indexCheck(conn, thresholds.chainTailEvents()));
             into.add(DatabaseChecks.lastCommit(conn, clock));
             conn.rollback();
             return chain;
