@@ -130,6 +130,18 @@ class ArchitectureTest {
         onlyOn("health", "audit", "backup", "store", "internal").check(classes);
     }
 
+    /**
+     * The head hash without a copy is the writer's own array: the packages that build and replay the
+     * chain may read it, but nothing on the way to a caller (api, query, health, cli, sim) may, or a
+     * caller could be handed the array and change the hash the next commit chains to.
+     */
+    @Test
+    void onlyTheChainBuildersReadTheHeadHashWithoutACopy() {
+        noClasses().that().resideOutsideOfPackages(pkg("projection") + "..", pkg("ingest") + "..", pkg("backup") + "..")
+                .should().callMethod(pkg("projection") + ".LedgerState", "headHashUnsafe")
+                .check(classes);
+    }
+
     @Test
     void micrometerIsConfinedToTheApiAndTheReaderPool() {
         noClasses().that().resideOutsideOfPackages(pkg("api") + "..", pkg("query") + "..")

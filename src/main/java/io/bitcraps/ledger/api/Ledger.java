@@ -185,14 +185,14 @@ public final class Ledger implements AutoCloseable {
         }
         parts.lock = WriterLock.acquire(config.path());
         StoreOptions options = new StoreOptions(config.path(), config.durability(), (int) config.busyTimeout().toMillis(),
-                64_000, 268_435_456L, 64L << 20, config.maxDatabaseBytes());
+                64_000, 268_435_456L, 64L << 20, config.maxDatabaseBytes()).withFileMode(config.fileMode());
         parts.conn = LedgerDatabase.openWriter(options);
         String ledgerId = LedgerDatabase.ledgerId(parts.conn);
         PayloadCodec codec = new PayloadCodec();
         long start = System.nanoTime();
         List<String> report = new ArrayList<>();
         if (config.archiveDir() != null) {
-            parts.archive = JournalArchive.open(config.archiveDir(), config.durability() == Durability.FULL);
+            parts.archive = JournalArchive.open(config.archiveDir(), config.durability() == Durability.FULL, config.fileMode());
             long head = io.bitcraps.ledger.store.EventReader.head(parts.conn).seq();
             if (StateLoader.logBehindHead(parts.conn) && parts.archive.lastSeq() >= head) {
                 // the log lost its newest events but the archive has them: cut the head back, heal below

@@ -9,11 +9,14 @@ import io.bitcraps.ledger.health.HealthThresholds;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Everything {@link Ledger#open} needs, validated once by {@link Builder#build()} and immutable
@@ -44,6 +47,7 @@ public final class LedgerConfig {
     private final Duration healthInterval;
     private final MeterRegistry meterRegistry;
     private final FaultInjector faultInjector;
+    private final Set<PosixFilePermission> fileMode;
 
     private LedgerConfig(Builder b) {
         this.path = b.path;
@@ -76,6 +80,7 @@ public final class LedgerConfig {
         this.healthInterval = b.healthInterval;
         this.meterRegistry = b.meterRegistry;
         this.faultInjector = b.faultInjector;
+        this.fileMode = Set.copyOf(PosixFilePermissions.fromString(b.fileMode));
     }
 
     public static Builder builder(Path path) {
@@ -191,6 +196,11 @@ public final class LedgerConfig {
         return hmacKeyFile;
     }
 
+    /** The mode the database (with its -wal and -shm) and the archive segments are created with. */
+    public Set<PosixFilePermission> fileMode() {
+        return fileMode;
+    }
+
     @Override
     public String toString() {
         return "LedgerConfig{path=" + path + ", durability=" + durability + ", ringSize=" + ringSize
@@ -226,6 +236,7 @@ public final class LedgerConfig {
         private Duration healthInterval = Duration.ofSeconds(30);
         private MeterRegistry meterRegistry;
         private FaultInjector faultInjector;
+        private String fileMode = "rw-------";
 
         private Builder(Path path) {
             this.path = Objects.requireNonNull(path, "path");
@@ -368,7 +379,26 @@ public final class LedgerConfig {
             return this;
         }
 
+        /**
+         * The POSIX mode, as {@code ls} shows it (default {@code rw-------}), of the files that hold the
+         * ledger's history: the database when this opens creates it (SQLite gives its {@code -wal} and
+         * {@code -shm} the database's mode) and every new archive segment. Applied exactly, whatever the
+         * umask. Files that already exist keep their mode; ignored where the file system has no POSIX modes.
+         */
+        public Builder fileMode(String mode) {
+            this.fileMode = Objects.requireNonNull(mode, "fileMode");
+            return this;
+        }
+
         public LedgerConfig build() {
+            Set<PosixFilePermission> mode;
+            try {
+                mode = PosixFilePermissions.fromString(fileMode);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("fileMode must be nine characters like rw-------, got " + fileMode);
+            }
+            require(mode.contains(PosixFilePermission.OWNER_READ) && mode.contains(PosixFilePermission.OWNER_WRITE),
+                    "fileMode must let the owner read and write (rw-......), got " + fileMode);
             require(!backupInterval.isNegative() && (backupInterval.isZero() || backupInterval.toSeconds() >= 1),
                     "backupInterval must be zero (off) or at least 1 s, got " + backupInterval);
             require(!backupRetention.isNegative(), "backupRetention must not be negative, got " + backupRetention);

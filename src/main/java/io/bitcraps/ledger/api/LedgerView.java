@@ -33,7 +33,7 @@ public final class LedgerView {
 
     /** The chain hash after {@link #seq()}, as hex. */
     public String headHash() {
-        return Hex.of(state.headHashUnsafe());
+        return Hex.of(state.headHash());
     }
 
     public long balance(Account account) {
@@ -79,8 +79,11 @@ public final class LedgerView {
         return state.playerStats(player);
     }
 
-    /** The underlying state, for tools in this code base that replay and compare. */
+    /**
+     * The underlying state, for tools in this code base that replay and compare. A copy as far as
+     * it is mutable (the head hash): the view's own state is the writer's published one.
+     */
     public LedgerState state() {
-        return state;
+        return state.withHeadHashCopy();
     }
 }

@@ -2,6 +2,7 @@ package io.bitcraps.ledger.backup;
 
 import io.bitcraps.ledger.codec.EventFrame;
 import io.bitcraps.ledger.codec.JournalRecord;
+import io.bitcraps.ledger.internal.FileModes;
 import io.bitcraps.ledger.store.EventRow;
 
 import java.io.ByteArrayOutputStream;
@@ -11,8 +12,10 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -37,27 +40,37 @@ public final class JournalArchive implements AutoCloseable {
 
     private final Path dir;
     private final boolean syncEachBatch;
+    private final Set<PosixFilePermission> fileMode;
     private FileChannel current;
     private long currentBytes;
     private long lastSeq;
     private final String openReport;
 
-    private JournalArchive(Path dir, boolean syncEachBatch, long lastSeq, FileChannel current, long currentBytes,
-                           String openReport) {
+    private JournalArchive(Path dir, boolean syncEachBatch, Set<PosixFilePermission> fileMode, long lastSeq,
+                           FileChannel current, long currentBytes, String openReport) {
         this.dir = dir;
         this.syncEachBatch = syncEachBatch;
+        this.fileMode = Set.copyOf(fileMode);
         this.lastSeq = lastSeq;
         this.current = current;
         this.currentBytes = currentBytes;
         this.openReport = openReport;
     }
 
-    /** Opens (creating the directory if needed) and cuts any torn tail of the last segment. */
+    /** Opens with new segments owner read and write only. */
     public static JournalArchive open(Path dir, boolean syncEachBatch) throws IOException {
+        return open(dir, syncEachBatch, FileModes.OWNER_ONLY);
+    }
+
+    /**
+     * Opens (creating the directory if needed) and cuts any torn tail of the last segment. New
+     * segments get exactly {@code fileMode}; existing ones keep theirs.
+     */
+    public static JournalArchive open(Path dir, boolean syncEachBatch, Set<PosixFilePermission> fileMode) throws IOException {
         Files.createDirectories(dir);
         List<Path> segments = segments(dir);
         if (segments.isEmpty()) {
-            return new JournalArchive(dir, syncEachBatch, 0, null, 0, "empty archive");
+            return new JournalArchive(dir, syncEachBatch, fileMode, 0, null, 0, "empty archive");
         }
         Path last = segments.get(segments.size() - 1);
         byte[] bytes = Files.readAllBytes(last);
@@ -75,7 +88,7 @@ public final class JournalArchive implements AutoCloseable {
             lastSeq = lastSeqOf(segments.get(segments.size() - 2));
         }
         FileChannel ch = FileChannel.open(last, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-        return new JournalArchive(dir, syncEachBatch, lastSeq, ch, scan.wholeBytes, report);
+        return new JournalArchive(dir, syncEachBatch, fileMode, lastSeq, ch, scan.wholeBytes, report);
     }
 
     /** True when the archive holds no batch at all. */
@@ -150,7 +163,7 @@ public final class JournalArchive implements AutoCloseable {
             current.close();
         }
         Path next = dir.resolve(String.format("%s%020d%s", PREFIX, firstSeq, SUFFIX));
-        current = FileChannel.open(next, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        current = FileModes.openNew(next, fileMode, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         currentBytes = 0;
         fsyncDirectory(dir);
     }

@@ -57,6 +57,7 @@ final class HealthCommand implements Callable<Integer> {
             conn.setAutoCommit(false);
             checks.add(DatabaseChecks.integrity(conn));
             checks.add(DatabaseChecks.chainTail(conn, tail));
+            checks.add(DatabaseChecks.indexes(conn, tail));
             checks.add(DatabaseChecks.conservation(conn));
             checks.add(DatabaseChecks.lastCommit(conn, clock));
             conn.rollback();

@@ -14,7 +14,10 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -27,25 +30,179 @@ public final class DatabaseChecks {
 
     /** SQLite's own page-level check. It misses flipped data bytes; the chain check catches those. */
     public static HealthCheck integrity(Connection conn) {
+        try {
+            return quickCheck(conn);
+        } catch (SQLException e) {
+            return HealthCheck.down("integrity", "quick_check failed: " + e.getMessage());
+        }
+    }
+
+    /** {@code quick_check}'s verdict; a failure to read is thrown, for the caller to retry or report. */
+    static HealthCheck quickCheck(Connection conn) throws SQLException {
         try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("PRAGMA quick_check")) {
             String r = rs.next() ? rs.getString(1) : "no answer";
             return "ok".equals(r) ? HealthCheck.up("integrity", "quick_check ok")
                     : HealthCheck.down("integrity", "quick_check reports " + r + "; stop writing, audit, recover from a backup");
-        } catch (SQLException e) {
-            return HealthCheck.down("integrity", "quick_check failed: " + e.getMessage());
         }
     }
 
     /** Re-hashes the newest events against the head row. A break means the file was changed under the ledger. */
     public static HealthCheck chainTail(Connection conn, int events) {
         try {
-            ChainCheck.Result r = ChainCheck.lastRows(conn, events);
-            return r.ok() ? HealthCheck.up("chain", "last " + r.rowsChecked() + " events chain to the head at seq " + r.seq())
-                    : HealthCheck.down("chain", r.problem() + "; the file was changed behind the ledger (a running ledger halts its writes);"
-                    + " run tools/ledger audit, then tools/ledger recover");
+            return chainVerdict(ChainCheck.lastRows(conn, events));
         } catch (SQLException | RuntimeException e) {
             return HealthCheck.down("chain", "cannot read the log tail: " + e.getMessage());
         }
+    }
+
+    /** The verdict on a chain check that read its rows: DOWN only on evidence (a break, a head that does not match). */
+    static HealthCheck chainVerdict(ChainCheck.Result r) {
+        return r.ok() ? HealthCheck.up("chain", "last " + r.rowsChecked() + " events chain to the head at seq " + r.seq())
+                : HealthCheck.down("chain", r.problem() + "; the file was changed behind the ledger (a running ledger halts its writes);"
+                + " run tools/ledger audit, then tools/ledger recover");
+    }
+
+    /**
+     * The indexes that answers depend on: idempotency (a resubmitted key must find its first
+     * commit) and statements (a player's, a game's, the house's and the world's events).
+     * {@code quick_check} does not compare an index with its table, and a full
+     * {@code integrity_check} reads the whole file (the audit runs it). This compares each index
+     * with the table over the newest {@code tailEvents} events only, so it costs the same on any
+     * size of file: the table side is read by rowid range ({@code NOT INDEXED}), the index side
+     * ({@code INDEXED BY}) by one probe per key seen in the tail, or by seq range for the indexes
+     * on seq. It sees entries the index lost or holds wrongly for recent events, not damage to
+     * older entries (the audit's job).
+     */
+    public static HealthCheck indexes(Connection conn, int tailEvents) {
+        try {
+            return indexCheck(conn, tailEvents);
+        } catch (SQLException | RuntimeException e) {
+            return HealthCheck.down("indexes", "cannot compare the indexes with the table: " + e.getMessage());
+        }
+    }
+
+    /** An index of {@code events}: on one key column (then seq), or, with a null column, a partial index on seq. */
+    private record EventIndex(String name, String column) {}
+
+    private static final List<EventIndex> EVENT_INDEXES = List.of(
+            new EventIndex("events_by_idem_key", "idem_key"),
+            new EventIndex("events_by_game", "game_id"),
+            new EventIndex("events_by_player", "player_id"),
+            new EventIndex("events_touching_house", null),
+            new EventIndex("events_touching_world", null));
+
+    /** Like {@link #indexes}, but a failure to read is thrown, for the caller to retry or report. */
+    static HealthCheck indexCheck(Connection conn, int tailEvents) throws SQLException {
+        long last;
+        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT coalesce(max(seq), 0) FROM events")) {
+            last = rs.next() ? rs.getLong(1) : 0;
+        }
+        long from = Math.max(1, last - tailEvents + 1);
+        List<String> checked = new ArrayList<>();
+        for (EventIndex index : EVENT_INDEXES) {
+            String where = partialCondition(conn, index.name());
+            if (where == null) {
+                continue; // not in this schema version
+            }
+            String problem = index.column() == null ? compareSeqIndex(conn, index.name(), where, from)
+                    : compareKeyIndex(conn, index, from);
+            if (problem != null) {
+                return HealthCheck.down("indexes", "index " + index.name() + " disagrees with the events table: " + problem
+                        + "; idempotency or statements read through it: stop the ledger, run REINDEX " + index.name()
+                        + " on the database, then tools/ledger audit");
+            }
+            checked.add(index.name());
+        }
+        return HealthCheck.up("indexes", String.join(", ", checked) + " agree with the events table from seq " + from);
+    }
+
+    /** The WHERE of a partial index as written in its CREATE INDEX, or "1" for a full index; null when there is no such index. */
+    private static String partialCondition(Connection conn, String index) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?")) {
+            ps.setString(1, index);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                String sql = rs.getString(1);
+                int at = sql.toUpperCase(Locale.ROOT).lastIndexOf(" WHERE ");
+                return at < 0 ? "1" : sql.substring(at + " WHERE ".length()).strip();
+            }
+        }
+    }
+
+    /** A partial index on seq: the seqs of the tail through the index and through the table must be the same. */
+    private static String compareSeqIndex(Connection conn, String index, String where, long from) throws SQLException {
+        List<Long> table = seqs(conn, "SELECT seq FROM events NOT INDEXED WHERE (" + where + ") AND seq >= ? ORDER BY seq", from);
+        List<Long> viaIndex = seqs(conn, "SELECT seq FROM events INDEXED BY " + index + " WHERE (" + where
+                + ") AND seq >= ? ORDER BY seq", from);
+        return table.equals(viaIndex) ? null : "from seq " + from + ", " + difference(table, viaIndex);
+    }
+
+    /** An index on a key column: each key of the tail, looked up through the index, finds exactly the tail's rows. */
+    private static String compareKeyIndex(Connection conn, EventIndex index, long from) throws SQLException {
+        Map<String, List<Long>> byKey = new LinkedHashMap<>();
+        try (PreparedStatement ps = conn.prepareStatement("SELECT seq, " + index.column() + " FROM events NOT INDEXED WHERE seq >= ?"
+                + " AND " + index.column() + " IS NOT NULL ORDER BY seq")) {
+            ps.setLong(1, from);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    byKey.computeIfAbsent(rs.getString(2), k -> new ArrayList<>()).add(rs.getLong(1));
+                }
+            }
+        }
+        String probe = "SELECT seq FROM events INDEXED BY " + index.name() + " WHERE " + index.column() + " = ? AND seq >= ?"
+                + " ORDER BY seq";
+        try (PreparedStatement ps = conn.prepareStatement(probe)) {
+            for (var e : byKey.entrySet()) {
+                ps.setString(1, e.getKey());
+                ps.setLong(2, from);
+                List<Long> viaIndex = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        viaIndex.add(rs.getLong(1));
+                    }
+                }
+                if (!viaIndex.equals(e.getValue())) {
+                    return "for " + index.column() + " " + e.getKey() + ", " + difference(e.getValue(), viaIndex);
+                }
+            }
+        }
+        return null;
+    }
+
+    private static List<Long> seqs(Connection conn, String sql, long from) throws SQLException {
+        List<Long> out = new ArrayList<>();
+        try (PreparedStatement ps = conn.prepareStatement(sql)) {
+            ps.setLong(1, from);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getLong(1));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** What the index lacks and what it holds beyond the table, a few seqs of each. */
+    private static String difference(List<Long> table, List<Long> viaIndex) {
+        List<Long> missing = new ArrayList<>(table);
+        missing.removeAll(viaIndex);
+        List<Long> extra = new ArrayList<>(viaIndex);
+        extra.removeAll(table);
+        List<String> parts = new ArrayList<>();
+        if (!missing.isEmpty()) {
+            parts.add(seqs(missing) + " in the table, not found through the index");
+        }
+        if (!extra.isEmpty()) {
+            parts.add(seqs(extra) + " found through the index, not in the table");
+        }
+        return parts.isEmpty() ? "the same rows in another order" : String.join("; ", parts);
+    }
+
+    private static String seqs(List<Long> seqs) {
+        String shown = seqs.subList(0, Math.min(5, seqs.size())).toString().replace("[", "").replace("]", "");
+        return (seqs.size() == 1 ? "seq " : "seqs ") + shown + (seqs.size() > 5 ? " and " + (seqs.size() - 5) + " more" : "");
     }
 
     /** I1 on the persisted read model: all balances, world included, sum to zero. */

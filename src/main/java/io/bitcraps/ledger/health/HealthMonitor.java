@@ -1,5 +1,6 @@
 package io.bitcraps.ledger.health;
 
+import io.bitcraps.ledger.audit.ChainCheck;
 import io.bitcraps.ledger.backup.BackupService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,9 +14,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -24,7 +28,8 @@ import java.util.function.Supplier;
  * {@code interval} on a daemon thread, which keeps the latest report. Reads go through a read-only
  * connection from the reader pool; the writer's figures come from a supplier of snapshots, so this
  * package knows nothing of the ring. A broken chain is not only reported: {@code halt} is called,
- * because a ledger whose file changed under it must stop writing.
+ * because a ledger whose file changed under it must stop writing; a read that fails is retried
+ * and reported, never a reason to halt.
  */
 public final class HealthMonitor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HealthMonitor.class);
@@ -48,6 +53,17 @@ public final class HealthMonitor implements AutoCloseable {
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
     private volatile HealthReport latest;
+    /** Checks hold it shared; close takes it exclusively, to wait for the checks in progress. */
+    private final ReentrantReadWriteLock running = new ReentrantReadWriteLock();
+    private final CountDownLatch closing = new CountDownLatch(1);
+    private volatile boolean closed;
+
+    /** Tries of one database read before a read error is reported. */
+    static final int READ_ATTEMPTS = 3;
+    /** The pause after the first failed read; it grows fourfold (100 ms, then 400 ms). */
+    static final long FIRST_BACKOFF_MILLIS = 100;
+    /** How long close waits for a check in progress (a quick_check of a very large file takes seconds). */
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
 
     public HealthMonitor(Path db, HealthThresholds thresholds, Connections connections, Supplier<LedgerSnapshot> ledger,
                          BackupService backups, Consumer<String> halt, Clock clock, Duration interval) {
@@ -86,24 +102,29 @@ public final class HealthMonitor implements AutoCloseable {
         }
     }
 
-    /** Runs every check now, on the calling thread. */
+    /**
+     * Runs every check now, on the calling thread. After {@link #close} it reads nothing and says
+     * the monitor is closed.
+     */
     public HealthReport check() {
+        Lock lock = running.readLock();
+        lock.lock();
+        try {
+            if (closed) {
+                return HealthReport.of(clock.instant(), List.of(HealthCheck.down("monitor",
+                        "the health monitor is closed (the ledger is closing or closed); no check ran")));
+            }
+            return runChecks();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private HealthReport runChecks() {
         List<HealthCheck> checks = new ArrayList<>();
         LedgerSnapshot s = ledger.get();
         checks.add(writer(s));
-        try (Connection conn = connections.get()) {
-            conn.setAutoCommit(false);
-            checks.add(DatabaseChecks.integrity(conn));
-            HealthCheck chain = DatabaseChecks.chainTail(conn, thresholds.chainTailEvents());
-            checks.add(chain);
-            if (chain.status() == HealthStatus.DOWN && s.haltReason() == null) {
-                halt.accept("health check: " + chain.detail());
-            }
-            checks.add(DatabaseChecks.lastCommit(conn, clock));
-            conn.rollback();
-        } catch (SQLException e) {
-            checks.add(HealthCheck.down("integrity", "no read-only connection: " + e.getMessage()));
-        }
+        checks.addAll(databaseChecks(s));
         checks.add(s.viewTotals() == 0 ? HealthCheck.up("conservation", "view at seq " + s.viewSeq() + " sums to 0 (I1)")
                 : HealthCheck.down("conservation", "view at seq " + s.viewSeq() + " sums to " + s.viewTotals() + " (I1 broken)"));
         checks.add(DatabaseChecks.disk(db, thresholds.minFreeBytes()));
@@ -119,6 +140,73 @@ public final class HealthMonitor implements AutoCloseable {
         HealthReport report = HealthReport.of(clock.instant(), checks);
         latest = report;
         return report;
+    }
+
+    /** What one read of the database found: its checks, and the chain check's result (null if not reached). */
+    private record DatabaseRead(List<HealthCheck> checks, ChainCheck.Result chain) {}
+
+    /**
+     * {@code quick_check}, the chain tail and the last commit, in one read snapshot. A read that
+     * fails (a dead pool connection, a busy or briefly failing disk) is tried again, up to
+     * {@link #READ_ATTEMPTS} times with a growing pause. Only evidence halts the writer: rows that
+     * were read and do not chain, or a head that does not match them. A read error alone is
+     * reported DOWN with its reason, and writes go on: the writer halts by itself if its own
+     * commits hit the same trouble.
+     */
+    private List<HealthCheck> databaseChecks(LedgerSnapshot s) {
+        List<String> failures = new ArrayList<>();
+        for (int attempt = 1; ; attempt++) {
+            List<HealthCheck> got = new ArrayList<>();
+            try {
+                ChainCheck.Result chain = readDatabase(got);
+                if (!chain.ok() && s.haltReason() == null) {
+                    halt.accept("health check: " + DatabaseChecks.chainVerdict(chain).detail());
+                }
+                if (!failures.isEmpty()) {
+                    got.replaceAll(c -> c.name().equals("chain") ? new HealthCheck(c.name(), c.status(), c.detail()
+                            + " (read again after " + failures.size() + " failed attempt(s): " + failures.get(0) + ")") : c);
+                }
+                return got;
+            } catch (SQLException | RuntimeException e) {
+                failures.add(e.getMessage());
+                LOG.warn("health check: reading the database failed (attempt {} of {}): {}", attempt, READ_ATTEMPTS,
+                        e.getMessage());
+                if (attempt == READ_ATTEMPTS || !pause(FIRST_BACKOFF_MILLIS << (2 * (attempt - 1)))) {
+                    String why = "cannot read the log tail after " + attempt + (attempt == 1 ? " attempt: " : " attempts: ")
+                            + e.getMessage() + "; not halted, a read error is no evidence of damage;"
+                            + " check the disk and the reader pool";
+                    if (got.stream().noneMatch(c -> c.name().equals("integrity"))) {
+                        got.add(HealthCheck.down("integrity", "quick_check not run: " + e.getMessage()));
+                    }
+                    got.removeIf(c -> c.name().equals("chain") || c.name().equals("indexes") || c.name().equals("last commit"));
+                    got.add(HealthCheck.down("chain", why));
+                    return got;
+                }
+            }
+        }
+    }
+
+    private ChainCheck.Result readDatabase(List<HealthCheck> into) throws SQLException {
+        try (Connection conn = connections.get()) {
+            conn.setAutoCommit(false);
+            into.add(DatabaseChecks.quickCheck(conn));
+            ChainCheck.Result chain = ChainCheck.lastRows(conn, thresholds.chainTailEvents());
+            into.add(DatabaseChecks.chainVerdict(chain));
+            into.add(DatabaseChecks.indexCheck(conn, thresholds.chainTailEvents()));
+            into.add(DatabaseChecks.lastCommit(conn, clock));
+            conn.rollback();
+            return chain;
+        }
+    }
+
+    /** Waits between read attempts; false when the monitor is closing, which ends the retries. */
+    private boolean pause(long millis) {
+        try {
+            return !closing.await(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private static HealthCheck writer(LedgerSnapshot s) {
@@ -153,8 +241,28 @@ public final class HealthMonitor implements AutoCloseable {
         return DatabaseChecks.backups(backups.directory(), thresholds.maxBackupAge(), clock);
     }
 
+    /**
+     * Stops the schedule and waits, at most {@link #CLOSE_WAIT}, for a check in progress (a check
+     * waiting to retry a read gives up at once), so that after close nothing here reads the
+     * database, which the ledger closes next. Checks asked for later read nothing.
+     */
     @Override
     public void close() {
+        closed = true;
+        closing.countDown();
+        if (scheduler != null) {
+            scheduler.shutdown(); // a periodic run in progress finishes; none starts
+        }
+        Lock exclusive = running.writeLock();
+        try {
+            if (exclusive.tryLock(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                exclusive.unlock();
+            } else {
+                LOG.warn("a health check still runs after {} s; closing without waiting longer", CLOSE_WAIT.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (scheduler != null) {
             scheduler.shutdownNow();
         }

@@ -5,6 +5,8 @@ import io.bitcraps.ledger.projection.LedgerState;
 import io.bitcraps.ledger.projection.Touched;
 import io.bitcraps.ledger.store.EventRow;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -17,6 +19,24 @@ import java.util.List;
 public record CommitNotice(long firstSeq, long lastSeq, int submissions, long commitNanos, LedgerState state,
                            List<LedgerEvent> events, Touched touched, List<EventRow> rows, long committedTs,
                            byte[] headSignature) {
+    /**
+     * The notice reaches the user's listeners, and the writer's committed state shares its head
+     * hash array with the last row: both get their own copy here (one small array per batch), so a
+     * listener that writes into them cannot change the hash the next commit chains to.
+     */
+    public CommitNotice {
+        byte[] writersHead = state.headHashUnsafe();
+        state = state.withHeadHashCopy();
+        int last = rows.size() - 1;
+        if (last >= 0 && rows.get(last).hash() == writersHead) {
+            EventRow r = rows.get(last);
+            List<EventRow> own = new ArrayList<>(rows);
+            own.set(last, new EventRow(r.seq(), r.timestampMicros(), r.typeCode(), r.gameId(), r.playerId(), r.betId(),
+                    r.amount(), r.key(), r.payload(), writersHead.clone()));
+            rows = Collections.unmodifiableList(own);
+        }
+    }
+
     public int eventCount() {
         return events.size();
     }

@@ -45,8 +45,20 @@ public record LedgerState(long seq, long lastTimestampMicros, byte[] headHash,
         return headHash.clone();
     }
 
-    /** The head hash without a defensive copy, for the writer and the codec, which never modify it. */
+    /**
+     * The head hash without a defensive copy, for the writer and the replays, which never modify it.
+     * Nothing that reaches a caller may use it (ArchitectureTest): the array is the one the next
+     * commit chains to.
+     */
     public byte[] headHashUnsafe() {
         return headHash;
+    }
+
+    /**
+     * The same state with its own copy of the head hash, for handing to callers: the maps are
+     * persistent and immutable, the hash array is the only part a caller could change.
+     */
+    public LedgerState withHeadHashCopy() {
+        return new LedgerState(seq, lastTimestampMicros, headHash.clone(), balances, balanceSum, games, players, digest);
     }
 }

@@ -1,5 +1,6 @@
 package io.bitcraps.ledger.store;
 
+import io.bitcraps.ledger.internal.FileModes;
 import org.sqlite.SQLiteConfig;
 
 import java.io.IOException;
@@ -32,6 +33,9 @@ public final class LedgerDatabase {
         if (parent != null) {
             Files.createDirectories(parent);
         }
+        // SQLite would create the file with the umask's mode, and gives the -wal and -shm the mode of the
+        // database file: creating it empty with the configured mode first covers all three
+        boolean created = FileModes.createIfAbsent(o.path(), o.fileMode());
         SQLiteConfig cfg = new SQLiteConfig();
         cfg.setPageSize(StoreOptions.PAGE_BYTES);
         cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
@@ -44,7 +48,16 @@ public final class LedgerDatabase {
         cfg.setPragma(SQLiteConfig.Pragma.JOURNAL_SIZE_LIMIT, Long.toString(o.journalSizeLimitBytes()));
         cfg.setPragma(SQLiteConfig.Pragma.MAX_PAGE_COUNT, Long.toString(o.maxPageCount()));
         cfg.setWalAutocheckpoint(WRITER_AUTOCHECKPOINT_PAGES);
-        Connection conn = connect(cfg, o.path());
+        Connection conn;
+        try {
+            conn = connect(cfg, o.path());
+        } catch (SQLException | RuntimeException e) {
+            if (created) {
+                // SQLite never opened it (no native library, say): leave no empty database behind
+                Files.deleteIfExists(o.path());
+            }
+            throw e;
+        }
         try {
             expectPragma(conn, "journal_mode", "wal");
             expectPragma(conn, "synchronous", Integer.toString(o.durability().synchronousPragma()));

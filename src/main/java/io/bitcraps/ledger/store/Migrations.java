@@ -149,21 +149,48 @@ public final class Migrations {
         }
     }
 
-    /** Splits a script at semicolons that end a line; comments are stripped. Scripts keep to that shape. */
+    /**
+     * Splits a script at semicolons that end a line; comments are stripped. Scripts keep to that shape.
+     * A small scanner finds where a {@code --} comment starts: inside a {@code '...'} literal (with
+     * {@code ''} for a quote) or a {@code "..."} identifier, {@code --} and {@code ;} are text, so
+     * {@code INSERT INTO t VALUES ('a--b');} keeps its value. A literal may span lines; its lines
+     * are kept as written.
+     */
     static List<String> statements(String sql) {
         List<String> out = new ArrayList<>();
         StringBuilder current = new StringBuilder();
+        char openQuote = 0; // the quote of a literal or identifier still open at the end of the previous line, or 0
         for (String line : sql.split("\n")) {
-            int comment = line.indexOf("--");
-            String code = (comment >= 0 ? line.substring(0, comment) : line).stripTrailing();
-            if (code.isBlank()) {
+            boolean startsInsideQuote = openQuote != 0;
+            int comment = -1;
+            for (int i = 0; i < line.length() && comment < 0; i++) {
+                char c = line.charAt(i);
+                if (openQuote != 0) {
+                    // a doubled quote ('' or "") closes and at once reopens: no special case needed
+                    if (c == openQuote) {
+                        openQuote = 0;
+                    }
+                } else if (c == '\'' || c == '"') {
+                    openQuote = c;
+                } else if (c == '-' && i + 1 < line.length() && line.charAt(i + 1) == '-') {
+                    comment = i;
+                }
+            }
+            String code = comment >= 0 ? line.substring(0, comment) : line;
+            if (openQuote == 0) {
+                code = code.stripTrailing();
+            }
+            if (code.isBlank() && !startsInsideQuote && openQuote == 0) {
                 continue;
             }
             current.append(code).append('\n');
-            if (code.endsWith(";")) {
+            if (openQuote == 0 && code.endsWith(";")) {
                 out.add(current.toString().strip());
                 current.setLength(0);
             }
+        }
+        if (openQuote != 0) {
+            throw new IllegalStateException("migration script ends inside an unterminated " + openQuote + " quote: " + current);
         }
         if (!current.toString().isBlank()) {
             throw new IllegalStateException("migration script ends without a semicolon: " + current);

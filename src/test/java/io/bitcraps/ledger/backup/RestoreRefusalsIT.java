@@ -210,6 +210,16 @@ class RestoreRefusalsIT {
     }
 
     @Test
+    void aTargetBelowASymlinkedDirectoryIsRefusedNamingTheLink() throws Exception {
+        // the target's file name is plain; a directory on the way leads elsewhere
+        Path elsewhere = Files.createDirectories(root.resolve("elsewhere"));
+        Path link = Files.createSymbolicLink(root.resolve("restores-link"), elsewhere);
+        String m = refused(backupName, link.resolve("floor-1").resolve("ledger.db"), false, key, "symbolic link");
+        assertThat(m).contains(link.toString());
+        assertThat(elsewhere).isEmptyDirectory();
+    }
+
+    @Test
     void aSymlinkToARealBackupIsRefused() throws Exception {
         symlink();
     }

@@ -212,6 +212,28 @@ class MigrationsIT {
                 .hasMessageContaining("CREATE TABLE b");
     }
 
+    @Test
+    void statementsKeepDoubleDashesAndSemicolonsThatAreInsideLiteralsOrQuotedIdentifiers() {
+        String sql = "INSERT INTO t VALUES ('a--b'); -- a real comment\n"
+                + "INSERT INTO t VALUES ('it''s -- still text');\n"
+                + "CREATE TABLE \"odd--name\" (x TEXT DEFAULT 'x;'); -- trailing\n"
+                + "INSERT INTO t VALUES ('two\nlines; -- kept\n');\n";
+
+        assertThat(Migrations.statements(sql)).containsExactly(
+                "INSERT INTO t VALUES ('a--b');",
+                "INSERT INTO t VALUES ('it''s -- still text');",
+                "CREATE TABLE \"odd--name\" (x TEXT DEFAULT 'x;');",
+                "INSERT INTO t VALUES ('two\nlines; -- kept\n');");
+    }
+
+    @Test
+    void statementsRefusesAScriptThatEndsInsideALiteral() {
+        assertThatThrownBy(() -> Migrations.statements("INSERT INTO t VALUES ('open;\n"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("unterminated")
+                .hasMessageContaining("INSERT INTO t");
+    }
+
     private static boolean isDownScript(String name) {
         return name.startsWith("U") || name.endsWith(".down.sql");
     }
