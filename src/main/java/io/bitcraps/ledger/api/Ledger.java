@@ -105,6 +105,14 @@ public final class Ledger implements AutoCloseable {
                 writerStopped = ring.close();
                 ring = null;
             }
+            if (!writerStopped) {
+                // the writer may still be inside a transaction on the connection, or appending to the
+                // archive: leave the connection, the archive and the lock with it rather than pull
+                // them out from under it
+                LOG.error("the writer thread did not stop; the database connection, the journal archive and the"
+                        + " writer lock stay open");
+                return;
+            }
             if (archive != null) {
                 try {
                     archive.close();
@@ -117,12 +125,6 @@ public final class Ledger implements AutoCloseable {
             }
             if (checkpointer != null) {
                 checkpointer.close();
-            }
-            if (!writerStopped) {
-                // the writer may still be inside a transaction on this connection: leave the
-                // connection and the lock with it rather than pull them out from under it
-                LOG.error("the writer thread did not stop; the database connection and the writer lock stay open");
-                return;
             }
             try {
                 if (log != null) {
@@ -495,11 +497,20 @@ public final class Ledger implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (ring.onWriterThread()) {
+            // a CommitListener: close waits for the writer to drain, which would be waiting for itself
+            throw new IllegalStateException("Ledger.close() was called on the writer thread (from a CommitListener);"
+                    + " close the ledger from another thread");
+        }
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        parts.health.close();
-        parts.backups.close();
+        try {
+            parts.health.close();
+            parts.backups.close();
+        } catch (RuntimeException e) {
+            LOG.warn("stopping the health monitor or the backup schedule failed; closing the rest: {}", e.toString());
+        }
         boolean stopped = ring.close();
         parts.ring = null;
         parts.writerStopped = stopped;

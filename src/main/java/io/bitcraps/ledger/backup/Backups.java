@@ -91,7 +91,13 @@ public final class Backups {
         } catch (IOException | SQLException e) {
             throw new BackupFailure("backup of " + db + " into " + dir + " failed: " + e.getMessage(), e);
         } finally {
-            deleteQuietly(temp);
+            if (temp != null) {
+                deleteQuietly(temp);
+                // VACUUM INTO that fails part way (a full disk) can leave its own journal behind
+                for (String side : new String[]{"-journal", "-wal", "-shm"}) {
+                    deleteQuietly(temp.resolveSibling(temp.getFileName() + side));
+                }
+            }
             deleteQuietly(tempManifest);
         }
     }

@@ -182,10 +182,13 @@ final class BatchWriter implements EventHandler<Slot> {
 
     @Override
     public void onShutdown() {
-        flush();
-        Runnable hook = afterShutdown;
-        if (hook != null) {
-            hook.run();
+        try {
+            flush();
+        } finally {
+            Runnable hook = afterShutdown;
+            if (hook != null) {
+                hook.run();
+            }
         }
     }
 
@@ -240,7 +243,9 @@ final class BatchWriter implements EventHandler<Slot> {
             addPending(future, null, new LedgerException.LedgerHalted(haltReason, null), false);
             return;
         }
-        boolean batchHoldsWrites = !rows.isEmpty();
+        // a rejection rests on this batch only if the batch holds writes and the rejection looked at
+        // state: a conflict with a durable key, or a command malformed in itself, is final either way
+        boolean againstBatch = !rows.isEmpty();
         try {
             if (slot.key != null) {
                 KeyedSubmission earlier = batchKeys.get(slot.key);
@@ -249,7 +254,10 @@ final class BatchWriter implements EventHandler<Slot> {
                     addPending(future, earlier.receipt, null, true);
                     return;
                 }
+                boolean batchWrites = againstBatch;
+                againstBatch = false;
                 Receipt durable = durableReceiptOf(slot.key, slot.commands);
+                againstBatch = batchWrites;
                 if (durable != null) {
                     addPending(future, durable, null, false);
                     return;
@@ -260,10 +268,17 @@ final class BatchWriter implements EventHandler<Slot> {
             rejectionCount++;
             rejectionsByCode.computeIfAbsent(e.code(), c -> new java.util.concurrent.atomic.LongAdder()).increment();
             addPending(future, null, e, false);
-            pending[pendingCount - 1].decidedAgainstBatch = batchHoldsWrites;
+            pending[pendingCount - 1].decidedAgainstBatch = againstBatch && lookedAtState(e);
         } catch (SQLException e) {
             addPending(future, null, storageFailure("idempotency lookup failed", e), false);
         }
+    }
+
+    /** False for refusals of a command's own content, which no state could change. */
+    private static boolean lookedAtState(Rejected r) {
+        return !(r instanceof Rejected.InvalidAmount || r instanceof Rejected.InvalidDice || r instanceof Rejected.InvalidId
+                || r instanceof Rejected.InvalidCommand || r instanceof Rejected.InvalidBet
+                || r instanceof Rejected.InvalidSettlement);
     }
 
     private void requireSameContent(String key, KeyedSubmission earlier, List<Command> commands) {
@@ -374,6 +389,12 @@ final class BatchWriter implements EventHandler<Slot> {
         long start = System.nanoTime();
         long busyDeadline = start + busyRetryDeadlineNanos;
         for (int attempt = 0; ; attempt++) {
+            if (haltReason != null) {
+                // halted from outside (the health monitor found the file changed) while this batch
+                // was staged or retried: nothing of it may be committed now
+                failWholeBatch(new LedgerException.LedgerHalted(haltReason, null));
+                return;
+            }
             try {
                 writeBatch();
                 break;
@@ -426,15 +447,24 @@ final class BatchWriter implements EventHandler<Slot> {
         events.clear();
         batchKeys.clear();
         batchDirty.clear();
+        Throwable listenerError = null;
         for (CommitListener l : listeners) {
             try {
                 l.onCommit(notice);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 LOG.error("commit listener {} failed at seq {}; the batch stays committed", l, notice.lastSeq(), e);
+                if (!(e instanceof RuntimeException)) {
+                    listenerError = e;
+                }
             }
         }
-        // published after the listeners: whoever sees this view finds caches already invalidated for it
+        // published after the listeners: whoever sees this view finds caches already invalidated for it;
+        // and always, whatever a listener did: the batch is committed and its callers get their receipts
         published = committed;
+        if (listenerError != null) {
+            // halted before the receipts go out, so that whoever holds one already sees the halt
+            halt("a commit listener threw " + listenerError + " after seq " + committed.seq() + " committed", listenerError);
+        }
         completePending(null);
     }
 

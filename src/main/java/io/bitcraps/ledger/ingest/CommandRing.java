@@ -224,6 +224,11 @@ public final class CommandRing {
         }
     }
 
+    /** True on the writer thread itself (a CommitListener is running). */
+    public boolean onWriterThread() {
+        return Thread.currentThread() == thread;
+    }
+
     /** True when the calling thread is running a caller's callback of a ledger future. */
     public boolean onCallbackThread() {
         return completions.isCallbackThread();
@@ -242,7 +247,7 @@ public final class CommandRing {
         closed = true;
         long deadline = System.nanoTime() + closeTimeoutNanos;
         while (producersInFlight.get() > 0 && System.nanoTime() - deadline < 0) {
-            Thread.onSpinWait();
+            LockSupport.parkNanos(50_000); // a producer between its closed-check and its publish: moments
         }
         while (processor.getSequence().get() < ring.getCursor() && thread.isAlive()) {
             if (System.nanoTime() - deadline > 0) {

@@ -19,25 +19,31 @@ import java.util.concurrent.atomic.AtomicInteger;
  * stall every commit, a callback that submits and joins would wait for the very thread it blocks
  * (deadlock), and a callback that closes the ledger would wait for itself to finish.
  * <p>
- * How: the writer hands each finished batch over as one task, so the futures of a batch complete
- * in ring order and the writer pays one hand-off per batch. The pool is a {@link ForkJoinPool}:
- * a callback that blocks on another ledger future ({@code join}, {@code get}) goes through
- * {@link ForkJoinPool#managedBlock}, and the pool adds a thread for the duration, so later batches
- * are still completed while it waits. Tasks start in submission order (FIFO mode); batches may
- * finish out of order when a callback blocks, which is why no caller may rely on one future
- * completing before another unless it waited for the first.
+ * How: every future is its own task in a {@link ForkJoinPool} in FIFO mode, so deliveries start
+ * in ring order. Its own task, not one per batch: a callback may join a later future of the same
+ * batch, which must not wait behind it. A callback that blocks on another ledger future
+ * ({@code join}, {@code get}) goes through {@link ForkJoinPool#managedBlock}, and the pool adds a
+ * thread for the duration, so later deliveries still run while it waits. Deliveries may finish
+ * out of order when a callback blocks, which is why no caller may rely on one future completing
+ * before another unless it waited for the first.
  * <p>
- * Bounded: at most {@code undeliveredMax} futures may wait for delivery. Past that the writer
- * waits before handing over its next batch, so callbacks slower than the commits push back on
- * the ring (and producers get {@code OVERLOADED}) instead of queueing without limit. A permit is
- * returned just before its future is completed, so a callback that blocks holds none of its own.
+ * Bounded, softly: normally at most {@code undeliveredMax} futures wait for delivery, and past
+ * that the writer waits before handing over its next batch, so callbacks slower than the commits
+ * push back on the ring (producers get {@code OVERLOADED}) instead of queueing without limit. A
+ * permit is returned when its delivery starts, so a blocked callback holds none. The writer waits
+ * at most {@link #OVERDRAW_AFTER_MILLIS} for permits and then hands over anyway (and says so):
+ * callbacks that block on something other than a ledger future (a latch a later delivery would
+ * release) could otherwise hold every pool thread and leave the writer waiting for ever.
  */
 final class Completions implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Completions.class);
     private static final AtomicInteger POOLS = new AtomicInteger();
 
+    static final long OVERDRAW_AFTER_MILLIS = 1_000;
+
     private final ForkJoinPool pool;
     private final Semaphore undelivered;
+    private final java.util.concurrent.atomic.AtomicLong overdrawn = new java.util.concurrent.atomic.AtomicLong();
 
     Completions(int parallelism, int undeliveredMax) {
         this.undelivered = new Semaphore(undeliveredMax);
@@ -57,23 +63,38 @@ final class Completions implements AutoCloseable {
     }
 
     /**
-     * Hands over the deliveries of one batch, to be run in order off the caller's thread (after
-     * close, on the caller's thread, so that no future is stranded). Waits while too many earlier
-     * deliveries are still pending.
+     * Hands over the deliveries of one batch, each to run off the caller's thread, in order of
+     * start (after close, on the caller's thread, so that no future is stranded). Waits, bounded,
+     * while too many earlier deliveries have not started.
      */
     void handOver(Runnable[] deliveries) {
-        undelivered.acquireUninterruptibly(deliveries.length);
-        Runnable batch = () -> {
-            for (Runnable d : deliveries) {
+        boolean permitted = acquire(deliveries.length);
+        for (Runnable d : deliveries) {
+            Runnable task = permitted ? () -> {
                 undelivered.release();
                 d.run();
+            } : d;
+            try {
+                pool.execute(task);
+            } catch (RejectedExecutionException closed) {
+                task.run();
             }
-        };
-        try {
-            pool.execute(batch);
-        } catch (RejectedExecutionException closed) {
-            batch.run();
         }
+    }
+
+    private boolean acquire(int permits) {
+        try {
+            if (undelivered.tryAcquire(permits, OVERDRAW_AFTER_MILLIS, TimeUnit.MILLISECONDS)) {
+                return true;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (overdrawn.getAndIncrement() % 1_000 == 0) {
+            LOG.warn("callbacks of ledger futures have not kept up for {} ms; delivering past the bound"
+                    + " (a callback blocks on something other than a ledger future?)", OVERDRAW_AFTER_MILLIS);
+        }
+        return false;
     }
 
     <T> void complete(CompletableFuture<T> future, T value) {

@@ -86,4 +86,34 @@ class BusyRetryIT {
             assertThat(ok(ledger.submit(new Deposit("alice", 5, "during"))).firstSeq()).isEqualTo(2);
         }
     }
+
+    @Test
+    void aBusyAtCommitWithTheRowsAlreadySentIsRetriedWithoutWritingThemTwice() throws Exception {
+        Path db = dir.resolve("busy-at-commit.db");
+        java.util.concurrent.atomic.AtomicInteger busyLeft = new java.util.concurrent.atomic.AtomicInteger();
+        try (Ledger ledger = Ledger.open(LedgerConfig.builder(db).faultInjector((first, last) -> {
+            if (busyLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                // the rows, the batch record and the head are sent; COMMIT meets a busy database
+                throw new org.sqlite.SQLiteException("[SQLITE_BUSY] database is locked (injected at COMMIT)",
+                        org.sqlite.SQLiteErrorCode.SQLITE_BUSY);
+            }
+        }).build())) {
+            ok(ledger.submit(new Deposit("alice", 100, "before")));
+            busyLeft.set(3);
+            java.util.List<CompletableFuture<Receipt>> batch = new java.util.ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                batch.add(ledger.submit(new Deposit("alice", 1, "b" + i)));
+            }
+            for (CompletableFuture<Receipt> f : batch) {
+                ok(f);
+            }
+            assertThat(busyLeft.get()).isZero();
+            assertThat(ledger.view().seq()).isEqualTo(6);
+            assertThat(ledger.stats().failedBatches()).isZero();
+        }
+        try (Ledger reopened = Ledger.open(LedgerConfig.builder(db).build())) {
+            assertThat(reopened.view().seq()).isEqualTo(6);
+            assertThat(reopened.view().balance(io.bitcraps.ledger.domain.Account.player("alice"))).isEqualTo(105);
+        }
+    }
 }

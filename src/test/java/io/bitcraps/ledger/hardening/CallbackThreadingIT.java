@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -88,6 +90,51 @@ class CallbackThreadingIT {
         }
         try (Ledger reopened = Ledger.open(LedgerConfig.builder(dir.resolve("ledger.db")).build())) {
             assertThat(reopened.view().seq()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aCallbackMayJoinALaterFutureOfItsOwnBatch() throws Exception {
+        CountDownLatch hold = new CountDownLatch(1);
+        CountDownLatch holding = new CountDownLatch(1);
+        try (Ledger held = Ledger.open(LedgerConfig.builder(dir.resolve("held.db")).commitListener(n -> {
+            if (n.firstSeq() == 1) {
+                holding.countDown();
+                try {
+                    hold.await(30, TimeUnit.SECONDS); // the writer waits here while f1 and f2 queue up
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }).build())) {
+            CompletableFuture<Receipt> first = held.submit(new Deposit("alice", 1, "warm-up"));
+            assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+            CompletableFuture<Receipt> f1 = held.submit(new Deposit("alice", 1, "f1"));
+            CompletableFuture<Receipt> f2 = held.submit(new Deposit("alice", 1, "f2")); // same batch as f1
+            CompletableFuture<Receipt> joined = f1.thenApply(r -> f2.join());
+            hold.countDown();
+            ok(first);
+            assertThat(joined.get(20, TimeUnit.SECONDS).firstSeq()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void manyCallbacksThatSubmitAndJoinNeverExhaustTheHandOverBound() throws Exception {
+        // the smallest ring and batches as large as the ring: the hand-over bound (one ring of
+        // undelivered futures) is as tight as it gets
+        try (Ledger small = Ledger.open(LedgerConfig.builder(dir.resolve("small.db")).ringSize(64)
+                .batchSubmissionsMax(64).build())) {
+            List<CompletableFuture<Receipt>> chains = new ArrayList<>();
+            for (int c = 0; c < 200; c++) {
+                String player = "p" + c;
+                chains.add(small.submit(new Deposit(player, 1, "a"))
+                        .thenApply(r -> small.submit(new Deposit(player, 1, "b")).join())
+                        .thenApply(r -> small.submit(new Deposit(player, 1, "c")).join()));
+            }
+            for (CompletableFuture<Receipt> c : chains) {
+                c.get(60, TimeUnit.SECONDS);
+            }
+            assertThat(small.view().seq()).isEqualTo(600);
         }
     }
 }

@@ -69,4 +69,24 @@ class WriterFailurePolicyIT {
             assertThat(reopened.view().seq()).isEqualTo(1);
         }
     }
+
+    @Test
+    void anErrorThrownByACommitListenerStillDeliversTheCommittedBatchThenHalts() throws Exception {
+        Path db = dir.resolve("listener-error.db");
+        try (Ledger ledger = Ledger.open(LedgerConfig.builder(db).commitListener(n -> {
+            if (n.firstSeq() == 2) {
+                throw new AssertionError("a listener's Error (injected)");
+            }
+        }).build())) {
+            ok(ledger.submit(new Deposit("alice", 100, "one")));
+            // seq 2 is committed before its listener runs: its caller gets the receipt, never a failure
+            assertThat(ok(ledger.submit(new Deposit("alice", 1, "two"))).firstSeq()).isEqualTo(2);
+            assertThat(ledger.view().seq()).isEqualTo(2);
+            assertThat(ledger.haltReason()).contains("commit listener", "injected");
+            assertThat(error(ledger.submit(new Deposit("alice", 1, "three"))).code()).isEqualTo("LEDGER_HALTED");
+        }
+        try (Ledger reopened = Ledger.open(LedgerConfig.builder(db).build())) {
+            assertThat(reopened.view().seq()).isEqualTo(2);
+        }
+    }
 }
