@@ -44,15 +44,20 @@ class CallbackThreadingIT {
     @Test
     void aSlowCallbackDoesNotStallOtherCommits() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch running = new CountDownLatch(1);
         AtomicReference<String> callbackThread = new AtomicReference<>();
         CompletableFuture<Void> slow = ledger.submit(new Deposit("alice", 10, "slow")).thenAccept(r -> {
             callbackThread.set(Thread.currentThread().getName());
+            running.countDown();
             try {
                 release.await(60, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         });
+        // The futures of one batch complete in order on one task (Completions), so a "fast" submission
+        // that joined the slow one's batch would wait behind its callback: start once it is running.
+        assertThat(running.await(10, TimeUnit.SECONDS)).as("the slow callback started").isTrue();
         // while that callback sleeps, other callers keep committing
         for (int i = 0; i < 20; i++) {
             Receipt r = ledger.submit(new Deposit("bob", 1, "fast-" + i)).get(10, TimeUnit.SECONDS);

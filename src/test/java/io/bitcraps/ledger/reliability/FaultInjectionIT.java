@@ -59,6 +59,9 @@ class FaultInjectionIT {
     private static final AtomicLong ACKNOWLEDGED = new AtomicLong();
     private static final AtomicLong LOST = new AtomicLong();
     private static final List<String> SKIPPED = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private static final List<String> RAN = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Mounting a tmpfs and chattr +i need root; a non-root run skips those scenarios and says so. */
+    private static final boolean ROOT = isRoot();
 
     @TempDir
     Path dir;
@@ -69,6 +72,20 @@ class FaultInjectionIT {
                         + " %d acknowledged, %d acknowledged events lost%s%n",
                 SCENARIOS.get(), FAULTS.get(), FAILED_FUTURES.get(), ACKNOWLEDGED.get(), LOST.get(),
                 SKIPPED.isEmpty() ? "" : "; skipped: " + SKIPPED);
+        // docs/reliability.md states which scenarios ran in the run that generated it, and which were skipped and why
+        Reliability.line("Fault injection: scenarios that ran and were skipped (running as " + (ROOT ? "root" : "non-root user "
+                        + System.getProperty("user.name")) + ")", RAN.size(), "ran: " + (RAN.isEmpty() ? "none" : String.join("; ", RAN)),
+                "skipped: " + (SKIPPED.isEmpty() ? "none" : String.join("; ", SKIPPED)));
+    }
+
+    /** Whether this JVM runs with uid 0 (from /proc/self/status, so it holds under sudo or a container too). */
+    private static boolean isRoot() {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("Uid:"))
+                    .anyMatch(l -> l.split("\\s+")[2].equals("0")); // the effective uid
+        } catch (IOException | RuntimeException e) {
+            return "root".equals(System.getProperty("user.name"));
+        }
     }
 
     private static LedgerConfig.Builder config(Path db) {
@@ -212,9 +229,11 @@ class FaultInjectionIT {
     @Test
     void aTinyFileSystemThatRunsOutOfSpaceFailsBatchesWithSqliteFullAndWritesResumeWhenItGrows() throws Exception {
         Path mnt = Files.createDirectories(dir.resolve("tiny-fs"));
-        String mountProblem = mount(mnt, "size=2m");
+        String mountProblem = ROOT ? mount(mnt, "size=2m") : "not root: mounting a tmpfs needs root";
         if (mountProblem != null) {
-            SKIPPED.add("tiny filesystem (" + mountProblem + ")");
+            SKIPPED.add("tiny file system (" + mountProblem + ")");
+            Reliability.line("Fault: tiny file system (2 MiB tmpfs, real ENOSPC; needs root and mount)", 0,
+                    "SKIPPED: " + mountProblem, "not run");
         }
         assumeTrue(mountProblem == null, "cannot mount a tmpfs here, so the tiny-filesystem scenario is skipped: " + mountProblem);
         try {
@@ -284,7 +303,8 @@ class FaultInjectionIT {
         List<BrokenTarget> targets = new ArrayList<>();
         targets.add(new BrokenTarget("the backup directory path is a regular file", null,
                 () -> Files.writeString(backups, "not a directory"), () -> Files.delete(backups), "exists and is not a directory"));
-        String chattr = Files.isExecutable(Path.of("/usr/bin/chattr")) || Files.isExecutable(Path.of("/bin/chattr")) ? null
+        String chattr = !ROOT ? "not root: chattr +i needs root"
+                : Files.isExecutable(Path.of("/usr/bin/chattr")) || Files.isExecutable(Path.of("/bin/chattr")) ? null
                 : "chattr is not installed";
         targets.add(new BrokenTarget("the backup directory is immutable (chattr +i)", chattr,
                 () -> {
@@ -292,7 +312,7 @@ class FaultInjectionIT {
                     exec("chattr", "+i", backups.toString());
                 },
                 () -> exec("chattr", "-i", backups.toString()), "Operation not permitted"));
-        String mountProblem = probeMount();
+        String mountProblem = ROOT ? probeMount() : "not root: mounting a tmpfs needs root";
         targets.add(new BrokenTarget("the backup directory is a full 64 KiB tmpfs", mountProblem,
                 () -> {
                     Files.createDirectories(backups);
@@ -431,7 +451,7 @@ class FaultInjectionIT {
         check(blocker.resolve("sqlite-native"), "under a regular file", "does not exist and cannot be created", tried);
 
         Path readOnly = Files.createDirectories(dir.resolve("read-only-native"));
-        boolean root = "root".equals(System.getProperty("user.name"));
+        boolean root = ROOT;
         String chattr = Files.isExecutable(Path.of("/usr/bin/chattr")) || Files.isExecutable(Path.of("/bin/chattr")) ? "chattr" : null;
         if (root && chattr != null) {
             exec("chattr", "+i", readOnly.toString());
@@ -474,6 +494,7 @@ class FaultInjectionIT {
     /** Adds a scenario to the class summary and prints its row of docs/reliability.md. */
     private static void record(String scenario, long faults, String checked, long failedFutures, long acknowledged, long lost) {
         SCENARIOS.incrementAndGet();
+        RAN.add(scenario);
         FAULTS.addAndGet(faults);
         FAILED_FUTURES.addAndGet(failedFutures);
         ACKNOWLEDGED.addAndGet(acknowledged);
