@@ -498,11 +498,28 @@ final class BatchWriter implements EventHandler<Slot> {
                     cause));
             return;
         }
-        LedgerException failure = SqliteFailure.classify(cause) == SqliteFailure.CORRUPT
-                ? halt("SQLite reports corruption: " + cause.getMessage(), cause)
-                : storageFailure("batch of " + rows.size() + " events (seq " + (committed.seq() + 1) + ".." + working.seq()
-                        + ") rolled back", cause);
-        failWholeBatch(failure);
+        String range = "seq " + (committed.seq() + 1) + ".." + working.seq();
+        if (SqliteFailure.classify(cause) == SqliteFailure.CORRUPT) {
+            failWholeBatch(halt("SQLite reports corruption: " + cause.getMessage(), cause));
+            return;
+        }
+        if (SqliteFailure.classify(cause) == SqliteFailure.IO_ERROR) {
+            // An I/O error inside COMMIT (a failed WAL fsync) can leave the batch's frames, commit
+            // frame included, in the WAL file while SQLite reports failure: a crash before the next
+            // commit would bring the "rolled back" batch back at the next open. Commit a sealing
+            // transaction over the same WAL position; once it is durable, the stale frames can never
+            // be recovered (their checksums no longer chain), and "not applied" is the truth.
+            try {
+                store.seal();
+            } catch (SQLException sealFailed) {
+                store.rollback();
+                failWholeBatch(halt("the outcome of " + range + " is unknown: COMMIT failed (" + cause.getMessage()
+                        + ") and the sealing commit after it failed too (" + sealFailed.getMessage() + "); writes stopped:"
+                        + " reopen the ledger (the log then decides) and retry under the same idempotency keys", cause));
+                return;
+            }
+        }
+        failWholeBatch(storageFailure("batch of " + rows.size() + " events (" + range + ") rolled back", cause));
     }
 
     /**

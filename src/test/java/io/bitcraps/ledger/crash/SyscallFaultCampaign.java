@@ -455,6 +455,11 @@ final class SyscallFaultCampaign {
                             + " before the retry, the retry got seq " + r.firstSeq());
                 }
                 if (c.failed.containsKey(k)) {
+                    if (before != null && c.failed.get(k).contains("STORAGE_FAILURE")) {
+                        // STORAGE_FAILURE promises "not applied"; only a halt may leave the outcome open
+                        throw new AssertionError(c.where + ": " + k + " was answered \"" + abbreviate(c.failed.get(k))
+                                + "\" but is in the log at seq " + before + " after the kill");
+                    }
                     if (before != null) {
                         failedThenDurable++;
                         durable.add(k);
