@@ -42,6 +42,7 @@ public final class LedgerConfig {
     private final Duration healthInterval;
     private final MeterRegistry meterRegistry;
     private final FaultInjector faultInjector;
+    private final boolean allowCreateOverEvidence;
 
     private LedgerConfig(Builder b) {
         this.path = b.path;
@@ -72,6 +73,7 @@ public final class LedgerConfig {
         this.healthInterval = b.healthInterval;
         this.meterRegistry = b.meterRegistry;
         this.faultInjector = b.faultInjector;
+        this.allowCreateOverEvidence = b.allowCreateOverEvidence;
     }
 
     public static Builder builder(Path path) {
@@ -167,6 +169,14 @@ public final class LedgerConfig {
         return archiveDir;
     }
 
+    /**
+     * True when {@code Ledger.open} may create a new, empty ledger although the database file is
+     * missing and something shows a ledger existed at that path (see {@link Builder#allowCreateOverEvidence}).
+     */
+    public boolean allowCreateOverEvidence() {
+        return allowCreateOverEvidence;
+    }
+
     /** The HMAC key file, or null when heads are not signed. */
     public Path hmacKeyFile() {
         return hmacKeyFile;
@@ -204,6 +214,7 @@ public final class LedgerConfig {
         private Duration healthInterval = Duration.ofSeconds(30);
         private MeterRegistry meterRegistry;
         private FaultInjector faultInjector;
+        private boolean allowCreateOverEvidence;
 
         private Builder(Path path) {
             this.path = Objects.requireNonNull(path, "path");
@@ -333,6 +344,19 @@ public final class LedgerConfig {
         /** For fault-injection tests only: called before every COMMIT, it may throw to make the commit fail. */
         public Builder faultInjector(FaultInjector injector) {
             this.faultInjector = Objects.requireNonNull(injector, "faultInjector");
+            return this;
+        }
+
+        /**
+         * Lets {@code Ledger.open} create a new, empty ledger where the database file is missing
+         * although a ledger evidently existed there: its lock file names a ledger, its journal
+         * archive holds data, a backup manifest names this path, or a {@code .damaged-*} copy lies
+         * beside it. Off by default, because silently starting an empty ledger where the real one
+         * went missing loses every balance; restore or recover it instead. Even with this, a new
+         * ledger is never given the old ledger's non-empty journal archive.
+         */
+        public Builder allowCreateOverEvidence(boolean allow) {
+            this.allowCreateOverEvidence = allow;
             return this;
         }
 
