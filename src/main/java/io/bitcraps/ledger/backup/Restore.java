@@ -93,7 +93,11 @@ public final class Restore {
             refuseForeign(manifest, to, o.foreign(), "restore");
             Result r = restoreHoldingLock(backup, manifest, to, o, inPlace || o.forkArchive());
             restored = true;
-            lock.recordLedger(manifest.ledgerId());
+            try {
+                lock.recordLedger(manifest.ledgerId());
+            } catch (IOException e) {
+                // only evidence for a later missing-database check; the restore itself is done
+            }
             return r;
         } catch (WriterLockHeld e) {
             throw new BackupFailure("cannot restore over " + to + ": " + e.getMessage(), e);
@@ -154,25 +158,50 @@ public final class Restore {
     }
 
     /**
-     * The ledger id of an existing database, or null when there is none or it cannot be read. Read
-     * first from the main file alone ({@code immutable=1}: no -wal, no -shm, no locks), because
-     * any ordinary open rewrites the -shm of a database nobody else has open, and a refused or
-     * failed restore or recover must leave the target's files exactly as they were. Only a
-     * database whose id is still in its WAL (never checkpointed) is read the ordinary way.
+     * The ledger id of an existing database, or null when there is none or it cannot be read. Never
+     * opened in place: any ordinary open of a WAL database nobody else has open rebuilds its -shm,
+     * and a refused or failed restore or recover must leave the target's files exactly as they
+     * were. So the id is read from the main file alone ({@code immutable=1}: no -wal, no -shm, no
+     * locks), and only when it is not there yet (a database never checkpointed keeps it in its
+     * WAL) from a scratch copy of the database and its -wal.
      */
     static String ledgerIdOf(Path db) {
         if (!Files.isRegularFile(db)) {
             return null;
         }
-        org.sqlite.SQLiteConfig cfg = LedgerDatabase.readOnlyConfig(1_000);
-        cfg.setOpenMode(org.sqlite.SQLiteOpenMode.OPEN_URI);
-        try (Connection conn = cfg.createConnection("jdbc:sqlite:" + db.toAbsolutePath().toUri() + "?immutable=1")) {
+        try (Connection conn = immutable(db)) {
             return LedgerDatabase.ledgerId(conn);
         } catch (SQLException | RuntimeException mainFileOnly) {
-            try (Connection conn = LedgerDatabase.openReadOnly(db)) {
+            return ledgerIdOfScratchCopy(db);
+        }
+    }
+
+    private static Connection immutable(Path db) throws SQLException {
+        org.sqlite.SQLiteConfig cfg = LedgerDatabase.readOnlyConfig(1_000);
+        cfg.setOpenMode(org.sqlite.SQLiteOpenMode.OPEN_URI);
+        return cfg.createConnection("jdbc:sqlite:" + db.toAbsolutePath().toUri() + "?immutable=1");
+    }
+
+    private static String ledgerIdOfScratchCopy(Path db) {
+        Path scratch = null;
+        try {
+            scratch = Files.createTempDirectory(db.toAbsolutePath().getParent(), ".ledger-id-");
+            Path copy = scratch.resolve("ledger.db");
+            Files.copy(db, copy);
+            if (Files.exists(sibling(db, "-wal"))) {
+                Files.copy(sibling(db, "-wal"), sibling(copy, "-wal"));
+            }
+            try (Connection conn = LedgerDatabase.openReadOnly(copy)) {
                 return LedgerDatabase.ledgerId(conn);
-            } catch (SQLException | RuntimeException e) {
-                return null;
+            }
+        } catch (IOException | SQLException | RuntimeException e) {
+            return null;
+        } finally {
+            if (scratch != null) {
+                for (String suffix : new String[]{"", "-wal", "-shm"}) {
+                    Backups.deleteQuietly(sibling(scratch.resolve("ledger.db"), suffix));
+                }
+                Backups.deleteQuietly(scratch);
             }
         }
     }
