@@ -3,6 +3,7 @@ package io.bitcraps.ledger.api;
 import io.bitcraps.ledger.backup.ArchiveReplay;
 import io.bitcraps.ledger.backup.BackupFailure;
 import io.bitcraps.ledger.backup.BackupService;
+import io.bitcraps.ledger.backup.FormerLedger;
 import io.bitcraps.ledger.backup.Backups;
 import io.bitcraps.ledger.backup.JournalArchive;
 import io.bitcraps.ledger.codec.HeadSigner;
@@ -32,6 +33,7 @@ import io.bitcraps.ledger.store.EventLog;
 import io.bitcraps.ledger.store.LedgerDatabase;
 import io.bitcraps.ledger.store.SqliteFailure;
 import io.bitcraps.ledger.store.StoreOptions;
+import io.bitcraps.ledger.store.Timeline;
 import io.bitcraps.ledger.store.WriterLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -182,6 +184,11 @@ public final class Ledger implements AutoCloseable {
 
     private static Ledger open(LedgerConfig config, Parts parts) throws SQLException, IOException, Replayer.CorruptLog {
         Path parent = config.path().toAbsolutePath().getParent();
+        boolean creating = !Files.exists(config.path());
+        if (creating) {
+            // before the lock is taken: taking it creates the lock file, which is itself evidence
+            refuseToCreateOverEvidence(config);
+        }
         if (parent != null) {
             Files.createDirectories(parent);
         }
@@ -190,11 +197,19 @@ public final class Ledger implements AutoCloseable {
                 64_000, 268_435_456L, 64L << 20, config.maxDatabaseBytes()).withFileMode(config.fileMode());
         parts.conn = LedgerDatabase.openWriter(options);
         String ledgerId = LedgerDatabase.ledgerId(parts.conn);
+        parts.lock.recordLedger(ledgerId);
         PayloadCodec codec = new PayloadCodec();
         long start = System.nanoTime();
         List<String> report = new ArrayList<>();
+        if (creating) {
+            report.add("created a new, empty ledger " + ledgerId);
+        }
         if (config.archiveDir() != null) {
             parts.archive = JournalArchive.open(config.archiveDir(), config.durability() == Durability.FULL, config.fileMode());
+            String adopted = checkTimelines(parts.conn, parts.archive, config);
+            if (adopted != null) {
+                report.add(adopted);
+            }
             long head = io.bitcraps.ledger.store.EventReader.head(parts.conn).seq();
             if (StateLoader.logBehindHead(parts.conn) && parts.archive.lastSeq() >= head) {
                 // the log lost its newest events but the archive has them: cut the head back, heal below
@@ -263,6 +278,61 @@ public final class Ledger implements AutoCloseable {
         LOG.info("opened {} at seq {} in {} ms{}", config.path(), state.seq(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), report.isEmpty() ? "" : "; " + report);
         return new Ledger(config, parts, ring, ledgerId, cache, String.join("; ", report));
+    }
+
+    /**
+     * Refuses to create a database where one evidently existed (see {@link FormerLedger}), unless
+     * the config says {@code allowCreateOverEvidence}; and never hands a new ledger the old one's
+     * non-empty journal archive, which it could not continue.
+     */
+    private static void refuseToCreateOverEvidence(LedgerConfig config) throws IOException {
+        Path db = config.path();
+        List<String> evidence = FormerLedger.evidence(db, config.archiveDir(), config.backupDir());
+        boolean archiveHoldsData = config.archiveDir() != null && JournalArchive.holdsData(config.archiveDir());
+        if (!evidence.isEmpty() && !config.allowCreateOverEvidence()) {
+            throw new DatabaseMissing("no ledger database at " + db + ", but a ledger existed there: "
+                    + String.join("; ", evidence) + ". Opening would start a new, empty ledger in its place. Bring it back"
+                    + " with tools/ledger recover --db " + db + " (the newest verified backup plus the journal archive)"
+                    + " or tools/ledger restore BACKUP --to " + db + "; or, to start a new, empty ledger there on purpose,"
+                    + " open with --allow-create-over-evidence (LedgerConfig.Builder.allowCreateOverEvidence(true))"
+                    + (archiveHoldsData ? " and a new, empty archive directory" : ""));
+        }
+        if (archiveHoldsData) {
+            throw new DatabaseMissing("a new ledger at " + db + " cannot continue the journal archive in "
+                    + config.archiveDir() + ", which holds another ledger's history (up to seq "
+                    + JournalArchive.lastSeqIn(config.archiveDir()) + "); give the new ledger a new, empty archive"
+                    + " directory, or bring the old ledger back with tools/ledger recover or restore");
+        }
+        if (!evidence.isEmpty()) {
+            LOG.warn("creating a new, empty ledger at {} although {} (allowCreateOverEvidence)", db, String.join("; ", evidence));
+        }
+    }
+
+    /**
+     * The archive must follow the database's timeline. An archive on another one is adopted only
+     * when it holds nothing the database does not share (it is empty, or ends at or before the
+     * seq where the database's timeline branched off the archive's); otherwise it holds history a
+     * restore left behind, and replaying it would undo that restore: refused, naming the ways on.
+     * Returns what was adopted, for the open report, or null.
+     */
+    private static String checkTimelines(Connection conn, JournalArchive archive, LedgerConfig config)
+            throws SQLException, IOException {
+        Timeline db = Timeline.read(conn);
+        Timeline archived = JournalArchive.timeline(archive.directory());
+        if (db.id().equals(archived.id())) {
+            return null;
+        }
+        if (archive.isEmpty() || (archive.lastSeq() <= db.branchedAtSeq() && archived.id().equals(db.parent()))) {
+            JournalArchive.writeTimeline(archive.directory(), db);
+            return "journal archive now follows timeline " + db.id() + " (it held only history shared with it)";
+        }
+        throw new LedgerException.LedgerHalted("the journal archive in " + archive.directory() + " follows timeline "
+                + archived.describe() + " and holds events up to seq " + archive.lastSeq() + ", but " + config.path()
+                + " is on timeline " + db.describe() + ": a restore branched it off, and replaying that archive would"
+                + " bring back the history the restore left behind. Either open the ledger with a new, empty archive"
+                + " directory, or restore it again with this archive (tools/ledger restore BACKUP --to " + config.path()
+                + " --force --archive " + archive.directory() + " [--until-seq N]), which forks the archive at the"
+                + " restore point so that it follows the restored history", null);
     }
 
     /** Forwards commit notices to the meters once they exist (they need the ring, which needs the listeners). */

@@ -48,6 +48,7 @@ public final class LedgerConfig {
     private final MeterRegistry meterRegistry;
     private final FaultInjector faultInjector;
     private final Set<PosixFilePermission> fileMode;
+    private final boolean allowCreateOverEvidence;
 
     private LedgerConfig(Builder b) {
         this.path = b.path;
@@ -81,6 +82,7 @@ public final class LedgerConfig {
         this.meterRegistry = b.meterRegistry;
         this.faultInjector = b.faultInjector;
         this.fileMode = Set.copyOf(PosixFilePermissions.fromString(b.fileMode));
+        this.allowCreateOverEvidence = b.allowCreateOverEvidence;
     }
 
     public static Builder builder(Path path) {
@@ -191,6 +193,14 @@ public final class LedgerConfig {
         return archiveDir;
     }
 
+    /**
+     * True when {@code Ledger.open} may create a new, empty ledger although the database file is
+     * missing and something shows a ledger existed at that path (see {@link Builder#allowCreateOverEvidence}).
+     */
+    public boolean allowCreateOverEvidence() {
+        return allowCreateOverEvidence;
+    }
+
     /** The HMAC key file, or null when heads are not signed. */
     public Path hmacKeyFile() {
         return hmacKeyFile;
@@ -237,6 +247,7 @@ public final class LedgerConfig {
         private MeterRegistry meterRegistry;
         private FaultInjector faultInjector;
         private String fileMode = "rw-------";
+        private boolean allowCreateOverEvidence;
 
         private Builder(Path path) {
             this.path = Objects.requireNonNull(path, "path");
@@ -387,6 +398,19 @@ public final class LedgerConfig {
          */
         public Builder fileMode(String mode) {
             this.fileMode = Objects.requireNonNull(mode, "fileMode");
+            return this;
+        }
+
+        /**
+         * Lets {@code Ledger.open} create a new, empty ledger where the database file is missing
+         * although a ledger evidently existed there: its lock file names a ledger, its journal
+         * archive holds data, a backup manifest names this path, or a {@code .damaged-*} copy lies
+         * beside it. Off by default, because silently starting an empty ledger where the real one
+         * went missing loses every balance; restore or recover it instead. Even with this, a new
+         * ledger is never given the old ledger's non-empty journal archive.
+         */
+        public Builder allowCreateOverEvidence(boolean allow) {
+            this.allowCreateOverEvidence = allow;
             return this;
         }
 

@@ -76,7 +76,7 @@ public final class Backups {
             String hmac = signer == null ? null : Hex.of(signer.sign(v.chain.seq(), v.chain.headHash()));
             Manifest manifest = new Manifest(target.getFileName().toString(), v.ledgerId, v.chain.seq(), v.chain.headHex(),
                     hmac, signer == null ? null : signer.keyId(), sha256(temp), Files.size(temp), v.schemaVersion,
-                    now.toString());
+                    now.toString(), db.toAbsolutePath().normalize().toString());
             tempManifest = dir.resolve(PARTIAL + ProcessHandle.current().pid() + "-" + UUID.randomUUID() + ".json");
             createPrivateFile(tempManifest);
             Files.writeString(tempManifest, manifest.toJson() + "\n", StandardCharsets.UTF_8);

@@ -4,11 +4,14 @@ import io.bitcraps.ledger.codec.EventFrame;
 import io.bitcraps.ledger.codec.JournalRecord;
 import io.bitcraps.ledger.internal.FileModes;
 import io.bitcraps.ledger.store.EventRow;
+import io.bitcraps.ledger.store.Timeline;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -29,11 +32,18 @@ import java.util.stream.Stream;
  * over at a batch boundary once it passes {@link #SEGMENT_BYTES}. At open, a tail torn by a crash
  * (a partial record, or events without their batch end) is cut off: the archive only ever holds
  * whole batches.
+ * <p>
+ * The archive follows one timeline (see {@link Timeline}), named in its {@code TIMELINE} file
+ * (none: the original). A point-in-time restore that was given the archive forks it: the records
+ * past the restore point move, whole and untouched, into a {@code timeline-<old id>-after-seq-<N>}
+ * sub-directory (kept for the investigation, never read again), and {@code TIMELINE} names the
+ * new timeline, so that the archive goes on with the restored history.
  */
 public final class JournalArchive implements AutoCloseable {
     static final long SEGMENT_BYTES = 64L << 20;
     private static final String PREFIX = "journal-";
     private static final String SUFFIX = ".seg";
+    static final String TIMELINE_FILE = "TIMELINE";
 
     /** One committed batch as the archive holds it. */
     public record Batch(long firstSeq, long lastSeq, long committedTs, byte[] hmac, List<JournalRecord.Event> events) {}
@@ -192,6 +202,154 @@ public final class JournalArchive implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** The timeline the archive in {@code dir} follows: its {@code TIMELINE} file, or the original when it has none. */
+    public static Timeline timeline(Path dir) throws IOException {
+        Path file = dir.resolve(TIMELINE_FILE);
+        if (!Files.isRegularFile(file)) {
+            return Timeline.ORIGINAL;
+        }
+        String id = null;
+        long branchedAt = 0;
+        String parent = null;
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            String[] kv = line.strip().split("\\s+", 2);
+            if (kv.length < 2) {
+                continue;
+            }
+            switch (kv[0]) {
+                case "timeline" -> id = kv[1];
+                case "branched-at-seq" -> branchedAt = Long.parseLong(kv[1]);
+                case "parent" -> parent = "-".equals(kv[1]) ? null : kv[1];
+                default -> { } // a later release may add lines
+            }
+        }
+        if (id == null) {
+            throw new IOException(file + " names no timeline (expected a line \"timeline <id>\")");
+        }
+        return new Timeline(id, branchedAt, parent);
+    }
+
+    /** Records the timeline the archive follows, atomically (temp file, fsync, rename). */
+    public static void writeTimeline(Path dir, Timeline t) throws IOException {
+        Files.createDirectories(dir);
+        Path temp = dir.resolve(TIMELINE_FILE + ".tmp");
+        Files.writeString(temp, "timeline " + t.id() + "\nbranched-at-seq " + t.branchedAtSeq() + "\nparent "
+                + (t.parent() == null ? "-" : t.parent()) + "\n", StandardCharsets.UTF_8);
+        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+        Files.move(temp, dir.resolve(TIMELINE_FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        fsyncDirectory(dir);
+    }
+
+    /** The last seq of the last whole batch in the archive in {@code dir}, or 0; reads only the newest segments. */
+    public static long lastSeqIn(Path dir) throws IOException {
+        List<Path> all = segments(dir);
+        for (int i = all.size() - 1; i >= 0; i--) {
+            long last = lastSeqOf(all.get(i));
+            if (last > 0) {
+                return last;
+            }
+        }
+        return 0;
+    }
+
+    /** True when {@code dir} holds archived data: a segment file that is not empty. */
+    public static boolean holdsData(Path dir) throws IOException {
+        for (Path p : segments(dir)) {
+            if (Files.size(p) > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Forks the archive in {@code dir} at {@code atSeq} onto timeline {@code next}: every batch that
+     * ends after {@code atSeq} leaves the archive for a sub-directory named after the old timeline
+     * (segments wholly past it are moved; a segment that straddles it is copied whole, then cut at
+     * its last batch ending at or before {@code atSeq}), then {@code TIMELINE} names {@code next}.
+     * A batch cut by the restore point is not kept in the archive: the restored database has that
+     * part of it, and the next open appends it from there. The caller holds the writer lock of the
+     * database this archive belongs to. Returns the sub-directory, or null when nothing lay past
+     * {@code atSeq}.
+     */
+    public static Path fork(Path dir, long atSeq, Timeline next) throws IOException {
+        Timeline old = timeline(dir);
+        List<Path> all = segments(dir);
+        List<Path> toMove = new ArrayList<>();
+        Path toCut = null;
+        int cutAt = 0;
+        for (Path segment : all) {
+            byte[] bytes = Files.readAllBytes(segment);
+            int keep = wholeBytesUpTo(bytes, atSeq);
+            Scan scan = scan(bytes);
+            if (scan.lastSeq <= atSeq && scan.wholeBytes == bytes.length) {
+                continue; // wholly on the shared history
+            }
+            if (keep == 0) {
+                toMove.add(segment);
+            } else if (keep < bytes.length) {
+                toCut = segment;
+                cutAt = keep;
+            }
+        }
+        if (toMove.isEmpty() && toCut == null) {
+            writeTimeline(dir, next);
+            return null;
+        }
+        String base = "timeline-" + old.id() + "-after-seq-" + atSeq;
+        Path aside = dir.resolve(base);
+        for (int i = 2; Files.exists(aside); i++) {
+            aside = dir.resolve(base + "-" + i);
+        }
+        Files.createDirectories(aside);
+        if (toCut != null) {
+            Path copy = aside.resolve(toCut.getFileName());
+            Files.copy(toCut, copy);
+            try (FileChannel ch = FileChannel.open(copy, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+        }
+        for (Path segment : toMove) {
+            Files.move(segment, aside.resolve(segment.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+        }
+        Files.writeString(aside.resolve("README"), "Journal archive records of timeline " + old.describe()
+                + " after seq " + atSeq + ", set aside when a restore branched timeline " + next.id()
+                + " off it at seq " + atSeq + ". Kept for investigation; the ledger never reads them again.\n",
+                StandardCharsets.UTF_8);
+        fsyncDirectory(aside);
+        if (toCut != null) {
+            try (FileChannel ch = FileChannel.open(toCut, StandardOpenOption.WRITE)) {
+                ch.truncate(cutAt);
+                ch.force(true);
+            }
+        }
+        fsyncDirectory(dir);
+        writeTimeline(dir, next);
+        return aside;
+    }
+
+    /** The length of the prefix of a segment that holds only whole batches ending at or before {@code atSeq}. */
+    private static int wholeBytesUpTo(byte[] bytes, long atSeq) {
+        int at = 0;
+        int keep = 0;
+        while (true) {
+            JournalRecord.Read r = JournalRecord.read(bytes, at, bytes.length);
+            if (r instanceof JournalRecord.Event e) {
+                at += e.bytes();
+            } else if (r instanceof JournalRecord.BatchEnd b) {
+                if (b.lastSeq() > atSeq) {
+                    return keep;
+                }
+                at += b.bytes();
+                keep = at;
+            } else {
+                return keep;
+            }
+        }
     }
 
     static List<Path> segments(Path dir) throws IOException {

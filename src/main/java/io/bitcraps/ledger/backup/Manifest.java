@@ -12,10 +12,12 @@ import java.io.StringWriter;
  * The JSON that sits beside every backup ({@code <backup>.manifest.json}): what the backup holds
  * (ledger id, seq, head hash, schema version), the file's SHA-256, when it was taken, and, when
  * the ledger has a key, an HMAC of (seq, head hash) so that a backup cannot be swapped for a
- * forged one that also fits its manifest.
+ * forged one that also fits its manifest. {@code database} is the absolute path of the database the
+ * backup was taken from (null in manifests written before it was recorded): where that file has
+ * gone missing, the backup is evidence that a ledger existed there (see {@code Ledger.open}).
  */
 public record Manifest(String file, String ledgerId, long seq, String headHash, String hmac, String keyId, String sha256,
-                       long bytes, int schemaVersion, String createdAt) {
+                       long bytes, int schemaVersion, String createdAt, String database) {
 
     public static String fileNameFor(String backupFile) {
         return backupFile + ".manifest.json";
@@ -37,6 +39,9 @@ public record Manifest(String file, String ledgerId, long seq, String headHash, 
             g.writeNumberProperty("bytes", bytes);
             g.writeNumberProperty("schemaVersion", schemaVersion);
             g.writeStringProperty("createdAt", createdAt);
+            if (database != null) {
+                g.writeStringProperty("database", database);
+            }
             g.writeEndObject();
         }
         return w.toString();
@@ -52,6 +57,7 @@ public record Manifest(String file, String ledgerId, long seq, String headHash, 
         return new Manifest(n.get("file").stringValue(), n.get("ledgerId").stringValue(), n.get("seq").longValue(),
                 n.get("headHash").stringValue(), n.has("hmac") ? n.get("hmac").stringValue() : null,
                 n.has("keyId") ? n.get("keyId").stringValue() : null, n.get("sha256").stringValue(), n.get("bytes").longValue(),
-                n.get("schemaVersion").intValue(), n.get("createdAt").stringValue());
+                n.get("schemaVersion").intValue(), n.get("createdAt").stringValue(),
+                n.has("database") ? n.get("database").stringValue() : null);
     }
 }

@@ -3,6 +3,8 @@ package io.bitcraps.ledger.backup;
 import io.bitcraps.ledger.store.EventReader;
 import io.bitcraps.ledger.store.Head;
 import io.bitcraps.ledger.store.LedgerDatabase;
+import io.bitcraps.ledger.store.WriterLock;
+import io.bitcraps.ledger.store.WriterLockHeld;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,7 +48,46 @@ public final class Recovery {
     private Recovery() {}
 
     public static Report recover(Path db, Path backupDir, Path archiveDir, byte[] key, Clock clock) throws BackupFailure {
-        long claimed = claimedHead(db);
+        return recover(db, backupDir, archiveDir, key, false, clock);
+    }
+
+    /**
+     * Takes the writer lock first and holds it to the end: a process that still holds the database
+     * (a writer that halted on corruption stays alive, its health DOWN) is named and nothing is
+     * touched. Under the lock: choose the newest backup that verifies and is of this ledger (any
+     * ledger with {@code foreign}), move the database, its -wal and its -shm aside, restore. If
+     * anything fails after the move, the three files are put back exactly as they were.
+     */
+    public static Report recover(Path db, Path backupDir, Path archiveDir, byte[] key, boolean foreign, Clock clock)
+            throws BackupFailure {
+        Path to = SafePaths.target(db);
+        if (to.getParent() == null || !Files.isDirectory(to.getParent())) {
+            throw new BackupFailure("cannot recover " + db + ": its directory " + to.getParent() + " does not exist");
+        }
+        WriterLock lock;
+        try {
+            lock = WriterLock.acquire(to);
+        } catch (WriterLockHeld e) {
+            throw new BackupFailure("cannot recover " + db + ": " + e.getMessage() + ". A writer that halted (health DOWN)"
+                    + " still holds the database: stop that process first, then run recover again; nothing was changed", e);
+        } catch (IOException e) {
+            throw new BackupFailure("cannot take the writer lock of " + db + ": " + e.getMessage(), e);
+        }
+        try (lock) {
+            Report r = recoverHoldingLock(to, backupDir, archiveDir, key, foreign, clock);
+            String id = Restore.ledgerIdOf(to);
+            if (id != null) {
+                lock.recordLedger(id);
+            }
+            return r;
+        } catch (IOException e) {
+            throw new BackupFailure("releasing the writer lock of " + db + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static Report recoverHoldingLock(Path db, Path backupDir, Path archiveDir, byte[] key, boolean foreign,
+                                             Clock clock) throws BackupFailure {
+        String targetId = foreign ? null : Restore.ledgerIdOf(db);
         List<String> skipped = new ArrayList<>();
         List<Retention.Backup> candidates;
         try {
@@ -55,10 +96,16 @@ public final class Recovery {
             throw new BackupFailure("cannot list backups in " + backupDir + ": " + e.getMessage(), e);
         }
         Retention.Backup chosen = null;
+        Manifest manifest = null;
         for (Retention.Backup b : candidates) {
             try {
-                Backups.verify(b.file(), key);
+                Manifest m = Backups.verify(b.file(), key);
+                if (targetId != null && !targetId.equals(m.ledgerId())) {
+                    skipped.add(b.file().getFileName() + ": " + Restore.foreignMessage(m, db, targetId, "recover"));
+                    continue;
+                }
                 chosen = b;
+                manifest = m;
                 break;
             } catch (BackupFailure e) {
                 skipped.add(b.file().getFileName() + ": " + e.getMessage());
@@ -68,24 +115,53 @@ public final class Recovery {
             throw new BackupFailure("no backup in " + backupDir + " verifies" + (skipped.isEmpty() ? " (there are none)"
                     : ": " + String.join("; ", skipped)) + "; the damaged database was left as it is");
         }
-        Path damagedCopy = null;
-        if (Files.exists(db)) {
-            damagedCopy = db.resolveSibling(db.getFileName() + ".damaged-" + STAMP.format(clock.instant()));
-            try {
-                Backups.move(db, damagedCopy);
-                for (String suffix : new String[]{"-wal", "-shm"}) {
-                    Path side = Restore.sibling(db, suffix);
-                    if (Files.exists(side)) {
-                        Backups.move(side, Restore.sibling(damagedCopy, suffix));
-                    }
+        Restore.Options options = new Restore.Options(true, foreign, false, key, Long.MAX_VALUE, Long.MAX_VALUE, archiveDir);
+        Path damagedCopy = db.resolveSibling(db.getFileName() + ".damaged-" + STAMP.format(clock.instant()));
+        List<Path[]> moved = new ArrayList<>();
+        try {
+            for (String suffix : new String[]{"", "-wal", "-shm"}) {
+                Path from = Restore.sibling(db, suffix);
+                if (Files.exists(from)) {
+                    Path aside = Restore.sibling(damagedCopy, suffix);
+                    Backups.move(from, aside);
+                    moved.add(new Path[]{from, aside});
                 }
+            }
+        } catch (IOException e) {
+            throw new BackupFailure("cannot move the damaged database aside: " + e.getMessage() + putBack(moved), e);
+        }
+        Restore.Result r;
+        try {
+            r = Restore.restoreHoldingLock(chosen.file(), manifest, db, options, false);
+        } catch (BackupFailure | RuntimeException e) {
+            throw new BackupFailure(e.getMessage() + putBack(moved), e);
+        }
+        // read only now, from the copy set aside: opening the damaged file before the move would rewrite
+        // its -shm, and a failed recover must put it back exactly as it was
+        long claimed = moved.isEmpty() ? -1 : claimedHead(damagedCopy);
+        return new Report(db, moved.isEmpty() ? null : damagedCopy, chosen.file(), r.backup().seq(), r.archived(), r.seq(),
+                claimed, skipped);
+    }
+
+    /**
+     * Moves the files moved aside back where they were (the restore failed, so nothing else is
+     * there), and says so for the failure's message.
+     */
+    private static String putBack(List<Path[]> moved) {
+        if (moved.isEmpty()) {
+            return "";
+        }
+        List<String> stuck = new ArrayList<>();
+        for (Path[] m : moved) {
+            try {
+                Backups.move(m[1], m[0]); // a rename: replaces whatever the failed restore left at that name
             } catch (IOException e) {
-                throw new BackupFailure("cannot move the damaged database aside: " + e.getMessage(), e);
+                stuck.add(m[1] + " (" + e.getMessage() + ")");
             }
         }
-        Restore.Result r = Restore.restore(backupDir, chosen.file().getFileName().toString(), db, true, key,
-                Long.MAX_VALUE, Long.MAX_VALUE, archiveDir);
-        return new Report(db, damagedCopy, chosen.file(), r.backup().seq(), r.archived(), r.seq(), claimed, skipped);
+        return stuck.isEmpty() ? "; the database, its -wal and -shm were put back as they were"
+                : "; putting the damaged database back failed, it is still at " + String.join(", ", stuck)
+                        + ": move it back by hand";
     }
 
     /** The seq the damaged database's head row claims, or -1 when it cannot be read at all. */

@@ -9,6 +9,7 @@ import io.bitcraps.ledger.store.Durability;
 import io.bitcraps.ledger.store.EventLog;
 import io.bitcraps.ledger.store.LedgerDatabase;
 import io.bitcraps.ledger.store.StoreOptions;
+import io.bitcraps.ledger.store.Timeline;
 import io.bitcraps.ledger.store.WriterLock;
 import io.bitcraps.ledger.store.WriterLockHeld;
 
@@ -23,70 +24,266 @@ import java.util.UUID;
 /**
  * Restores a verified backup, optionally brought forward through the journal archive to a seq or
  * a time (point-in-time restore). Nothing is replaced before everything is verified: the backup
- * (manifest, SHA-256, chain, HMAC with a key), then the restored copy. The target is locked
- * against writers for the duration, its WAL and shared-memory files are removed with it (an old
- * WAL beside a new database would corrupt it), and the new file is renamed into place atomically.
- * Any refusal or failure leaves the target untouched and no temp file behind.
+ * (manifest, SHA-256, chain, HMAC with a key, and that it is a backup of the ledger it replaces),
+ * then the restored copy. The target is locked against writers for the duration, its WAL and
+ * shared-memory files are removed with it (an old WAL beside a new database would corrupt it),
+ * and the new file is renamed into place atomically. Any refusal or failure leaves the target
+ * untouched and no temp file behind.
+ * <p>
+ * Timelines (see {@link Timeline}): a restore that stops before the end of the archive, or
+ * restores a backup without the archive, gives the restored database a new timeline branched at
+ * its seq, so that the history it left behind is never replayed into it. Restoring in place
+ * (over an existing database) with the archive, or with {@code forkArchive}, also forks the
+ * archive there, so that the restored ledger goes on writing to it.
  */
 public final class Restore {
-    /** What a restore did. {@code archived} counts the events replayed from the archive. */
-    public record Result(Path target, Manifest backup, long seq, long archived) {}
-
-    private Restore() {}
+    /**
+     * What a restore did. {@code archived} counts the events replayed from the archive;
+     * {@code timeline} is the restored database's; {@code newTimeline} says whether this restore
+     * started it; {@code archiveSetAside} is where the forked archive's later records went (null
+     * when the archive was not forked or had nothing past the restore point); {@code archiveForked}
+     * says whether the archive now follows the new timeline.
+     */
+    public record Result(Path target, Manifest backup, long seq, long archived, Timeline timeline, boolean newTimeline,
+                         boolean archiveForked, Path archiveSetAside) {}
 
     /**
+     * How to restore.
+     *
+     * @param force       replace an existing database
+     * @param foreign     allow replacing a database of another ledger (id) than the backup's
+     * @param forkArchive fork the archive at the restore point even when the target did not exist
+     *                    (an in-place restore forks it anyway)
+     * @param key         HMAC key the backup must verify with, or null
      * @param untilSeq    last seq to restore (Long.MAX_VALUE: as far as the archive goes)
      * @param untilMicros last event time to restore, microseconds since the epoch (Long.MAX_VALUE: no bound)
      * @param archiveDir  the journal archive, or null to restore the backup as it is
      */
+    public record Options(boolean force, boolean foreign, boolean forkArchive, byte[] key, long untilSeq, long untilMicros,
+                          Path archiveDir) {
+        public static Options of(boolean force, byte[] key, long untilSeq, long untilMicros, Path archiveDir) {
+            return new Options(force, false, false, key, untilSeq, untilMicros, archiveDir);
+        }
+    }
+
+    private Restore() {}
+
+    /** Same as {@link #restore(Path, String, Path, Options)} without {@code foreign} or {@code forkArchive}. */
     public static Result restore(Path backupDir, String name, Path target, boolean force, byte[] key, long untilSeq,
                                  long untilMicros, Path archiveDir) throws BackupFailure {
+        return restore(backupDir, name, target, Options.of(force, key, untilSeq, untilMicros, archiveDir));
+    }
+
+    public static Result restore(Path backupDir, String name, Path target, Options o) throws BackupFailure {
         Path backup = SafePaths.insideDirectory(backupDir, name);
         Path to = SafePaths.target(target);
-        boolean pointInTime = untilSeq != Long.MAX_VALUE || untilMicros != Long.MAX_VALUE;
-        if (pointInTime && archiveDir == null) {
-            throw new BackupFailure("a point-in-time restore needs the journal archive (--archive DIR)");
-        }
-        Manifest manifest = Backups.verify(backup, key);
-        if (untilSeq < manifest.seq()) {
-            throw new BackupFailure("backup " + backup.getFileName() + " is at seq " + manifest.seq()
-                    + ", past the requested seq " + untilSeq + "; choose an older backup");
-        }
-        if (Files.exists(to) && !force) {
+        Manifest manifest = checkRequest(backup, o);
+        if (Files.exists(to) && !o.force()) {
             throw new BackupFailure(to + " exists; restoring over it needs --force");
         }
-        Path temp = null;
         Path firstCreated = firstMissingAncestor(to.getParent());
+        Path lockFile = WriterLock.lockFileOf(to);
+        boolean lockFileExisted = Files.exists(lockFile);
         boolean restored = false;
+        WriterLock lock = null;
         try {
             Files.createDirectories(to.getParent());
-            try (WriterLock lock = WriterLock.acquire(to)) {
-                temp = to.resolveSibling(".restore-" + UUID.randomUUID() + ".db");
-                Backups.createPrivateFile(temp);
-                Files.copy(backup, temp, StandardCopyOption.REPLACE_EXISTING);
-                ArchiveReplay.Result replayed = null;
-                if (archiveDir != null) {
-                    replayed = replayArchive(temp, archiveDir, untilSeq, untilMicros, key);
-                }
-                Backups.Verified verified = Backups.verifyDatabase(temp, null);
-                if (untilSeq != Long.MAX_VALUE && verified.chain().seq() != untilSeq) {
-                    long[] group = replayed == null ? null : replayed.heldBackSubmission();
-                    throw new BackupFailure(group != null
-                            ? "seq " + untilSeq + " lies inside the atomic submission seq " + group[0] + ".." + group[1]
-                                    + ", which is restored whole or not at all: ask for seq " + (group[0] - 1) + " or " + group[1]
-                            : "the archive ends at seq " + verified.chain().seq() + " and cannot bring the backup to seq " + untilSeq);
-                }
-                Backups.force(temp);
-                Backups.deleteQuietly(sibling(to, "-wal"));
-                Backups.deleteQuietly(sibling(to, "-shm"));
-                Backups.move(temp, to);
-                temp = null;
-                JournalArchive.fsyncDirectory(to.getParent());
-                restored = true;
-                return new Result(to, manifest, verified.chain().seq(), replayed == null ? 0 : replayed.applied());
+            lock = WriterLock.acquire(to);
+            boolean inPlace = Files.exists(to);
+            refuseForeign(manifest, to, o.foreign(), "restore");
+            Result r = restoreHoldingLock(backup, manifest, to, o, inPlace || o.forkArchive());
+            restored = true;
+            try {
+                lock.recordLedger(manifest.ledgerId());
+            } catch (IOException e) {
+                // only evidence for a later missing-database check; the restore itself is done
             }
+            return r;
         } catch (WriterLockHeld e) {
             throw new BackupFailure("cannot restore over " + to + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new BackupFailure("restore of " + backup.getFileName() + " to " + to + " failed: " + e.getMessage(), e);
+        } finally {
+            if (lock != null) {
+                if (!restored && !lockFileExisted && !Files.exists(to)) {
+                    // a refused restore to a new path leaves the disk as it found it: the lock file is
+                    // ours (it did not exist and we hold it), so it goes, while still held, so that no
+                    // other process can lock the old file meanwhile
+                    Backups.deleteQuietly(lockFile);
+                }
+                try {
+                    lock.close();
+                } catch (IOException e) {
+                    // released by the OS when this process ends; the restore's outcome stands
+                }
+            }
+            if (!restored && !Files.exists(to)) {
+                removeEmptyDirectories(to.getParent(), firstCreated);
+            }
+        }
+    }
+
+    /** Checks what can be checked before touching anything; returns the verified backup's manifest. */
+    static Manifest checkRequest(Path backup, Options o) throws BackupFailure {
+        boolean pointInTime = o.untilSeq() != Long.MAX_VALUE || o.untilMicros() != Long.MAX_VALUE;
+        if (pointInTime && o.archiveDir() == null) {
+            throw new BackupFailure("a point-in-time restore needs the journal archive (--archive DIR)");
+        }
+        Manifest manifest = Backups.verify(backup, o.key());
+        if (o.untilSeq() < manifest.seq()) {
+            throw new BackupFailure("backup " + backup.getFileName() + " is at seq " + manifest.seq()
+                    + ", past the requested seq " + o.untilSeq() + "; choose an older backup");
+        }
+        return manifest;
+    }
+
+    /**
+     * Refuses a backup of another ledger over an existing, readable database unless {@code foreign}.
+     * An unreadable target (the damaged database recover replaces) cannot say what it was, and is not refused.
+     */
+    static void refuseForeign(Manifest manifest, Path target, boolean foreign, String command) throws BackupFailure {
+        if (foreign) {
+            return;
+        }
+        String targetId = ledgerIdOf(target);
+        if (targetId != null && !targetId.equals(manifest.ledgerId())) {
+            throw new BackupFailure(foreignMessage(manifest, target, targetId, command));
+        }
+    }
+
+    static String foreignMessage(Manifest manifest, Path target, String targetId, String command) {
+        return "backup " + manifest.file() + " is of ledger " + manifest.ledgerId() + ", but " + target + " is ledger "
+                + targetId + "; " + command + " would replace one ledger with another. Check --dir and the backup name,"
+                + " or, if that is what you mean, add --foreign";
+    }
+
+    /**
+     * The ledger id of an existing database, or null when there is none or it cannot be read. Never
+     * opened in place: any ordinary open of a WAL database nobody else has open rebuilds its -shm,
+     * and a refused or failed restore or recover must leave the target's files exactly as they
+     * were. So the id is read from the main file alone ({@code immutable=1}: no -wal, no -shm, no
+     * locks), and only when it is not there yet (a database never checkpointed keeps it in its
+     * WAL) from a scratch copy of the database and its -wal.
+     */
+    static String ledgerIdOf(Path db) {
+        if (!Files.isRegularFile(db)) {
+            return null;
+        }
+        try (Connection conn = immutable(db)) {
+            return LedgerDatabase.ledgerId(conn);
+        } catch (SQLException | RuntimeException mainFileOnly) {
+            return ledgerIdOfScratchCopy(db);
+        }
+    }
+
+    private static Connection immutable(Path db) throws SQLException {
+        org.sqlite.SQLiteConfig cfg = LedgerDatabase.readOnlyConfig(1_000);
+        cfg.setOpenMode(org.sqlite.SQLiteOpenMode.OPEN_URI);
+        return cfg.createConnection("jdbc:sqlite:" + db.toAbsolutePath().toUri() + "?immutable=1");
+    }
+
+    private static String ledgerIdOfScratchCopy(Path db) {
+        Path scratch = null;
+        try {
+            scratch = Files.createTempDirectory(db.toAbsolutePath().getParent(), ".ledger-id-");
+            Path copy = scratch.resolve("ledger.db");
+            Files.copy(db, copy);
+            if (Files.exists(sibling(db, "-wal"))) {
+                Files.copy(sibling(db, "-wal"), sibling(copy, "-wal"));
+            }
+            try (Connection conn = LedgerDatabase.openReadOnly(copy)) {
+                return LedgerDatabase.ledgerId(conn);
+            }
+        } catch (IOException | SQLException | RuntimeException e) {
+            return null;
+        } finally {
+            if (scratch != null) {
+                for (String suffix : new String[]{"", "-wal", "-shm"}) {
+                    Backups.deleteQuietly(sibling(scratch.resolve("ledger.db"), suffix));
+                }
+                Backups.deleteQuietly(scratch);
+            }
+        }
+    }
+
+    /**
+     * The restore itself, for a caller that already holds the target's writer lock and has checked
+     * the request ({@link #checkRequest}). Replaces the target (and drops its -wal and -shm) only
+     * once the restored copy verifies; forks the archive afterwards when {@code forkArchive} and the
+     * restore branched a new timeline off it.
+     */
+    static Result restoreHoldingLock(Path backup, Manifest manifest, Path to, Options o, boolean forkArchive)
+            throws BackupFailure {
+        Path temp = null;
+        try {
+            temp = to.resolveSibling(".restore-" + UUID.randomUUID() + ".db");
+            Backups.createPrivateFile(temp);
+            Files.copy(backup, temp, StandardCopyOption.REPLACE_EXISTING);
+            ArchiveReplay.Result replayed = null;
+            Timeline archiveTimeline = null;
+            long archiveEnd = 0;
+            if (o.archiveDir() != null) {
+                archiveTimeline = JournalArchive.timeline(o.archiveDir());
+                archiveEnd = JournalArchive.lastSeqIn(o.archiveDir());
+                replayed = replayArchive(temp, o.archiveDir(), o.untilSeq(), o.untilMicros(), o.key());
+            }
+            Backups.Verified verified = Backups.verifyDatabase(temp, null);
+            long seq = verified.chain().seq();
+            if (o.untilSeq() != Long.MAX_VALUE && seq != o.untilSeq()) {
+                long[] group = replayed == null ? null : replayed.heldBackSubmission();
+                throw new BackupFailure(group != null
+                        ? "seq " + o.untilSeq() + " lies inside the atomic submission seq " + group[0] + ".." + group[1]
+                                + ", which is restored whole or not at all: ask for seq " + (group[0] - 1) + " or " + group[1]
+                        : "the archive ends at seq " + seq + " and cannot bring the backup to seq " + o.untilSeq());
+            }
+            Timeline timeline;
+            boolean branched;
+            try (Connection conn = LedgerDatabase.openWriter(StoreOptions.defaults(temp, Durability.FULL))) {
+                Timeline backupTimeline = Timeline.read(conn);
+                if (o.archiveDir() == null) {
+                    // the history after the backup is unknown here: whatever the old database wrote past
+                    // it is another timeline now
+                    timeline = Timeline.branch(backupTimeline, seq);
+                    branched = true;
+                } else if (seq < archiveEnd) {
+                    timeline = Timeline.branch(archiveTimeline, seq);
+                    branched = true;
+                } else {
+                    // as far as the archive goes: the restored database is where the archive's timeline is
+                    timeline = replayed.applied() > 0 ? archiveTimeline : backupTimeline;
+                    branched = false;
+                }
+                Timeline.write(conn, timeline);
+                try (java.sql.Statement st = conn.createStatement()) {
+                    st.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+                }
+            }
+            Backups.verifyDatabase(temp, null);
+            // all of it is in the main file (checkpointed above); the -wal and -shm the connections
+            // left are empty, and would sit beside the temp name forever once the file moves
+            Backups.deleteQuietly(sibling(temp, "-wal"));
+            Backups.deleteQuietly(sibling(temp, "-shm"));
+            Backups.force(temp);
+            Backups.deleteQuietly(sibling(to, "-wal"));
+            Backups.deleteQuietly(sibling(to, "-shm"));
+            Backups.move(temp, to);
+            temp = null;
+            JournalArchive.fsyncDirectory(to.getParent());
+            boolean forked = false;
+            Path setAside = null;
+            if (branched && o.archiveDir() != null && forkArchive) {
+                try {
+                    setAside = JournalArchive.fork(o.archiveDir(), seq, timeline);
+                    forked = true;
+                } catch (IOException e) {
+                    throw new BackupFailure(to + " is restored to seq " + seq + " on the new timeline " + timeline.id()
+                            + ", but forking the journal archive in " + o.archiveDir() + " failed: " + e.getMessage()
+                            + "; until it is forked, opening the ledger with that archive is refused. Fix the cause and run"
+                            + " the same restore again, or give the ledger a new, empty archive directory", e);
+                }
+            }
+            return new Result(to, manifest, seq, replayed == null ? 0 : replayed.applied(), timeline, branched, forked,
+                    setAside);
         } catch (IOException | SQLException e) {
             throw new BackupFailure("restore of " + backup.getFileName() + " to " + to + " failed: " + e.getMessage(), e);
         } finally {
@@ -94,11 +291,6 @@ public final class Restore {
                 Backups.deleteQuietly(temp);
                 Backups.deleteQuietly(sibling(temp, "-wal"));
                 Backups.deleteQuietly(sibling(temp, "-shm"));
-            }
-            if (!restored && !Files.exists(to)) {
-                // a refused restore leaves the disk as it found it: no lock file, no new directories
-                Backups.deleteQuietly(sibling(to, ".writer-lock"));
-                removeEmptyDirectories(to.getParent(), firstCreated);
             }
         }
     }

@@ -57,6 +57,12 @@ final class IngestCommand implements Callable<Integer> {
     @Option(names = "--archive", description = "journal archive directory: every committed batch is also appended there")
     Path archiveDir;
 
+    @Option(names = "--allow-create-over-evidence",
+            description = "create a new, empty ledger even though the database is missing where one evidently existed"
+                    + " (its lock file, archive, a backup or a .damaged copy says so); without it such an open is refused:"
+                    + " restore or recover the ledger instead")
+    boolean allowCreateOverEvidence;
+
     private static final JsonFactory JSON = new JsonFactory();
 
     /** One line's outcome: a ready receipt line, or a future that yields it. */
@@ -77,6 +83,7 @@ final class IngestCommand implements Callable<Integer> {
         if (archiveDir != null) {
             builder.archiveDir(archiveDir);
         }
+        builder.allowCreateOverEvidence(allowCreateOverEvidence);
         builder.backupInterval(java.time.Duration.ZERO); // a command-line run takes backups with tools/ledger backup
         try (Ledger ledger = Ledger.open(builder.build())) {
             Thread printer = new Thread(() -> printReceipts(queue, out), "ingest-printer");

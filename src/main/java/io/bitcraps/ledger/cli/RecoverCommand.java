@@ -26,11 +26,14 @@ final class RecoverCommand implements Callable<Integer> {
     @Option(names = "--key", description = "HMAC key file: only backups whose HMAC verifies are used")
     Path keyFile;
 
+    @Option(names = "--foreign", description = "allow a backup of another ledger (id) than the damaged database's")
+    boolean foreign;
+
     @Override
     public Integer call() throws Exception {
         Path backupDir = dir != null ? dir : db.toAbsolutePath().getParent().resolve("backups");
         byte[] key = keyFile == null ? null : HeadSigner.readKey(keyFile);
-        Recovery.Report r = Recovery.recover(db, backupDir, archive, key, Clock.systemUTC());
+        Recovery.Report r = Recovery.recover(db, backupDir, archive, key, foreign, Clock.systemUTC());
         System.out.printf(Locale.ROOT, "recovered %s%n", r.database());
         for (String s : r.skippedBackups()) {
             System.out.println("  skipped backup " + s);

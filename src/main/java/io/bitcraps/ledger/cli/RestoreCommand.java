@@ -36,6 +36,13 @@ final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--until-seq", description = "point-in-time: stop after this seq (needs --archive)")
     Long untilSeq;
 
+    @Option(names = "--foreign", description = "allow replacing an existing database of another ledger (id) than the backup's")
+    boolean foreign;
+
+    @Option(names = "--fork-archive",
+            description = "fork the archive at the restore point although --to did not exist (a restore in place forks it anyway)")
+    boolean forkArchive;
+
     @Option(names = "--until-time", description = "point-in-time: stop after this instant, e.g. 2026-11-27T04:00:00Z (needs --archive)")
     Instant untilTime;
 
@@ -45,12 +52,33 @@ final class RestoreCommand implements Callable<Integer> {
         byte[] key = keyFile == null ? null : HeadSigner.readKey(keyFile);
         long untilMicros = untilTime == null ? Long.MAX_VALUE
                 : Math.addExact(Math.multiplyExact(untilTime.getEpochSecond(), 1_000_000L), untilTime.getNano() / 1_000);
-        Restore.Result r = Restore.restore(backupDir, backup, to, force, key, untilSeq == null ? Long.MAX_VALUE : untilSeq,
-                untilMicros, archive);
+        Restore.Result r = Restore.restore(backupDir, backup, to, new Restore.Options(force, foreign, forkArchive, key,
+                untilSeq == null ? Long.MAX_VALUE : untilSeq, untilMicros, archive));
         System.out.printf(Locale.ROOT, "restored %s to %s%n  backup at seq %,d%s%n  database now at seq %,d, verified%n",
                 r.backup().file(), r.target(), r.backup().seq(),
                 r.archived() > 0 ? String.format(Locale.ROOT, ", plus %,d event(s) from the journal archive", r.archived()) : "",
                 r.seq());
+        printTimeline(r, archive);
         return LedgerCli.EXIT_OK;
+    }
+
+    /** Says which timeline the restored ledger is on and what became of the archive. */
+    static void printTimeline(Restore.Result r, Path archive) {
+        if (!r.newTimeline()) {
+            System.out.println("  timeline " + r.timeline().id());
+            return;
+        }
+        System.out.printf(Locale.ROOT, "  new timeline %s, branched at seq %,d from %s%n", r.timeline().id(),
+                r.timeline().branchedAtSeq(), r.timeline().parent());
+        if (archive == null) {
+            System.out.println("  no archive given: the ledger's old archive will be refused; open it with a new, empty"
+                    + " archive directory, or restore again with --archive");
+        } else if (r.archiveForked()) {
+            System.out.println("  archive forked: it follows the new timeline" + (r.archiveSetAside() == null ? ""
+                    : "; its records past seq " + r.seq() + " were kept in " + r.archiveSetAside()));
+        } else {
+            System.out.println("  archive not forked (--to did not exist): opening this copy with " + archive
+                    + " is refused; use a new, empty archive directory, or restore with --fork-archive");
+        }
     }
 }

@@ -73,6 +73,12 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--archive", description = "journal archive directory: every committed batch is also appended there")
     Path archiveDir;
 
+    @Option(names = "--allow-create-over-evidence",
+            description = "create a new, empty ledger even though the database is missing where one evidently existed"
+                    + " (its lock file, archive, a backup or a .damaged copy says so); without it such an open is refused:"
+                    + " restore or recover the ledger instead")
+    boolean allowCreateOverEvidence;
+
     @Override
     public Integer call() throws Exception {
         Durability mode = Durability.valueOf(durability.toUpperCase(Locale.ROOT));
@@ -83,6 +89,7 @@ final class SimulateCommand implements Callable<Integer> {
         if (archiveDir != null) {
             builder.archiveDir(archiveDir);
         }
+        builder.allowCreateOverEvidence(allowCreateOverEvidence);
         builder.backupInterval(java.time.Duration.ZERO); // a command-line run takes backups with tools/ledger backup
         CrapsFloor.Options options = floorOptions();
         LedgerConfig config = builder.build();

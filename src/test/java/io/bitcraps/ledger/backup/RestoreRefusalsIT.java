@@ -307,7 +307,13 @@ class RestoreRefusalsIT {
         assertThat(Files.size(wal)).as("the crash image has a WAL with frames").isPositive();
         assertThat(shm).exists();
 
-        Restore.Result r = restore(backupName, crashed, true, key);
+        // a backup of another ledger than the crashed one: refused unless it is meant (--foreign)
+        BackupFailure foreign = catchThrowableOfType(BackupFailure.class, () -> restore(backupName, crashed, true, key));
+        assertThat(foreign).isNotNull();
+        assertThat(foreign.getMessage()).contains("--foreign");
+        assertThat(wal).exists();
+        Restore.Result r = Restore.restore(backups, backupName, crashed, new Restore.Options(true, true, false,
+                HeadSigner.readKey(key), Long.MAX_VALUE, Long.MAX_VALUE, null));
         assertThat(r.seq()).isEqualTo(backupSeq);
         // an old WAL beside the new file would be replayed into it; it must be gone
         assertThat(wal).doesNotExist();
