@@ -149,8 +149,8 @@ public final class EventLog implements AutoCloseable {
     }
 
     /**
-     * Commits a transaction that changes nothing the ledger means (a schema_migrations row
-     * rewritten with its own values) to supersede whatever a failed COMMIT left in the WAL: SQLite writes the next
+     * Commits a transaction that changes nothing the ledger means (the {@code writer_seal}
+     * counter) to supersede whatever a failed COMMIT left in the WAL: SQLite writes the next
      * transaction's frames from the last published frame on, and WAL recovery stops at the first
      * frame whose checksum does not chain, so after this commit is durable a failed batch's frames
      * can never come back. Throws when this commit fails as well.
@@ -159,12 +159,10 @@ public final class EventLog implements AutoCloseable {
         rollback();
         control.execute("BEGIN IMMEDIATE");
         try {
-            // schema_migrations always has a row (ledger_head has none before the first batch); an
-            // UPDATE to the same values still rewrites its page, which is what the WAL needs
-            int rows = control.executeUpdate("UPDATE schema_migrations SET duration_ms = duration_ms"
-                    + " WHERE version = (SELECT max(version) FROM schema_migrations)");
+            // the bytes must change: SQLite does not rewrite a page an UPDATE leaves as it was
+            int rows = control.executeUpdate("UPDATE writer_seal SET seals = seals + 1 WHERE id = 1");
             if (rows != 1) {
-                throw new SQLException("sealing commit found no schema_migrations row to rewrite");
+                throw new SQLException("sealing commit found no writer_seal row to rewrite");
             }
             control.execute("COMMIT");
         } catch (SQLException e) {

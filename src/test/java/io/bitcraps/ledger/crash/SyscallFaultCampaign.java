@@ -123,7 +123,7 @@ final class SyscallFaultCampaign {
         this.key = dir.resolve("hmac.key");
         // the control FIFOs live in the test's directory: a SIGKILLed child leaves its pair behind
         this.fifoPrefix = dir.resolve("fiu-ctrl");
-        Files.write(key, "syscall-fault-campaign-hmac-key-0123".getBytes(StandardCharsets.US_ASCII));
+        io.bitcraps.ledger.support.Fixtures.writeKey(key, "syscall-fault-campaign-hmac-key-0123");
         this.seed = seed;
         this.random = new Random(seed);
         this.auditEvery = auditEvery;
