@@ -53,7 +53,8 @@ public final class JournalArchive implements AutoCloseable {
     private final Set<PosixFilePermission> fileMode;
     private FileChannel current;
     private long currentBytes;
-    private long lastSeq;
+    /** Written by the writer thread only; read by the health monitor, hence volatile. */
+    private volatile long lastSeq;
     private final String openReport;
 
     private JournalArchive(Path dir, boolean syncEachBatch, Set<PosixFilePermission> fileMode, long lastSeq,

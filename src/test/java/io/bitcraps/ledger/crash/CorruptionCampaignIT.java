@@ -32,6 +32,6 @@ class CorruptionCampaignIT {
                         + " seed " + r.seed());
         assertThat(r.detected()).isEqualTo(r.changed());
         assertThat(r.changed() + r.harmless()).isEqualTo(r.trials() + r.walTrials());
-        assertThat(r.changed()).as("most random flips hit ledger data").isPositive();
+        assertThat(r.changed()).as("the campaign judged at least 3 files whose ledger data a flip changed").isGreaterThanOrEqualTo(3);
     }
 }

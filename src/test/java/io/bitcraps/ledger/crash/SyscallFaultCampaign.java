@@ -159,9 +159,10 @@ final class SyscallFaultCampaign {
         final String where;
         final Path err;
         final List<String> fed = Collections.synchronizedList(new ArrayList<>());
-        final Map<String, Long> printed = Collections.synchronizedMap(new HashMap<>());
+        // read by the test thread while the reader thread adds: iteration must not need a lock
+        final Map<String, Long> printed = new java.util.concurrent.ConcurrentHashMap<>();
         /** key → the rejected receipt line, for every retryable failure. */
-        final Map<String, String> failed = Collections.synchronizedMap(new HashMap<>());
+        final Map<String, String> failed = new java.util.concurrent.ConcurrentHashMap<>();
         final List<String> unexpected = Collections.synchronizedList(new ArrayList<>());
         final Set<String> batchRanges = Collections.synchronizedSet(new HashSet<>());
         final CountDownLatch firstReceipt = new CountDownLatch(1);
