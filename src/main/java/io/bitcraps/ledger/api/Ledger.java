@@ -545,8 +545,9 @@ public final class Ledger implements AutoCloseable {
     }
 
     /**
-     * Asks the writer to move the WAL into the database file between two batches (SQLite also does
-     * this by itself every 1,000 pages). Returns at once; the checkpoint runs on the writer.
+     * Asks the writer to move the WAL into the database file between two batches (the writer also
+     * does this by itself every {@value io.bitcraps.ledger.store.LedgerDatabase#WRITER_AUTOCHECKPOINT_PAGES}
+     * pages). Returns at once; the checkpoint runs on the writer.
      */
     public CompletableFuture<Object> checkpoint() {
         return ring.runOnWriter(store -> {

@@ -113,8 +113,19 @@ public final class LedgerDatabase {
                 + cause.getMessage() + ")";
     }
 
-    /** Pages of WAL at which the writer checkpoints by itself; normally the background checkpointer acts long before. */
-    public static final int WRITER_AUTOCHECKPOINT_PAGES = 16_384;
+    /**
+     * Pages of WAL (16 MiB) at which the writer checkpoints by itself, right after a COMMIT. This is
+     * what bounds the WAL file. The background {@link Checkpointer} copies pages but cannot rewind
+     * the WAL under steady writes: SQLite restarts the WAL only when a write transaction begins with
+     * every frame already copied, and a commit made while a PASSIVE checkpoint runs on another
+     * connection leaves frames behind it, so the WAL keeps growing until this threshold. The writer's
+     * own checkpoint runs between its COMMIT and its next BEGIN, so the next batch does rewind it; it
+     * copies only what the background checkpointer has not. At 16,384 pages (64 MiB) the WAL alone
+     * could fill a disk with less room than that, and then nothing could make room again (a
+     * checkpoint needs space in the database file to empty the WAL): every later commit failed with
+     * SQLITE_FULL, although the disk had grown (FaultInjectionIT, tiny file system).
+     */
+    public static final int WRITER_AUTOCHECKPOINT_PAGES = 4_096;
 
     /**
      * A connection that only runs checkpoints (see {@link Checkpointer}). Same file, same

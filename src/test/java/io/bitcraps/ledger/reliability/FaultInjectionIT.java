@@ -52,6 +52,8 @@ class FaultInjectionIT {
     private static final int SQLITE_IOERR = 10;
     private static final int SQLITE_FULL = 13;
     private static final int IO_CYCLES = Integer.getInteger("faults.ioCycles", 5);
+    /** Commits the tiny-file-system scenario waits for after the remount; raise it to run the grown disk longer. */
+    private static final int ACKS_AFTER_GROW = Integer.getInteger("faults.acksAfterGrow", 100);
 
     private static final AtomicInteger SCENARIOS = new AtomicInteger();
     private static final AtomicLong FAULTS = new AtomicLong();
@@ -243,6 +245,8 @@ class FaultInjectionIT {
             long failedBatches;
             HealthCheck diskWhenFull;
             HealthCheck diskWhenGrown;
+            String whenFull;
+            String afterRun;
             HealthThresholds thresholds = new HealthThresholds(512L << 10, 512L << 20, null, 1_000, Duration.ofSeconds(10));
             try (Ledger ledger = Ledger.open(config(db).healthThresholds(thresholds).build())) {
                 producers = Producers.start(ledger, "tmpfs", 4, 64);
@@ -250,10 +254,15 @@ class FaultInjectionIT {
                 assertThat(ledger.haltReason()).as("ENOSPC never halts the ledger").isNull();
                 diskWhenFull = ledger.health().check("disk");
 
+                whenFull = fsSnapshot(mnt);
                 exec("mount", "-o", "remount,size=64m", mnt.toString());
                 grownAt = System.nanoTime();
                 long acksAtGrow = producers.ackCount();
-                waitUntil(() -> producers.ackCount() >= acksAtGrow + 100, Duration.ofSeconds(120), "commits after the tmpfs grew");
+                try {
+                    waitUntil(() -> producers.ackCount() >= acksAtGrow + ACKS_AFTER_GROW, Duration.ofSeconds(120), "commits after the tmpfs grew");
+                } catch (AssertionError e) {
+                    throw new AssertionError(e.getMessage() + "; when full: " + whenFull + "; now: " + fsSnapshot(mnt), e);
+                }
                 producers.stop();
                 diskWhenGrown = ledger.health().check("disk");
 
@@ -268,7 +277,14 @@ class FaultInjectionIT {
                 failedBatches = ledger.stats().failedBatches();
                 assertThat(ledger.haltReason()).isNull();
                 assertThat(ledger.view().seq()).isEqualTo(producers.ackCount());
-                producers.resubmitFailures();
+                afterRun = fsSnapshot(mnt);
+                try {
+                    producers.resubmitFailures();
+                } catch (Exception e) {
+                    throw new AssertionError("a failed submission retried after the file system grew did not commit ("
+                            + producers.ackCount() + " acknowledged); when full: " + whenFull + "; before the retries: "
+                            + afterRun + "; now: " + fsSnapshot(mnt), e);
+                }
             }
             assertThat(diskWhenFull.status()).as(diskWhenFull.detail()).isEqualTo(HealthStatus.DEGRADED);
             assertThat(diskWhenGrown.status()).as(diskWhenGrown.detail()).isEqualTo(HealthStatus.UP);
@@ -281,6 +297,7 @@ class FaultInjectionIT {
             System.out.printf("FaultInjectionIT tiny tmpfs (2 MiB, ENOSPC): %d batches failed with SQLITE_FULL, %d submissions"
                             + " failed and were retried, %d acknowledged, 0 lost, audit intact; health disk when full: %s%n",
                     failedBatches, producers.failures.size(), producers.ackCount(), diskWhenFull.detail());
+            System.out.println("FaultInjectionIT tiny tmpfs files: when full: " + whenFull + "; after the run: " + afterRun);
         } finally {
             unmount(mnt);
         }
@@ -501,6 +518,27 @@ class FaultInjectionIT {
         LOST.addAndGet(lost);
         Reliability.line("Fault: " + scenario, faults, checked, lost + " acknowledged events lost (" + acknowledged
                 + " receipts checked in the file), " + failedFutures + " submissions failed with a typed error");
+    }
+
+    /** Free space of the file system at {@code mnt} and the size of every file there, for failure messages. */
+    static String fsSnapshot(Path mnt) {
+        StringBuilder b = new StringBuilder();
+        try {
+            java.nio.file.FileStore fs = Files.getFileStore(mnt);
+            b.append("fs total=").append(fs.getTotalSpace() >> 10).append("K free=").append(fs.getUsableSpace() >> 10).append("K files:");
+            try (Stream<Path> files = Files.list(mnt)) {
+                files.sorted().forEach(f -> {
+                    try {
+                        b.append(' ').append(f.getFileName()).append('=').append(Files.size(f));
+                    } catch (IOException e) {
+                        b.append(' ').append(f.getFileName()).append("=?");
+                    }
+                });
+            }
+        } catch (IOException e) {
+            b.append("snapshot failed: ").append(e);
+        }
+        return b.toString();
     }
 
     /** Mounts a tmpfs; returns null on success or why it could not. */
