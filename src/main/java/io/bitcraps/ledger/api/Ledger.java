@@ -184,7 +184,8 @@ public final class Ledger implements AutoCloseable {
 
     private static Ledger open(LedgerConfig config, Parts parts) throws SQLException, IOException, Replayer.CorruptLog {
         Path parent = config.path().toAbsolutePath().getParent();
-        boolean creating = !Files.exists(config.path());
+        // a zero-byte file is no database either: SQLite would make a new, empty ledger of it
+        boolean creating = !Files.exists(config.path()) || Files.size(config.path()) == 0;
         if (creating) {
             // before the lock is taken: taking it creates the lock file, which is itself evidence
             refuseToCreateOverEvidence(config);

@@ -33,9 +33,14 @@ public final class FormerLedger {
     public static List<String> evidence(Path db, Path archiveDir, Path backupDir) {
         Path abs = db.toAbsolutePath().normalize();
         List<String> found = new ArrayList<>();
-        if (Files.exists(abs)) {
-            return found;
+        try {
+            if (Files.exists(abs) && Files.size(abs) > 0) {
+                return found;
+            }
+        } catch (IOException e) {
+            return found; // there, though unreadable: opening it will say what is wrong
         }
+        // a zero-byte file is no database: SQLite would quietly make a new, empty ledger of it
         String ledger = WriterLock.recordedLedger(abs);
         if (ledger != null) {
             found.add("its lock file " + WriterLock.lockFileOf(abs) + " says ledger " + ledger + " was written there");
@@ -69,6 +74,24 @@ public final class FormerLedger {
         return found;
     }
 
+    /**
+     * True when both name the same file, through symbolic links on the way (a path given through
+     * a link, or a directory moved behind one, is still the same database).
+     */
+    public static boolean samePath(Path a, Path b) {
+        return canonical(a).equals(canonical(b));
+    }
+
+    private static Path canonical(Path p) {
+        Path abs = p.toAbsolutePath().normalize();
+        Path parent = abs.getParent();
+        try {
+            return parent == null ? abs : parent.toRealPath().resolve(abs.getFileName());
+        } catch (IOException e) {
+            return abs; // a directory that is gone: compare as written
+        }
+    }
+
     private static String manifestNaming(Path db, Path backupDir) {
         try {
             for (Retention.Backup b : Retention.list(backupDir)) {
@@ -83,7 +106,7 @@ public final class FormerLedger {
                     return "backup " + m.file() + " in " + backupDir + " (ledger " + m.ledgerId() + ", seq " + m.seq()
                             + ") does not say which database it was taken from, so it may be this one's";
                 }
-                if (m.database().equals(db.toString())) {
+                if (samePath(Path.of(m.database()), db)) {
                     return "backup " + m.file() + " in " + backupDir + " was taken from it (ledger " + m.ledgerId() + ", seq "
                             + m.seq() + ")";
                 }

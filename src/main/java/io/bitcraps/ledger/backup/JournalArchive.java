@@ -79,6 +79,77 @@ public final class JournalArchive implements AutoCloseable {
      */
     public static JournalArchive open(Path dir, boolean syncEachBatch, Set<PosixFilePermission> fileMode) throws IOException {
         Files.createDirectories(dir);
+        InUse inUse = InUse.take(dir);
+        try {
+            JournalArchive archive = openLocked(dir, syncEachBatch, fileMode);
+            archive.inUse = inUse;
+            return archive;
+        } catch (IOException | RuntimeException e) {
+            inUse.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The OS lock on {@code <archive>/.in-use} a writing ledger holds for as long as it appends to
+     * the archive, so that a restore of another database (a copy) can never fork the archive out
+     * from under a running ledger. The OS drops it when the holder dies, even by SIGKILL.
+     */
+    static final class InUse implements AutoCloseable {
+        private static final java.util.concurrent.ConcurrentHashMap<Path, Boolean> HELD_IN_THIS_JVM =
+                new java.util.concurrent.ConcurrentHashMap<>();
+        private final Path file;
+        private final FileChannel channel;
+        private final java.nio.channels.FileLock lock;
+
+        private InUse(Path file, FileChannel channel, java.nio.channels.FileLock lock) {
+            this.file = file;
+            this.channel = channel;
+            this.lock = lock;
+        }
+
+        static InUse take(Path dir) throws IOException {
+            Path file = dir.resolve(".in-use").toAbsolutePath().normalize();
+            // one channel per file per JVM: closing a second one would drop the lock of the first (POSIX)
+            if (HELD_IN_THIS_JVM.putIfAbsent(file, Boolean.TRUE) != null) {
+                throw new IOException("the journal archive in " + dir + " is in use by a ledger open in this process");
+            }
+            FileChannel ch = null;
+            try {
+                ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                java.nio.channels.FileLock lock = ch.tryLock();
+                if (lock == null) {
+                    throw new IOException("the journal archive in " + dir + " is in use by a running ledger in another"
+                            + " process; stop it first");
+                }
+                return new InUse(file, ch, lock);
+            } catch (IOException | RuntimeException e) {
+                if (ch != null) {
+                    ch.close();
+                }
+                HELD_IN_THIS_JVM.remove(file);
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                lock.release();
+            } finally {
+                try {
+                    channel.close();
+                } finally {
+                    HELD_IN_THIS_JVM.remove(file);
+                }
+            }
+        }
+    }
+
+    private InUse inUse;
+
+    private static JournalArchive openLocked(Path dir, boolean syncEachBatch, Set<PosixFilePermission> fileMode)
+            throws IOException {
         List<Path> segments = segments(dir);
         if (segments.isEmpty()) {
             return new JournalArchive(dir, syncEachBatch, fileMode, 0, null, 0, "empty archive");
@@ -278,6 +349,19 @@ public final class JournalArchive implements AutoCloseable {
      * {@code atSeq}.
      */
     public static Path fork(Path dir, long atSeq, Timeline next) throws IOException {
+        try (InUse ignored = InUse.take(dir)) {
+            return forkLocked(dir, atSeq, next);
+        }
+    }
+
+    /** Refuses, naming why, an archive a running ledger appends to: a restore must not fork it then. */
+    public static void requireNotInUse(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            InUse.take(dir).close();
+        }
+    }
+
+    private static Path forkLocked(Path dir, long atSeq, Timeline next) throws IOException {
         Timeline old = timeline(dir);
         List<Path> all = segments(dir);
         List<Path> toMove = new ArrayList<>();
@@ -407,10 +491,17 @@ public final class JournalArchive implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        if (current != null) {
-            current.force(true);
-            current.close();
-            current = null;
+        try {
+            if (current != null) {
+                current.force(true);
+                current.close();
+                current = null;
+            }
+        } finally {
+            if (inUse != null) {
+                inUse.close();
+                inUse = null;
+            }
         }
     }
 }

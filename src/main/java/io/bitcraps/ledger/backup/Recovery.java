@@ -3,6 +3,7 @@ package io.bitcraps.ledger.backup;
 import io.bitcraps.ledger.store.EventReader;
 import io.bitcraps.ledger.store.Head;
 import io.bitcraps.ledger.store.LedgerDatabase;
+import io.bitcraps.ledger.store.Timeline;
 import io.bitcraps.ledger.store.WriterLock;
 import io.bitcraps.ledger.store.WriterLockHeld;
 
@@ -64,6 +65,9 @@ public final class Recovery {
         if (to.getParent() == null || !Files.isDirectory(to.getParent())) {
             throw new BackupFailure("cannot recover " + db + ": its directory " + to.getParent() + " does not exist");
         }
+        // read before the lock is taken: taking it rewrites the lock file, which names the ledger last
+        // opened here, the one thing that still says whose database this was when the file is unreadable
+        String recordedLedger = WriterLock.recordedLedger(to);
         WriterLock lock;
         try {
             lock = WriterLock.acquire(to);
@@ -74,7 +78,7 @@ public final class Recovery {
             throw new BackupFailure("cannot take the writer lock of " + db + ": " + e.getMessage(), e);
         }
         try (lock) {
-            Report r = recoverHoldingLock(to, backupDir, archiveDir, key, foreign, clock);
+            Report r = recoverHoldingLock(to, backupDir, archiveDir, key, foreign, recordedLedger, clock);
             String id = Restore.ledgerIdOf(to);
             if (id != null) {
                 lock.recordLedger(id);
@@ -86,8 +90,13 @@ public final class Recovery {
     }
 
     private static Report recoverHoldingLock(Path db, Path backupDir, Path archiveDir, byte[] key, boolean foreign,
-                                             Clock clock) throws BackupFailure {
-        String targetId = foreign ? null : Restore.ledgerIdOf(db);
+                                             String recordedLedger, Clock clock) throws BackupFailure {
+        String readId = Restore.ledgerIdOf(db);
+        // whose ledger this is: the database says, or, when it cannot be read, its lock file does, or
+        // the manifests taken from this path agree; never "any backup will do" unless --foreign
+        String targetId = foreign ? null : readId != null ? readId : recordedLedger != null ? recordedLedger
+                : ledgerNamedByManifests(db, backupDir);
+        Timeline targetTimeline = timelineOf(db, archiveDir);
         List<String> skipped = new ArrayList<>();
         List<Retention.Backup> candidates;
         try {
@@ -104,6 +113,14 @@ public final class Recovery {
                     skipped.add(b.file().getFileName() + ": " + Restore.foreignMessage(m, db, targetId, "recover"));
                     continue;
                 }
+                if (targetTimeline != null) {
+                    String conflict = Restore.timelineConflict(b.file(), m.seq(), targetTimeline,
+                            readId != null ? db.toString() : "the journal archive in " + archiveDir);
+                    if (conflict != null) {
+                        skipped.add(b.file().getFileName() + ": " + conflict);
+                        continue;
+                    }
+                }
                 chosen = b;
                 manifest = m;
                 break;
@@ -116,7 +133,12 @@ public final class Recovery {
                     : ": " + String.join("; ", skipped)) + "; the damaged database was left as it is");
         }
         Restore.Options options = new Restore.Options(true, foreign, false, key, Long.MAX_VALUE, Long.MAX_VALUE, archiveDir);
-        Path damagedCopy = db.resolveSibling(db.getFileName() + ".damaged-" + STAMP.format(clock.instant()));
+        String stamp = db.getFileName() + ".damaged-" + STAMP.format(clock.instant());
+        Path damagedCopy = db.resolveSibling(stamp);
+        for (int i = 2; Files.exists(damagedCopy) || Files.exists(Restore.sibling(damagedCopy, "-wal"))
+                || Files.exists(Restore.sibling(damagedCopy, "-shm")); i++) {
+            damagedCopy = db.resolveSibling(stamp + "-" + i); // never over an earlier copy: they are evidence
+        }
         List<Path[]> moved = new ArrayList<>();
         try {
             for (String suffix : new String[]{"", "-wal", "-shm"}) {
@@ -162,6 +184,43 @@ public final class Recovery {
         return stuck.isEmpty() ? "; the database, its -wal and -shm were put back as they were"
                 : "; putting the damaged database back failed, it is still at " + String.join(", ", stuck)
                         + ": move it back by hand";
+    }
+
+    /** The one ledger id the manifests taken from {@code db} name, or null when none or several do. */
+    private static String ledgerNamedByManifests(Path db, Path backupDir) {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        try {
+            for (Retention.Backup b : Retention.list(backupDir)) {
+                try {
+                    Manifest m = Manifest.parse(Files.readString(
+                            b.file().resolveSibling(Manifest.fileNameFor(b.file().getFileName().toString()))));
+                    if (m.database() != null && FormerLedger.samePath(Path.of(m.database()), db)) {
+                        ids.add(m.ledgerId());
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // unreadable manifest: it says nothing about whose database this was
+                }
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return ids.size() == 1 ? ids.iterator().next() : null;
+    }
+
+    /** The timeline the recovered database must continue: the database's, else the archive's; null when neither is known. */
+    private static Timeline timelineOf(Path db, Path archiveDir) throws BackupFailure {
+        Timeline own = Restore.timelineOf(db); // never opens the file in place: a failed recover puts it back as it was
+        if (own != null) {
+            return own;
+        }
+        if (archiveDir != null && Files.isDirectory(archiveDir)) {
+            try {
+                return JournalArchive.timeline(archiveDir);
+            } catch (IOException e) {
+                throw new BackupFailure("cannot read the timeline of the journal archive in " + archiveDir + ": " + e.getMessage(), e);
+            }
+        }
+        return null;
     }
 
     /** The seq the damaged database's head row claims, or -1 when it cannot be read at all. */

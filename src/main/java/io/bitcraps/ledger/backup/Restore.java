@@ -91,6 +91,16 @@ public final class Restore {
             lock = WriterLock.acquire(to);
             boolean inPlace = Files.exists(to);
             refuseForeign(manifest, to, o.foreign(), "restore");
+            if (o.archiveDir() != null && (inPlace || o.forkArchive())) {
+                try {
+                    // this restore may fork the archive: never one a running ledger appends to (the
+                    // target's own writer is excluded by its lock, but the archive may be another's)
+                    JournalArchive.requireNotInUse(o.archiveDir());
+                } catch (IOException e) {
+                    throw new BackupFailure("cannot restore " + to + " with the archive " + o.archiveDir() + ": "
+                            + e.getMessage() + "; nothing was changed", e);
+                }
+            }
             Result r = restoreHoldingLock(backup, manifest, to, o, inPlace || o.forkArchive());
             restored = true;
             try {
@@ -151,6 +161,29 @@ public final class Restore {
         }
     }
 
+    /**
+     * Why the backup cannot serve a history on timeline {@code target}, or null when it can. A backup
+     * on another timeline is fine up to the seq where {@code target} branched (that part is shared,
+     * and a replay on top of it checks the chain); past it, it holds history the target's timeline
+     * abandoned (or never had), and using it would silently undo a point-in-time restore.
+     */
+    static String timelineConflict(Path backup, long backupSeq, Timeline target, String targetWhat) throws BackupFailure {
+        Timeline own;
+        try (Connection conn = LedgerDatabase.openReadOnly(backup)) {
+            own = Timeline.read(conn);
+        } catch (SQLException e) {
+            throw new BackupFailure("cannot read the timeline of backup " + backup.getFileName() + ": " + e.getMessage(), e);
+        }
+        if (own.id().equals(target.id()) || backupSeq <= target.branchedAtSeq()) {
+            return null;
+        }
+        return "backup " + backup.getFileName() + " (seq " + backupSeq + ") is on timeline " + own.describe() + ", but "
+                + targetWhat + " follows timeline " + target.describe() + ": the backup holds history past seq "
+                + target.branchedAtSeq() + " that this timeline does not have, and restoring it would undo the restore that"
+                + " started this timeline. Choose a backup at or before seq " + target.branchedAtSeq()
+                + " or one taken on timeline " + target.id();
+    }
+
     static String foreignMessage(Manifest manifest, Path target, String targetId, String command) {
         return "backup " + manifest.file() + " is of ledger " + manifest.ledgerId() + ", but " + target + " is ledger "
                 + targetId + "; " + command + " would replace one ledger with another. Check --dir and the backup name,"
@@ -166,13 +199,26 @@ public final class Restore {
      * WAL) from a scratch copy of the database and its -wal.
      */
     static String ledgerIdOf(Path db) {
+        return readWithoutTouching(db, LedgerDatabase::ledgerId);
+    }
+
+    /** The database's timeline, read as {@link #ledgerIdOf} reads the id; null when unreadable. */
+    static Timeline timelineOf(Path db) {
+        return readWithoutTouching(db, Timeline::read);
+    }
+
+    private interface Read<T> {
+        T from(Connection conn) throws SQLException;
+    }
+
+    private static <T> T readWithoutTouching(Path db, Read<T> read) {
         if (!Files.isRegularFile(db)) {
             return null;
         }
         try (Connection conn = immutable(db)) {
-            return LedgerDatabase.ledgerId(conn);
+            return read.from(conn);
         } catch (SQLException | RuntimeException mainFileOnly) {
-            return ledgerIdOfScratchCopy(db);
+            return readScratchCopy(db, read);
         }
     }
 
@@ -182,7 +228,7 @@ public final class Restore {
         return cfg.createConnection("jdbc:sqlite:" + db.toAbsolutePath().toUri() + "?immutable=1");
     }
 
-    private static String ledgerIdOfScratchCopy(Path db) {
+    private static <T> T readScratchCopy(Path db, Read<T> read) {
         Path scratch = null;
         try {
             scratch = Files.createTempDirectory(db.toAbsolutePath().getParent(), ".ledger-id-");
@@ -192,7 +238,7 @@ public final class Restore {
                 Files.copy(sibling(db, "-wal"), sibling(copy, "-wal"));
             }
             try (Connection conn = LedgerDatabase.openReadOnly(copy)) {
-                return LedgerDatabase.ledgerId(conn);
+                return read.from(conn);
             }
         } catch (IOException | SQLException | RuntimeException e) {
             return null;
@@ -225,6 +271,11 @@ public final class Restore {
             if (o.archiveDir() != null) {
                 archiveTimeline = JournalArchive.timeline(o.archiveDir());
                 archiveEnd = JournalArchive.lastSeqIn(o.archiveDir());
+                String conflict = timelineConflict(backup, manifest.seq(), archiveTimeline,
+                        "the journal archive in " + o.archiveDir());
+                if (conflict != null) {
+                    throw new BackupFailure(conflict);
+                }
                 replayed = replayArchive(temp, o.archiveDir(), o.untilSeq(), o.untilMicros(), o.key());
             }
             Backups.Verified verified = Backups.verifyDatabase(temp, null);
