@@ -184,6 +184,9 @@ public final class Ledger implements AutoCloseable {
 
     private static Ledger open(LedgerConfig config, Parts parts) throws SQLException, IOException, Replayer.CorruptLog {
         Path parent = config.path().toAbsolutePath().getParent();
+        // the key first: a key file that is refused must not leave a new database (and a lock file
+        // naming it, which later counts as evidence of a ledger) behind
+        byte[] hmacKey = config.hmacKeyFile() == null ? null : HeadSigner.readKey(config.hmacKeyFile());
         // a zero-byte file is no database either: SQLite would make a new, empty ledger of it
         boolean creating = !Files.exists(config.path()) || Files.size(config.path()) == 0;
         if (creating) {
@@ -231,8 +234,7 @@ public final class Ledger implements AutoCloseable {
             parts.log.injectFaults(config.faultInjector());
         }
         ReadModel readModel = new ReadModel(parts.conn);
-        HeadSigner signer = config.hmacKeyFile() == null ? null
-                : new HeadSigner(HeadSigner.readKey(config.hmacKeyFile()), ledgerId);
+        HeadSigner signer = hmacKey == null ? null : new HeadSigner(hmacKey, ledgerId);
         if (signer != null) {
             String unsigned = requireSignedHeadVerifies(parts.conn, signer, config);
             if (unsigned != null) {

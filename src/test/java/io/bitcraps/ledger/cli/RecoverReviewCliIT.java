@@ -199,4 +199,17 @@ class RecoverReviewCliIT {
                     && !p.toString().endsWith("-wal") && !p.toString().endsWith("-shm")).count()).isEqualTo(2);
         }
     }
+
+    @Test
+    void aRefusedKeyLeavesNoDatabaseAndNoLockFileBehind() throws Exception {
+        Path key = dir.resolve("open.key");
+        Files.writeString(key, "a-key-that-is-long-enough-0123456789");
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Path db = dir.resolve("x.db");
+        ChildJvm.Result r = ChildJvm.run(dir, "ingest", "--db", db.toString(), "--key", key.toString());
+        assertThat(r.exitCode()).as(r.stdout() + r.stderr()).isEqualTo(2);
+        assertThat(r.stderr()).contains("chmod 600");
+        assertThat(db).doesNotExist();
+        assertThat(dir.resolve("x.db.writer-lock")).doesNotExist();
+    }
 }
