@@ -364,9 +364,10 @@ public final class Ledger implements AutoCloseable {
     /**
      * With a key, the newest signed batch in the database must verify: a rewritten log, or the
      * wrong key, must not take new writes (every later batch would be signed over the rewrite).
-     * Unsigned batches are accepted: a ledger written without a key gains one by being opened with
-     * it, and is signed from then on; batches written without the key after signed ones are
-     * reported, not refused (the audit with the key reports them too). The check cannot tell a
+     * Unsigned history is accepted: a ledger written without a key gains one by being opened with
+     * it, and is signed from then on. Batches written without the key after signed ones are
+     * refused unless {@code acceptUnsignedBatches} (then reported); the audit with the key reports
+     * them too. The check cannot tell a
      * ledger never signed from one whose signatures were all removed: that is what the audit with
      * the key ("no head is signed") and external digests are for. Returns a report line for
      * unsigned batches after the newest signed one, or null.
@@ -387,7 +388,14 @@ public final class Ledger implements AutoCloseable {
         }
         String line = "seq " + unsigned[0] + ".." + unsigned[1] + " was committed without the HMAC key after the signed"
                 + " head at seq " + newest.lastSeq() + " (or its signatures were removed); the audit with the key reports it";
-        LOG.warn("{}: {}", config.path(), line);
+        if (!config.acceptUnsignedBatches()) {
+            // the next batch would be signed on top of them, vouching for what nobody with the key wrote
+            throw new LedgerException.LedgerHalted("the newest batches of " + config.path() + " are not signed: " + line
+                    + ". Batches a run without --key wrote look exactly like batches appended behind the ledger's back;"
+                    + " run tools/ledger audit --key, and if they are yours open once with --accept-unsigned"
+                    + " (LedgerConfig.Builder.acceptUnsignedBatches)", null);
+        }
+        LOG.warn("{}: {} (accepted by configuration)", config.path(), line);
         return line;
     }
 

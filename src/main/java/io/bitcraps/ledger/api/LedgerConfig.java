@@ -49,6 +49,7 @@ public final class LedgerConfig {
     private final FaultInjector faultInjector;
     private final Set<PosixFilePermission> fileMode;
     private final boolean allowCreateOverEvidence;
+    private final boolean acceptUnsignedBatches;
 
     private LedgerConfig(Builder b) {
         this.path = b.path;
@@ -83,6 +84,7 @@ public final class LedgerConfig {
         this.faultInjector = b.faultInjector;
         this.fileMode = Set.copyOf(PosixFilePermissions.fromString(b.fileMode));
         this.allowCreateOverEvidence = b.allowCreateOverEvidence;
+        this.acceptUnsignedBatches = b.acceptUnsignedBatches;
     }
 
     public static Builder builder(Path path) {
@@ -201,6 +203,11 @@ public final class LedgerConfig {
         return allowCreateOverEvidence;
     }
 
+    /** Whether open with the HMAC key accepts batches without an HMAC after signed ones (see {@link Builder#acceptUnsignedBatches}). */
+    public boolean acceptUnsignedBatches() {
+        return acceptUnsignedBatches;
+    }
+
     /** The HMAC key file, or null when heads are not signed. */
     public Path hmacKeyFile() {
         return hmacKeyFile;
@@ -248,6 +255,7 @@ public final class LedgerConfig {
         private FaultInjector faultInjector;
         private String fileMode = "rw-------";
         private boolean allowCreateOverEvidence;
+        private boolean acceptUnsignedBatches;
 
         private Builder(Path path) {
             this.path = Objects.requireNonNull(path, "path");
@@ -409,6 +417,18 @@ public final class LedgerConfig {
          * went missing loses every balance; restore or recover it instead. Even with this, a new
          * ledger is never given the old ledger's non-empty journal archive.
          */
+        /**
+         * Lets {@code Ledger.open} with the HMAC key take writes although the newest batches carry no
+         * HMAC while earlier ones are signed. Off by default: such batches were committed by a run
+         * that did not have the key, which is what someone who appended to the file behind the
+         * ledger's back looks like too, and the next signed batch would vouch for them. Turn it on
+         * once, after {@code tools/ledger audit --key} showed those batches are yours.
+         */
+        public Builder acceptUnsignedBatches(boolean accept) {
+            this.acceptUnsignedBatches = accept;
+            return this;
+        }
+
         public Builder allowCreateOverEvidence(boolean allow) {
             this.allowCreateOverEvidence = allow;
             return this;

@@ -63,6 +63,11 @@ final class IngestCommand implements Callable<Integer> {
                     + " restore or recover the ledger instead")
     boolean allowCreateOverEvidence;
 
+    @Option(names = "--accept-unsigned",
+            description = "with --key: accept batches without an HMAC after signed ones (a run that forgot --key) and sign"
+                    + " on top of them; without it such an open is refused. Audit with --key first")
+    boolean acceptUnsigned;
+
     private static final JsonFactory JSON = new JsonFactory();
 
     /** One line's outcome: a ready receipt line, or a future that yields it. */
@@ -84,6 +89,7 @@ final class IngestCommand implements Callable<Integer> {
             builder.archiveDir(archiveDir);
         }
         builder.allowCreateOverEvidence(allowCreateOverEvidence);
+        builder.acceptUnsignedBatches(acceptUnsigned);
         builder.backupInterval(java.time.Duration.ZERO); // a command-line run takes backups with tools/ledger backup
         try (Ledger ledger = Ledger.open(builder.build())) {
             Thread printer = new Thread(() -> printReceipts(queue, out), "ingest-printer");

@@ -79,6 +79,11 @@ final class SimulateCommand implements Callable<Integer> {
                     + " restore or recover the ledger instead")
     boolean allowCreateOverEvidence;
 
+    @Option(names = "--accept-unsigned",
+            description = "with --key: accept batches without an HMAC after signed ones (a run that forgot --key) and sign"
+                    + " on top of them; without it such an open is refused. Audit with --key first")
+    boolean acceptUnsigned;
+
     @Override
     public Integer call() throws Exception {
         Durability mode = Durability.valueOf(durability.toUpperCase(Locale.ROOT));
@@ -90,6 +95,7 @@ final class SimulateCommand implements Callable<Integer> {
             builder.archiveDir(archiveDir);
         }
         builder.allowCreateOverEvidence(allowCreateOverEvidence);
+        builder.acceptUnsignedBatches(acceptUnsigned);
         builder.backupInterval(java.time.Duration.ZERO); // a command-line run takes backups with tools/ledger backup
         CrapsFloor.Options options = floorOptions();
         LedgerConfig config = builder.build();

@@ -269,13 +269,17 @@ class SignedArchiveIT {
     }
 
     @Test
-    void batchesWrittenWithoutTheKeyAfterSignedOnesAreReportedNotRefused() throws Exception {
+    void batchesWrittenWithoutTheKeyAfterSignedOnesAreRefusedUnlessAcceptedOnPurpose() throws Exception {
         Path db = dir.resolve("ledger.db");
         long head = writeSigned(db, dir.resolve("archive"), dir.resolve("backups"), 5);
         try (Ledger ledger = Ledger.open(config(db).build())) {
             ok(ledger.submit(new Deposit("p1", 10, "keyless")));
         }
-        try (Ledger ledger = Ledger.open(config(db).hmacKeyFile(keyFile).build())) {
+        assertThatThrownBy(() -> Ledger.open(config(db).hmacKeyFile(keyFile).build()))
+                .isInstanceOf(LedgerException.LedgerHalted.class)
+                .hasMessageContaining("seq " + (head + 1) + ".." + (head + 1))
+                .hasMessageContaining("--accept-unsigned");
+        try (Ledger ledger = Ledger.open(config(db).hmacKeyFile(keyFile).acceptUnsignedBatches(true).build())) {
             assertThat(ledger.openReport()).contains("seq " + (head + 1) + ".." + (head + 1),
                     "committed without the HMAC key after the signed head at seq " + head);
         }

@@ -169,6 +169,8 @@ final class SyscallFaultCampaign {
         volatile long lines;
         long logEndAfterChild;
         volatile boolean stopFeeding;
+        /** The child's writer halted: every later line is refused at once, so feeding more only fills memory. */
+        volatile boolean halted;
 
         Cycle(int n, String where) {
             this.n = n;
@@ -297,8 +299,7 @@ final class SyscallFaultCampaign {
     private static void awaitAckOrHalt(Cycle c, Duration limit) throws InterruptedException {
         long acks = c.printed.size();
         long deadline = System.nanoTime() + limit.toNanos();
-        while (c.printed.size() == acks && System.nanoTime() - deadline < 0
-                && c.failed.values().stream().noneMatch(l -> l.contains("LEDGER_HALTED"))) {
+        while (c.printed.size() == acks && System.nanoTime() - deadline < 0 && !c.halted) {
             Thread.sleep(10);
         }
     }
@@ -306,6 +307,14 @@ final class SyscallFaultCampaign {
     private void feed(OutputStream stdin, Cycle c) {
         try (OutputStream out = stdin) {
             for (int n = 0; n < LINES_MAX && !c.stopFeeding; n++) {
+                if (c.halted) {
+                    // keep the child's input open (it must stay alive for the rest of the cycle) but feed
+                    // no more: a halted writer refuses every line at once, and the answers only fill memory
+                    out.flush();
+                    Thread.sleep(10);
+                    n--;
+                    continue;
+                }
                 out.write((CrashCampaign.lineFor(c.n, n) + "\n").getBytes(StandardCharsets.UTF_8));
                 c.fed.add(CrashCampaign.keyOf(c.n, n));
                 if (n % 32 == 0) {
@@ -314,6 +323,8 @@ final class SyscallFaultCampaign {
             }
         } catch (IOException expected) {
             // killed: the pipe broke
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -335,6 +346,9 @@ final class SyscallFaultCampaign {
                     String code = r.get("code").stringValue();
                     String message = r.path("message").asString("");
                     c.failed.put(k, code + ": " + message);
+                    if ("LEDGER_HALTED".equals(code)) {
+                        c.halted = true;
+                    }
                     synchronized (this) {
                         failuresByCode.merge(code, 1L, Long::sum);
                         Matcher m = SQLITE_CODE.matcher(message);
