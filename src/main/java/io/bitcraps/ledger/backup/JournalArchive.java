@@ -79,7 +79,7 @@ public final class JournalArchive implements AutoCloseable {
      */
     public static JournalArchive open(Path dir, boolean syncEachBatch, Set<PosixFilePermission> fileMode) throws IOException {
         Files.createDirectories(dir);
-        InUse inUse = InUse.take(dir);
+        InUse inUse = InUse.take(dir, fileMode);
         try {
             JournalArchive archive = openLocked(dir, syncEachBatch, fileMode);
             archive.inUse = inUse;
@@ -109,6 +109,11 @@ public final class JournalArchive implements AutoCloseable {
         }
 
         static InUse take(Path dir) throws IOException {
+            return take(dir, FileModes.OWNER_ONLY);
+        }
+
+        /** {@code fileMode} for the lock file when this creates it, like every other file of the archive. */
+        static InUse take(Path dir, Set<PosixFilePermission> fileMode) throws IOException {
             Path file = dir.resolve(".in-use").toAbsolutePath().normalize();
             // one channel per file per JVM: closing a second one would drop the lock of the first (POSIX)
             if (HELD_IN_THIS_JVM.putIfAbsent(file, Boolean.TRUE) != null) {
@@ -116,7 +121,15 @@ public final class JournalArchive implements AutoCloseable {
             }
             FileChannel ch = null;
             try {
+                boolean created = !Files.exists(file);
                 ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                if (created) {
+                    try {
+                        Files.setPosixFilePermissions(file, fileMode);
+                    } catch (UnsupportedOperationException noPosix) {
+                        // no POSIX modes on this file system: nothing to set
+                    }
+                }
                 java.nio.channels.FileLock lock = ch.tryLock();
                 if (lock == null) {
                     throw new IOException("the journal archive in " + dir + " is in use by a running ledger in another"
