@@ -149,7 +149,7 @@ final class IntegrityPass {
             lastFullPass = clock.instant();
             lastFullPassTook = Duration.between(passStartedAt, lastFullPass);
             longestHeldNanos = passLongestHeldNanos;
-            return verdict(lastFullPass, "this run: " + describe(steps) + "; pass complete");
+            return verdict(lastFullPass, "this run: " + describe(steps) + "; full pass finished");
         }
         return verdict(now, "this run: " + describe(steps) + "; " + (passTables - remaining.size()) + " of " + passTables
                 + " tables checked in the pass started " + DatabaseChecks.human(Duration.between(passStartedAt, now)) + " ago");

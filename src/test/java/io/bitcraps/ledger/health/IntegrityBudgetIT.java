@@ -83,7 +83,7 @@ class IntegrityBudgetIT {
             }
             assertThat(runs).isGreaterThan(1);
             assertThat(r.check("integrity").status()).isEqualTo(HealthStatus.UP);
-            assertThat(r.check("integrity").detail()).contains("pass complete", "last full pass");
+            assertThat(r.check("integrity").detail()).contains("full pass finished", "last full pass");
 
             // complete: nothing is due until the interval is up, and the detail says when the last pass ended
             HealthReport after = monitor.check();
