@@ -60,12 +60,19 @@ final class IntegrityPass {
     private long passLongestHeldNanos;
     private boolean failed;
     private volatile List<Step> lastSteps = List.of();
+    /** Set when the monitor closes: a table check in progress is interrupted at once, so close need not wait it out. */
+    private volatile boolean stopping;
 
     IntegrityPass(Duration interval, Duration budget, Clock clock) {
         this.interval = interval;
         this.budget = budget;
         this.clock = clock;
         this.started = clock.instant();
+    }
+
+    /** Interrupts a table check in progress and every later one (the monitor is closing). */
+    void stop() {
+        stopping = true;
     }
 
     /** The steps of the last run (for tests and reports). */
@@ -121,7 +128,7 @@ final class IntegrityPass {
         }
         List<Step> steps = new ArrayList<>();
         long runStart = System.nanoTime();
-        while (!remaining.isEmpty() && System.nanoTime() - runStart < budget.toNanos()) {
+        while (!remaining.isEmpty() && !stopping && System.nanoTime() - runStart < budget.toNanos()) {
             String table = remaining.get(0);
             long stepBudget = budget.toNanos() << Math.min(MAX_DOUBLINGS, cutOffs.getOrDefault(table, 0));
             List<String> problems = new ArrayList<>();
@@ -205,7 +212,7 @@ final class IntegrityPass {
     }
 
     /** One table's quick_check in its own snapshot, interrupted past {@code budgetNanos}. */
-    private static Step checkTable(Connection conn, String table, long budgetNanos, List<String> problems) throws SQLException {
+    private Step checkTable(Connection conn, String table, long budgetNanos, List<String> problems) throws SQLException {
         SQLiteConnection sqlite = conn.isWrapperFor(SQLiteConnection.class) ? conn.unwrap(SQLiteConnection.class) : null;
         long start = System.nanoTime();
         long deadline = start + budgetNanos;
@@ -214,7 +221,7 @@ final class IntegrityPass {
             ProgressHandler.setHandler(sqlite, PROGRESS_STEPS, new ProgressHandler() {
                 @Override
                 protected int progress() {
-                    if (System.nanoTime() - deadline > 0) {
+                    if (stopping || System.nanoTime() - deadline > 0) {
                         interrupted[0] = true;
                         return 1; // non-zero: SQLite stops the statement with SQLITE_INTERRUPT
                     }
