@@ -273,11 +273,12 @@ public final class Ledger implements AutoCloseable {
         metrics.target = meters;
 
         parts.backups = new BackupService(config.path(), config.backupDir(), signer, config.backupInterval(),
-                config.backupRetention(), config.backupKeepMin(), config.clock(),
+                config.fullBackupPeriod(), config.backupRetention(), config.backupKeepMin(), config.backupMaxBytes(), config.clock(),
                 meters == null ? LedgerMetrics.NO_BACKUP_METRICS : meters);
         ReaderPool readers = parts.readers;
         parts.health = new HealthMonitor(config.path(), config.healthThresholds(), readers::connection,
-                () -> snapshot(ring, readers, parts), parts.backups, ring::halt, config.clock(), config.healthInterval());
+                () -> snapshot(ring, readers, parts), parts.backups, ring::halt, config.clock(), config.healthInterval(),
+                config.integrityCheckInterval(), config.integrityCheckBudget());
         LOG.info("opened {} at seq {} in {} ms{}", config.path(), state.seq(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), report.isEmpty() ? "" : "; " + report);
         return new Ledger(config, parts, ring, ledgerId, cache, String.join("; ", report));

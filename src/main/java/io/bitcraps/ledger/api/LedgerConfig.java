@@ -43,8 +43,12 @@ public final class LedgerConfig {
     private final Duration backupInterval;
     private final Duration backupRetention;
     private final int backupKeepMin;
+    private final Duration fullBackupInterval;
+    private final long backupMaxBytes;
     private final HealthThresholds healthThresholds;
     private final Duration healthInterval;
+    private final Duration integrityCheckInterval;
+    private final Duration integrityCheckBudget;
     private final MeterRegistry meterRegistry;
     private final FaultInjector faultInjector;
     private final Set<PosixFilePermission> fileMode;
@@ -72,14 +76,20 @@ public final class LedgerConfig {
                 : path.toAbsolutePath().getParent().resolve("backups");
         this.backupInterval = b.backupInterval;
         this.backupRetention = b.backupRetention;
-        this.backupKeepMin = b.backupKeepMin;
+        this.backupKeepMin = b.backupKeepMin != null ? b.backupKeepMin
+                // with the archive as the increment a full backup is daily: 24 would keep 24 days of full copies
+                : archiveDir != null ? 3 : 24;
+        this.fullBackupInterval = b.fullBackupInterval;
+        this.backupMaxBytes = b.backupMaxBytes;
         HealthThresholds t = b.healthThresholds;
         if (t.maxBackupAge() == null && !backupInterval.isZero()) {
-            // with a schedule, a backup older than two intervals means the schedule is not working
-            t = t.withMaxBackupAge(backupInterval.multipliedBy(2));
+            // with a schedule, a backup older than two full-backup periods means the schedule is not working
+            t = t.withMaxBackupAge(fullBackupPeriod().multipliedBy(2));
         }
         this.healthThresholds = t;
         this.healthInterval = b.healthInterval;
+        this.integrityCheckInterval = b.integrityCheckInterval;
+        this.integrityCheckBudget = b.integrityCheckBudget;
         this.meterRegistry = b.meterRegistry;
         this.faultInjector = b.faultInjector;
         this.fileMode = Set.copyOf(PosixFilePermissions.fromString(b.fileMode));
@@ -168,8 +178,41 @@ public final class LedgerConfig {
         return backupRetention;
     }
 
+    /** The newest backups kept whatever their age (default 24; 3 with a journal archive, whose full backups are daily). */
     public int backupKeepMin() {
         return backupKeepMin;
+    }
+
+    /** Time between scheduled full backups when a journal archive is the increment (default 24 h). */
+    public Duration fullBackupInterval() {
+        return fullBackupInterval;
+    }
+
+    /**
+     * How often the schedule actually takes a full backup: every {@link #fullBackupInterval} with a
+     * journal archive (which holds every batch in between), every {@link #backupInterval} without
+     * one (there is no increment), never shorter than the schedule's own tick.
+     */
+    public Duration fullBackupPeriod() {
+        if (archiveDir == null || fullBackupInterval.compareTo(backupInterval) < 0) {
+            return backupInterval;
+        }
+        return fullBackupInterval;
+    }
+
+    /** Most bytes the backups (with their manifests) may take; 0: no cap. */
+    public long backupMaxBytes() {
+        return backupMaxBytes;
+    }
+
+    /** How often a full {@code quick_check} pass is due; zero: the whole file at every health check. */
+    public Duration integrityCheckInterval() {
+        return integrityCheckInterval;
+    }
+
+    /** Time one health check may spend on the {@code quick_check} pass (see {@code IntegrityPass}). */
+    public Duration integrityCheckBudget() {
+        return integrityCheckBudget;
     }
 
     public HealthThresholds healthThresholds() {
@@ -248,9 +291,13 @@ public final class LedgerConfig {
         private Path backupDir;
         private Duration backupInterval = Duration.ofHours(1);
         private Duration backupRetention = Duration.ofDays(7);
-        private int backupKeepMin = 24;
+        private Integer backupKeepMin;
+        private Duration fullBackupInterval = Duration.ofHours(24);
+        private long backupMaxBytes;
         private HealthThresholds healthThresholds = HealthThresholds.defaults();
         private Duration healthInterval = Duration.ofSeconds(30);
+        private Duration integrityCheckInterval = Duration.ofHours(6);
+        private Duration integrityCheckBudget = Duration.ofSeconds(2);
         private MeterRegistry meterRegistry;
         private FaultInjector faultInjector;
         private String fileMode = "rw-------";
@@ -375,6 +422,47 @@ public final class LedgerConfig {
             return this;
         }
 
+        /**
+         * With a journal archive, the schedule takes a full backup only when the newest backup is
+         * this old (default 24 h); the archive is the increment in between, and a point-in-time
+         * restore replays it on top of the full backup. Without an archive every scheduled run takes
+         * a full backup. {@code Duration.ZERO}: a full backup at every scheduled run.
+         */
+        public Builder fullBackupInterval(Duration interval) {
+            this.fullBackupInterval = Objects.requireNonNull(interval, "fullBackupInterval");
+            return this;
+        }
+
+        /**
+         * A cap on the bytes all backups (and manifests) in the backup directory take (default 0: no
+         * cap). Past it, retention deletes the oldest backups, even below the {@code keepMin}, but
+         * never the newest verified one.
+         */
+        public Builder backupMaxBytes(long bytes) {
+            this.backupMaxBytes = bytes;
+            return this;
+        }
+
+        /**
+         * How often a full {@code quick_check} pass over the file is due (default 6 h). Between
+         * passes the health checks run only the cheap checks (chain tail, indexes, I1, disk, WAL).
+         * {@code Duration.ZERO}: the whole file at every health check, fine for small files.
+         */
+        public Builder integrityCheckInterval(Duration interval) {
+            this.integrityCheckInterval = Objects.requireNonNull(interval, "integrityCheckInterval");
+            return this;
+        }
+
+        /**
+         * How long one health check may spend on the {@code quick_check} pass, and so how long it
+         * may hold a read snapshot that keeps the WAL from being reset (default 2 s). The pass goes
+         * table by table and resumes at the next check; a table cut off gets twice the budget next time.
+         */
+        public Builder integrityCheckBudget(Duration budget) {
+            this.integrityCheckBudget = Objects.requireNonNull(budget, "integrityCheckBudget");
+            return this;
+        }
+
         public Builder healthThresholds(HealthThresholds thresholds) {
             this.healthThresholds = Objects.requireNonNull(thresholds, "healthThresholds");
             return this;
@@ -446,7 +534,14 @@ public final class LedgerConfig {
             require(!backupInterval.isNegative() && (backupInterval.isZero() || backupInterval.toSeconds() >= 1),
                     "backupInterval must be zero (off) or at least 1 s, got " + backupInterval);
             require(!backupRetention.isNegative(), "backupRetention must not be negative, got " + backupRetention);
-            require(backupKeepMin >= 1, "backupKeepMin must keep at least 1 backup, got " + backupKeepMin);
+            require(backupKeepMin == null || backupKeepMin >= 1, "backupKeepMin must keep at least 1 backup, got " + backupKeepMin);
+            require(!fullBackupInterval.isNegative(), "fullBackupInterval must not be negative, got " + fullBackupInterval);
+            require(backupMaxBytes >= 0, "backupMaxBytes must be 0 (no cap) or positive, got " + backupMaxBytes);
+            require(!integrityCheckInterval.isNegative(), "integrityCheckInterval must be zero (every health check) or"
+                    + " positive, got " + integrityCheckInterval);
+            require(!integrityCheckBudget.isNegative() && integrityCheckBudget.toMillis() >= 1
+                            && integrityCheckBudget.compareTo(Duration.ofMinutes(10)) <= 0,
+                    "integrityCheckBudget must be in [1 ms, 10 min], got " + integrityCheckBudget);
             require(!healthInterval.isNegative(), "healthInterval must not be negative, got " + healthInterval);
             require(readerPoolSize >= 1 && readerPoolSize <= 64, "readerPoolSize must be in 1..64, got " + readerPoolSize);
             require(queryCacheBytes >= 0 && queryCacheBytes <= (16L << 30),

@@ -16,7 +16,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Backups of one ledger: on demand ({@link #backupNow}) and on a schedule, each followed by the
- * retention policy. One backup at a time; it runs on the caller's thread or the scheduler's
+ * retention policy. The schedule wakes every {@code interval} and takes a full backup only when the
+ * newest backup in the directory is {@code fullInterval} old: with a journal archive that is daily
+ * (the archive, which holds every committed batch, is the increment in between, as in Litestream),
+ * without one it equals the interval (there is no increment). One backup at a time; it runs on the caller's thread or the scheduler's
  * daemon thread, never on the writer's. The outcome of the last attempt is kept for the health
  * report and the metrics.
  */
@@ -37,20 +40,29 @@ public final class BackupService implements AutoCloseable {
     private final Path db;
     private final Path dir;
     private final HeadSigner signer;
+    private final Duration fullInterval;
     private final Duration keep;
     private final int keepMin;
+    private final long maxBytes;
     private final Clock clock;
     private final Observer observer;
     private final ScheduledExecutorService scheduler;
     private volatile Status status = new Status(null, null, null, 0, null, 0, 0, 0);
 
-    public BackupService(Path db, Path dir, HeadSigner signer, Duration interval, Duration keep, int keepMin, Clock clock,
-                         Observer observer) {
+    /**
+     * @param interval     how often the schedule wakes (zero: no schedule, only {@link #backupNow})
+     * @param fullInterval the age of the newest backup at which a scheduled run takes a full backup
+     * @param maxBytes     cap on the bytes of all backups, 0 for none (see {@link Retention#apply})
+     */
+    public BackupService(Path db, Path dir, HeadSigner signer, Duration interval, Duration fullInterval, Duration keep,
+                         int keepMin, long maxBytes, Clock clock, Observer observer) {
         this.db = db;
         this.dir = dir;
         this.signer = signer;
+        this.fullInterval = fullInterval;
         this.keep = keep;
         this.keepMin = keepMin;
+        this.maxBytes = maxBytes;
         this.clock = clock;
         this.observer = observer;
         if (interval.isZero()) {
@@ -76,12 +88,31 @@ public final class BackupService implements AutoCloseable {
 
     private void scheduled() {
         try {
-            backupNow();
+            runScheduled();
         } catch (BackupFailure e) {
             LOG.error("scheduled backup failed: {}", e.getMessage());
         } catch (RuntimeException e) {
             LOG.error("scheduled backup failed unexpectedly", e);
         }
+    }
+
+    /**
+     * One scheduled run: a full backup when the newest verified backup in the directory (whoever
+     * took it: the schedule, {@code Ledger.backup()}, the CLI, a run before a restart) is at least
+     * {@code fullInterval} old, or there is none; otherwise nothing. Returns the backup, or null.
+     */
+    public synchronized Backups.Result runScheduled() throws BackupFailure {
+        Retention.Backup newest = null;
+        try {
+            newest = Retention.newestVerified(dir);
+        } catch (IOException e) {
+            LOG.warn("cannot list {} ({}); taking a full backup", dir, e.getMessage());
+        }
+        // the stamp in the name is truncated to the second: a backup is never judged younger than it is
+        if (newest != null && clock.instant().isBefore(newest.takenAt().plus(fullInterval))) {
+            return null;
+        }
+        return backupNow();
     }
 
     /** Takes a verified backup now, then applies retention. */
@@ -107,7 +138,7 @@ public final class BackupService implements AutoCloseable {
 
     private void applyRetention() {
         try {
-            List<Path> removed = Retention.apply(dir, keep, keepMin, clock.instant());
+            List<Path> removed = Retention.apply(dir, keep, keepMin, maxBytes, clock.instant());
             if (!removed.isEmpty()) {
                 LOG.info("retention removed {} old backup(s): {}", removed.size(), removed);
             }

@@ -18,8 +18,15 @@ import java.util.stream.Stream;
 
 /**
  * Which backups to keep: every backup younger than {@code keep}, and always the newest
- * {@code keepMin} whatever their age. The rest go, each with its manifest. Age comes from the
- * UTC stamp in the file name, which the backup wrote; files that are not backups are never touched.
+ * {@code keepMin} whatever their age; then, with a byte cap, the oldest of those go until the
+ * backups fit under it. The newest verified backup (the newest with its manifest, which is written
+ * only after the backup verified) is never deleted, whatever the policy says. The rest go, each with
+ * its manifest. Age comes from the UTC stamp in the file name, which the backup wrote; files that
+ * are not backups are never touched.
+ * <p>
+ * Journal archive segments are never deleted here: a kept backup needs every segment from its seq
+ * on to reach the present, and the ledger's self-heal reads the archive too (docs/operations.md
+ * says which segments an operator may move away).
  */
 public final class Retention {
     private static final Pattern NAME = Pattern.compile("ledger-(\\d{8}-\\d{6})-seq(\\d+)(-\\d+)?\\.db");
@@ -54,19 +61,70 @@ public final class Retention {
         return out;
     }
 
-    /** Deletes the backups past the policy; returns what it deleted. */
+    /** The newest backup that has its manifest, or null. */
+    public static Backup newestVerified(Path dir) throws IOException {
+        for (Backup b : list(dir)) {
+            if (Files.isRegularFile(manifestOf(b))) {
+                return b;
+            }
+        }
+        return null;
+    }
+
+    /** Deletes the backups past the age and count policy; returns what it deleted. */
     public static List<Path> apply(Path dir, Duration keep, int keepMin, Instant now) throws IOException {
+        return apply(dir, keep, keepMin, 0, now);
+    }
+
+    /**
+     * Deletes the backups past the policy (age and count, then {@code maxBytes} when it is not 0);
+     * returns what it deleted.
+     */
+    public static List<Path> apply(Path dir, Duration keep, int keepMin, long maxBytes, Instant now) throws IOException {
         List<Backup> all = list(dir);
+        Backup newestVerified = newestVerified(dir);
         List<Path> removed = new ArrayList<>();
+        List<Backup> kept = new ArrayList<>();
         Instant cutoff = now.minus(keep);
-        for (int i = keepMin; i < all.size(); i++) {
+        for (int i = 0; i < all.size(); i++) {
             Backup b = all.get(i);
-            if (b.takenAt().isBefore(cutoff)) {
-                Files.deleteIfExists(dir.resolve(Manifest.fileNameFor(b.file().getFileName().toString())));
-                Files.deleteIfExists(b.file());
+            if (i >= keepMin && b.takenAt().isBefore(cutoff) && !b.equals(newestVerified)) {
+                delete(dir, b);
+                removed.add(b.file());
+            } else {
+                kept.add(b);
+            }
+        }
+        if (maxBytes > 0) {
+            long total = 0;
+            for (Backup b : kept) {
+                total += bytes(b);
+            }
+            // oldest first; the cap is a hard limit on the disk, so it overrides keepMin
+            for (int i = kept.size() - 1; i >= 0 && total > maxBytes; i--) {
+                Backup b = kept.get(i);
+                if (b.equals(newestVerified)) {
+                    continue;
+                }
+                total -= bytes(b);
+                delete(dir, b);
                 removed.add(b.file());
             }
         }
         return removed;
+    }
+
+    private static Path manifestOf(Backup b) {
+        return b.file().resolveSibling(Manifest.fileNameFor(b.file().getFileName().toString()));
+    }
+
+    private static long bytes(Backup b) throws IOException {
+        Path manifest = manifestOf(b);
+        return (Files.exists(b.file()) ? Files.size(b.file()) : 0) + (Files.exists(manifest) ? Files.size(manifest) : 0);
+    }
+
+    private static void delete(Path dir, Backup b) throws IOException {
+        Files.deleteIfExists(dir.resolve(Manifest.fileNameFor(b.file().getFileName().toString())));
+        Files.deleteIfExists(b.file());
     }
 }

@@ -52,6 +52,7 @@ public final class HealthMonitor implements AutoCloseable {
     private final Consumer<String> halt;
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
+    private final IntegrityPass integrity;
     private volatile HealthReport latest;
     /** Checks hold it shared; close takes it exclusively, to wait for the checks in progress. */
     private final ReentrantReadWriteLock running = new ReentrantReadWriteLock();
@@ -65,8 +66,21 @@ public final class HealthMonitor implements AutoCloseable {
     /** How long close waits for a check in progress (a quick_check of a very large file takes seconds). */
     static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
 
+    /** A monitor that runs the whole-file {@code quick_check} at every check (small files). */
     public HealthMonitor(Path db, HealthThresholds thresholds, Connections connections, Supplier<LedgerSnapshot> ledger,
                          BackupService backups, Consumer<String> halt, Clock clock, Duration interval) {
+        this(db, thresholds, connections, ledger, backups, halt, clock, interval, Duration.ZERO, Duration.ofSeconds(1));
+    }
+
+    /**
+     * A monitor whose {@code quick_check} pass is due every {@code integrityInterval} (zero: the
+     * whole file at every check) and spends at most about {@code integrityBudget} per check; see
+     * {@link IntegrityPass}.
+     */
+    public HealthMonitor(Path db, HealthThresholds thresholds, Connections connections, Supplier<LedgerSnapshot> ledger,
+                         BackupService backups, Consumer<String> halt, Clock clock, Duration interval,
+                         Duration integrityInterval, Duration integrityBudget) {
+        this.integrity = new IntegrityPass(integrityInterval, integrityBudget, clock);
         this.db = db;
         this.thresholds = thresholds;
         this.connections = connections;
@@ -146,7 +160,8 @@ public final class HealthMonitor implements AutoCloseable {
     private record DatabaseRead(List<HealthCheck> checks, ChainCheck.Result chain) {}
 
     /**
-     * {@code quick_check}, the chain tail and the last commit, in one read snapshot. A read that
+     * The {@code quick_check} pass (bounded, in its own snapshots), then the chain tail, the indexes
+     * and the last commit in one read snapshot. A read that
      * fails (a dead pool connection, a busy or briefly failing disk) is tried again, up to
      * {@link #READ_ATTEMPTS} times with a growing pause. Only evidence halts the writer: rows that
      * were read and do not chain, or a head that does not match them. A read error alone is
@@ -189,7 +204,8 @@ public final class HealthMonitor implements AutoCloseable {
     private ChainCheck.Result readDatabase(List<HealthCheck> into) throws SQLException {
         try (Connection conn = connections.get()) {
             conn.setAutoCommit(false);
-            into.add(DatabaseChecks.quickCheck(conn));
+            // in snapshots of its own, each rolled back, so the cheap checks below read the newest state
+            into.add(integrity.run(conn));
             ChainCheck.Result chain = ChainCheck.lastRows(conn, thresholds.chainTailEvents());
             into.add(DatabaseChecks.chainVerdict(chain));
             into.add(DatabaseChecks.indexCheck(conn, thresholds.chainTailEvents()));
@@ -250,6 +266,7 @@ public final class HealthMonitor implements AutoCloseable {
     public void close() {
         closed = true;
         closing.countDown();
+        integrity.stop(); // a quick_check pass step of a large table would otherwise hold close for up to its budget
         if (scheduler != null) {
             scheduler.shutdown(); // a periodic run in progress finishes; none starts
         }
@@ -266,6 +283,11 @@ public final class HealthMonitor implements AutoCloseable {
         if (scheduler != null) {
             scheduler.shutdownNow();
         }
+    }
+
+    /** The integrity pass, for tests: what its last run checked and for how long it held each snapshot. */
+    IntegrityPass integrityPass() {
+        return integrity;
     }
 
     /** For reports: when the check ran. */

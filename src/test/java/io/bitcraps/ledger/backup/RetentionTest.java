@@ -99,6 +99,47 @@ class RetentionTest {
                 .contains("ledger-20200101-000000-seq9.db");
     }
 
+    /** Like {@link #backup(Path, Duration, long)}, with a backup file of exactly {@code bytes} bytes and a 2-byte manifest. */
+    private static Path sizedBackup(Path dir, Duration age, long seq, int bytes) throws IOException {
+        Path db = backup(dir, age, seq);
+        Files.write(db, new byte[bytes]);
+        return db;
+    }
+
+    @Test
+    void aByteCapDeletesTheOldestBackupsBeyondItEvenBelowKeepMinButNeverTheNewestVerified() throws Exception {
+        // five daily backups of 1,000 bytes (+ a 2-byte manifest each), all younger than the week kept by age
+        Path d1 = sizedBackup(dir, Duration.ofDays(1), 500, 1_000);
+        Path d2 = sizedBackup(dir, Duration.ofDays(2), 400, 1_000);
+        Path d3 = sizedBackup(dir, Duration.ofDays(3), 300, 1_000);
+        Path d4 = sizedBackup(dir, Duration.ofDays(4), 200, 1_000);
+        Path d5 = sizedBackup(dir, Duration.ofDays(5), 100, 1_000);
+
+        // no cap: age and count keep all five
+        assertThat(Retention.apply(dir, WEEK, 3, 0, NOW)).isEmpty();
+        // 2,500 bytes hold two backups (2,004 bytes), not three (3,006): the three oldest go, below keepMin 3
+        assertThat(Retention.apply(dir, WEEK, 3, 2_500, NOW)).containsExactly(d5, d4, d3);
+        assertThat(names(dir)).isEqualTo(withManifests(List.of(d1, d2)));
+
+        // a cap smaller than one backup: everything goes except the newest verified backup
+        assertThat(Retention.apply(dir, WEEK, 3, 10, NOW)).containsExactly(d2);
+        assertThat(names(dir)).isEqualTo(withManifests(List.of(d1)));
+        assertThat(Retention.apply(dir, WEEK, 3, 10, NOW)).as("stable").isEmpty();
+    }
+
+    @Test
+    void theNewestVerifiedBackupIsTheNewestWithAManifestAndSurvivesAnyCap() throws Exception {
+        Path verified = sizedBackup(dir, Duration.ofDays(2), 200, 1_000);
+        Path older = sizedBackup(dir, Duration.ofDays(3), 100, 1_000);
+        // newer, but without its manifest: nothing vouches for it, so it does not count as the newest verified
+        Path unverified = sizedBackup(dir, Duration.ofHours(1), 300, 1_000);
+        Files.delete(dir.resolve(Manifest.fileNameFor(unverified.getFileName().toString())));
+
+        assertThat(Retention.newestVerified(dir).file()).isEqualTo(verified);
+        assertThat(Retention.apply(dir, WEEK, 1, 1, NOW)).containsExactlyInAnyOrder(older, unverified);
+        assertThat(names(dir)).isEqualTo(withManifests(List.of(verified)));
+    }
+
     @Test
     void keepsTheNewestKeepMinEvenWhenAllOfThemAreOlderThanKeep() throws Exception {
         // a ledger whose backups stopped long ago: the newest ones are all that is left; never delete them
@@ -219,8 +260,8 @@ class RetentionTest {
             }
         };
         // no database at all: every scheduled attempt fails
-        try (BackupService service = new BackupService(dir.resolve("missing.db"), backupDir, null, Duration.ofSeconds(1), WEEK,
-                3, Clock.systemUTC(), observer)) {
+        try (BackupService service = new BackupService(dir.resolve("missing.db"), backupDir, null, Duration.ofSeconds(1),
+                Duration.ofSeconds(1), WEEK, 3, 0, Clock.systemUTC(), observer)) {
             waitUntil(() -> service.status().failures() >= 2, "two failed scheduled attempts");
             BackupService.Status st = service.status();
             assertThat(st.successes()).isZero();
