@@ -97,8 +97,9 @@ public final class ArchiveReplay {
                 }
                 byte[] hash = chain.next(s.headHashUnsafe(), e.frameBytes());
                 if (!Arrays.equals(hash, e.hash())) {
-                    throw new ArchiveConflict("archived seq " + seq + " does not continue the database's chain (database"
-                            + " head " + Hex.of(s.headHashUnsafe()).substring(0, 16) + "…): the archive belongs to another history");
+                    throw new ArchiveConflict("archived seq " + seq + " in " + archiveDir + " does not continue the database's"
+                            + " chain (database head " + Hex.of(s.headHashUnsafe()).substring(0, 16) + "…): the archive belongs to"
+                            + " another history (another ledger's archive, or another timeline's); check --archive");
                 }
                 Command c = event.command();
                 EventRow row = new EventRow(seq, event.timestampMicros(), e.frame().typeCode(), StoredEvents.gameOf(c),
