@@ -199,9 +199,6 @@ final class BatchWriter implements EventHandler<Slot> {
         this.afterShutdown = hook;
     }
 
-    Completions completions() {
-        return completions;
-    }
 
     LedgerState published() {
         return published;
@@ -245,33 +242,45 @@ final class BatchWriter implements EventHandler<Slot> {
         }
         // a rejection rests on this batch only if the batch holds writes and the rejection looked at
         // state: a conflict with a durable key, or a command malformed in itself, is final either way
-        boolean againstBatch = !rows.isEmpty();
-        try {
-            if (slot.key != null) {
-                KeyedSubmission earlier = batchKeys.get(slot.key);
-                if (earlier != null) {
+        boolean batchHoldsWrites = !rows.isEmpty();
+        if (slot.key != null) {
+            KeyedSubmission earlier = batchKeys.get(slot.key);
+            if (earlier != null) {
+                try {
                     requireSameContent(slot.key, earlier, slot.commands);
-                    addPending(future, earlier.receipt, null, true);
+                } catch (Rejected e) {
+                    reject(future, e, true);
                     return;
                 }
-                boolean batchWrites = againstBatch;
-                againstBatch = false;
+                addPending(future, earlier.receipt, null, true);
+                return;
+            }
+            try {
                 Receipt durable = durableReceiptOf(slot.key, slot.commands);
-                againstBatch = batchWrites;
                 if (durable != null) {
                     addPending(future, durable, null, false);
                     return;
                 }
+            } catch (Rejected e) {
+                reject(future, e, false);
+                return;
+            } catch (SQLException e) {
+                addPending(future, null, storageFailure("idempotency lookup failed", e), false);
+                return;
             }
+        }
+        try {
             addPending(future, append(slot.commands, slot.key), null, true);
         } catch (Rejected e) {
-            rejectionCount++;
-            rejectionsByCode.computeIfAbsent(e.code(), c -> new java.util.concurrent.atomic.LongAdder()).increment();
-            addPending(future, null, e, false);
-            pending[pendingCount - 1].decidedAgainstBatch = againstBatch && lookedAtState(e);
-        } catch (SQLException e) {
-            addPending(future, null, storageFailure("idempotency lookup failed", e), false);
+            reject(future, e, batchHoldsWrites && lookedAtState(e));
         }
+    }
+
+    private void reject(CompletableFuture<Receipt> future, Rejected e, boolean decidedAgainstBatch) {
+        rejectionCount++;
+        rejectionsByCode.computeIfAbsent(e.code(), c -> new java.util.concurrent.atomic.LongAdder()).increment();
+        addPending(future, null, e, false);
+        pending[pendingCount - 1].decidedAgainstBatch = decidedAgainstBatch;
     }
 
     /** False for refusals of a command's own content, which no state could change. */

@@ -229,11 +229,6 @@ public final class CommandRing {
         return Thread.currentThread() == thread;
     }
 
-    /** True when the calling thread is running a caller's callback of a ledger future. */
-    public boolean onCallbackThread() {
-        return completions.isCallbackThread();
-    }
-
     /**
      * Refuses new work, lets the writer drain and commit what was published, then stops it, all
      * within the close timeout. Returns true when the writer thread has ended; false means it is
