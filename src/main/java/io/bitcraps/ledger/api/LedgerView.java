@@ -5,7 +5,6 @@ import io.bitcraps.ledger.internal.Hex;
 import io.bitcraps.ledger.projection.BetState;
 import io.bitcraps.ledger.projection.GameState;
 import io.bitcraps.ledger.projection.LedgerState;
-import io.bitcraps.ledger.projection.PlayerStats;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -45,16 +44,25 @@ public final class LedgerView {
         return state.balanceSum();
     }
 
-    /** Every account that was ever posted to, sorted by name. O(accounts): for reports, not hot paths. */
+    /**
+     * Every account holding a non-zero balance, sorted by name. An account at zero (a finished
+     * game's escrow, a player who cashed out) is not listed: the writer keeps only what is live.
+     * {@code ledger.accounts().allBalances()} lists every account ever posted to. O(accounts): for
+     * reports, not hot paths.
+     */
     public Map<String, Long> balances() {
         return Collections.unmodifiableMap(new TreeMap<>(state.balances()));
     }
 
+    /** How many accounts hold a non-zero balance. */
     public int accountCount() {
         return state.balances().size();
     }
 
-    /** The game, or null if it was never opened. */
+    /**
+     * The game while it is open; null once it closed (the writer keeps open games only) or if it was
+     * never opened. {@code ledger.games().find(id)} has every game.
+     */
     public GameState game(String gameId) {
         return state.game(gameId);
     }
@@ -73,10 +81,6 @@ public final class LedgerView {
         }
         open.sort(Comparator.comparingLong(BetState::placedSeq));
         return open;
-    }
-
-    public PlayerStats playerStats(String player) {
-        return state.playerStats(player);
     }
 
     /**

@@ -112,13 +112,14 @@ public final class ArchiveReplay {
                     batchFirst = seq;
                     log.begin();
                 }
+                LedgerState before = s;
                 try {
                     s = Projector.apply(s, event, hash);
                 } catch (Invariants.InvariantViolation | ArithmeticException ex) {
                     log.rollback();
                     throw new ArchiveConflict("archived seq " + seq + " breaks an invariant: " + ex.getMessage());
                 }
-                dirty.record(s, event);
+                dirty.record(before, s, event);
                 log.add(row);
             }
             if (batchFirst < 0) {

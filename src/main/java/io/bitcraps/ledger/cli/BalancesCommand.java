@@ -53,10 +53,13 @@ final class BalancesCommand implements Callable<Integer> {
             } else {
                 System.err.println("read model at seq " + head.readModelSeq() + " lags the log at seq " + head.seq()
                         + "; replaying the log instead");
-                LedgerState state = new Replayer(new PayloadCodec()).replay(conn, LedgerDatabase.ledgerId(conn));
+                // the replayed state holds non-zero balances only; list every account ever posted to, as the table does
+                Map<String, Long> every = new TreeMap<>();
+                LedgerState state = new Replayer(new PayloadCodec()).replay(conn, LedgerDatabase.ledgerId(conn),
+                        (before, after, e) -> e.postings().forEach(p -> every.put(p.account().key(), after.balance(p.account()))));
                 conn.rollback();
                 seq = state.seq();
-                balances = new TreeMap<>(state.balances());
+                balances = every;
             }
         }
         System.out.println(json ? toJson(seq, balances) : toTable(seq, balances));

@@ -6,6 +6,7 @@ import io.bitcraps.ledger.codec.EventFrame;
 import io.bitcraps.ledger.codec.HeadSigner;
 import io.bitcraps.ledger.codec.PayloadCodec;
 import io.bitcraps.ledger.codec.PayloadException;
+import io.bitcraps.ledger.domain.Account;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.LedgerEvent;
 import io.bitcraps.ledger.domain.LedgerException;
@@ -273,8 +274,40 @@ final class BatchWriter implements EventHandler<Slot> {
             addPending(future, append(slot.commands, slot.key), null, true);
         } catch (Rejected e) {
             reject(future, e, batchHoldsWrites && lookedAtState(e));
+        } catch (History.Unavailable e) {
+            addPending(future, null, storageFailure(e.getMessage(), (SQLException) e.getCause()), false);
         }
     }
+
+    /**
+     * Games and accounts the state no longer holds: first the batch in flight (its rows are not
+     * written yet), then the committed read model, which moves with the log.
+     */
+    private final History history = new History() {
+        @Override
+        public boolean gameEverOpened(String gameId) {
+            if (submissionDirty.touchedGame(gameId) || batchDirty.touchedGame(gameId)) {
+                return true;
+            }
+            try {
+                return readModel.hasGame(gameId);
+            } catch (SQLException e) {
+                throw new History.Unavailable("looking up game " + gameId + " failed", e);
+            }
+        }
+
+        @Override
+        public boolean accountEverPosted(Account account) {
+            if (submissionDirty.touchedAccount(account.key()) || batchDirty.touchedAccount(account.key())) {
+                return true;
+            }
+            try {
+                return readModel.hasAccount(account.key());
+            } catch (SQLException e) {
+                throw new History.Unavailable("looking up account " + account + " failed", e);
+            }
+        }
+    };
 
     private void reject(CompletableFuture<Receipt> future, Rejected e, boolean decidedAgainstBatch) {
         rejectionCount++;
@@ -325,13 +358,16 @@ final class BatchWriter implements EventHandler<Slot> {
         for (int i = 0; i < size; i++) {
             Command c = commands.get(i);
             try {
-                List<Posting> postings = Decider.decide(s, c);
+                List<Posting> postings = Decider.decide(s, c, history);
                 LedgerEvent e = new LedgerEvent(s.seq() + 1, timestamp, c, postings, i == 0 ? key : null,
                         i == 0 ? size : 1);
                 s = stage(s, e);
             } catch (Rejected r) {
                 truncate(mark);
                 throw size > 1 ? r.markInGroup(i, size) : r;
+            } catch (History.Unavailable u) {
+                truncate(mark);
+                throw u;
             }
         }
         working = s;
@@ -357,7 +393,7 @@ final class BatchWriter implements EventHandler<Slot> {
                 StoredEvents.playerOf(s, c), StoredEvents.betOf(c), StoredEvents.amountOf(c), e.key(), payload, hash));
         events.add(e);
         LedgerState after = Projector.apply(s, e, hash);
-        submissionDirty.record(after, e);
+        submissionDirty.record(s, after, e);
         return after;
     }
 
@@ -450,7 +486,7 @@ final class BatchWriter implements EventHandler<Slot> {
         eventCount += rows.size();
         commitCount++;
         CommitNotice notice = new CommitNotice(before.seq() + 1, committed.seq(), pendingCount, lastCommitNanos,
-                committed, List.copyOf(events), batchDirty.touched(committed), List.copyOf(rows),
+                committed, List.copyOf(events), batchDirty.touched(), List.copyOf(rows),
                 committed.lastTimestampMicros(), batchSignature);
         rows.clear();
         events.clear();

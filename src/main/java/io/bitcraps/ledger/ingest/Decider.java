@@ -15,14 +15,15 @@ import java.util.List;
 
 /**
  * The rules: given the state a command meets, either the postings it causes or the reason it is
- * refused. Pure functions, run on the writer thread against the state that already includes the
- * earlier commands of the batch. The projector re-checks the invariants when the event is
+ * refused. Functions of the state and of {@link History} (for games and accounts the state no
+ * longer holds), run on the writer thread against the state that already includes the earlier
+ * commands of the batch. The projector re-checks the invariants when the event is
  * applied, so a mistake here halts the ledger rather than corrupting it.
  */
 final class Decider {
     private Decider() {}
 
-    static List<Posting> decide(LedgerState s, Command c) {
+    static List<Posting> decide(LedgerState s, Command c, History history) {
         if (c instanceof Command.Deposit d) {
             Account player = Account.player(d.player());
             requireRoom(s, player, d.amount());
@@ -31,7 +32,7 @@ final class Decider {
         }
         if (c instanceof Command.Withdraw w) {
             Account player = Account.player(w.player());
-            requireFunds(s, player, w.amount());
+            requireFunds(s, player, w.amount(), history);
             return List.of(new Posting(player, -w.amount()), new Posting(Account.WORLD, w.amount()));
         }
         if (c instanceof Command.FundHouse f) {
@@ -40,7 +41,7 @@ final class Decider {
             return List.of(new Posting(Account.WORLD, -f.amount()), new Posting(Account.HOUSE, f.amount()));
         }
         if (c instanceof Command.OpenGame g) {
-            if (s.game(g.gameId()) != null) {
+            if (s.game(g.gameId()) != null || history.gameEverOpened(g.gameId())) {
                 throw new Rejected.GameExists(g.gameId());
             }
             try {
@@ -51,17 +52,17 @@ final class Decider {
             return List.of();
         }
         if (c instanceof Command.PlaceBet b) {
-            return placeBet(s, b);
+            return placeBet(s, b, history);
         }
         if (c instanceof Command.RecordRoll r) {
-            openGame(s, r.gameId());
+            openGame(s, r.gameId(), history);
             return List.of();
         }
         if (c instanceof Command.SettleBet st) {
-            return settleBet(s, st);
+            return settleBet(s, st, history);
         }
         if (c instanceof Command.CloseGame cg) {
-            GameState game = openGame(s, cg.gameId());
+            GameState game = openGame(s, cg.gameId(), history);
             if (game.openBetCount() > 0) {
                 throw new Rejected.GameHasOpenBets(cg.gameId(), game.openBetCount());
             }
@@ -70,8 +71,8 @@ final class Decider {
         throw new IllegalArgumentException("no rule for " + c);
     }
 
-    private static List<Posting> placeBet(LedgerState s, Command.PlaceBet b) {
-        GameState game = openGame(s, b.gameId());
+    private static List<Posting> placeBet(LedgerState s, Command.PlaceBet b, History history) {
+        GameState game = openGame(s, b.gameId(), history);
         if (game.bet(b.betId()) != null) {
             throw new Rejected.DuplicateBet(b.gameId(), b.betId());
         }
@@ -81,13 +82,13 @@ final class Decider {
         }
         Account player = Account.player(b.player());
         Account escrow = Account.escrow(b.gameId());
-        requireFunds(s, player, b.amount());
+        requireFunds(s, player, b.amount(), history);
         requireRoom(s, escrow, b.amount());
         return List.of(new Posting(player, -b.amount()), new Posting(escrow, b.amount()));
     }
 
-    private static List<Posting> settleBet(LedgerState s, Command.SettleBet st) {
-        GameState game = openGame(s, st.gameId());
+    private static List<Posting> settleBet(LedgerState s, Command.SettleBet st, History history) {
+        GameState game = openGame(s, st.gameId(), history);
         BetState bet = game.bet(st.betId());
         if (bet == null) {
             throw new Rejected.UnknownBet(st.gameId(), st.betId());
@@ -103,7 +104,7 @@ final class Decider {
         }
         if (st.outcome() == Outcome.WIN) {
             // I2: the house pays only from its funds
-            requireFunds(s, Account.HOUSE, st.winnings());
+            requireFunds(s, Account.HOUSE, st.winnings(), history);
             long credit = Math.addExact(bet.amount(), st.winnings());
             requireRoom(s, player, credit);
             return List.of(new Posting(escrow, -bet.amount()), new Posting(Account.HOUSE, -st.winnings()),
@@ -113,20 +114,22 @@ final class Decider {
         return List.of(new Posting(escrow, -bet.amount()), new Posting(player, bet.amount()));
     }
 
-    private static GameState openGame(LedgerState s, String gameId) {
+    private static GameState openGame(LedgerState s, String gameId, History history) {
         GameState game = s.game(gameId);
         if (game == null) {
+            // the state holds open games only
+            if (history.gameEverOpened(gameId)) {
+                throw new Rejected.GameClosed(gameId);
+            }
             throw new Rejected.UnknownGame(gameId);
-        }
-        if (!game.open()) {
-            throw new Rejected.GameClosed(gameId);
         }
         return game;
     }
 
-    private static void requireFunds(LedgerState s, Account account, long needed) {
-        if (!s.knows(account)) {
-            if (account.kind() == Account.Kind.HOUSE) {
+    private static void requireFunds(LedgerState s, Account account, long needed, History history) {
+        if (!s.holds(account)) {
+            // the state holds non-zero balances only: at zero, an account ever posted to is short of funds
+            if (account.kind() == Account.Kind.HOUSE || history.accountEverPosted(account)) {
                 throw new Rejected.InsufficientFunds(account, 0, needed);
             }
             throw new Rejected.UnknownAccount(account);

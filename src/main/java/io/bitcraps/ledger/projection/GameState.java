@@ -5,9 +5,10 @@ import org.pcollections.PMap;
 
 /**
  * A game as the projections know it. While the game is open {@code bets} holds every bet placed
- * in it, open or settled, so that bet ids stay unique within the game; when it closes they are
- * dropped from memory (a closed game refuses every bet command anyway, and the persisted read
- * model keeps them), so memory is bounded by the open games.
+ * in it, open or settled, so that bet ids stay unique within the game. When it closes the whole
+ * game leaves the writer's memory (a closed game refuses every command, and the persisted read
+ * model keeps it and its bets), so memory is bounded by the open games; a closed game value (no
+ * bets, {@code open} false) exists only on its way to the read model.
  * <p>
  * {@code point} is the puck, derived from the rolls by the standard rule: off (0) on the come-out;
  * a come-out 4, 5, 6, 8, 9 or 10 sets it; the point or a 7 takes it off again.

@@ -5,7 +5,14 @@ import org.pcollections.HashTreePMap;
 import org.pcollections.PMap;
 
 /**
- * Everything the writer knows, as one immutable value built from persistent maps. Because every
+ * What the writer needs to decide, as one immutable value built from persistent maps: every
+ * account whose balance is not zero, and every open game with its bets. A balance that comes back
+ * to zero and a game that closes leave memory (the read model keeps their rows, the log their
+ * history), so memory is bounded by what is live on the floor, not by the ledger's age; the few
+ * decisions that must know about an account or game no longer here ask {@code ingest.History}.
+ * Player statistics are not decided on, so they live in the read model only.
+ * <p>
+ * As one immutable value built from persistent maps: Because every
  * change makes a new value that shares structure with the old one, the writer can keep the last
  * committed state and the state of the batch in flight side by side: a failed batch simply goes
  * back to the committed value, and publishing a reader snapshot is a pointer handoff.
@@ -15,11 +22,10 @@ import org.pcollections.PMap;
  */
 public record LedgerState(long seq, long lastTimestampMicros, byte[] headHash,
                           PMap<String, Long> balances, long balanceSum,
-                          PMap<String, GameState> games, PMap<String, PlayerStats> players, long digest) {
+                          PMap<String, GameState> games, long digest) {
 
     public static LedgerState genesis(byte[] genesisHash) {
-        return new LedgerState(0, 0, genesisHash.clone(), HashTreePMap.empty(), 0, HashTreePMap.empty(),
-                HashTreePMap.empty(), 0);
+        return new LedgerState(0, 0, genesisHash.clone(), HashTreePMap.empty(), 0, HashTreePMap.empty(), 0);
     }
 
     public long balance(Account account) {
@@ -27,18 +33,14 @@ public record LedgerState(long seq, long lastTimestampMicros, byte[] headHash,
         return b == null ? 0 : b;
     }
 
-    /** True once the account has been posted to (a funded player, the house, a game's escrow). */
-    public boolean knows(Account account) {
+    /** True while the account holds chips (or, for {@code world}, owes them); false at zero. */
+    public boolean holds(Account account) {
         return balances.containsKey(account.key());
     }
 
+    /** The game while it is open; null once it closed, or if it was never opened. */
     public GameState game(String gameId) {
         return games.get(gameId);
-    }
-
-    public PlayerStats playerStats(String player) {
-        PlayerStats s = players.get(player);
-        return s == null ? PlayerStats.ZERO : s;
     }
 
     public byte[] headHash() {
@@ -59,6 +61,6 @@ public record LedgerState(long seq, long lastTimestampMicros, byte[] headHash,
      * persistent and immutable, the hash array is the only part a caller could change.
      */
     public LedgerState withHeadHashCopy() {
-        return new LedgerState(seq, lastTimestampMicros, headHash.clone(), balances, balanceSum, games, players, digest);
+        return new LedgerState(seq, lastTimestampMicros, headHash.clone(), balances, balanceSum, games, digest);
     }
 }

@@ -4,7 +4,6 @@ import io.bitcraps.ledger.domain.Account;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.LedgerEvent;
 import io.bitcraps.ledger.domain.Limits;
-import io.bitcraps.ledger.domain.Outcome;
 import io.bitcraps.ledger.domain.Posting;
 import io.bitcraps.ledger.internal.Invariants;
 import org.pcollections.PMap;
@@ -31,10 +30,10 @@ public final class Projector {
         long[] digest = {s.digest()};
         PMap<String, Long> balances = applyPostings(s.balances(), e.postings(), e.seq(), digest);
         PMap<String, GameState> games = s.games();
-        PMap<String, PlayerStats> players = s.players();
         long d = digest[0];
         Command c = e.command();
         if (c instanceof Command.OpenGame g) {
+            // a game id used before is refused by the rules (ingest.History); memory only knows open games
             Invariants.check(!games.containsKey(g.gameId()), "seq %d reopens game %s", e.seq(), g.gameId());
             GameState opened = GameState.opened(g.gameId(), g.tableId(), e.seq());
             games = games.plus(g.gameId(), opened);
@@ -47,10 +46,6 @@ public final class Projector {
             GameState after = game.withBet(bet, +1);
             games = games.plus(b.gameId(), after);
             d += StateDigest.game(after) - StateDigest.game(game) + StateDigest.bet(bet);
-            PlayerStats before = players.get(b.player());
-            PlayerStats stats = (before == null ? PlayerStats.ZERO : before).placed(b.amount());
-            players = players.plus(b.player(), stats);
-            d += StateDigest.player(b.player(), stats) - (before == null ? 0 : StateDigest.player(b.player(), before));
         } else if (c instanceof Command.RecordRoll r) {
             GameState game = openGame(games, r.gameId(), e.seq());
             GameState after = game.rolled(r.die1(), r.die2());
@@ -64,20 +59,27 @@ public final class Projector {
             GameState after = game.withBet(settled, -1);
             games = games.plus(st.gameId(), after);
             d += StateDigest.game(after) - StateDigest.game(game) + StateDigest.bet(settled) - StateDigest.bet(bet);
-            long lost = st.outcome() == Outcome.LOSE ? bet.amount() : 0;
-            PlayerStats before = players.get(bet.player());
-            PlayerStats stats = (before == null ? PlayerStats.ZERO : before).settled(st.winnings(), lost);
-            players = players.plus(bet.player(), stats);
-            d += StateDigest.player(bet.player(), stats) - (before == null ? 0 : StateDigest.player(bet.player(), before));
         } else if (c instanceof Command.CloseGame cg) {
             GameState game = openGame(games, cg.gameId(), e.seq());
             Invariants.check(game.openBetCount() == 0, "seq %d closes game %s with open bets", e.seq(), cg.gameId());
-            GameState after = game.closed(e.seq());
-            games = games.plus(cg.gameId(), after);
-            d += StateDigest.game(after) - StateDigest.game(game) - StateDigest.bets(game);
+            // a closed game refuses every command, so nothing of it is needed to decide: it leaves memory
+            games = games.minus(cg.gameId());
+            d -= StateDigest.game(game) + StateDigest.bets(game);
         }
         return new LedgerState(e.seq(), e.timestampMicros(), hashAfter, balances,
-                Math.addExact(s.balanceSum(), postingSum), games, players, d);
+                Math.addExact(s.balanceSum(), postingSum), games, d);
+    }
+
+    /**
+     * The game as {@code e} left it, for the read model: from {@code after}, or for a closing
+     * event (the game has left memory) the closed game made from {@code before}.
+     */
+    public static GameState gameAfter(LedgerState before, LedgerState after, LedgerEvent e, String gameId) {
+        GameState g = after.game(gameId);
+        if (g == null && e.command() instanceof Command.CloseGame) {
+            return before.game(gameId).closed(e.seq());
+        }
+        return g;
     }
 
     private static PMap<String, Long> applyPostings(PMap<String, Long> balances, List<Posting> postings, long seq,
@@ -89,8 +91,11 @@ public final class Projector {
             Invariants.check(after >= 0 || a.mayBeNegative(), "seq %d takes %s to %d (I2)", seq, a, after);
             Invariants.check(after <= Limits.BALANCE_MAX || a.mayBeNegative(),
                     "seq %d takes %s above the balance limit", seq, a);
-            balances = balances.plus(a.key(), after);
-            digest[0] += StateDigest.balance(a.key(), after) - (before == null ? 0 : StateDigest.balance(a.key(), before));
+            // a balance back at zero leaves memory: the zero escrow of every finished game, the
+            // player who cashed out; it reads as zero, and the read model keeps the row
+            balances = after == 0 ? balances.minus(a.key()) : balances.plus(a.key(), after);
+            digest[0] += (after == 0 ? 0 : StateDigest.balance(a.key(), after))
+                    - (before == null ? 0 : StateDigest.balance(a.key(), before));
         }
         return balances;
     }

@@ -27,6 +27,8 @@ public final class ReadModel implements AutoCloseable {
     private final PreparedStatement upsertGame;
     private final PreparedStatement upsertBet;
     private final PreparedStatement upsertPlayer;
+    private final PreparedStatement findGame;
+    private final PreparedStatement findAccount;
 
     public ReadModel(Connection conn) throws SQLException {
         upsertBalance = conn.prepareStatement("INSERT INTO balances(account, balance, updated_seq) VALUES (?,?,?)"
@@ -39,21 +41,46 @@ public final class ReadModel implements AutoCloseable {
                 + " settled_seq, outcome, winnings) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(game_id, bet_id) DO UPDATE SET"
                 + " settled_seq=excluded.settled_seq, outcome=excluded.outcome, winnings=excluded.winnings");
         upsertPlayer = conn.prepareStatement("INSERT INTO player_stats(player, wagered, won, lost, bets_placed, bets_settled)"
-                + " VALUES (?,?,?,?,?,?) ON CONFLICT(player) DO UPDATE SET wagered=excluded.wagered, won=excluded.won,"
-                + " lost=excluded.lost, bets_placed=excluded.bets_placed, bets_settled=excluded.bets_settled");
+                + " VALUES (?,?,?,?,?,?) ON CONFLICT(player) DO UPDATE SET wagered=wagered+excluded.wagered,"
+                + " won=won+excluded.won, lost=lost+excluded.lost, bets_placed=bets_placed+excluded.bets_placed,"
+                + " bets_settled=bets_settled+excluded.bets_settled");
+        findGame = conn.prepareStatement("SELECT 1 FROM games WHERE game_id = ?");
+        findAccount = conn.prepareStatement("SELECT 1 FROM balances WHERE account = ?");
     }
 
-    /** Writes every row the batch touched, with values from {@code state} (the state after the batch). */
+    /** True if the game has a row: it was opened in a committed batch (and may have closed since). */
+    public boolean hasGame(String gameId) throws SQLException {
+        return exists(findGame, gameId);
+    }
+
+    /** True if the account has a row: it was posted to in a committed batch (and may be at zero now). */
+    public boolean hasAccount(String accountKey) throws SQLException {
+        return exists(findAccount, accountKey);
+    }
+
+    private static boolean exists(PreparedStatement ps, String key) throws SQLException {
+        ps.setString(1, key);
+        try (ResultSet rs = ps.executeQuery()) {
+            return rs.next();
+        }
+    }
+
+    /**
+     * Writes every row the batch touched: balances from {@code state} (the state after the batch;
+     * an account it no longer holds is at zero), games and bets as the batch left them, and each
+     * player's change added to the stored statistics.
+     */
     public void write(DirtySet dirty, LedgerState state) throws SQLException {
         for (String account : dirty.accounts) {
+            Long balance = state.balances().get(account);
             upsertBalance.setString(1, account);
-            upsertBalance.setLong(2, state.balances().get(account));
+            upsertBalance.setLong(2, balance == null ? 0 : balance);
             upsertBalance.setLong(3, state.seq());
             upsertBalance.addBatch();
         }
         executeIfAny(upsertBalance, dirty.accounts.size());
-        for (String gameId : dirty.games) {
-            bindGame(state.game(gameId));
+        for (GameState game : dirty.games.values()) {
+            bindGame(game);
             upsertGame.addBatch();
         }
         executeIfAny(upsertGame, dirty.games.size());
@@ -62,9 +89,9 @@ public final class ReadModel implements AutoCloseable {
             upsertBet.addBatch();
         }
         executeIfAny(upsertBet, dirty.bets.size());
-        for (String player : dirty.players) {
-            PlayerStats s = state.playerStats(player);
-            upsertPlayer.setString(1, player);
+        for (var entry : dirty.players.entrySet()) {
+            PlayerStats s = entry.getValue();
+            upsertPlayer.setString(1, entry.getKey());
             upsertPlayer.setLong(2, s.wagered());
             upsertPlayer.setLong(3, s.won());
             upsertPlayer.setLong(4, s.lost());
@@ -125,13 +152,14 @@ public final class ReadModel implements AutoCloseable {
     }
 
     /**
-     * Loads the projections into a state at {@code seq} with chain head {@code headHash}. Only the
-     * bets of open games are loaded (closed games need none in memory).
+     * Loads what the writer keeps in memory into a state at {@code seq} with chain head
+     * {@code headHash}: the balances that are not zero, and the open games with their bets.
      */
     public static LedgerState load(Connection conn, long seq, byte[] headHash, long lastTimestampMicros) throws SQLException {
         PMap<String, Long> balances = HashTreePMap.empty();
         long sum = 0;
-        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT account, balance FROM balances")) {
+        try (Statement st = conn.createStatement();
+             ResultSet rs = st.executeQuery("SELECT account, balance FROM balances WHERE balance <> 0")) {
             while (rs.next()) {
                 long b = rs.getLong(2);
                 balances = balances.plus(rs.getString(1), b);
@@ -141,7 +169,7 @@ public final class ReadModel implements AutoCloseable {
         Map<String, PMap<String, BetState>> openBets = loadOpenBets(conn);
         PMap<String, GameState> games = HashTreePMap.empty();
         try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT game_id, table_id, open,"
-                + " opened_seq, closed_seq, rolls, last_die1, last_die2, point, open_bets FROM games")) {
+                + " opened_seq, closed_seq, rolls, last_die1, last_die2, point, open_bets FROM games WHERE open = 1")) {
             while (rs.next()) {
                 String id = rs.getString(1);
                 PMap<String, BetState> bets = openBets.getOrDefault(id, HashTreePMap.empty());
@@ -149,16 +177,8 @@ public final class ReadModel implements AutoCloseable {
                         rs.getLong(5), rs.getInt(6), rs.getInt(7), rs.getInt(8), rs.getInt(9), rs.getInt(10), bets));
             }
         }
-        PMap<String, PlayerStats> players = HashTreePMap.empty();
-        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT player, wagered, won, lost, bets_placed, bets_settled FROM player_stats")) {
-            while (rs.next()) {
-                players = players.plus(rs.getString(1), new PlayerStats(rs.getLong(2), rs.getLong(3), rs.getLong(4),
-                        rs.getLong(5), rs.getLong(6)));
-            }
-        }
-        LedgerState loaded = new LedgerState(seq, lastTimestampMicros, headHash, balances, sum, games, players, 0);
-        return new LedgerState(seq, lastTimestampMicros, headHash, balances, sum, games, players, StateDigest.of(loaded));
+        LedgerState loaded = new LedgerState(seq, lastTimestampMicros, headHash, balances, sum, games, 0);
+        return new LedgerState(seq, lastTimestampMicros, headHash, balances, sum, games, StateDigest.of(loaded));
     }
 
     private static Map<String, PMap<String, BetState>> loadOpenBets(Connection conn) throws SQLException {
@@ -190,5 +210,7 @@ public final class ReadModel implements AutoCloseable {
         upsertGame.close();
         upsertBet.close();
         upsertPlayer.close();
+        findGame.close();
+        findAccount.close();
     }
 }

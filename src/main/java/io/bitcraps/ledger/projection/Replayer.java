@@ -28,10 +28,10 @@ public final class Replayer {
         }
     }
 
-    /** Told of every event with the state right after it. */
+    /** Told of every event with the states right before and right after it. */
     @FunctionalInterface
     public interface EventSink {
-        void accept(LedgerState after, LedgerEvent event) throws SQLException;
+        void accept(LedgerState before, LedgerState after, LedgerEvent event) throws SQLException;
     }
 
     private final PayloadCodec codec;
@@ -43,7 +43,7 @@ public final class Replayer {
     }
 
     public LedgerState replay(Connection conn, String ledgerId) throws SQLException, CorruptLog {
-        return replay(conn, ledgerId, (after, e) -> { });
+        return replay(conn, ledgerId, (before, after, e) -> { });
     }
 
     public LedgerState replay(Connection conn, String ledgerId, EventSink sink) throws SQLException, CorruptLog {
@@ -59,10 +59,11 @@ public final class Replayer {
         LedgerState[] state = {LedgerState.genesis(chain.genesis(ledgerId))};
         try {
             EventReader.forEach(conn, 1, Long.MAX_VALUE, row -> {
-                Step step = step(state[0], row);
+                LedgerState before = state[0];
+                Step step = step(before, row);
                 state[0] = step.after;
                 try {
-                    sink.accept(step.after, step.event);
+                    sink.accept(before, step.after, step.event);
                 } catch (SQLException ex) {
                     throw new SinkFailure(ex);
                 }

@@ -1,8 +1,8 @@
 package io.bitcraps.ledger.projection;
 
 /**
- * A 64-bit digest of everything the writer holds in memory: each balance, game, bet of an open
- * game and player record hashes to 64 bits, and the digest is their sum (mod 2^64). A sum can be
+ * A 64-bit digest of everything the writer holds in memory: each non-zero balance, open game and
+ * bet of an open game hashes to 64 bits, and the digest is their sum (mod 2^64). A sum can be
  * kept up to date in O(rows changed): subtract a row's old hash, add its new one. The writer stores
  * it in the head row with every batch; at open the loaded read model must hash to it.
  * <p>
@@ -14,7 +14,6 @@ public final class StateDigest {
     private static final long BALANCE = 0x42L;
     private static final long GAME = 0x47L;
     private static final long BET = 0x62L;
-    private static final long PLAYER = 0x50L;
     private static final long NULL = 0x9E3779B97F4A7C15L;
 
     private StateDigest() {}
@@ -30,9 +29,6 @@ public final class StateDigest {
             for (BetState b : g.bets().values()) {
                 d += bet(b);
             }
-        }
-        for (var e : s.players().entrySet()) {
-            d += player(e.getKey(), e.getValue());
         }
         return d;
     }
@@ -66,15 +62,6 @@ public final class StateDigest {
         h = mix(h, b.settledSeq());
         h = text(h, b.outcome() == null ? null : b.outcome().name());
         return finish(mix(h, b.winnings()));
-    }
-
-    static long player(String player, PlayerStats p) {
-        long h = text(PLAYER, player);
-        h = mix(h, p.wagered());
-        h = mix(h, p.won());
-        h = mix(h, p.lost());
-        h = mix(h, p.betsPlaced());
-        return finish(mix(h, p.betsSettled()));
     }
 
     /** The digest change when a game's bets all leave memory (the game closed). */

@@ -104,8 +104,8 @@ public final class StateLoader {
                 ReadModel.clear(conn);
                 DirtySet dirty = new DirtySet();
                 int[] pending = {0};
-                LedgerState state = replayer.replay(conn, ledgerId, (after, e) -> {
-                    dirty.record(after, e);
+                LedgerState state = replayer.replay(conn, ledgerId, (before, after, e) -> {
+                    dirty.record(before, after, e);
                     if (++pending[0] == REBUILD_ROWS_PER_WRITE) {
                         model.write(dirty, after);
                         dirty.clear();

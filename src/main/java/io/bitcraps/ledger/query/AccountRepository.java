@@ -7,6 +7,8 @@ import io.bitcraps.ledger.domain.Posting;
 import io.bitcraps.ledger.domain.Account;
 import io.bitcraps.ledger.domain.EventType;
 
+import io.bitcraps.ledger.projection.PlayerStats;
+
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
@@ -33,6 +35,8 @@ public final class AccountRepository {
     private record StatementKey(String account, PageRequest page) {}
 
     private record BalanceKey(String account) {}
+
+    private record StatsKey(String player) {}
 
     public Page<AccountEntry> statement(Account account, PageRequest page) {
         String key = account.key();
@@ -110,6 +114,24 @@ public final class AccountRepository {
                 }
             }
         })).map(OptionalLong::of).orElse(OptionalLong.empty());
+    }
+
+    /**
+     * A player's betting record (stakes, winnings, losses, bets placed and settled), as of the
+     * newest commit; {@link PlayerStats#ZERO} for a player who never bet. Read from the read model:
+     * the writer keeps no statistics in memory, since it decides nothing on them.
+     */
+    public PlayerStats playerStats(String player) {
+        return Queries.cachedOne(cache, new StatsKey(player), "player:" + player, () -> readers.read((conn, seq) -> {
+            try (PreparedStatement ps = conn.prepareStatement(
+                    "SELECT wagered, won, lost, bets_placed, bets_settled FROM player_stats WHERE player = ?")) {
+                ps.setString(1, player);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? java.util.Optional.of(new PlayerStats(rs.getLong(1), rs.getLong(2), rs.getLong(3),
+                            rs.getLong(4), rs.getLong(5))) : java.util.Optional.<PlayerStats>empty();
+                }
+            }
+        })).orElse(PlayerStats.ZERO);
     }
 
     /** Every balance, sorted by account, read from one snapshot; not cached (it is a report). */

@@ -110,7 +110,8 @@ class IdempotencyAndAtomicityIT {
                     new SettleBet("g1", "b1", Outcome.WIN, 40), new Command.CloseGame("g1"))));
             assertThat(r.seqs()).containsExactly(5, 6, 7);
             assertThat(ledger.view().balance(Account.player("alice"))).isEqualTo(140);
-            assertThat(ledger.view().game("g1").open()).isFalse();
+            assertThat(ledger.view().game("g1")).as("a closed game leaves memory").isNull();
+            assertThat(ledger.games().find("g1").orElseThrow().open()).isFalse();
         }
     }
 

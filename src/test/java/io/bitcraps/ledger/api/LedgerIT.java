@@ -14,6 +14,7 @@ import io.bitcraps.ledger.domain.Outcome;
 import io.bitcraps.ledger.domain.Receipt;
 import io.bitcraps.ledger.store.EventReader;
 import io.bitcraps.ledger.store.LedgerDatabase;
+import io.bitcraps.ledger.query.GameSummary;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,9 +57,10 @@ class LedgerIT {
             assertThat(view.balance(Account.WORLD)).isEqualTo(-100_000 - 1_000 - 500 + 1_100);
             assertThat(view.totals()).isZero();
             assertThat(view.balances().values().stream().mapToLong(Long::longValue).sum()).isZero();
-            assertThat(view.playerStats("alice").won()).isEqualTo(100);
-            assertThat(view.playerStats("bob").lost()).isEqualTo(50);
-            assertThat(view.game("g1").open()).isFalse();
+            assertThat(ledger.accounts().playerStats("alice").won()).isEqualTo(100);
+            assertThat(ledger.accounts().playerStats("bob").lost()).isEqualTo(50);
+            assertThat(view.game("g1")).as("a closed game leaves the writer's memory").isNull();
+            assertThat(ledger.games().find("g1")).get().extracting(GameSummary::open).isEqualTo(false);
         }
         try (Connection conn = LedgerDatabase.openReadOnly(dir.resolve("ledger.db"))) {
             assertThat(EventReader.maxSeq(conn)).isEqualTo(11);

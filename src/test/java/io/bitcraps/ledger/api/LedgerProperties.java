@@ -12,6 +12,7 @@ import io.bitcraps.ledger.domain.Rejected;
 import io.bitcraps.ledger.ingest.WriterStats;
 import io.bitcraps.ledger.projection.BetState;
 import io.bitcraps.ledger.projection.GameState;
+import io.bitcraps.ledger.projection.PlayerStats;
 import io.bitcraps.ledger.store.Durability;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -360,7 +361,7 @@ class LedgerProperties {
                     }
                 }
                 ledger = reopen(ledger);
-                assertEquals(model.balances(), ledger.view().balances(), why("final balances differ from the model"));
+                assertEquals(model.nonZeroBalances(), ledger.view().balances(), why("final balances differ from the model"));
             } finally {
                 ledger.close();
                 deleteQuietly(db.getParent());
@@ -484,10 +485,11 @@ class LedgerProperties {
             assertEquals(0, sum, why("I1: sum of balances() " + when));
             view.balances().forEach((account, balance) -> assertTrue(account.equals("world") || balance >= 0,
                     why("I2: " + account + " holds " + balance + " " + when)));
-            assertEquals(model.balances(), view.balances(), why("balances " + when));
+            assertEquals(model.nonZeroBalances(), view.balances(), why("balances " + when));
             for (String g : GAMES) {
                 GameState game = view.game(g);
-                assertEquals(model.knowsGame(g), game != null, why("game " + g + " known " + when));
+                // the view holds open games only: a closed game has left the writer's memory
+                assertEquals(model.knowsGame(g) && model.isOpen(g), game != null, why("game " + g + " held " + when));
                 List<BetState> open = view.openBets(g);
                 long stakes = 0;
                 Map<String, Long> openStakes = new LinkedHashMap<>();
@@ -520,6 +522,10 @@ class LedgerProperties {
         /** Closes the ledger and opens it again: the open replays the log and verifies the hash chain. */
         private Ledger reopen(Ledger ledger) {
             LedgerView before = ledger.view();
+            Map<String, PlayerStats> statsBefore = new LinkedHashMap<>();
+            for (String p : PLAYERS) {
+                statsBefore.put(p, ledger.accounts().playerStats(p));
+            }
             WriterStats stats = ledger.stats();
             submissionsWritten += stats.submissions();
             commits += stats.commits();
@@ -542,7 +548,7 @@ class LedgerProperties {
                     }
                 }
                 for (String p : PLAYERS) {
-                    assertEquals(before.playerStats(p), after.playerStats(p), why("stats of " + p + " after reopening"));
+                    assertEquals(statsBefore.get(p), again.accounts().playerStats(p), why("stats of " + p + " after reopening"));
                 }
                 checkInvariants(after, "after reopening");
                 return again;

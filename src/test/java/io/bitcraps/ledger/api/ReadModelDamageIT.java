@@ -61,7 +61,7 @@ class ReadModelDamageIT {
             assertThat(state.digest()).as("the running digest equals one computed from scratch")
                     .isEqualTo(StateDigest.of(state)).isNotZero();
             balances = Map.copyOf(ledger.view().balances());
-            aliceStats = ledger.view().playerStats("alice");
+            aliceStats = ledger.accounts().playerStats("alice");
             seq = ledger.view().seq();
         }
     }
@@ -77,7 +77,7 @@ class ReadModelDamageIT {
         try (Ledger ledger = open(dir)) {
             assertThat(ledger.openReport()).contains("read model was damaged", damage, "rebuilt by replaying " + seq);
             assertThat(ledger.view().balances()).isEqualTo(balances);
-            assertThat(ledger.view().playerStats("alice")).isEqualTo(aliceStats);
+            assertThat(ledger.accounts().playerStats("alice")).isEqualTo(aliceStats);
             assertThat(ledger.view().state().digest()).isEqualTo(StateDigest.of(ledger.view().state()));
             // and it goes on: the next batch stores a digest that the next open accepts
             ok(ledger.submit(new Deposit("alice", 1, "after-repair")));
@@ -110,10 +110,21 @@ class ReadModelDamageIT {
         assertRebuiltAndRight("hashes to");
     }
 
+    /**
+     * Player statistics are not in the writer's memory (it decides nothing on them), so the digest
+     * checked at open does not cover them: like a closed game's rows, a changed record is the
+     * audit's to find, by its replay.
+     */
     @Test
-    void aChangedPlayerRecordIsCaught() throws Exception {
+    void aChangedPlayerRecordIsFoundByTheAudit() throws Exception {
         sql("UPDATE player_stats SET won = won + 1000 WHERE player = 'alice'");
-        assertRebuiltAndRight("hashes to");
+        try (Ledger ledger = open(dir)) {
+            assertThat(ledger.openReport()).doesNotContain("damaged");
+        }
+        io.bitcraps.ledger.audit.AuditReport report = new io.bitcraps.ledger.audit.Auditor()
+                .audit(dir.resolve("ledger.db"), io.bitcraps.ledger.audit.Auditor.Options.everything(), n -> { });
+        assertThat(report.intact()).isFalse();
+        assertThat(report.problems()).anySatisfy(p -> assertThat(p.toString()).contains("PROJECTION_MISMATCH", "player_stats", "alice"));
     }
 
     @Test

@@ -316,6 +316,13 @@ final class ReferenceLedger {
         return Collections.unmodifiableMap(new TreeMap<>(state.balances));
     }
 
+    /** What the ledger's view holds: the accounts whose balance is not zero. */
+    Map<String, Long> nonZeroBalances() {
+        Map<String, Long> held = new TreeMap<>(state.balances);
+        held.values().removeIf(b -> b == 0);
+        return Collections.unmodifiableMap(held);
+    }
+
     boolean knowsGame(String gameId) {
         return state.games.containsKey(gameId);
     }

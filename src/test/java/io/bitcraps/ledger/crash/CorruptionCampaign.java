@@ -230,10 +230,11 @@ final class CorruptionCampaign {
         }
     }
 
+    /** The non-zero balances: what an open ledger's view serves (an account at zero leaves memory). */
     private static Map<String, Long> balancesOf(Path db) throws Exception {
         Map<String, Long> out = new TreeMap<>();
         try (Connection c = LedgerDatabase.openReadOnly(db); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT account, balance FROM balances")) {
+             ResultSet rs = st.executeQuery("SELECT account, balance FROM balances WHERE balance <> 0")) {
             while (rs.next()) {
                 out.put(rs.getString(1), rs.getLong(2));
             }
