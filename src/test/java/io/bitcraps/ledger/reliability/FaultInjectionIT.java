@@ -97,10 +97,16 @@ class FaultInjectionIT {
     }
 
     private static void waitUntil(BooleanSupplier condition, Duration limit, String what) throws InterruptedException {
+        waitUntil(condition, limit, what, () -> "");
+    }
+
+    /** As above; on a timeout the message ends with {@code state}, what the writer was doing. */
+    private static void waitUntil(BooleanSupplier condition, Duration limit, String what,
+                                  java.util.function.Supplier<String> state) throws InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out after " + limit.toSeconds() + " s waiting for " + what);
+                throw new AssertionError("timed out after " + limit.toSeconds() + " s waiting for " + what + state.get());
             }
             Thread.sleep(10);
         }
@@ -197,8 +203,15 @@ class FaultInjectionIT {
             roomMadeAt = System.nanoTime();
             assertThat(cap).isGreaterThanOrEqualTo(64L << 20);
             long acksAtRoom = producers.ackCount();
-            waitUntil(() -> producers.ackCount() >= acksAtRoom + 100, Duration.ofSeconds(120), "commits after room was made");
-            producers.stop();
+            try {
+                waitUntil(() -> producers.ackCount() >= acksAtRoom + 100, Duration.ofSeconds(120), "commits after room was made",
+                        () -> "; acks " + acksAtRoom + " -> " + producers.ackCount() + ", failures after the room was made: "
+                                + producers.failures.stream().filter(f -> f.submittedNanos() > roomMadeAt).limit(3)
+                                .map(f -> f.key() + " " + f.error()).toList() + ", unexpected " + producers.unexpected
+                                + ", writer " + ledger.stats() + ", halt " + ledger.haltReason());
+            } finally {
+                producers.stop(); // never leave producers running into the next test
+            }
 
             assertThat(producers.unexpected).isEmpty();
             for (Producers.Failure f : producers.failures) {
