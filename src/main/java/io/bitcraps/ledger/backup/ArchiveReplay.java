@@ -73,6 +73,7 @@ public final class ArchiveReplay {
         long[] heldBack = null;
         for (JournalArchive.Batch batch : JournalArchive.batchesAfter(archiveDir, state.seq())) {
             DirtySet dirty = new DirtySet();
+            java.util.Set<String> openedInBatch = new java.util.HashSet<>();
             LedgerState s = state;
             long batchFirst = -1;
             boolean cut = false;
@@ -111,6 +112,11 @@ public final class ArchiveReplay {
                     }
                     batchFirst = seq;
                     log.begin();
+                }
+                if (event.command() instanceof Command.OpenGame g && (!openedInBatch.add(g.gameId()) || log.gameEverOpened(g.gameId()))) {
+                    // memory holds open games only, so the projector cannot see a reused game id; the log can
+                    log.rollback();
+                    throw new ArchiveConflict("archived seq " + seq + " opens game " + g.gameId() + " a second time");
                 }
                 LedgerState before = s;
                 try {

@@ -266,7 +266,7 @@ final class BatchWriter implements EventHandler<Slot> {
                 reject(future, e, false);
                 return;
             } catch (SQLException e) {
-                addPending(future, null, storageFailure("idempotency lookup failed", e), false);
+                addPending(future, null, lookupFailure("idempotency lookup failed", e), false);
                 return;
             }
         }
@@ -275,13 +275,14 @@ final class BatchWriter implements EventHandler<Slot> {
         } catch (Rejected e) {
             reject(future, e, batchHoldsWrites && lookedAtState(e));
         } catch (History.Unavailable e) {
-            addPending(future, null, storageFailure(e.getMessage(), (SQLException) e.getCause()), false);
+            addPending(future, null, lookupFailure(e.getMessage(), (SQLException) e.getCause()), false);
         }
     }
 
     /**
      * Games and accounts the state no longer holds: first the batch in flight (its rows are not
-     * written yet), then the committed read model, which moves with the log.
+     * written yet), then the committed log itself, never the read model: a damaged read-model row
+     * must not be able to let a game id be used twice.
      */
     private final History history = new History() {
         @Override
@@ -290,7 +291,7 @@ final class BatchWriter implements EventHandler<Slot> {
                 return true;
             }
             try {
-                return readModel.hasGame(gameId);
+                return store.gameEverOpened(gameId);
             } catch (SQLException e) {
                 throw new History.Unavailable("looking up game " + gameId + " failed", e);
             }
@@ -302,12 +303,20 @@ final class BatchWriter implements EventHandler<Slot> {
                 return true;
             }
             try {
-                return readModel.hasAccount(account.key());
+                return account.kind() == Account.Kind.PLAYER && store.playerEverPosted(account.id());
             } catch (SQLException e) {
                 throw new History.Unavailable("looking up account " + account + " failed", e);
             }
         }
     };
+
+    /** A failed read of the log while deciding: retryable, unless SQLite says the file is damaged. */
+    private LedgerException lookupFailure(String what, SQLException e) {
+        if (SqliteFailure.classify(e) == SqliteFailure.CORRUPT) {
+            return halt("SQLite reports corruption while reading the log (" + what + "): " + e.getMessage(), e);
+        }
+        return storageFailure(what, e);
+    }
 
     private void reject(CompletableFuture<Receipt> future, Rejected e, boolean decidedAgainstBatch) {
         rejectionCount++;

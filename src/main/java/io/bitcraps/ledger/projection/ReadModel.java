@@ -27,8 +27,6 @@ public final class ReadModel implements AutoCloseable {
     private final PreparedStatement upsertGame;
     private final PreparedStatement upsertBet;
     private final PreparedStatement upsertPlayer;
-    private final PreparedStatement findGame;
-    private final PreparedStatement findAccount;
 
     public ReadModel(Connection conn) throws SQLException {
         upsertBalance = conn.prepareStatement("INSERT INTO balances(account, balance, updated_seq) VALUES (?,?,?)"
@@ -44,25 +42,6 @@ public final class ReadModel implements AutoCloseable {
                 + " VALUES (?,?,?,?,?,?) ON CONFLICT(player) DO UPDATE SET wagered=wagered+excluded.wagered,"
                 + " won=won+excluded.won, lost=lost+excluded.lost, bets_placed=bets_placed+excluded.bets_placed,"
                 + " bets_settled=bets_settled+excluded.bets_settled");
-        findGame = conn.prepareStatement("SELECT 1 FROM games WHERE game_id = ?");
-        findAccount = conn.prepareStatement("SELECT 1 FROM balances WHERE account = ?");
-    }
-
-    /** True if the game has a row: it was opened in a committed batch (and may have closed since). */
-    public boolean hasGame(String gameId) throws SQLException {
-        return exists(findGame, gameId);
-    }
-
-    /** True if the account has a row: it was posted to in a committed batch (and may be at zero now). */
-    public boolean hasAccount(String accountKey) throws SQLException {
-        return exists(findAccount, accountKey);
-    }
-
-    private static boolean exists(PreparedStatement ps, String key) throws SQLException {
-        ps.setString(1, key);
-        try (ResultSet rs = ps.executeQuery()) {
-            return rs.next();
-        }
     }
 
     /**
@@ -210,7 +189,5 @@ public final class ReadModel implements AutoCloseable {
         upsertGame.close();
         upsertBet.close();
         upsertPlayer.close();
-        findGame.close();
-        findAccount.close();
     }
 }

@@ -20,27 +20,55 @@ import java.util.List;
 public final class EventLog implements AutoCloseable {
     private final Connection conn;
     private final Statement control;
-    private final PreparedStatement insertEvent;
-    private final PreparedStatement upsertHead;
-    private final PreparedStatement insertBatch;
-    private final PreparedStatement findByKey;
-    private final PreparedStatement selectRange;
+    private PreparedStatement insertEvent;
+    private PreparedStatement upsertHead;
+    private PreparedStatement insertBatch;
+    private PreparedStatement findByKey;
+    private PreparedStatement selectRange;
     private int pendingRows;
 
     public EventLog(Connection conn) throws SQLException {
         this.conn = conn;
         this.control = conn.createStatement();
-        this.insertEvent = conn.prepareStatement("INSERT INTO events(seq, ts, type, game_id, player_id, bet_id, amount,"
+        prepareStatements();
+    }
+
+    private void prepareStatements() throws SQLException {
+        insertEvent = conn.prepareStatement("INSERT INTO events(seq, ts, type, game_id, player_id, bet_id, amount,"
                 + " idem_key, payload, hash) VALUES (?,?,?,?,?,?,?,?,?,?)");
         // the read model is written in the same transaction, so it is current at the same seq
-        this.upsertHead = conn.prepareStatement("INSERT INTO ledger_head(id, seq, hash, updated_ts, read_model_seq,"
+        upsertHead = conn.prepareStatement("INSERT INTO ledger_head(id, seq, hash, updated_ts, read_model_seq,"
                 + " state_digest) VALUES (1,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET seq=excluded.seq, hash=excluded.hash,"
                 + " updated_ts=excluded.updated_ts, read_model_seq=excluded.read_model_seq,"
                 + " state_digest=excluded.state_digest");
-        this.insertBatch = conn.prepareStatement(
+        insertBatch = conn.prepareStatement(
                 "INSERT INTO batches(last_seq, first_seq, committed_ts, head_hash, hmac) VALUES (?,?,?,?,?)");
-        this.findByKey = conn.prepareStatement("SELECT seq FROM events WHERE idem_key = ?");
-        this.selectRange = conn.prepareStatement(EventReader.SELECT_COLUMNS + " WHERE seq >= ? AND seq <= ? ORDER BY seq");
+        findByKey = conn.prepareStatement("SELECT seq FROM events WHERE idem_key = ?");
+        selectRange = conn.prepareStatement(EventReader.SELECT_COLUMNS + " WHERE seq >= ? AND seq <= ? ORDER BY seq");
+    }
+
+    /**
+     * Prepares every statement afresh. sqlite-jdbc finalizes a prepared statement whose step
+     * failed with most errors (SQLITE_FULL, IOERR, CORRUPT...): every later use then fails with
+     * "statement is not executing", so one full disk during the head update would fail every batch
+     * after it, room or not. Called after every failed batch and failed lookup; best effort (a
+     * statement that cannot be prepared now fails its next use, and is renewed again then).
+     */
+    private void renewStatements() {
+        for (PreparedStatement ps : new PreparedStatement[]{insertEvent, upsertHead, insertBatch, findByKey, selectRange}) {
+            try {
+                if (ps != null) {
+                    ps.close();
+                }
+            } catch (SQLException ignored) {
+                // a finalized statement may refuse to close again; it is dropped either way
+            }
+        }
+        try {
+            prepareStatements();
+        } catch (SQLException e) {
+            // the connection itself is failing; the next use reports it
+        }
     }
 
     public Connection connection() {
@@ -171,7 +199,10 @@ public final class EventLog implements AutoCloseable {
         }
     }
 
-    /** Best effort: SQLite may already have rolled back on its own after an I/O error. */
+    /**
+     * Best effort: SQLite may already have rolled back on its own after an I/O error. Renews the
+     * prepared statements, since the failure that led here may have finalized one.
+     */
     public void rollback() {
         pendingRows = 0;
         try {
@@ -184,26 +215,64 @@ public final class EventLog implements AutoCloseable {
         } catch (SQLException ignored) {
             // "no transaction is active": SQLite rolled back already
         }
+        renewStatements();
     }
 
     /** The seq of the first event of the submission that used this key, or 0. Sees committed rows only. */
     public long seqOfKey(String key) throws SQLException {
-        findByKey.setString(1, key);
-        try (ResultSet rs = findByKey.executeQuery()) {
-            return rs.next() ? rs.getLong(1) : 0;
+        try {
+            findByKey.setString(1, key);
+            try (ResultSet rs = findByKey.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        } catch (SQLException e) {
+            renewStatements();
+            throw e;
         }
     }
 
     public List<EventRow> range(long fromSeq, long toSeq) throws SQLException {
-        selectRange.setLong(1, fromSeq);
-        selectRange.setLong(2, toSeq);
-        List<EventRow> rows = new ArrayList<>();
-        try (ResultSet rs = selectRange.executeQuery()) {
-            while (rs.next()) {
-                rows.add(EventReader.row(rs));
+        try {
+            selectRange.setLong(1, fromSeq);
+            selectRange.setLong(2, toSeq);
+            List<EventRow> rows = new ArrayList<>();
+            try (ResultSet rs = selectRange.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(EventReader.row(rs));
+                }
+            }
+            return rows;
+        } catch (SQLException e) {
+            renewStatements();
+            throw e;
+        }
+    }
+
+    /**
+     * True if any committed event names this game: the first one is its {@code open_game} (no
+     * other command for an unknown game is ever accepted). Asked by the rules for a game the
+     * writer no longer holds; one lookup through the events' game index. Prepared per call: it
+     * runs once per game opened, and a failed step cannot leave a finalized statement behind.
+     */
+    public boolean gameEverOpened(String gameId) throws SQLException {
+        return anyEvent("SELECT 1 FROM events WHERE game_id = ? LIMIT 1", gameId);
+    }
+
+    /**
+     * True if any committed event names this player: the first one is a deposit (a player's
+     * withdrawal or bet needs funds), so the player's account was posted to.
+     */
+    public boolean playerEverPosted(String player) throws SQLException {
+        return anyEvent("SELECT 1 FROM events WHERE player_id = ? LIMIT 1", player);
+    }
+
+    private boolean anyEvent(String sql, String id) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement(sql)) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
             }
         }
-        return rows;
     }
 
     /** The stored chain hash of {@code seq}, or null when there is no such row. */

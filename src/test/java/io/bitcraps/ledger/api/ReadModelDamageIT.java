@@ -8,6 +8,8 @@ import io.bitcraps.ledger.domain.Command.OpenGame;
 import io.bitcraps.ledger.domain.Command.PlaceBet;
 import io.bitcraps.ledger.domain.Command.RecordRoll;
 import io.bitcraps.ledger.domain.Command.SettleBet;
+import io.bitcraps.ledger.domain.Command;
+import io.bitcraps.ledger.domain.Rejected;
 import io.bitcraps.ledger.domain.Outcome;
 import io.bitcraps.ledger.projection.LedgerState;
 import io.bitcraps.ledger.projection.PlayerStats;
@@ -23,6 +25,7 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 
+import static io.bitcraps.ledger.support.Fixtures.error;
 import static io.bitcraps.ledger.support.Fixtures.ok;
 import static io.bitcraps.ledger.support.Fixtures.open;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -108,6 +111,29 @@ class ReadModelDamageIT {
         sql("UPDATE balances SET balance = balance + 500 WHERE account = 'player:bob'");
         sql("UPDATE balances SET balance = balance - 500 WHERE account = 'house'");
         assertRebuiltAndRight("hashes to");
+    }
+
+    /**
+     * Rows of what left memory (a closed game, an account back at zero) are outside the digest, so
+     * their damage is not repaired at open; it must not change a decision either. The rules ask
+     * the log, never these rows: the closed game's id stays taken, the player at zero stays known.
+     */
+    @Test
+    void deletedRowsOfAClosedGameAndAZeroBalanceDecideNothing() throws Exception {
+        try (Ledger ledger = open(dir)) {
+            ok(ledger.submit(new Deposit("carol", 30, "cash-c")));
+            ok(ledger.submit(new Command.Withdraw("carol", 30, "out-c")));
+            ok(ledger.submit(new OpenGame("g9", "t1")));
+            ok(ledger.submit(new Command.CloseGame("g9")));
+        }
+        sql("DELETE FROM games WHERE game_id = 'g9'");
+        sql("DELETE FROM balances WHERE account = 'player:carol'");
+        try (Ledger ledger = open(dir)) {
+            assertThat(error(ledger.submit(new OpenGame("g9", "t2")))).isInstanceOf(Rejected.GameExists.class);
+            assertThat(error(ledger.submit(new RecordRoll("g9", 1, 1)))).isInstanceOf(Rejected.GameClosed.class);
+            assertThat(error(ledger.submit(new Command.Withdraw("carol", 1, "again"))))
+                    .isInstanceOf(Rejected.InsufficientFunds.class);
+        }
     }
 
     /**
