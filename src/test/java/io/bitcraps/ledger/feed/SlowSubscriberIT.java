@@ -26,14 +26,29 @@ class SlowSubscriberIT {
     @TempDir
     Path dir;
 
+    /** Blocked on the first batch, read from the log: it reads the log again once released. */
     @Test
-    void aBlockedSubscriberNeitherStopsTheWriterNorMissesAnythingOnceReleased() throws Exception {
+    void aSubscriberBlockedWhileCatchingUpNeitherStopsTheWriterNorMissesAnything() throws Exception {
+        blockedSubscriber(false);
+    }
+
+    /**
+     * Blocked on a batch taken live from the queue: the queue overflows, and only that mark sends
+     * it back to the log (no later batch comes to show a gap).
+     */
+    @Test
+    void aSubscriberBlockedWhileLiveNeitherStopsTheWriterNorMissesAnything() throws Exception {
+        blockedSubscriber(true);
+    }
+
+    private void blockedSubscriber(boolean live) throws Exception {
         LedgerConfig config = LedgerConfig.builder(dir.resolve("ledger.db")).backupInterval(Duration.ZERO)
                 .healthInterval(Duration.ZERO).subscriptionQueueBatches(QUEUE_BATCHES).build();
+        long blockAt = live ? 2 : 1;
         CountDownLatch blocked = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         Recorder recorder = new Recorder((b, n) -> {
-            if (n == 1) {
+            if (b.fromSeq() == blockAt && blocked.getCount() > 0) {
                 blocked.countDown();
                 assertThat(release.await(2, TimeUnit.MINUTES)).as("released").isTrue();
             }
@@ -41,17 +56,21 @@ class SlowSubscriberIT {
         try (Ledger ledger = Ledger.open(config)) {
             ok(ledger.submit(new Deposit("alice", 1, "first")));
             Subscription s = ledger.subscribe("slow", From.beginning(), recorder);
-            assertThat(blocked.await(30, TimeUnit.SECONDS)).as("the handler holds the first batch").isTrue();
+            if (live) {
+                assertThat(s.awaitPosition(1, Duration.ofSeconds(30))).isTrue();
+                awaitLive(s);
+                ok(ledger.submit(new Deposit("alice", 1, "second")));
+            }
+            assertThat(blocked.await(30, TimeUnit.SECONDS)).as("the handler holds seq " + blockAt).isTrue();
 
             long commitsBefore = ledger.stats().commits();
             for (int i = 0; i < BATCHES; i++) {
                 ok(ledger.submit(new Deposit("bob", 1, "while-blocked-" + i))); // each waited for: one batch each
             }
-            // the writer committed every batch while the handler still held the first one
+            // the writer committed every batch while the handler still held its batch
             assertThat(ledger.stats().commits() - commitsBefore).isEqualTo(BATCHES);
-            assertThat(recorder.callCount()).isEqualTo(1);
-            assertThat(recorder.acknowledged()).isEmpty();
-            assertThat(s.position()).isZero();
+            assertThat(recorder.callCount()).isEqualTo((int) blockAt);
+            assertThat(s.position()).isEqualTo(blockAt - 1);
             assertThat(s.lag()).isEqualTo(BATCHES + 1);
             assertThat(s.status().fallbacks()).as("the queue of " + QUEUE_BATCHES + " overflowed").isPositive();
 
@@ -62,14 +81,18 @@ class SlowSubscriberIT {
             StoredLog.assertDeliveriesAreTheBatches(recorder.acknowledged(), dir.resolve("ledger.db"), false);
 
             // and it goes live again: the next batch comes through the queue
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!s.status().live() && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
-            assertThat(s.status().live()).as("live after catching up").isTrue();
+            awaitLive(s);
             ok(ledger.submit(new Deposit("carol", 1, "after")));
             assertThat(s.awaitPosition(head + 1, Duration.ofSeconds(30))).isTrue();
             assertThat(recorder.seqs()).isEqualTo(StoredLog.oneTo(head + 1));
         }
+    }
+
+    private static void awaitLive(Subscription s) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!s.status().live() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(s.status().live()).as("live after catching up").isTrue();
     }
 }
