@@ -389,7 +389,11 @@ public final class Ledger implements AutoCloseable {
         for (SubscriptionStatus s : subscriptions.statuses()) {
             String where = String.format(Locale.ROOT, "at seq %d, %d event(s) behind the head (seq %d), %s",
                     s.position(), s.lag(), s.headSeq(), s.live() ? "live" : "reading the log");
-            if (s.failing()) {
+            if (s.stoppedBy() != null) {
+                checks.add(new HealthCheck("subscription " + s.name(), HealthStatus.DEGRADED, "stopped by " + s.stoppedBy()
+                        + "; close it and subscribe again (it resumes from its checkpoint, seq " + s.checkpointSeq() + "); "
+                        + where));
+            } else if (s.failing()) {
                 checks.add(new HealthCheck("subscription " + s.name(), HealthStatus.DEGRADED, "failing since "
                         + s.failingSince() + ", " + s.failedAttempts() + " failed attempt(s), retried with backoff; last error: "
                         + s.lastError() + "; " + where));

@@ -73,6 +73,7 @@ public final class Subscription implements AutoCloseable {
     private volatile Instant failingSince;
     private volatile String lastError;
     private volatile String checkpointProblem;
+    private volatile String stoppedBy;
 
     Subscription(String name, SubscriptionHandler handler, Subscriptions hub, Connection log, PayloadCodec codec,
                  LiveQueue queue, int deliveryEventsMax) {
@@ -136,7 +137,7 @@ public final class Subscription implements AutoCloseable {
 
     public SubscriptionStatus status() {
         return new SubscriptionStatus(name, position(), hub.headSeq(), live, failedAttempts, failingSince, lastError,
-                checkpointSeq, checkpointProblem, queue.overflows());
+                checkpointSeq, checkpointProblem, queue.overflows(), stoppedBy);
     }
 
     /**
@@ -153,7 +154,9 @@ public final class Subscription implements AutoCloseable {
         if (Thread.currentThread() == thread) {
             return;
         }
-        awaitStop(hub.closeWait());
+        if (awaitStop(hub.closeWait())) {
+            hub.ended(this); // also when the thread had stopped by itself before
+        }
     }
 
     void requestClose() {
@@ -187,22 +190,14 @@ public final class Subscription implements AutoCloseable {
     private void run() {
         try {
             while (!closeRequested) {
-                if (queue.takeOverflow()) {
-                    catchingUp = true;
-                }
-                if (catchingUp) {
-                    live = false;
-                    catchUp();
-                } else {
-                    live = true;
-                    takeLive();
-                }
+                step();
             }
         } catch (InterruptedException e) {
             // close interrupted a wait: fall through to the final checkpoint
-        } catch (RuntimeException | Error e) {
-            lastError = "the subscription stopped: " + e;
-            LOG.error("subscription {} stopped at seq {}", name, position(), e);
+        } catch (Error e) {
+            // out of memory and the like: nothing here can be trusted to go on; health shows it stopped
+            stoppedBy = e.toString();
+            LOG.error("subscription {} stopped at seq {}; close it and subscribe again", name, position(), e);
             throw e;
         } finally {
             live = false;
@@ -212,8 +207,34 @@ public final class Subscription implements AutoCloseable {
             } catch (SQLException e) {
                 LOG.warn("subscription {}: closing its log connection failed: {}", name, e.getMessage());
             }
-            hub.ended(this);
+            if (closeRequested) {
+                hub.ended(this); // a subscription that stopped by itself stays listed, for health, until closed
+            }
             finished.countDown();
+        }
+    }
+
+    /**
+     * One read from the log or one batch from the queue. Anything unexpected (a notice that does not
+     * make a valid delivery, say) counts as a failed attempt, and the subscription reads the log next.
+     */
+    private void step() throws InterruptedException {
+        if (queue.takeOverflow()) {
+            catchingUp = true;
+        }
+        try {
+            if (catchingUp) {
+                live = false;
+                catchUp();
+            } else {
+                live = true;
+                takeLive();
+            }
+        } catch (RuntimeException e) {
+            failed(1 + failedAttempts, "at seq " + position() + ": " + e);
+            LOG.warn("subscription {}: {}; reading the log next", name, lastError, e);
+            catchingUp = true;
+            backOff(failedAttempts);
         }
     }
 

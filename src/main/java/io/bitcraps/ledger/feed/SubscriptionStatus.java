@@ -16,10 +16,12 @@ import java.time.Instant;
  * @param checkpointSeq     the seq last written to the checkpoint file (0: none by this subscription yet)
  * @param checkpointProblem why the last checkpoint write failed, or null (a lost write only re-delivers)
  * @param fallbacks         how often the live queue overflowed and the subscription went back to the log
+ * @param stoppedBy         the error that stopped its thread (a {@link VirtualMachineError}), or null while it runs;
+ *                          a stopped subscription stays listed until it is closed
  */
 public record SubscriptionStatus(String name, long position, long headSeq, boolean live, int failedAttempts,
                                  Instant failingSince, String lastError, long checkpointSeq, String checkpointProblem,
-                                 long fallbacks) {
+                                 long fallbacks, String stoppedBy) {
     /** Events committed and not yet acknowledged by the handler. */
     public long lag() {
         return Math.max(0, headSeq - position);
