@@ -47,8 +47,8 @@ final class SubscriptionsCommand implements Callable<Integer> {
         try (Connection conn = LedgerDatabase.openReadOnly(db)) {
             long head = EventReader.maxSeq(conn);
             for (StoredCheckpoint c : all) {
-                System.out.println(c.name() + "  seq " + c.seq() + "  " + verdict(conn, c, head) + "  written "
-                        + Instant.ofEpochSecond(c.updatedMicros() / 1_000_000, (c.updatedMicros() % 1_000_000) * 1_000));
+                System.out.println(c.name() + "  seq " + c.seq() + "  (written " + Instant.ofEpochSecond(
+                        c.updatedMicros() / 1_000_000, (c.updatedMicros() % 1_000_000) * 1_000) + ")  " + verdict(conn, c, head));
             }
         }
         return LedgerCli.EXIT_OK;
