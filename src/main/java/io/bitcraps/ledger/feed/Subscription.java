@@ -299,45 +299,50 @@ public final class Subscription implements AutoCloseable {
     }
 
     /**
-     * Reads the batches after the position from the log: whole batches (a first one from the
-     * position on, when the position lies inside it), split into parts of at most
-     * {@code deliveryEventsMax} events, until about {@code deliveryEventsMax} events are in hand.
-     * Each query is its own short read, so no snapshot stays open while the handler runs.
+     * Reads what follows the position from the log: the next batch records (the first one from
+     * the position on, when the position lies inside it) and, in one range query, their events up
+     * to {@code deliveryEventsMax} in all; a record with more events than that is finished by the
+     * next reads. Each query is its own short read, so no snapshot stays open while the handler
+     * runs. Empty when the log holds nothing past the position.
      */
     private List<CommittedBatch> readLog() throws SQLException {
-        List<CommittedBatch> out = new ArrayList<>();
         long next = position() + 1;
-        long inHand = 0;
-        for (BatchRecord r : EventReader.batchesEndingAfter(log, next - 1, Subscriptions.CATCH_UP_BATCHES_PER_READ)) {
-            if (r.firstSeq() > next) {
-                throw new IllegalStateException("no batch record covers seq " + next + ": the next one is seq "
+        List<BatchRecord> records = EventReader.batchesEndingAfter(log, next - 1, Subscriptions.CATCH_UP_BATCHES_PER_READ);
+        if (records.isEmpty()) {
+            return List.of();
+        }
+        long end = Math.min(records.get(records.size() - 1).lastSeq(), next + deliveryEventsMax - 1);
+        List<EventRow> rows = new ArrayList<>((int) (end - next + 1));
+        EventReader.forEach(log, next, end, rows::add);
+        if (rows.size() != end - next + 1) {
+            throw new IllegalStateException("the log holds " + rows.size() + " of the events " + next + ".." + end
+                    + " its batch records name; run tools/ledger audit");
+        }
+        List<CommittedBatch> out = new ArrayList<>();
+        long from = next;
+        for (BatchRecord r : records) {
+            if (from > end) {
+                break;
+            }
+            if (r.firstSeq() > from) {
+                throw new IllegalStateException("no batch record covers seq " + from + ": the next one is seq "
                         + r.firstSeq() + ".." + r.lastSeq() + "; run tools/ledger audit");
             }
-            while (next <= r.lastSeq()) {
-                long end = Math.min(r.lastSeq(), next + deliveryEventsMax - 1);
-                out.add(readPart(r, next, end));
-                inHand += end - next + 1;
-                next = end + 1;
-                if (inHand >= deliveryEventsMax) {
-                    return out;
-                }
-            }
+            long to = Math.min(r.lastSeq(), end);
+            out.add(part(r, rows.subList((int) (from - next), (int) (to - next + 1))));
+            from = to + 1;
         }
         return out;
     }
 
-    private CommittedBatch readPart(BatchRecord r, long from, long to) throws SQLException {
-        List<CommittedEvent> events = new ArrayList<>((int) (to - from + 1));
-        byte[][] lastHash = new byte[1][];
-        EventReader.forEach(log, from, to, (EventRow row) -> {
+    /** The delivery of {@code rows} (consecutive, within {@code r}), checked against the record's head hash when they end it. */
+    private CommittedBatch part(BatchRecord r, List<EventRow> rows) {
+        List<CommittedEvent> events = new ArrayList<>(rows.size());
+        for (EventRow row : rows) {
             events.add(new CommittedEvent(StoredEvents.decode(codec, row), row.hash()));
-            lastHash[0] = row.hash();
-        });
-        if (events.size() != to - from + 1) {
-            throw new IllegalStateException("batch " + r.firstSeq() + ".." + r.lastSeq() + ": the log holds " + events.size()
-                    + " of the events " + from + ".." + to + "; run tools/ledger audit");
         }
-        if (to == r.lastSeq() && !Arrays.equals(lastHash[0], r.headHash())) {
+        EventRow last = rows.get(rows.size() - 1);
+        if (last.seq() == r.lastSeq() && !Arrays.equals(last.hash(), r.headHash())) {
             throw new IllegalStateException("batch " + r.firstSeq() + ".." + r.lastSeq() + " records a head hash that is not"
                     + " the chain hash of the event at seq " + r.lastSeq() + "; run tools/ledger audit");
         }

@@ -71,4 +71,38 @@ class DeliveryPartsIT {
         assertThat(io.bitcraps.ledger.store.SubscriptionCheckpoints.readAll(db))
                 .extracting(c -> c.name() + "@" + c.seq()).containsExactly("from-five@9", "parts@9");
     }
+
+    /**
+     * Migration V0003 gave a ledger written before the {@code batches} table one record for its
+     * whole history, 1..head: that is one batch, delivered in parts of the bound.
+     */
+    @Test
+    void aHistoryMigratedFromBeforeTheBatchesTableIsOneBatch() throws Exception {
+        Path db = dir.resolve("ledger.db");
+        try (Ledger ledger = Ledger.open(LedgerConfig.builder(db).backupInterval(Duration.ZERO)
+                .healthInterval(Duration.ZERO).build())) {
+            for (int i = 0; i < 7; i++) {
+                ok(ledger.submit(new Deposit("alice", 1 + i, "old")));
+            }
+        }
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+             java.sql.Statement st = c.createStatement()) {
+            // what V0003 leaves: one record ending at the head, no HMAC
+            st.executeUpdate("DELETE FROM batches WHERE last_seq < 7");
+            st.executeUpdate("UPDATE batches SET first_seq = 1, hmac = NULL WHERE last_seq = 7");
+        }
+        Subscriptions subscriptions = new Subscriptions(db, FileModes.OWNER_ONLY, 7,
+                new Subscriptions.Settings(4, 100, 3, Duration.ofSeconds(10)), Clock.systemUTC());
+        try {
+            Recorder recorder = new Recorder();
+            Subscription s = subscriptions.subscribe("old", From.checkpoint(), recorder);
+            assertThat(s.awaitPosition(7, Duration.ofSeconds(30))).isTrue();
+            assertThat(recorder.acknowledged()).extracting(b -> List.of(b.firstSeq(), b.lastSeq(), b.fromSeq(), b.toSeq()))
+                    .containsExactly(List.of(1L, 7L, 1L, 3L), List.of(1L, 7L, 4L, 6L), List.of(1L, 7L, 7L, 7L));
+            assertThat(recorder.acknowledged()).allMatch(b -> b.hmac() == null);
+            assertThat(recorder.seqs()).isEqualTo(StoredLog.oneTo(7));
+        } finally {
+            subscriptions.close();
+        }
+    }
 }
