@@ -72,8 +72,12 @@ import java.util.function.LongSupplier;
  * batch verifies (see {@code requireSignedHeadVerifies}: unsigned history is accepted, a signed
  * batch that does not verify is not), reconciles the journal archive (healing a database that
  * lost committed batches, from archived batches the key vouches for), and starts the writer, the backup schedule and the health
- * monitor. {@code close} stops them, drains the ring, commits, checkpoints the WAL into the
- * database file and releases the lock.
+ * monitor. {@code close} stops the subscriptions (each writes its checkpoint), then the rest,
+ * drains the ring, commits, checkpoints the WAL into the database file and releases the lock.
+ * <p>
+ * Downstream work that need not run on the writer thread subscribes ({@link #subscribe}): each
+ * named subscription has its own thread, reads the log, then takes the writer's batches live, and
+ * keeps its checkpoint in {@code <db>.subscriptions}.
  */
 public final class Ledger implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Ledger.class);

@@ -16,7 +16,8 @@ import java.util.Objects;
  * more than {@link Subscriptions#DELIVERY_EVENTS_MAX} events (a ledger migrated from before the
  * {@code batches} table has one record for its whole early history) comes in consecutive parts of
  * at most that many, each with the batch's own fields. {@link #fromSeq()} and {@link #toSeq()}
- * name the events in hand.
+ * name the events in hand. As a record with array components, {@code equals} compares the hash
+ * arrays by identity: compare deliveries by their seqs and the arrays' contents.
  */
 public record CommittedBatch(long firstSeq, long lastSeq, long committedTsMicros, byte[] headHash, byte[] hmac,
                              List<CommittedEvent> events) {
