@@ -28,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Dependencies run one way along the data flow:
  * <pre>
  *   internal ← domain ← codec ← projection ← ingest ← api ← sim ← cli
- *                        store ↗
+ *                        store ↗               ↖ feed ↙
  * </pre>
  * Plain JUnit tests calling {@code rule.check(classes)}; not the ArchUnit JUnit engine.
  */
@@ -61,7 +61,7 @@ class ArchitectureTest {
     void theImportSeesTheMainClassesAndNoTests() {
         assertThat(classes.stream().map(JavaClass::getPackageName).distinct())
                 .contains(pkg("api"), pkg("store"), pkg("codec"), pkg("domain"), pkg("ingest"), pkg("cli"), pkg("audit"),
-                        pkg("backup"), pkg("health"), pkg("query"), pkg("projection"));
+                        pkg("backup"), pkg("health"), pkg("query"), pkg("projection"), pkg("feed"));
         assertThat(classes.stream().map(JavaClass::getSimpleName)).doesNotContain("ArchitectureTest", "Fixtures");
     }
 
@@ -94,6 +94,24 @@ class ArchitectureTest {
     @Test
     void ingestDependsOnlyOnDomainCodecStoreProjectionAndInternal() {
         onlyOn("ingest", "domain", "codec", "craps", "store", "projection", "internal").check(classes);
+    }
+
+    /**
+     * Subscriptions sit beside the query side: they take the writer's commit notices (ingest) and
+     * read the log (store), and know nothing of the api, health, backups or the CLI. The api
+     * turns their status into health checks, so health stays free of them.
+     */
+    @Test
+    void feedDependsOnlyOnIngestProjectionCodecStoreDomainAndInternal() {
+        onlyOn("feed", "ingest", "projection", "codec", "store", "domain", "internal").check(classes);
+    }
+
+    @Test
+    void onlyTheApiDependsOnFeed() {
+        noClasses().that().resideOutsideOfPackages(pkg("feed") + "..", pkg("api") + "..", pkg("cli") + "..",
+                        pkg("sim") + "..")
+                .should().dependOnClassesThat().resideInAPackage(pkg("feed") + "..")
+                .check(classes);
     }
 
     @Test

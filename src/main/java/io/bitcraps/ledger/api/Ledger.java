@@ -13,8 +13,17 @@ import io.bitcraps.ledger.domain.Ids;
 import io.bitcraps.ledger.domain.LedgerException;
 import io.bitcraps.ledger.domain.Receipt;
 import io.bitcraps.ledger.domain.Rejected;
+import io.bitcraps.ledger.feed.Checkpoint;
+import io.bitcraps.ledger.feed.From;
+import io.bitcraps.ledger.feed.Subscription;
+import io.bitcraps.ledger.feed.SubscriptionException;
+import io.bitcraps.ledger.feed.SubscriptionHandler;
+import io.bitcraps.ledger.feed.SubscriptionStatus;
+import io.bitcraps.ledger.feed.Subscriptions;
+import io.bitcraps.ledger.health.HealthCheck;
 import io.bitcraps.ledger.health.HealthMonitor;
 import io.bitcraps.ledger.health.HealthReport;
+import io.bitcraps.ledger.health.HealthStatus;
 import io.bitcraps.ledger.ingest.CommandRing;
 import io.bitcraps.ledger.ingest.CommitListener;
 import io.bitcraps.ledger.ingest.CommitNotice;
@@ -48,6 +57,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -62,8 +72,12 @@ import java.util.function.LongSupplier;
  * batch verifies (see {@code requireSignedHeadVerifies}: unsigned history is accepted, a signed
  * batch that does not verify is not), reconciles the journal archive (healing a database that
  * lost committed batches, from archived batches the key vouches for), and starts the writer, the backup schedule and the health
- * monitor. {@code close} stops them, drains the ring, commits, checkpoints the WAL into the
- * database file and releases the lock.
+ * monitor. {@code close} stops the subscriptions (each writes its checkpoint), then the rest,
+ * drains the ring, commits, checkpoints the WAL into the database file and releases the lock.
+ * <p>
+ * Downstream work that need not run on the writer thread subscribes ({@link #subscribe}): each
+ * named subscription has its own thread, reads the log, then takes the writer's batches live, and
+ * keeps its checkpoint in {@code <db>.subscriptions}.
  */
 public final class Ledger implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Ledger.class);
@@ -95,8 +109,12 @@ public final class Ledger implements AutoCloseable {
         volatile String archiveProblem;
         BackupService backups;
         HealthMonitor health;
+        Subscriptions subscriptions;
 
         void close() {
+            if (subscriptions != null) {
+                subscriptions.close();
+            }
             if (health != null) {
                 health.close();
             }
@@ -262,6 +280,11 @@ public final class Ledger implements AutoCloseable {
         }
         MetricsHolder metrics = new MetricsHolder();
         listeners.add(notice -> metrics.onCommit(notice));
+        // subscriptions only offer the batch to their queues here; they deliver on their own threads
+        Subscriptions subscriptions = new Subscriptions(config.path(), config.fileMode(), state.seq(),
+                Subscriptions.Settings.of(config.subscriptionQueueBatches(), config.closeTimeout()), config.clock());
+        parts.subscriptions = subscriptions;
+        listeners.add(subscriptions);
         listeners.addAll(config.commitListeners());
 
         CommandRing.Settings settings = new CommandRing.Settings(config.ringSize(), config.batchSubmissionsMax(),
@@ -278,7 +301,7 @@ public final class Ledger implements AutoCloseable {
         ReaderPool readers = parts.readers;
         parts.health = new HealthMonitor(config.path(), config.healthThresholds(), readers::connection,
                 () -> snapshot(ring, readers, parts), parts.backups, ring::halt, config.clock(), config.healthInterval(),
-                config.integrityCheckInterval(), config.integrityCheckBudget());
+                config.integrityCheckInterval(), config.integrityCheckBudget(), () -> subscriptionChecks(subscriptions));
         LOG.info("opened {} at seq {} in {} ms{}", config.path(), state.seq(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), report.isEmpty() ? "" : "; " + report);
         return new Ledger(config, parts, ring, ledgerId, cache, String.join("; ", report));
@@ -358,6 +381,35 @@ public final class Ledger implements AutoCloseable {
         return new HealthMonitor.LedgerSnapshot(ring.haltReason(), ring.backlog(), ring.ringSize(),
                 ring.nanosSinceLastCommit(), s.seq(), s.balanceSum(), pool.getActiveConnections(),
                 pool.getIdleConnections(), pool.getThreadsAwaitingConnection(), archiveLag, parts.archiveProblem);
+    }
+
+    /**
+     * One check per running subscription, named {@code subscription <name>}: its lag, and DEGRADED
+     * while its handler (or its log read) keeps failing, with the attempts, since when and the
+     * last error. A lagging or failing subscriber never stops writes, so it is never DOWN.
+     */
+    private static List<HealthCheck> subscriptionChecks(Subscriptions subscriptions) {
+        List<HealthCheck> checks = new ArrayList<>();
+        for (SubscriptionStatus s : subscriptions.statuses()) {
+            String where = String.format(Locale.ROOT, "at seq %d, %d event(s) behind the head (seq %d), %s",
+                    s.position(), s.lag(), s.headSeq(), s.live() ? "live" : "reading the log");
+            if (s.stoppedBy() != null) {
+                checks.add(new HealthCheck("subscription " + s.name(), HealthStatus.DEGRADED, "stopped by " + s.stoppedBy()
+                        + "; close it and subscribe again (it resumes from its checkpoint, seq " + s.checkpointSeq() + "); "
+                        + where));
+            } else if (s.failing()) {
+                checks.add(new HealthCheck("subscription " + s.name(), HealthStatus.DEGRADED, "failing since "
+                        + s.failingSince() + ", " + s.failedAttempts() + " failed attempt(s), retried with backoff; last error: "
+                        + s.lastError() + "; " + where));
+            } else if (s.checkpointProblem() != null) {
+                checks.add(new HealthCheck("subscription " + s.name(), HealthStatus.DEGRADED, s.checkpointProblem()
+                        + " (delivery goes on; after a restart it repeats from the last stored checkpoint, seq "
+                        + s.checkpointSeq() + "); " + where));
+            } else {
+                checks.add(new HealthCheck("subscription " + s.name(), HealthStatus.UP, where));
+            }
+        }
+        return checks;
     }
 
     private record ArchiveOutcome(LedgerState state, String report) {}
@@ -523,6 +575,56 @@ public final class Ledger implements AutoCloseable {
         return health.check();
     }
 
+    /**
+     * Starts the named subscription: committed events in seq order, one committed batch per
+     * delivery, on a thread of its own; first read from the log (catch-up), then handed over
+     * live from the writer's commit notices, with no gap and no duplicate between the two. A slow
+     * or failing handler never slows the writer: it falls behind and catches up from the log.
+     * <p>
+     * <b>Checkpoints and delivery guarantees.</b> The handler acknowledges a batch by returning
+     * normally; the subscription's checkpoint (seq and chain hash, in the sidecar file
+     * {@code <db>.subscriptions}) then moves past it, written at most every 100 ms, when idle and
+     * at close. Delivery is <i>at-least-once</i>: after a crash the batches since the last
+     * written checkpoint come again; {@code event.seq()} lets a subscriber skip what it has. A
+     * subscriber that stores its own position in the same transaction as its effects, and
+     * subscribes with {@link From#after(long) From.after(itsPosition)}, processes every event
+     * <i>exactly once</i>.
+     * <p>
+     * A handler that throws gets the same batch again after a backoff (100 ms doubling to 30 s);
+     * {@link #health()} reports it DEGRADED meanwhile, and each subscription's lag. A start
+     * inside a batch delivers that batch from the start onward. A stored checkpoint that the log
+     * does not hold (past its head, or another chain hash at its seq: the ledger was restored or
+     * forked) is refused, never re-based; see {@link #resetSubscription}.
+     *
+     * @param name    1..64 of {@code [A-Za-z0-9._-]}, starting with a letter or digit; one running subscription per name
+     * @param from    {@link From#checkpoint()}, {@link From#beginning()}, {@link From#now()} or {@link From#seq(long)}
+     * @param handler called with each delivery on the subscription's thread
+     * @throws SubscriptionException a bad or running name, a closed ledger, or a checkpoint or start not in the log (typed, see its cases)
+     */
+    public Subscription subscribe(String name, From from, SubscriptionHandler handler) {
+        return parts.subscriptions.subscribe(name, from, handler);
+    }
+
+    /**
+     * Forgets the checkpoint stored for {@code name}, so that {@code From.checkpoint()} starts at
+     * seq 1 again: the way on after a checkpoint was refused as not in the log (after a restore or
+     * recover), once the subscriber has undone what it did with the events the log lost. Returns
+     * the checkpoint that was stored, or null. The subscription must not be running.
+     */
+    public Checkpoint resetSubscription(String name) {
+        return parts.subscriptions.reset(name);
+    }
+
+    /** The checkpoint stored for {@code name}, or null when there is none. */
+    public Checkpoint subscriptionCheckpoint(String name) {
+        return parts.subscriptions.stored(name);
+    }
+
+    /** The running subscriptions: position, lag, failures. */
+    public List<SubscriptionStatus> subscriptions() {
+        return parts.subscriptions.statuses();
+    }
+
     public WriterStats stats() {
         return ring.stats();
     }
@@ -588,6 +690,9 @@ public final class Ledger implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        // subscriptions first: each handler finishes its batch and its checkpoint is written while
+        // the log is still there to read; a handler may itself be calling close
+        parts.subscriptions.close();
         try {
             parts.health.close();
             parts.backups.close();

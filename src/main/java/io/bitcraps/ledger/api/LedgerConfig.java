@@ -35,6 +35,7 @@ public final class LedgerConfig {
     private final long maxDatabaseBytes;
     private final Clock clock;
     private final List<CommitListener> commitListeners;
+    private final int subscriptionQueueBatches;
     private final int readerPoolSize;
     private final long queryCacheBytes;
     private final Path hmacKeyFile;
@@ -68,6 +69,7 @@ public final class LedgerConfig {
         this.maxDatabaseBytes = b.maxDatabaseBytes;
         this.clock = b.clock;
         this.commitListeners = List.copyOf(b.commitListeners);
+        this.subscriptionQueueBatches = b.subscriptionQueueBatches;
         this.readerPoolSize = b.readerPoolSize;
         this.queryCacheBytes = b.queryCacheBytes;
         this.hmacKeyFile = b.hmacKeyFile;
@@ -154,6 +156,11 @@ public final class LedgerConfig {
 
     public List<CommitListener> commitListeners() {
         return commitListeners;
+    }
+
+    /** Committed batches each subscription's live queue holds before the subscription falls back to reading the log. */
+    public int subscriptionQueueBatches() {
+        return subscriptionQueueBatches;
     }
 
     public int readerPoolSize() {
@@ -284,6 +291,7 @@ public final class LedgerConfig {
         private long maxDatabaseBytes = 1L << 40;
         private Clock clock = Clock.systemUTC();
         private final List<CommitListener> commitListeners = new ArrayList<>();
+        private int subscriptionQueueBatches = 256;
         private int readerPoolSize = 4;
         private long queryCacheBytes = 32L << 20;
         private Path hmacKeyFile;
@@ -368,6 +376,17 @@ public final class LedgerConfig {
         /** Told of every commit on the writer thread, before the batch's futures complete. */
         public Builder commitListener(CommitListener listener) {
             this.commitListeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /**
+         * Committed batches each subscription's live queue holds (also at most
+         * {@value io.bitcraps.ledger.feed.Subscriptions#QUEUE_EVENTS_MAX} events). When it is full
+         * the writer drops the next batch for that subscription, which then catches up from the
+         * log: a larger queue costs memory, a smaller one more log reads; the writer never waits.
+         */
+        public Builder subscriptionQueueBatches(int batches) {
+            this.subscriptionQueueBatches = batches;
             return this;
         }
 
@@ -561,6 +580,8 @@ public final class LedgerConfig {
                     "busyRetryDeadline must be in [0, 10 min], got " + busyRetryDeadline);
             require(closeTimeout.compareTo(Duration.ofSeconds(1)) >= 0 && closeTimeout.compareTo(Duration.ofMinutes(10)) <= 0,
                     "closeTimeout must be in [1 s, 10 min], got " + closeTimeout);
+            require(subscriptionQueueBatches >= 1 && subscriptionQueueBatches <= 65_536,
+                    "subscriptionQueueBatches must be in 1..65536, got " + subscriptionQueueBatches);
             require(maxDatabaseBytes >= (1L << 20), "maxDatabaseBytes must be at least 1 MiB, got " + maxDatabaseBytes);
             return new LedgerConfig(this);
         }

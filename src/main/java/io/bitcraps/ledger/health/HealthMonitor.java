@@ -53,6 +53,7 @@ public final class HealthMonitor implements AutoCloseable {
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
     private final IntegrityPass integrity;
+    private final Supplier<List<HealthCheck>> more;
     private volatile HealthReport latest;
     /** Checks hold it shared; close takes it exclusively, to wait for the checks in progress. */
     private final ReentrantReadWriteLock running = new ReentrantReadWriteLock();
@@ -80,6 +81,18 @@ public final class HealthMonitor implements AutoCloseable {
     public HealthMonitor(Path db, HealthThresholds thresholds, Connections connections, Supplier<LedgerSnapshot> ledger,
                          BackupService backups, Consumer<String> halt, Clock clock, Duration interval,
                          Duration integrityInterval, Duration integrityBudget) {
+        this(db, thresholds, connections, ledger, backups, halt, clock, interval, integrityInterval, integrityBudget,
+                List::of);
+    }
+
+    /**
+     * As above, with checks of parts this package does not know (the subscriptions): {@code more}
+     * is asked at every run, after the built-in checks, and must not block.
+     */
+    public HealthMonitor(Path db, HealthThresholds thresholds, Connections connections, Supplier<LedgerSnapshot> ledger,
+                         BackupService backups, Consumer<String> halt, Clock clock, Duration interval,
+                         Duration integrityInterval, Duration integrityBudget, Supplier<List<HealthCheck>> more) {
+        this.more = more;
         this.integrity = new IntegrityPass(integrityInterval, integrityBudget, clock);
         this.db = db;
         this.thresholds = thresholds;
@@ -151,9 +164,18 @@ public final class HealthMonitor implements AutoCloseable {
             checks.add(HealthCheck.degraded("archive", (s.archiveProblem() != null ? s.archiveProblem() + "; " : "")
                     + s.archiveLagEvents() + " committed event(s) not archived; the archive catches up at the next open"));
         }
+        checks.addAll(moreChecks());
         HealthReport report = HealthReport.of(clock.instant(), checks);
         latest = report;
         return report;
+    }
+
+    private List<HealthCheck> moreChecks() {
+        try {
+            return more.get();
+        } catch (RuntimeException e) {
+            return List.of(HealthCheck.degraded("subscriptions", "their state could not be read: " + e));
+        }
     }
 
     /** What one read of the database found: its checks, and the chain check's result (null if not reached). */

@@ -4,6 +4,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -80,6 +82,35 @@ public final class EventReader {
                 rs.next();
                 long last = rs.getLong(2);
                 return rs.wasNull() ? null : new long[]{rs.getLong(1), last};
+            }
+        }
+    }
+
+    /**
+     * Up to {@code limit} batch records whose range ends after {@code afterSeq}, in seq order: the
+     * first one may begin at or before {@code afterSeq} (a reader positioned inside a batch).
+     */
+    public static List<BatchRecord> batchesEndingAfter(Connection conn, long afterSeq, int limit) throws SQLException {
+        List<BatchRecord> out = new ArrayList<>();
+        try (PreparedStatement ps = conn.prepareStatement("SELECT first_seq, last_seq, committed_ts, head_hash, hmac"
+                + " FROM batches WHERE last_seq > ? ORDER BY last_seq LIMIT ?")) {
+            ps.setLong(1, afterSeq);
+            ps.setInt(2, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new BatchRecord(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getBytes(4), rs.getBytes(5)));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The stored chain hash of the event at {@code seq}, or null when the log holds no such event. */
+    public static byte[] hashAt(Connection conn, long seq) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT hash FROM events WHERE seq = ?")) {
+            ps.setLong(1, seq);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getBytes(1) : null;
             }
         }
     }

@@ -43,11 +43,15 @@ class ToolsLedgerE2E {
     void theReadmeQuotesTheApiExampleThatTheTestsCompileAndRun() throws IOException {
         String readme = Files.readString(ROOT.resolve("README.md"));
         String example = Files.readString(ROOT.resolve("src/test/java/io/bitcraps/ledger/api/ReadmeExampleIT.java"));
-        Matcher region = Pattern.compile("(?s)// README:start\n(.*?)\s*// README:end").matcher(example);
-        assertThat(region.find()).isTrue();
-        for (String line : region.group(1).lines().map(String::strip).filter(l -> !l.isEmpty()).toList()) {
-            assertThat(readme).as("README quotes the tested example").contains(line);
+        Matcher region = Pattern.compile("(?s)// README(-\\w+)?:start\n(.*?)\s*// README(-\\w+)?:end").matcher(example);
+        int regions = 0;
+        while (region.find()) {
+            regions++;
+            for (String line : region.group(2).lines().map(String::strip).filter(l -> !l.isEmpty()).toList()) {
+                assertThat(readme).as("README quotes the tested example").contains(line);
+            }
         }
+        assertThat(regions).as("the API example and the subscription example").isEqualTo(2);
     }
 
     @Test

@@ -14,6 +14,11 @@ public final class ChildJvm {
     private ChildJvm() {}
 
     public static ProcessBuilder ledger(Path workDir, String... args) {
+        return java(workDir, "io.bitcraps.ledger.cli.LedgerCli", args);
+    }
+
+    /** Any main class of this JVM's class path (test classes included) in a child JVM. */
+    public static ProcessBuilder java(Path workDir, String mainClass, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         String flags = System.getProperty("ledger.test.jvmFlags", "");
@@ -29,7 +34,7 @@ public final class ChildJvm {
         cmd.add("-Xmx256m");
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
-        cmd.add("io.bitcraps.ledger.cli.LedgerCli");
+        cmd.add(mainClass);
         cmd.addAll(Arrays.asList(args));
         return new ProcessBuilder(cmd).directory(workDir.toFile());
     }

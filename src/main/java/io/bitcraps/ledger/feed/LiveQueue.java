@@ -1,0 +1,90 @@
+package io.bitcraps.ledger.feed;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The hand-off from the writer to one subscription, bounded in batches and in events.
+ * <p>
+ * Concurrency: one producer, the writer thread ({@link #offer}), which must never wait; one
+ * consumer, the subscription's thread. When a batch does not fit, the queue is marked
+ * overflowed and refuses everything until the consumer takes the mark ({@link #takeOverflow}),
+ * which empties it: the consumer then reads from the log, which holds every batch the queue lost.
+ * A batch dropped between the mark's reset and the queue's emptying was committed before the
+ * consumer's next log read begins, so it is in that read; batches offered after it begins may
+ * repeat what the read delivers and are skipped by seq.
+ */
+final class LiveQueue {
+    private final ArrayBlockingQueue<LiveBatch> queue;
+    private final long eventsMax;
+    private final AtomicLong queuedEvents = new AtomicLong();
+    private volatile boolean overflowed;
+    private volatile long overflows;
+
+    LiveQueue(int batchesMax, long eventsMax) {
+        this.queue = new ArrayBlockingQueue<>(batchesMax);
+        this.eventsMax = eventsMax;
+    }
+
+    /**
+     * Writer thread only. Never blocks. A batch larger than the event bound is still taken when the
+     * queue is empty, so that a live subscriber keeps up with large batches. Returns false when
+     * the batch was dropped.
+     */
+    boolean offer(LiveBatch batch) {
+        if (overflowed) {
+            return false;
+        }
+        int n = batch.eventCount();
+        // only this thread adds, so the count can only be lower by the time the batch is in
+        if ((!queue.isEmpty() && queuedEvents.get() + n > eventsMax) || !queue.offer(batch)) {
+            overflows++;
+            overflowed = true;
+            return false;
+        }
+        queuedEvents.addAndGet(n);
+        return true;
+    }
+
+    /** The next batch, waiting at most {@code timeoutMillis}; null when none came. */
+    LiveBatch poll(long timeoutMillis) throws InterruptedException {
+        LiveBatch b = queue.poll(timeoutMillis, TimeUnit.MILLISECONDS);
+        if (b != null) {
+            queuedEvents.addAndGet(-b.eventCount());
+        }
+        return b;
+    }
+
+    /** True (and the queue emptied) when batches were dropped since the last call: read the log next. */
+    boolean takeOverflow() {
+        if (!overflowed) {
+            return false;
+        }
+        overflowed = false;
+        discardQueued();
+        return true;
+    }
+
+    /** Drops what is queued (the consumer is about to read the log, which holds all of it). */
+    void discardQueued() {
+        List<LiveBatch> drained = new ArrayList<>();
+        queue.drainTo(drained);
+        long n = 0;
+        for (LiveBatch b : drained) {
+            n += b.eventCount();
+        }
+        queuedEvents.addAndGet(-n);
+    }
+
+    /** How many times a batch did not fit: each sent the subscription back to the log. */
+    long overflows() {
+        return overflows;
+    }
+
+    int size() {
+        return queue.size();
+    }
+}
