@@ -80,6 +80,11 @@ import java.util.function.LongSupplier;
  * Downstream work that need not run on the writer thread subscribes ({@link #subscribe}): each
  * named subscription has its own thread, reads the log, then takes the writer's batches live, and
  * keeps its checkpoint in {@code <db>.subscriptions}.
+ * <p>
+ * With {@code LedgerConfig.views(true)} the subscription {@code views} keeps the read model in
+ * {@code <db>.views} beside the log (rebuilt at open when it cannot be served), the repositories
+ * read it, and {@link #awaitViews} waits for a seq; it is opened after the subscriptions and
+ * closed after them and its reader pool, and the writer never waits for it.
  */
 public final class Ledger implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Ledger.class);
