@@ -29,6 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * <pre>
  *   internal ← domain ← codec ← projection ← ingest ← api ← sim ← cli
  *                        store ↗               ↖ feed ↙
+ *                                               ↖ views (feed) ↙
  * </pre>
  * Plain JUnit tests calling {@code rule.check(classes)}; not the ArchUnit JUnit engine.
  */
@@ -61,7 +62,7 @@ class ArchitectureTest {
     void theImportSeesTheMainClassesAndNoTests() {
         assertThat(classes.stream().map(JavaClass::getPackageName).distinct())
                 .contains(pkg("api"), pkg("store"), pkg("codec"), pkg("domain"), pkg("ingest"), pkg("cli"), pkg("audit"),
-                        pkg("backup"), pkg("health"), pkg("query"), pkg("projection"), pkg("feed"));
+                        pkg("backup"), pkg("health"), pkg("query"), pkg("projection"), pkg("feed"), pkg("views"));
         assertThat(classes.stream().map(JavaClass::getSimpleName)).doesNotContain("ArchitectureTest", "Fixtures");
     }
 
@@ -106,10 +107,27 @@ class ArchitectureTest {
         onlyOn("feed", "ingest", "projection", "codec", "store", "domain", "internal").check(classes);
     }
 
+    /**
+     * The views file is a subscriber: it folds with the projection code, reads and writes SQLite
+     * through store, and starts its subscription through feed. Only the api opens it; the query
+     * side reads the file through its own reader pool and needs none of this code.
+     */
+    @Test
+    void viewsDependsOnlyOnFeedIngestProjectionCodecStoreDomainAndInternal() {
+        onlyOn("views", "feed", "ingest", "projection", "codec", "store", "domain", "internal").check(classes);
+    }
+
+    @Test
+    void onlyTheApiDependsOnViews() {
+        noClasses().that().resideOutsideOfPackages(pkg("views") + "..", pkg("api") + "..")
+                .should().dependOnClassesThat().resideInAPackage(pkg("views") + "..")
+                .check(classes);
+    }
+
     @Test
     void onlyTheApiDependsOnFeed() {
         noClasses().that().resideOutsideOfPackages(pkg("feed") + "..", pkg("api") + "..", pkg("cli") + "..",
-                        pkg("sim") + "..")
+                        pkg("sim") + "..", pkg("views") + "..")
                 .should().dependOnClassesThat().resideInAPackage(pkg("feed") + "..")
                 .check(classes);
     }

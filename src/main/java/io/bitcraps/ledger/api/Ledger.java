@@ -44,6 +44,8 @@ import io.bitcraps.ledger.store.SqliteFailure;
 import io.bitcraps.ledger.store.StoreOptions;
 import io.bitcraps.ledger.store.Timeline;
 import io.bitcraps.ledger.store.WriterLock;
+import io.bitcraps.ledger.views.Views;
+import io.bitcraps.ledger.views.ViewsFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,6 +80,11 @@ import java.util.function.LongSupplier;
  * Downstream work that need not run on the writer thread subscribes ({@link #subscribe}): each
  * named subscription has its own thread, reads the log, then takes the writer's batches live, and
  * keeps its checkpoint in {@code <db>.subscriptions}.
+ * <p>
+ * With {@code LedgerConfig.views(true)} the subscription {@code views} keeps the read model in
+ * {@code <db>.views} beside the log (rebuilt at open when it cannot be served), the repositories
+ * read it, and {@link #awaitViews} waits for a seq; it is opened after the subscriptions and
+ * closed after them and its reader pool, and the writer never waits for it.
  */
 public final class Ledger implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Ledger.class);
@@ -110,6 +117,8 @@ public final class Ledger implements AutoCloseable {
         BackupService backups;
         HealthMonitor health;
         Subscriptions subscriptions;
+        Views views;
+        ReaderPool viewReaders;
 
         void close() {
             if (subscriptions != null) {
@@ -143,6 +152,15 @@ public final class Ledger implements AutoCloseable {
             if (readers != null) {
                 readers.close();
             }
+            if (viewReaders != null) {
+                viewReaders.close();
+            }
+            if (views != null) {
+                // after its subscription stopped (it commits what it applied) and after its readers
+                // (the last connection to close checkpoints the file's WAL into it and removes it)
+                views.close();
+                views = null;
+            }
             if (checkpointer != null) {
                 checkpointer.close();
             }
@@ -171,9 +189,10 @@ public final class Ledger implements AutoCloseable {
         this.ring = ring;
         this.ledgerId = ledgerId;
         this.cache = cache;
-        this.bets = new BetRepository(parts.readers, cache);
-        this.games = new GameRepository(parts.readers, cache);
-        this.accounts = new AccountRepository(parts.readers, cache);
+        ReaderPool modelReaders = parts.viewReaders != null ? parts.viewReaders : parts.readers;
+        this.bets = new BetRepository(modelReaders, cache);
+        this.games = new GameRepository(modelReaders, cache);
+        this.accounts = new AccountRepository(parts.readers, modelReaders, cache);
         this.backups = parts.backups;
         this.health = parts.health;
         this.openReport = openReport;
@@ -285,6 +304,12 @@ public final class Ledger implements AutoCloseable {
                 Subscriptions.Settings.of(config.subscriptionQueueBatches(), config.closeTimeout()), config.clock());
         parts.subscriptions = subscriptions;
         listeners.add(subscriptions);
+        if (config.views()) {
+            parts.views = openViews(config, parts, ledgerId, codec, subscriptions, state.seq(), report);
+            listeners.add(parts.views);
+            parts.viewReaders = new ReaderPool(parts.views.file(), config.readerPoolSize(), config.meterRegistry(),
+                    ReaderPool.Source.VIEWS);
+        }
         listeners.addAll(config.commitListeners());
 
         CommandRing.Settings settings = new CommandRing.Settings(config.ringSize(), config.batchSubmissionsMax(),
@@ -292,6 +317,9 @@ public final class Ledger implements AutoCloseable {
                 config.busyRetryDeadline().toNanos(), config.closeTimeout().toNanos());
         CommandRing ring = new CommandRing(parts.log, readModel, codec, signer, state, settings, listeners);
         parts.ring = ring; // from here on a failure must stop the writer thread too
+        if (parts.views != null) {
+            parts.views.start(subscriptions);
+        }
         LedgerMetrics meters = config.meterRegistry() == null ? null : new LedgerMetrics(config.meterRegistry(), ring);
         metrics.target = meters;
 
@@ -301,7 +329,7 @@ public final class Ledger implements AutoCloseable {
         ReaderPool readers = parts.readers;
         parts.health = new HealthMonitor(config.path(), config.healthThresholds(), readers::connection,
                 () -> snapshot(ring, readers, parts), parts.backups, ring::halt, config.clock(), config.healthInterval(),
-                config.integrityCheckInterval(), config.integrityCheckBudget(), () -> subscriptionChecks(subscriptions));
+                config.integrityCheckInterval(), config.integrityCheckBudget(), () -> extraChecks(subscriptions, parts.views));
         LOG.info("opened {} at seq {} in {} ms{}", config.path(), state.seq(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), report.isEmpty() ? "" : "; " + report);
         return new Ledger(config, parts, ring, ledgerId, cache, String.join("; ", report));
@@ -382,6 +410,51 @@ public final class Ledger implements AutoCloseable {
                 ring.nanosSinceLastCommit(), s.seq(), s.balanceSum(), pool.getActiveConnections(),
                 pool.getIdleConnections(), pool.getThreadsAwaitingConnection(), archiveLag, parts.archiveProblem);
     }
+
+    /**
+     * Opens the views file (made afresh when it cannot be served, which the open report says) on the
+     * opening thread, which still owns the writer's connection: the log's chain hashes come from it.
+     */
+    private static Views openViews(LedgerConfig config, Parts parts, String ledgerId, PayloadCodec codec,
+                                   Subscriptions subscriptions, long headSeq, List<String> report)
+            throws SQLException, IOException {
+        Connection log = parts.conn;
+        Views views = Views.open(config.path(), config.fileMode(), (int) config.busyTimeout().toMillis(), ledgerId,
+                new Replayer(codec).genesis(ledgerId), seq -> io.bitcraps.ledger.store.EventReader.hashAt(log, seq),
+                subscriptions::headSeq, config.clock());
+        if (views.rebuiltBecause() != null && (headSeq > 0 || !views.rebuiltBecause().equals(ViewsFile.MISSING))) {
+            report.add("the views file " + views.file() + " is rebuilt from the log (" + headSeq + " events) because "
+                    + views.rebuiltBecause());
+        }
+        return views;
+    }
+
+    private static List<HealthCheck> extraChecks(Subscriptions subscriptions, Views views) {
+        List<HealthCheck> checks = subscriptionChecks(subscriptions);
+        if (views != null) {
+            checks.add(viewsCheck(views));
+        }
+        return checks;
+    }
+
+    /**
+     * How far the views file is behind the log, in events and in milliseconds (how long the oldest
+     * batch it lacks has been committed). DEGRADED past {@link #VIEWS_LAG_DEGRADED}: SQL reads are
+     * that stale; writes go on, so never DOWN. A failing views subscriber shows in its own
+     * subscription check too.
+     */
+    private static HealthCheck viewsCheck(Views views) {
+        long events = views.lagEvents();
+        long millis = views.lagMillis();
+        String detail = String.format(Locale.ROOT, "views file at seq %d, %d event(s) and %d ms behind the log%s",
+                views.watermark(), events, millis, views.rebuiltBecause() == null ? ""
+                        : "; rebuilt from the log since open because " + views.rebuiltBecause());
+        HealthStatus status = millis > VIEWS_LAG_DEGRADED.toMillis() ? HealthStatus.DEGRADED : HealthStatus.UP;
+        return new HealthCheck("views", status, detail);
+    }
+
+    /** Views lag past which health says DEGRADED. */
+    static final java.time.Duration VIEWS_LAG_DEGRADED = java.time.Duration.ofSeconds(5);
 
     /**
      * One check per running subscription, named {@code subscription <name>}: its lag, and DEGRADED
@@ -570,6 +643,36 @@ public final class Ledger implements AutoCloseable {
         return backups.status();
     }
 
+    /**
+     * Waits until the SQL reads hold {@code seq} (e.g. {@code receipt.lastSeq()}): read-your-writes
+     * for the repositories. With the views file on, until its watermark reaches the seq; without
+     * it, until the writer has committed the seq (the read model moves in its commit). Returns
+     * false when the timeout passed first.
+     */
+    public boolean awaitViews(long seq, java.time.Duration timeout) throws InterruptedException {
+        Views views = parts.views;
+        if (views != null) {
+            return views.awaitSeq(seq, timeout);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (ring.published().seq() < seq) {
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+        }
+        return true;
+    }
+
+    /** The last seq the views file holds, or -1 when the views file is off. */
+    public long viewsSeq() {
+        Views views = parts.views;
+        return views == null ? -1 : views.watermark();
+    }
+
     /** Runs every health check now, on the calling thread (never the writer's). */
     public HealthReport health() {
         return health.check();
@@ -714,6 +817,16 @@ public final class Ledger implements AutoCloseable {
             // emptying the WAL
             parts.readers.close();
             parts.readers = null;
+        }
+        if (parts.viewReaders != null) {
+            parts.viewReaders.close();
+            parts.viewReaders = null;
+        }
+        if (parts.views != null) {
+            // its subscription has stopped: it commits what it applied; its readers are closed, so
+            // closing its connection checkpoints the file's WAL into it
+            parts.views.close();
+            parts.views = null;
         }
         try {
             if (ring.haltReason() == null) {

@@ -38,6 +38,7 @@ public final class LedgerConfig {
     private final int subscriptionQueueBatches;
     private final int readerPoolSize;
     private final long queryCacheBytes;
+    private final boolean views;
     private final Path hmacKeyFile;
     private final Path archiveDir;
     private final Path backupDir;
@@ -72,6 +73,7 @@ public final class LedgerConfig {
         this.subscriptionQueueBatches = b.subscriptionQueueBatches;
         this.readerPoolSize = b.readerPoolSize;
         this.queryCacheBytes = b.queryCacheBytes;
+        this.views = b.views;
         this.hmacKeyFile = b.hmacKeyFile;
         this.archiveDir = b.archiveDir;
         this.backupDir = b.backupDir != null ? b.backupDir
@@ -169,6 +171,11 @@ public final class LedgerConfig {
 
     public long queryCacheBytes() {
         return queryCacheBytes;
+    }
+
+    /** True when the views file ({@code <db>.views}) is kept and the repositories read from it; see {@link Builder#views}. */
+    public boolean views() {
+        return views;
     }
 
     /** Where backups go (default: {@code backups/} beside the database). */
@@ -275,7 +282,7 @@ public final class LedgerConfig {
                 + ", submitTimeout=" + submitTimeout + ", busyTimeout=" + busyTimeout
                 + ", busyRetryDeadline=" + busyRetryDeadline + ", closeTimeout=" + closeTimeout
                 + ", maxDatabaseBytes=" + maxDatabaseBytes + ", readerPoolSize=" + readerPoolSize
-                + ", queryCacheBytes=" + queryCacheBytes + "}";
+                + ", queryCacheBytes=" + queryCacheBytes + ", views=" + views + "}";
     }
 
     public static final class Builder {
@@ -294,6 +301,7 @@ public final class LedgerConfig {
         private int subscriptionQueueBatches = 256;
         private int readerPoolSize = 4;
         private long queryCacheBytes = 32L << 20;
+        private boolean views;
         private Path hmacKeyFile;
         private Path archiveDir;
         private Path backupDir;
@@ -399,6 +407,20 @@ public final class LedgerConfig {
         /** Bound on the query cache, in (estimated) bytes; 0 turns the cache off. */
         public Builder queryCacheBytes(long bytes) {
             this.queryCacheBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Keeps the views file {@code <db>.views} (the read model written by the {@code views}
+         * subscriber beside the log, in large transactions) and makes the bet, game, balance and
+         * player-statistics repositories read from it. Off by default while the read model is still
+         * also written in the durable commit: with it on, a repository read right after a receipt
+         * may not hold that receipt yet; every page says the seq it reflects
+         * ({@code Page.asOfSeq}), and {@code Ledger.awaitViews(receipt.seq(), timeout)} waits for it.
+         * Account statements are read from the log either way.
+         */
+        public Builder views(boolean on) {
+            this.views = on;
             return this;
         }
 

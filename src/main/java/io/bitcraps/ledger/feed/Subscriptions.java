@@ -300,7 +300,8 @@ public final class Subscriptions implements CommitListener, AutoCloseable {
         return checkpoints;
     }
 
-    long headSeq() {
+    /** The last committed seq, as the latest commit notice (or the open) said. */
+    public long headSeq() {
         return headSeq;
     }
 

@@ -15,20 +15,66 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The persisted read model: the projection tables of {@code V0002__read_model.sql}. The writer
- * calls {@link #write} inside each batch's transaction with the batch's {@link DirtySet}, so the
- * tables move with the log atomically; each touched row is upserted once per batch.
- * {@link #load} turns the tables back into a {@link LedgerState} at start-up.
+ * The persisted read model: the projection tables of {@code V0002__read_model.sql}, in the ledger
+ * database or in the views file (the same shapes). The writer calls {@link #write} inside each
+ * batch's transaction with the batch's {@link DirtySet}, so the tables move with the log
+ * atomically; the views subscriber calls it once per committed batch it applies. Each touched
+ * row is upserted once per batch. {@link #load} turns the tables back into a {@link LedgerState}.
  * <p>
- * One instance per connection, owned by the thread that owns the connection.
+ * A {@link #tracking} instance also keeps {@link #rowsDigest()}, the sum of the hashes of every
+ * row in the four tables ({@link #digestOfRows} computes it from scratch): before each upsert it
+ * reads the row's old values, takes their hash out and puts the new row's in. That costs a point
+ * read per touched row, which the writer's commit does not pay; the views file pays it so that a
+ * damaged row is found when the file is opened.
+ * <p>
+ * One instance per connection, owned by the thread that owns the connection. After a failed
+ * statement, make a new instance: sqlite-jdbc finalizes a prepared statement whose step failed.
  */
 public final class ReadModel implements AutoCloseable {
     private final PreparedStatement upsertBalance;
     private final PreparedStatement upsertGame;
     private final PreparedStatement upsertBet;
     private final PreparedStatement upsertPlayer;
+    private final RowReads rowReads;
+    private long rowsDigest;
 
+    /** The point reads a tracking instance makes before it upserts. */
+    private record RowReads(PreparedStatement balance, PreparedStatement game, PreparedStatement bet,
+                            PreparedStatement player) implements AutoCloseable {
+        static RowReads prepare(Connection conn) throws SQLException {
+            return new RowReads(conn.prepareStatement("SELECT balance, updated_seq FROM balances WHERE account = ?"),
+                    conn.prepareStatement(GAME_COLUMNS + " WHERE game_id = ?"),
+                    conn.prepareStatement(BET_COLUMNS + " WHERE game_id = ? AND bet_id = ?"),
+                    conn.prepareStatement(PLAYER_COLUMNS + " WHERE player = ?"));
+        }
+
+        @Override
+        public void close() throws SQLException {
+            balance.close();
+            game.close();
+            bet.close();
+            player.close();
+        }
+    }
+
+    private static final String GAME_COLUMNS = "SELECT game_id, table_id, open, opened_seq, closed_seq, rolls,"
+            + " last_die1, last_die2, point, open_bets FROM games";
+    private static final String BET_COLUMNS = "SELECT game_id, bet_id, player, bet_type, point, amount, placed_seq,"
+            + " settled_seq, outcome, winnings FROM bets";
+    private static final String PLAYER_COLUMNS = "SELECT player, wagered, won, lost, bets_placed, bets_settled"
+            + " FROM player_stats";
+
+    /** An instance for the writer's commit: upserts only, no digest of the rows. */
     public ReadModel(Connection conn) throws SQLException {
+        this(conn, false, 0);
+    }
+
+    /** An instance that keeps the digest of every row, starting from {@code rowsDigest} (the digest of the rows now stored). */
+    public static ReadModel tracking(Connection conn, long rowsDigest) throws SQLException {
+        return new ReadModel(conn, true, rowsDigest);
+    }
+
+    private ReadModel(Connection conn, boolean track, long rowsDigest) throws SQLException {
         upsertBalance = conn.prepareStatement("INSERT INTO balances(account, balance, updated_seq) VALUES (?,?,?)"
                 + " ON CONFLICT(account) DO UPDATE SET balance=excluded.balance, updated_seq=excluded.updated_seq");
         upsertGame = conn.prepareStatement("INSERT INTO games(game_id, table_id, open, opened_seq, closed_seq, rolls,"
@@ -42,6 +88,16 @@ public final class ReadModel implements AutoCloseable {
                 + " VALUES (?,?,?,?,?,?) ON CONFLICT(player) DO UPDATE SET wagered=wagered+excluded.wagered,"
                 + " won=won+excluded.won, lost=lost+excluded.lost, bets_placed=bets_placed+excluded.bets_placed,"
                 + " bets_settled=bets_settled+excluded.bets_settled");
+        this.rowReads = track ? RowReads.prepare(conn) : null;
+        this.rowsDigest = rowsDigest;
+    }
+
+    /** The digest of every row written so far plus the starting digest; only kept by a {@link #tracking} instance. */
+    public long rowsDigest() {
+        if (rowReads == null) {
+            throw new IllegalStateException("this read model does not keep a digest of its rows");
+        }
+        return rowsDigest;
     }
 
     /**
@@ -51,25 +107,40 @@ public final class ReadModel implements AutoCloseable {
      */
     public void write(DirtySet dirty, LedgerState state) throws SQLException {
         for (String account : dirty.accounts) {
-            Long balance = state.balances().get(account);
+            Long boxed = state.balances().get(account);
+            long balance = boxed == null ? 0 : boxed;
+            if (rowReads != null) {
+                rowsDigest += StateDigest.balanceRow(account, balance, state.seq()) - storedBalanceHash(account);
+            }
             upsertBalance.setString(1, account);
-            upsertBalance.setLong(2, balance == null ? 0 : balance);
+            upsertBalance.setLong(2, balance);
             upsertBalance.setLong(3, state.seq());
             upsertBalance.addBatch();
         }
         executeIfAny(upsertBalance, dirty.accounts.size());
         for (GameState game : dirty.games.values()) {
+            if (rowReads != null) {
+                rowsDigest += StateDigest.game(game) - storedGameHash(game.gameId());
+            }
             bindGame(game);
             upsertGame.addBatch();
         }
         executeIfAny(upsertGame, dirty.games.size());
         for (BetState bet : dirty.bets.values()) {
+            if (rowReads != null) {
+                rowsDigest += StateDigest.bet(bet) - storedBetHash(bet.gameId(), bet.betId());
+            }
             bindBet(bet);
             upsertBet.addBatch();
         }
         executeIfAny(upsertBet, dirty.bets.size());
         for (var entry : dirty.players.entrySet()) {
             PlayerStats s = entry.getValue();
+            if (rowReads != null) {
+                PlayerStats stored = storedPlayer(entry.getKey());
+                rowsDigest += StateDigest.playerRow(entry.getKey(), stored == null ? s : stored.plus(s))
+                        - (stored == null ? 0 : StateDigest.playerRow(entry.getKey(), stored));
+            }
             upsertPlayer.setString(1, entry.getKey());
             upsertPlayer.setLong(2, s.wagered());
             upsertPlayer.setLong(3, s.won());
@@ -79,6 +150,76 @@ public final class ReadModel implements AutoCloseable {
             upsertPlayer.addBatch();
         }
         executeIfAny(upsertPlayer, dirty.players.size());
+    }
+
+    private long storedBalanceHash(String account) throws SQLException {
+        rowReads.balance().setString(1, account);
+        try (ResultSet rs = rowReads.balance().executeQuery()) {
+            return rs.next() ? StateDigest.balanceRow(account, rs.getLong(1), rs.getLong(2)) : 0;
+        }
+    }
+
+    private long storedGameHash(String gameId) throws SQLException {
+        rowReads.game().setString(1, gameId);
+        try (ResultSet rs = rowReads.game().executeQuery()) {
+            return rs.next() ? StateDigest.game(gameOf(rs)) : 0;
+        }
+    }
+
+    private long storedBetHash(String gameId, String betId) throws SQLException {
+        rowReads.bet().setString(1, gameId);
+        rowReads.bet().setString(2, betId);
+        try (ResultSet rs = rowReads.bet().executeQuery()) {
+            return rs.next() ? StateDigest.bet(betOf(rs)) : 0;
+        }
+    }
+
+    private PlayerStats storedPlayer(String player) throws SQLException {
+        rowReads.player().setString(1, player);
+        try (ResultSet rs = rowReads.player().executeQuery()) {
+            return rs.next() ? playerOf(rs) : null;
+        }
+    }
+
+    /**
+     * The digest of every row of the four tables, read from scratch: what a {@link #tracking}
+     * instance keeps up to date. A row that cannot be read (an unknown enum name) throws.
+     */
+    public static long digestOfRows(Connection conn) throws SQLException {
+        long d = 0;
+        try (Statement st = conn.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SELECT account, balance, updated_seq FROM balances")) {
+                while (rs.next()) {
+                    d += StateDigest.balanceRow(rs.getString(1), rs.getLong(2), rs.getLong(3));
+                }
+            }
+            try (ResultSet rs = st.executeQuery(GAME_COLUMNS)) {
+                while (rs.next()) {
+                    d += StateDigest.game(gameOf(rs));
+                }
+            }
+            try (ResultSet rs = st.executeQuery(BET_COLUMNS)) {
+                while (rs.next()) {
+                    d += StateDigest.bet(betOf(rs));
+                }
+            }
+            try (ResultSet rs = st.executeQuery(PLAYER_COLUMNS)) {
+                while (rs.next()) {
+                    d += StateDigest.playerRow(rs.getString(1), playerOf(rs));
+                }
+            }
+        }
+        return d;
+    }
+
+    /** A game row without its bets, from {@code GAME_COLUMNS}. */
+    private static GameState gameOf(ResultSet rs) throws SQLException {
+        return GameState.loaded(rs.getString(1), rs.getString(2), rs.getInt(3) == 1, rs.getLong(4), rs.getLong(5),
+                rs.getInt(6), rs.getInt(7), rs.getInt(8), rs.getInt(9), rs.getInt(10), HashTreePMap.empty());
+    }
+
+    private static PlayerStats playerOf(ResultSet rs) throws SQLException {
+        return new PlayerStats(rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6));
     }
 
     private static void executeIfAny(PreparedStatement ps, int rows) throws SQLException {
@@ -189,5 +330,8 @@ public final class ReadModel implements AutoCloseable {
         upsertGame.close();
         upsertBet.close();
         upsertPlayer.close();
+        if (rowReads != null) {
+            rowReads.close();
+        }
     }
 }

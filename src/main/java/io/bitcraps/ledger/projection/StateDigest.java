@@ -14,6 +14,8 @@ public final class StateDigest {
     private static final long BALANCE = 0x42L;
     private static final long GAME = 0x47L;
     private static final long BET = 0x62L;
+    private static final long BALANCE_ROW = 0x52L;
+    private static final long PLAYER_ROW = 0x70L;
     private static final long NULL = 0x9E3779B97F4A7C15L;
 
     private StateDigest() {}
@@ -62,6 +64,24 @@ public final class StateDigest {
         h = mix(h, b.settledSeq());
         h = text(h, b.outcome() == null ? null : b.outcome().name());
         return finish(mix(h, b.winnings()));
+    }
+
+    /**
+     * A stored balance row as a whole: unlike {@link #balance}, it covers the seq of its last
+     * change, and a balance of zero counts too (the row stays). For digests of a file's rows.
+     */
+    static long balanceRow(String account, long balance, long updatedSeq) {
+        return finish(mix(mix(text(BALANCE_ROW, account), balance), updatedSeq));
+    }
+
+    /** A stored player-statistics row. */
+    static long playerRow(String player, PlayerStats s) {
+        long h = text(PLAYER_ROW, player);
+        h = mix(h, s.wagered());
+        h = mix(h, s.won());
+        h = mix(h, s.lost());
+        h = mix(h, s.betsPlaced());
+        return finish(mix(h, s.betsSettled()));
     }
 
     /** The digest change when a game's bets all leave memory (the game closed). */

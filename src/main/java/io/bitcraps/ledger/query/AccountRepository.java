@@ -23,12 +23,22 @@ import java.util.OptionalLong;
  * balance, and all balances at one snapshot.
  */
 public final class AccountRepository {
+    /** Reads the log: statements. */
+    private final ReaderPool logReaders;
+    /** Reads the read model's tables: balances and player statistics (the views file when it is on). */
     private final ReaderPool readers;
     private final QueryCache cache;
     private final PayloadCodec codec = new PayloadCodec();
 
+    /** Statements, balances and statistics all from the ledger database. */
     public AccountRepository(ReaderPool readers, QueryCache cache) {
-        this.readers = readers;
+        this(readers, readers, cache);
+    }
+
+    /** Statements from the log through {@code logReaders}; balances and statistics through {@code modelReaders}. */
+    public AccountRepository(ReaderPool logReaders, ReaderPool modelReaders, QueryCache cache) {
+        this.logReaders = logReaders;
+        this.readers = modelReaders;
         this.cache = cache;
     }
 
@@ -40,7 +50,7 @@ public final class AccountRepository {
 
     public Page<AccountEntry> statement(Account account, PageRequest page) {
         String key = account.key();
-        return Queries.cached(cache, new StatementKey(key, page), "account:" + key, () -> readers.read((conn, seq) -> {
+        return Queries.cached(cache, new StatementKey(key, page), "account:" + key, () -> logReaders.read((conn, seq) -> {
             List<AccountEntry> items = new ArrayList<>();
             try (PreparedStatement ps = conn.prepareStatement(candidatesOf(account))) {
                 long before = page.beforeSeq();

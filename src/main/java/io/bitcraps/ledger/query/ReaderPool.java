@@ -20,7 +20,8 @@ import java.util.concurrent.locks.LockSupport;
  * travel as driver properties, and {@code query_only} is set on every new connection.
  * <p>
  * {@link #read} runs a query inside one read transaction, so every statement in it sees the same
- * snapshot, and reports that snapshot's seq. A reader that meets SQLITE_BUSY (a WAL reset or
+ * snapshot, and reports that snapshot's seq: the read model's in the ledger database, the
+ * watermark in the views file ({@link Source}). A reader that meets SQLITE_BUSY (a WAL reset or
  * recovery by another connection) backs off exponentially with jitter, a bounded number of times.
  */
 public final class ReaderPool implements AutoCloseable {
@@ -28,6 +29,25 @@ public final class ReaderPool implements AutoCloseable {
     private static final long BUSY_BACKOFF_NANOS = 200_000;
 
     private final HikariDataSource pool;
+    private final Source source;
+
+    /**
+     * Which file a pool reads, and where that file keeps the seq its tables reflect: the ledger
+     * database (the read model kept in the writer's commit, {@code ledger_head.read_model_seq}) or
+     * the views file beside it (the watermark, {@code views_head.seq}).
+     */
+    public enum Source {
+        LEDGER("ledger-readers", "SELECT read_model_seq FROM ledger_head WHERE id = 1"),
+        VIEWS("ledger-views-readers", "SELECT seq FROM views_head WHERE id = 1");
+
+        private final String poolName;
+        private final String seqQuery;
+
+        Source(String poolName, String seqQuery) {
+            this.poolName = poolName;
+            this.seqQuery = seqQuery;
+        }
+    }
 
     /** A query against one snapshot; {@code snapshotSeq} is the read model's seq in that snapshot. */
     @FunctionalInterface
@@ -38,9 +58,17 @@ public final class ReaderPool implements AutoCloseable {
     /** A result and the seq of the snapshot it came from. */
     public record Snapshot<T>(T value, long seq) {}
 
+    /** A pool over the ledger database. */
     public ReaderPool(Path database, int size, Object meterRegistry) {
+        this(database, size, meterRegistry, Source.LEDGER);
+    }
+
+    /** A pool over {@code file}, a ledger database or a views file as {@code source} says. */
+    public ReaderPool(Path file, int size, Object meterRegistry, Source source) {
+        this.source = source;
+        Path database = file;
         HikariConfig hc = new HikariConfig();
-        hc.setPoolName("ledger-readers");
+        hc.setPoolName(source.poolName);
         hc.setJdbcUrl(LedgerDatabase.url(database));
         hc.setDataSourceProperties(LedgerDatabase.readOnlyConfig(5_000).toProperties());
         hc.setConnectionInitSql("PRAGMA query_only = 1");
@@ -62,7 +90,7 @@ public final class ReaderPool implements AutoCloseable {
             try (Connection conn = pool.getConnection()) {
                 conn.setAutoCommit(false);
                 try {
-                    long seq = snapshotSeq(conn);
+                    long seq = snapshotSeq(conn, source);
                     return new Snapshot<>(query.run(conn, seq), seq);
                 } finally {
                     conn.rollback();
@@ -77,8 +105,8 @@ public final class ReaderPool implements AutoCloseable {
         }
     }
 
-    private static long snapshotSeq(Connection conn) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("SELECT read_model_seq FROM ledger_head WHERE id = 1");
+    private static long snapshotSeq(Connection conn, Source source) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement(source.seqQuery);
              ResultSet rs = ps.executeQuery()) {
             return rs.next() ? rs.getLong(1) : 0;
         }

@@ -186,7 +186,7 @@ public final class LedgerDatabase {
         }
     }
 
-    static void expectPragma(Connection conn, String pragma, String expected) throws SQLException {
+    public static void expectPragma(Connection conn, String pragma, String expected) throws SQLException {
         String actual = readPragma(conn, pragma);
         if (!expected.equalsIgnoreCase(actual)) {
             throw new SQLException("PRAGMA " + pragma + " reads back " + actual + ", expected " + expected

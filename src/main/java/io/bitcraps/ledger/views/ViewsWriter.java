@@ -1,0 +1,235 @@
+package io.bitcraps.ledger.views;
+
+import io.bitcraps.ledger.feed.CommittedBatch;
+import io.bitcraps.ledger.feed.CommittedEvent;
+import io.bitcraps.ledger.feed.SubscriptionHandler;
+import io.bitcraps.ledger.internal.Invariants;
+import io.bitcraps.ledger.projection.DirtySet;
+import io.bitcraps.ledger.projection.LedgerState;
+import io.bitcraps.ledger.projection.Projector;
+import io.bitcraps.ledger.projection.ReadModel;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+/**
+ * The {@code views} subscriber: folds each committed batch into its own state with the
+ * {@link Projector} (the code the writer uses), writes the rows the batch touched through a
+ * tracking {@link ReadModel} (once per batch, with the state after the batch, exactly as the
+ * writer's commit does), and commits the views file in large transactions together with the
+ * watermark, the chain hash at it and the digest of its rows.
+ * <p>
+ * Thread: the subscription's thread owns the connection, the state and the pending transaction.
+ * Other threads read the volatile watermark ({@link #watermark()}) and wait on it
+ * ({@link #awaitSeq}).
+ * <p>
+ * When it commits: at the end of a batch, when it has applied the last batch the log had when it
+ * looked (so an idle or keeping-up subscriber shows each batch at once), or when the transaction
+ * is {@link #COMMIT_INTERVAL_MILLIS} old or holds {@link #COMMIT_EVENTS_MAX} events (catch-up and
+ * rebuilds run in large transactions). Never inside a batch: the watermark is always a batch end.
+ * <p>
+ * Failure: a statement or the commit that fails rolls the transaction back, puts the state and
+ * the digest back to the last commit, renews the prepared statements (sqlite-jdbc finalizes one
+ * whose step failed) and throws; the subscription delivers the batch again after a backoff. The
+ * deliveries since the last commit are kept until the commit, so the retry applies them all again:
+ * exactly-once, because the watermark and the rows commit together.
+ */
+final class ViewsWriter implements SubscriptionHandler {
+    static final long COMMIT_INTERVAL_MILLIS = 200;
+    static final int COMMIT_EVENTS_MAX = 50_000;
+
+    private final Connection conn;
+    private final LongSupplier logHeadSeq;
+    private final Clock clock;
+    private final Object watermarkMoved = new Object();
+
+    // owned by the subscription thread
+    private ReadModel model;
+    private PreparedStatement headUpdate;
+    private LedgerState committedState;
+    private long committedRowsDigest;
+    private LedgerState state;
+    private final DirtySet dirty = new DirtySet();
+    private final List<CommittedBatch> sinceCommit = new ArrayList<>();
+    private boolean inTransaction;
+    private boolean mustReapply;
+    private boolean midBatch;
+    private long transactionStartNanos;
+    private long eventsSinceCommit;
+
+    private volatile long watermark;
+
+    ViewsWriter(Connection conn, LedgerState loaded, long rowsDigest, LongSupplier logHeadSeq, Clock clock)
+            throws SQLException {
+        this.conn = conn;
+        this.logHeadSeq = logHeadSeq;
+        this.clock = clock;
+        this.committedState = loaded;
+        this.state = loaded;
+        this.committedRowsDigest = rowsDigest;
+        this.watermark = loaded.seq();
+        prepare(rowsDigest);
+    }
+
+    private void prepare(long rowsDigest) throws SQLException {
+        model = ReadModel.tracking(conn, rowsDigest);
+        headUpdate = ViewsFile.prepareHeadUpdate(conn);
+    }
+
+    /** The last seq committed to the views file. */
+    long watermark() {
+        return watermark;
+    }
+
+    @Override
+    public void onBatch(CommittedBatch batch) throws SQLException {
+        if (batch.toSeq() <= state.seq() && !mustReapply) {
+            return; // delivered again after a restart of the subscription: already applied
+        }
+        try {
+            if (mustReapply) {
+                // the last transaction was rolled back: its deliveries come first again
+                mustReapply = false;
+                for (CommittedBatch earlier : sinceCommit) {
+                    apply(earlier);
+                }
+            }
+            if (batch.toSeq() > state.seq()) {
+                sinceCommit.add(batch);
+                apply(batch);
+            }
+            if (batch.endsBatch() && dueToCommit()) {
+                commit();
+            }
+        } catch (SQLException | RuntimeException e) {
+            rollBack();
+            throw e;
+        }
+    }
+
+    private void apply(CommittedBatch batch) throws SQLException {
+        if (!inTransaction) {
+            conn.setAutoCommit(false);
+            inTransaction = true;
+            transactionStartNanos = System.nanoTime();
+        }
+        for (CommittedEvent ce : batch.events()) {
+            if (ce.seq() <= state.seq()) {
+                continue;
+            }
+            Invariants.check(ce.seq() == state.seq() + 1, "views: seq %d does not follow the watermark %d",
+                    ce.seq(), state.seq());
+            LedgerState after = Projector.apply(state, ce.event(), ce.chainHash());
+            dirty.record(state, after, ce.event());
+            state = after;
+            eventsSinceCommit++;
+        }
+        midBatch = !batch.endsBatch();
+        if (!midBatch) {
+            model.write(dirty, state);
+            dirty.clear();
+        }
+    }
+
+    private boolean dueToCommit() {
+        return state.seq() >= logHeadSeq.getAsLong() || eventsSinceCommit >= COMMIT_EVENTS_MAX
+                || System.nanoTime() - transactionStartNanos >= COMMIT_INTERVAL_MILLIS * 1_000_000L;
+    }
+
+    /** Commits what is applied (always whole batches) with the watermark; a no-op without a transaction. */
+    void commit() throws SQLException {
+        if (!inTransaction) {
+            return;
+        }
+        Invariants.check(!midBatch, "views: commit inside a batch at seq %d", state.seq());
+        headUpdate.setLong(1, state.seq());
+        headUpdate.setBytes(2, state.headHash());
+        headUpdate.setLong(3, state.lastTimestampMicros());
+        headUpdate.setLong(4, model.rowsDigest());
+        headUpdate.setLong(5, micros(clock.instant()));
+        headUpdate.executeUpdate();
+        conn.commit();
+        conn.setAutoCommit(true);
+        inTransaction = false;
+        committedState = state;
+        committedRowsDigest = model.rowsDigest();
+        sinceCommit.clear();
+        eventsSinceCommit = 0;
+        synchronized (watermarkMoved) {
+            watermark = state.seq();
+            watermarkMoved.notifyAll();
+        }
+    }
+
+    /** Undoes the open transaction and goes back to the last commit; the next delivery applies the kept ones again. */
+    private void rollBack() {
+        try {
+            if (inTransaction) {
+                conn.rollback();
+                conn.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            // the connection may be unusable; the next attempt fails again and says so
+        }
+        inTransaction = false;
+        state = committedState;
+        dirty.clear();
+        midBatch = false;
+        eventsSinceCommit = 0;
+        mustReapply = !sinceCommit.isEmpty();
+        try {
+            model.close();
+            headUpdate.close();
+        } catch (SQLException e) {
+            // finalized already; they are replaced below
+        }
+        try {
+            prepare(committedRowsDigest);
+        } catch (SQLException e) {
+            // cannot prepare now: the next delivery fails on the closed statements and comes here again
+        }
+    }
+
+    /** Waits until the watermark reaches {@code seq}; false when the timeout passed first. */
+    boolean awaitSeq(long seq, long timeoutNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutNanos;
+        synchronized (watermarkMoved) {
+            while (watermark < seq) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                long millis = Math.max(1, left / 1_000_000L);
+                watermarkMoved.wait(millis);
+            }
+            return true;
+        }
+    }
+
+    /**
+     * Commits the whole batches applied, rolls back a batch applied only in part, and closes the
+     * statements; called once the subscription's thread has stopped.
+     */
+    void close() throws SQLException {
+        if (inTransaction && !midBatch) {
+            commit();
+        }
+        if (inTransaction) {
+            conn.rollback();
+            conn.setAutoCommit(true);
+            inTransaction = false;
+        }
+        model.close();
+        headUpdate.close();
+    }
+
+    private static long micros(Instant t) {
+        return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1_000);
+    }
+}

@@ -1,0 +1,258 @@
+package io.bitcraps.ledger.views;
+
+import io.bitcraps.ledger.api.Ledger;
+import io.bitcraps.ledger.api.LedgerConfig;
+import io.bitcraps.ledger.domain.BetType;
+import io.bitcraps.ledger.domain.Command.Deposit;
+import io.bitcraps.ledger.domain.Command.FundHouse;
+import io.bitcraps.ledger.domain.Command.OpenGame;
+import io.bitcraps.ledger.domain.Command.PlaceBet;
+import io.bitcraps.ledger.domain.Receipt;
+import io.bitcraps.ledger.health.HealthCheck;
+import io.bitcraps.ledger.health.HealthStatus;
+import io.bitcraps.ledger.projection.BetState;
+import io.bitcraps.ledger.query.Page;
+import io.bitcraps.ledger.query.PageRequest;
+import io.bitcraps.ledger.sim.CrapsFloor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+import static io.bitcraps.ledger.support.Fixtures.ok;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The views file against the read model the writer keeps in its commit: the same rows, table by
+ * table, after a seeded craps floor and after a reopen; a views file that cannot be served
+ * (deleted, damaged, foreign, ahead of the log) is rebuilt at open and then matches again; reads
+ * say their seq and a caller can wait for its own; the writer never waits for the views.
+ */
+class ViewsFileIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final String[] TABLES = {
+            "SELECT account, balance, updated_seq FROM balances ORDER BY account",
+            "SELECT game_id, table_id, open, opened_seq, closed_seq, rolls, last_die1, last_die2, point, open_bets"
+                    + " FROM games ORDER BY game_id",
+            "SELECT game_id, bet_id, player, bet_type, point, amount, placed_seq, settled_seq, outcome, winnings"
+                    + " FROM bets ORDER BY game_id, bet_id",
+            "SELECT player, wagered, won, lost, bets_placed, bets_settled FROM player_stats ORDER BY player",
+    };
+
+    @TempDir
+    Path dir;
+
+    private Path db() {
+        return dir.resolve("ledger.db");
+    }
+
+    private static Ledger openWithViews(Path db) {
+        return Ledger.open(LedgerConfig.builder(db).views(true).build());
+    }
+
+    private static long seed() {
+        long seed = Long.getLong("views.seed", ThreadLocalRandom.current().nextLong(1, 1_000_000));
+        System.out.println("ViewsFileIT seed " + seed + " (rerun with -Dviews.seed=" + seed + ")");
+        return seed;
+    }
+
+    private static void runFloor(Ledger ledger, long seed, String tag) throws InterruptedException {
+        new CrapsFloor(ledger, new CrapsFloor.Settings(4, 16, 10, seed, tag, 1_000, 1_000_000)).run(n -> { });
+    }
+
+    /** Every row of the four tables, table by table, from a file read while nothing writes it. */
+    private static Map<String, List<List<Object>>> tables(Path file) throws Exception {
+        Map<String, List<List<Object>>> all = new LinkedHashMap<>();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
+            c.setAutoCommit(false); // one snapshot for all four
+            for (String sql : TABLES) {
+                List<List<Object>> rows = new ArrayList<>();
+                try (ResultSet rs = st.executeQuery(sql)) {
+                    ResultSetMetaData md = rs.getMetaData();
+                    while (rs.next()) {
+                        List<Object> row = new ArrayList<>();
+                        for (int i = 1; i <= md.getColumnCount(); i++) {
+                            row.add(rs.getObject(i));
+                        }
+                        rows.add(row);
+                    }
+                }
+                all.put(sql.substring(sql.indexOf(" FROM ") + 6, sql.indexOf(" ORDER")), rows);
+            }
+            c.rollback();
+        }
+        return all;
+    }
+
+    private static long viewsHeadSeq(Path views) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + views); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT seq FROM views_head WHERE id = 1")) {
+            assertThat(rs.next()).isTrue();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Waits for the views to hold the head, then compares them with the in-commit read model, table by table. */
+    private void assertViewsEqualReadModel(Ledger ledger) throws Exception {
+        long head = ledger.view().seq();
+        assertThat(ledger.awaitViews(head, WAIT)).as("views reach seq %d", head).isTrue();
+        assertThat(ledger.viewsSeq()).isEqualTo(head);
+        // the writer is idle: the in-commit read model is at head too
+        Map<String, List<List<Object>>> expected = tables(db());
+        Map<String, List<List<Object>>> actual = tables(ViewsFile.fileOf(db()));
+        int rows = 0;
+        for (String table : expected.keySet()) {
+            assertThat(actual.get(table)).as("views table %s", table).containsExactlyElementsOf(expected.get(table));
+            rows += actual.get(table).size();
+        }
+        assertThat(rows).as("rows compared").isPositive();
+    }
+
+    private long writeFloorAndClose(long seed) throws Exception {
+        try (Ledger ledger = openWithViews(db())) {
+            runFloor(ledger, seed, "a");
+            assertViewsEqualReadModel(ledger);
+            return ledger.view().seq();
+        }
+    }
+
+    @Test
+    void viewsEqualTheInCommitReadModelAfterASeededFloorAndAfterReopen() throws Exception {
+        long seed = seed();
+        long head = writeFloorAndClose(seed);
+        assertThat(head).isGreaterThan(100);
+        assertThat(viewsHeadSeq(ViewsFile.fileOf(db()))).as("the watermark stored at close").isEqualTo(head);
+        assertThat(Files.getPosixFilePermissions(ViewsFile.fileOf(db())))
+                .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        try (Ledger ledger = openWithViews(db())) {
+            assertThat(ledger.openReport()).doesNotContain("views file");
+            assertThat(ledger.viewsSeq()).as("served as found, at its watermark").isEqualTo(head);
+            assertViewsEqualReadModel(ledger);
+            runFloor(ledger, seed + 1, "b");
+            assertViewsEqualReadModel(ledger);
+        }
+    }
+
+    private void assertRebuiltAtOpen(String because) throws Exception {
+        try (Ledger ledger = openWithViews(db())) {
+            assertThat(ledger.openReport()).contains("views file").contains("rebuilt from the log").contains(because);
+            assertViewsEqualReadModel(ledger);
+        }
+    }
+
+    @Test
+    void aDeletedViewsFileIsRebuiltAtOpen() throws Exception {
+        writeFloorAndClose(seed());
+        Files.delete(ViewsFile.fileOf(db()));
+        assertRebuiltAtOpen(ViewsFile.MISSING);
+    }
+
+    @Test
+    void aDamagedRowIsFoundByTheDigestAndTheFileRebuilt() throws Exception {
+        writeFloorAndClose(seed());
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + ViewsFile.fileOf(db()));
+             Statement st = c.createStatement()) {
+            // a plausible edit: one player's winnings, nothing else, the head untouched
+            assertThat(st.executeUpdate("UPDATE player_stats SET won = won + 1"
+                    + " WHERE player = (SELECT min(player) FROM player_stats)")).isEqualTo(1);
+        }
+        assertRebuiltAtOpen("damaged");
+    }
+
+    @Test
+    void aViewsFileOfAnotherLedgerIsRebuiltAtOpen() throws Exception {
+        long seed = seed();
+        writeFloorAndClose(seed);
+        Path other = dir.resolve("other");
+        Files.createDirectories(other);
+        try (Ledger ledger = openWithViews(other.resolve("ledger.db"))) {
+            runFloor(ledger, seed, "a"); // the same floor: only the ledger id tells them apart
+            assertThat(ledger.awaitViews(ledger.view().seq(), WAIT)).isTrue();
+        }
+        Path views = ViewsFile.fileOf(db());
+        assertThat(views.resolveSibling(views.getFileName() + "-wal")).as("closing emptied the WAL").doesNotExist();
+        Files.copy(ViewsFile.fileOf(other.resolve("ledger.db")), views, StandardCopyOption.REPLACE_EXISTING);
+        assertRebuiltAtOpen("belongs to ledger");
+    }
+
+    @Test
+    void aViewsFileAheadOfARestoredLogIsRebuiltAtOpen() throws Exception {
+        long seed = seed();
+        long older = writeFloorAndClose(seed);
+        Path backup = dir.resolve("backup.db");
+        Files.copy(db(), backup); // closed: the WAL was checkpointed into the file
+        try (Ledger ledger = openWithViews(db())) {
+            runFloor(ledger, seed + 1, "b");
+            assertViewsEqualReadModel(ledger);
+        }
+        assertThat(viewsHeadSeq(ViewsFile.fileOf(db()))).isGreaterThan(older);
+        Files.deleteIfExists(dir.resolve("ledger.db-wal"));
+        Files.deleteIfExists(dir.resolve("ledger.db-shm"));
+        Files.copy(backup, db(), StandardCopyOption.REPLACE_EXISTING);
+        assertRebuiltAtOpen("ahead of the log");
+        try (Ledger ledger = openWithViews(db())) {
+            assertThat(ledger.view().seq()).isEqualTo(older);
+        }
+    }
+
+    @Test
+    void aCallerWaitsForItsReceiptAndEveryPageSaysItsSeq() throws Exception {
+        try (Ledger ledger = openWithViews(db())) {
+            ok(ledger.submit(new FundHouse(10_000, "float")));
+            ok(ledger.submit(new Deposit("alice", 1_000, "cash-1")));
+            ok(ledger.submit(new OpenGame("g1", "t1")));
+            Receipt bet = ok(ledger.submit(new PlaceBet("g1", "b1", "alice", BetType.PASS_LINE, null, 100)));
+            assertThat(ledger.awaitViews(bet.lastSeq(), WAIT)).isTrue();
+            assertThat(ledger.viewsSeq()).isGreaterThanOrEqualTo(bet.lastSeq());
+            Page<BetState> page = ledger.bets().byPlayer("alice", PageRequest.first(10));
+            assertThat(page.asOfSeq()).isGreaterThanOrEqualTo(bet.lastSeq());
+            assertThat(page.items()).extracting(BetState::betId).containsExactly("b1");
+            assertThat(ledger.accounts().balance(io.bitcraps.ledger.domain.Account.player("alice"))).hasValue(900);
+            assertThat(ledger.awaitViews(bet.lastSeq() + 1, Duration.ofMillis(50)))
+                    .as("a seq not committed yet is not waited for past the timeout").isFalse();
+        }
+    }
+
+    @Test
+    void theWriterKeepsCommittingWhileTheViewsSubscriberIsBlocked() throws Exception {
+        LedgerConfig config = LedgerConfig.builder(db()).views(true).busyTimeout(Duration.ofMillis(100)).build();
+        try (Ledger ledger = Ledger.open(config)) {
+            ok(ledger.submit(new FundHouse(1_000_000, "float")));
+            assertThat(ledger.awaitViews(ledger.view().seq(), WAIT)).isTrue();
+            long blockedAt = ledger.viewsSeq();
+            int deposits = 500;
+            try (Connection blocker = DriverManager.getConnection("jdbc:sqlite:" + ViewsFile.fileOf(db()));
+                 Statement st = blocker.createStatement()) {
+                st.execute("BEGIN IMMEDIATE"); // the views file's write lock, held until released below
+                for (int i = 0; i < deposits; i++) {
+                    ok(ledger.submit(new Deposit("p" + (i % 50), 10, "cash-" + i)));
+                }
+                assertThat(ledger.view().seq()).isEqualTo(blockedAt + deposits);
+                assertThat(ledger.viewsSeq()).as("the views could not commit while blocked").isEqualTo(blockedAt);
+                HealthCheck views = ledger.health().checks().stream().filter(c -> c.name().equals("views"))
+                        .findFirst().orElseThrow();
+                assertThat(views.detail()).contains(deposits + " event(s)");
+                st.execute("ROLLBACK");
+            }
+            assertViewsEqualReadModel(ledger);
+            HealthCheck views = ledger.health().checks().stream().filter(c -> c.name().equals("views"))
+                    .findFirst().orElseThrow();
+            assertThat(views.status()).isEqualTo(HealthStatus.UP);
+            assertThat(views.detail()).contains(" 0 event(s)");
+        }
+    }
+}
