@@ -12,9 +12,9 @@ import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.ObjectWriteContext;
 import tools.jackson.core.json.JsonFactory;
 
-import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.io.Reader;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -94,11 +94,12 @@ final class IngestCommand implements Callable<Integer> {
         try (Ledger ledger = Ledger.open(builder.build())) {
             Thread printer = new Thread(() -> printReceipts(queue, out), "ingest-printer");
             printer.start();
-            try (BufferedReader reader = openInput()) {
+            try (Reader reader = openInput()) {
                 LineSource lines = new LineSource(reader, CommandLines.LINE_CHARS_MAX);
+                CommandLines parser = new CommandLines();
                 long lineNo = 0;
-                for (LineSource.Line line = lines.next(); line != null; line = lines.next()) {
-                    queue.put(submit(ledger, ++lineNo, line));
+                while (lines.next()) {
+                    queue.put(submit(ledger, parser, ++lineNo, lines));
                     if (checkpointEvery > 0 && lineNo % checkpointEvery == 0) {
                         ledger.checkpoint();
                     }
@@ -112,23 +113,24 @@ final class IngestCommand implements Callable<Integer> {
         return LedgerCli.EXIT_OK;
     }
 
-    private BufferedReader openInput() throws java.io.IOException {
+    /** Unbuffered: {@link LineSource} reads in blocks of its own. */
+    private Reader openInput() throws java.io.IOException {
         if ("-".equals(input)) {
-            return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8), 1 << 16);
+            return new InputStreamReader(System.in, StandardCharsets.UTF_8);
         }
         // like stdin: bytes that are not UTF-8 become U+FFFD, so one bad line gets its own receipt
         // (INVALID_ID) instead of a MalformedInputException ending the whole run
-        return new BufferedReader(new InputStreamReader(Files.newInputStream(Path.of(input)), StandardCharsets.UTF_8), 1 << 16);
+        return new InputStreamReader(Files.newInputStream(Path.of(input)), StandardCharsets.UTF_8);
     }
 
-    private static Pending submit(Ledger ledger, long lineNo, LineSource.Line line) {
-        if (line.text() == null) {
+    private static Pending submit(Ledger ledger, CommandLines parser, long lineNo, LineSource line) {
+        if (line.overlongChars() > 0) {
             return ready(lineNo, invalid(lineNo, "line of " + line.overlongChars() + " characters is longer than "
                     + CommandLines.LINE_CHARS_MAX));
         }
         String key = null;
         try {
-            CommandLines.Parsed parsed = CommandLines.parse(line.text());
+            CommandLines.Parsed parsed = parser.read(line.chars(), line.start(), line.length());
             key = parsed.key();
             CompletableFuture<Receipt> f = ledger.submitAtomically(parsed.commands(), key);
             return new Pending(lineNo, key, parsed.atomic(), f, null);
