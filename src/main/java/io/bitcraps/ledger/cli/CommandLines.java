@@ -13,6 +13,7 @@ import tools.jackson.core.JsonToken;
 import tools.jackson.core.ObjectReadContext;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.core.json.JsonFactory;
 
 import java.util.ArrayList;
@@ -50,7 +51,9 @@ final class CommandLines {
                     .maxNumberLength(40)
                     .maxStringLength(LINE_CHARS_MAX)
                     .build())
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            // duplicate names are found by nextName(JsonParser, …) below, not by the parser, whose
+            // STRICT_DUPLICATE_DETECTION allocates a HashSet (and a node per name) for every object
+            .disable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
 
     // The command fields, by number; any other name is "unknown" to every command.
@@ -93,7 +96,10 @@ final class CommandLines {
     /** A parsed line: one command, or an atomic group; {@code key} may be null. */
     record Parsed(List<Command> commands, boolean atomic, String key) {}
 
-    /** The command fields of one JSON object, as read; a field is there when its bit in {@code present} is set. */
+    /**
+     * The command fields of one JSON object, as read; a field is there when its bit in {@code present}
+     * is set. Also the names the object had, for the duplicate check (of objects inside dropped values too).
+     */
     private static final class Fields {
         final byte[] kind = new byte[FIELD_COUNT];
         final int[] position = new int[FIELD_COUNT];
@@ -103,11 +109,36 @@ final class CommandLines {
         int names;
         String unknownName;
         int unknownPosition;
+        /** The names read so far, for the duplicate check: command fields by bit, others in a list. */
+        int namedFields;
+        final List<String> otherNames = new ArrayList<>(0);
 
         void clear() {
             present = 0;
             names = 0;
             unknownName = null;
+            namedFields = 0;
+            otherNames.clear();
+        }
+
+        /** Notes a name; false when the object already had it. */
+        boolean addName(String name) {
+            int field = fieldNumber(name);
+            if (field == UNKNOWN) {
+                if (otherNames.contains(name)) {
+                    return false;
+                }
+                otherNames.add(name);
+                return true;
+            }
+            boolean added = (namedFields & (1 << field)) == 0;
+            namedFields |= 1 << field;
+            return added;
+        }
+
+        boolean hadName(String name) {
+            int field = fieldNumber(name);
+            return field == UNKNOWN ? otherNames.contains(name) : (namedFields & (1 << field)) != 0;
         }
 
         boolean has(int field) {
@@ -126,6 +157,8 @@ final class CommandLines {
     /** The number of elements of the line's "commands" array (all of them, also beyond the limit). */
     private int elements;
     private boolean lineIsObject;
+    /** The names of each object open inside a dropped value, by depth: the duplicate check there. */
+    private final List<Fields> droppedObjects = new ArrayList<>();
 
     /** A reader for one thread's lines. */
     CommandLines() {}
@@ -196,7 +229,7 @@ final class CommandLines {
      * value" to one and "expected a valid value (JSON String, …)" to the other).
      */
     private void scanObject(JsonParser p, Fields fields, boolean isLine) {
-        for (String name = p.nextName(); name != null; name = p.nextName()) {
+        for (String name = nextName(p, fields); name != null; name = nextName(p, fields)) {
             int field = fieldNumber(name);
             int position = fields.names++;
             JsonToken value = next(p);
@@ -246,7 +279,7 @@ final class CommandLines {
         return fields;
     }
 
-    private static void readValue(JsonParser p, JsonToken value, Fields fields, int field) {
+    private void readValue(JsonParser p, JsonToken value, Fields fields, int field) {
         switch (value) {
             case VALUE_STRING -> {
                 fields.kind[field] = STRING;
@@ -285,12 +318,13 @@ final class CommandLines {
      * skipped), so that whatever that parser found wrong in a value is found wrong here, in the same
      * words. A loop, not recursion: the depth is bounded by the parser's nesting limit anyway.
      */
-    private static void skipValue(JsonParser p, JsonToken first) {
+    private void skipValue(JsonParser p, JsonToken first) {
         int depth = 0;
         JsonToken t = first;
         while (true) {
             switch (t) {
-                case START_OBJECT, START_ARRAY -> depth++;
+                case START_OBJECT -> droppedObject(++depth).clear();
+                case START_ARRAY -> depth++;
                 case END_OBJECT, END_ARRAY -> depth--;
                 case VALUE_STRING -> p.getString();
                 case VALUE_NUMBER_INT -> readInteger(p);
@@ -301,11 +335,45 @@ final class CommandLines {
                 return;
             }
             if (p.streamReadContext().inObject()) {
-                t = p.nextName() == null ? JsonToken.END_OBJECT : next(p);
+                t = nextName(p, droppedObject(depth)) == null ? JsonToken.END_OBJECT : next(p);
             } else {
                 t = next(p);
             }
         }
+    }
+
+    private Fields droppedObject(int depth) {
+        while (droppedObjects.size() <= depth) {
+            droppedObjects.add(new Fields());
+        }
+        return droppedObjects.get(depth);
+    }
+
+    /**
+     * The next name of an object, or null at its end, with the duplicate check. The parser's own
+     * check (STRICT_DUPLICATE_DETECTION) ran as it set the name, before it went on past the colon to
+     * the start of the value, which nextName() reads too; so when nextName() fails after it set a
+     * name that is a duplicate (a bad number after it, say), the duplicate is what is reported.
+     */
+    private static String nextName(JsonParser p, Fields fields) {
+        String name;
+        try {
+            name = p.nextName();
+        } catch (JacksonException e) {
+            if (p.currentToken() == JsonToken.PROPERTY_NAME && fields.hadName(p.currentName())) {
+                throw duplicate(p, p.currentName());
+            }
+            throw e;
+        }
+        if (name != null && !fields.addName(name)) {
+            throw duplicate(p, name);
+        }
+        return name;
+    }
+
+    /** The parser's own words for a duplicate name. */
+    private static StreamReadException duplicate(JsonParser p, String name) {
+        return new StreamReadException(p, "Duplicate Object property \"" + name + "\"");
     }
 
     private static void readInteger(JsonParser p) {

@@ -59,7 +59,12 @@ class StreamingCommandLinesMatchTheTreeTest {
         List<String> lines = List.of(
                 "", " ", "\t", "null", "1", "\"text\"", "[]", "[{}]", "{}", "{} ", "{}\t", "{} {}", "{} 1", "{} [", "{} ]",
                 "{} \"a", "{} x", "1 2", "\uFEFF{}", "{" + deposit + "}",
-                "{" + deposit + ",\"amount\":5}", "{" + deposit + ",\"Amount\":5}", "{" + deposit + ",\"die1\":5}",
+                "{" + deposit + ",\"amount\":5}", "{\"a\":1,\"a\":01}", "{\"a\":1,\"a\" 1}", "{\"a\":1,\"a\":tru}",
+                "{\"a\":1,\"b\":2,\"a\"", "{\"a\":1,\"a\":-}", "{\"x\":{\"b\":1,\"b\":2}}", "{\"x\":[{\"b\":1},{\"b\":2}]}",
+                "{\"x\":{\"a\":1},\"a\":{\"a\":1}}", "{\"x\":{\"b\":1,\"b\":1x}}", "{\"key\":\"k\",\"key\":\"k\"}",
+                "{\"type\":\"atomic\",\"commands\":[{\"type\":\"roll\",\"type\":\"roll\"}]}",
+                "{\"type\":\"atomic\",\"commands\":[{\"type\":\"roll\"},{\"type\":\"roll\"}]}",
+                "{\"commands\":[],\"commands\":1e999999}", "{" + deposit + ",\"Amount\":5}", "{" + deposit + ",\"die1\":5}",
                 "{" + deposit + ",\"comment\":1,\"die1\":2}", "{" + deposit + ",\"die1\":2,\"comment\":1}",
                 "{" + deposit.replace("5", "5.0") + "}", "{" + deposit.replace("5", "1e2") + "}",
                 "{" + deposit.replace("5", "-0") + "}", "{" + deposit.replace("5", "9223372036854775808") + "}",
