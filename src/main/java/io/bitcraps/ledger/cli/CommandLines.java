@@ -8,16 +8,16 @@ import io.bitcraps.ledger.domain.Limits;
 import io.bitcraps.ledger.domain.Outcome;
 import io.bitcraps.ledger.domain.Rejected;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.core.json.JsonFactory;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * Parses one JSON Lines command (the format of {@code schemas/commands.schema.json}). Two ways a
@@ -25,31 +25,66 @@ import java.util.Set;
  * unknown type or field, a missing field, a wrong JSON type) is {@link Invalid}; a well-formed
  * command whose values the domain refuses (an amount out of range, dice of 7, an id with a NUL)
  * throws the domain's {@link Rejected}, so it gets the same code the Java API would give.
+ * <p>
+ * How: one pass of Jackson's streaming parser over the line fills a table per JSON object (the
+ * line, and each command of an atomic group) with the value of each command field: its JSON kind,
+ * its text or number, and where in the object it came. Only then are the fields checked, in a fixed
+ * order. Two steps, not one, because the language has an order of precedence that is not the order
+ * of the text: a line must be JSON as a whole (a syntax error, a duplicate name or trailing text
+ * anywhere wins over any other complaint), and then "type" is read before "key", "key" before the
+ * other fields, which are read in the order of the command's constructor. This order, and every
+ * message, is the one of the tree-based parser this replaces; {@code TreeCommandLines} in the tests
+ * keeps that parser as the oracle. No tree is built: values other than the command fields are
+ * read and dropped.
+ * <p>
+ * Threads: an instance belongs to one thread (ingest's reading thread) and reuses its tables from
+ * line to line; {@link #parse} and {@link #keyOf} make a fresh one.
  */
 final class CommandLines {
     /** Longest line read; anything longer is answered "invalid" without being held in memory. */
     static final int LINE_CHARS_MAX = 64 * 1024;
 
-    private static final JsonMapper JSON = JsonMapper.builder(JsonFactory.builder()
-                    .streamReadConstraints(StreamReadConstraints.builder()
-                            .maxNestingDepth(4)
-                            .maxDocumentLength(LINE_CHARS_MAX)
-                            .maxNumberLength(40)
-                            .maxStringLength(LINE_CHARS_MAX)
-                            .build())
-                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(4)
+                    .maxDocumentLength(LINE_CHARS_MAX)
+                    .maxNumberLength(40)
+                    .maxStringLength(LINE_CHARS_MAX)
                     .build())
+            // duplicate names are found by nextName(JsonParser, …) below, not by the parser, whose
+            // STRICT_DUPLICATE_DETECTION allocates a HashSet (and a node per name) for every object
+            .disable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
 
-    private static final Map<EventType, Set<String>> FIELDS = Map.of(
-            EventType.DEPOSITED, Set.of("player", "amount", "reference"),
-            EventType.WITHDRAWN, Set.of("player", "amount", "reference"),
-            EventType.HOUSE_FUNDED, Set.of("amount", "reference"),
-            EventType.GAME_OPENED, Set.of("game", "table", "rules"),
-            EventType.BET_PLACED, Set.of("game", "bet", "player", "bet_type", "point", "amount"),
-            EventType.DICE_ROLLED, Set.of("game", "die1", "die2"),
-            EventType.BET_SETTLED, Set.of("game", "bet", "outcome", "winnings"),
-            EventType.GAME_CLOSED, Set.of("game"));
+    // The command fields, by number; any other name is "unknown" to every command.
+    private static final int TYPE = 0, KEY = 1, COMMANDS = 2, PLAYER = 3, AMOUNT = 4, REFERENCE = 5, GAME = 6,
+            TABLE = 7, RULES = 8, BET = 9, BET_TYPE = 10, POINT = 11, DIE1 = 12, DIE2 = 13, OUTCOME = 14,
+            WINNINGS = 15, UNKNOWN = -1;
+    private static final String[] NAMES = {"type", "key", "commands", "player", "amount", "reference", "game",
+            "table", "rules", "bet", "bet_type", "point", "die1", "die2", "outcome", "winnings"};
+    private static final int FIELD_COUNT = NAMES.length;
+
+    /** What the previous parser's JsonNode was; FLOAT and BIG_INT are numbers no field accepts as is. */
+    private static final byte NULL = 1, STRING = 2, INT = 3, BIG_INT = 4, FLOAT = 5, BOOLEAN = 6, OBJECT = 7, ARRAY = 8;
+
+    /** The fields each command allows besides "type" and "key". */
+    private static int allowedFields(EventType t) {
+        int own = switch (t) {
+            case DEPOSITED, WITHDRAWN -> bits(PLAYER, AMOUNT, REFERENCE);
+            case HOUSE_FUNDED -> bits(AMOUNT, REFERENCE);
+            case GAME_OPENED -> bits(GAME, TABLE, RULES);
+            case BET_PLACED -> bits(GAME, BET, PLAYER, BET_TYPE, POINT, AMOUNT);
+            case DICE_ROLLED -> bits(GAME, DIE1, DIE2);
+            case BET_SETTLED -> bits(GAME, BET, OUTCOME, WINNINGS);
+            case GAME_CLOSED -> bits(GAME);
+        };
+        return own | bits(TYPE, KEY);
+    }
+
+    private static final int ATOMIC_FIELDS = bits(TYPE, KEY, COMMANDS);
+
+    private static final String TRAILING = "not valid JSON: Trailing token (`JsonToken.%s`) found after value (bound as"
+            + " `tools.jackson.databind.JsonNode`): not allowed as per `DeserializationFeature.FAIL_ON_TRAILING_TOKENS`";
 
     /** A line that is not a well-formed command. */
     static final class Invalid extends Exception {
@@ -61,135 +96,435 @@ final class CommandLines {
     /** A parsed line: one command, or an atomic group; {@code key} may be null. */
     record Parsed(List<Command> commands, boolean atomic, String key) {}
 
-    private CommandLines() {}
+    /**
+     * The command fields of one JSON object, as read; a field is there when its bit in {@code present}
+     * is set. Also the names the object had, for the duplicate check (of objects inside dropped values too).
+     */
+    private static final class Fields {
+        final byte[] kind = new byte[FIELD_COUNT];
+        final int[] position = new int[FIELD_COUNT];
+        final String[] text = new String[FIELD_COUNT];
+        final long[] number = new long[FIELD_COUNT];
+        int present;
+        int names;
+        String unknownName;
+        int unknownPosition;
+        /** The names read so far, for the duplicate check: command fields by bit, others in a list. */
+        int namedFields;
+        final List<String> otherNames = new ArrayList<>(0);
+
+        void clear() {
+            present = 0;
+            names = 0;
+            unknownName = null;
+            namedFields = 0;
+            otherNames.clear();
+        }
+
+        /** Notes a name; false when the object already had it. */
+        boolean addName(String name) {
+            int field = fieldNumber(name);
+            if (field == UNKNOWN) {
+                if (otherNames.contains(name)) {
+                    return false;
+                }
+                otherNames.add(name);
+                return true;
+            }
+            boolean added = (namedFields & (1 << field)) == 0;
+            namedFields |= 1 << field;
+            return added;
+        }
+
+        boolean hadName(String name) {
+            int field = fieldNumber(name);
+            return field == UNKNOWN ? otherNames.contains(name) : (namedFields & (1 << field)) != 0;
+        }
+
+        boolean has(int field) {
+            return (present & (1 << field)) != 0;
+        }
+
+        boolean isNull(int field) {
+            return kind[field] == NULL;
+        }
+    }
+
+    private final Fields line = new Fields();
+    /** The objects of the line's "commands" array, up to the atomic limit; grown on demand. */
+    private final List<Fields> groupCommands = new ArrayList<>();
+    private final boolean[] elementIsObject = new boolean[Limits.ATOMIC_COMMANDS_MAX];
+    /** The number of elements of the line's "commands" array (all of them, also beyond the limit). */
+    private int elements;
+    private boolean lineIsObject;
+    /** The names of each object open inside a dropped value, by depth: the duplicate check there. */
+    private final List<Fields> droppedObjects = new ArrayList<>();
+
+    /** A reader for one thread's lines. */
+    CommandLines() {}
+
+    /** Parses with a fresh instance. */
+    static Parsed parse(String line) throws Invalid {
+        return new CommandLines().read(line);
+    }
 
     /** The key of a line if one can be read, for receipts of lines that fail; never throws. */
     static String keyOf(String line) {
+        CommandLines reader = new CommandLines();
         try {
-            JsonNode node = JSON.readTree(line);
-            JsonNode key = node == null ? null : node.get("key");
-            return key != null && key.isString() ? key.stringValue() : null;
-        } catch (JacksonException | IllegalArgumentException e) {
+            reader.scan(line.toCharArray(), 0, line.length());
+        } catch (Invalid | JacksonException | IllegalArgumentException e) {
             return null;
         }
+        Fields fields = reader.line;
+        return reader.lineIsObject && fields.has(KEY) && fields.kind[KEY] == STRING ? fields.text[KEY] : null;
     }
 
-    static Parsed parse(String line) throws Invalid {
-        JsonNode node;
+    Parsed read(String text) throws Invalid {
+        return read(text.toCharArray(), 0, text.length());
+    }
+
+    /** Parses the line in {@code chars[offset, offset + length)}; the chars are not kept. */
+    Parsed read(char[] chars, int offset, int length) throws Invalid {
         try {
-            node = JSON.readTree(line);
+            scan(chars, offset, length);
         } catch (JacksonException e) {
             throw new Invalid("not valid JSON: " + e.getOriginalMessage());
         }
-        if (node == null || !node.isObject()) {
+        if (!lineIsObject) {
             throw new Invalid("a command line must be a JSON object");
         }
-        String type = text(node, "type");
-        String key = node.has("key") && !node.get("key").isNull() ? Ids.requireKey(text(node, "key")) : null;
+        String type = text(line, TYPE);
+        String key = line.has(KEY) && !line.isNull(KEY) ? Ids.requireKey(text(line, KEY)) : null;
         if ("atomic".equals(type)) {
-            onlyFields(node, Set.of("type", "key", "commands"), "atomic");
-            JsonNode list = node.get("commands");
-            if (list == null || !list.isArray() || list.isEmpty()) {
-                throw new Invalid("atomic needs a non-empty \"commands\" array");
-            }
-            if (list.size() > Limits.ATOMIC_COMMANDS_MAX) {
-                throw new Rejected.LimitExceeded("atomic group of " + list.size() + " commands; at most "
-                        + Limits.ATOMIC_COMMANDS_MAX);
-            }
-            List<Command> commands = new ArrayList<>(list.size());
-            for (int i = 0; i < list.size(); i++) {
-                JsonNode inner = list.get(i);
-                if (!inner.isObject()) {
-                    throw new Invalid("atomic command " + (i + 1) + " is not a JSON object");
-                }
-                if (inner.has("key")) {
-                    throw new Invalid("atomic command " + (i + 1) + " has a key; an atomic group takes one key, on the group");
-                }
-                String innerType = text(inner, "type");
-                if ("atomic".equals(innerType)) {
-                    throw new Invalid("atomic groups do not nest");
-                }
-                commands.add(command(inner, innerType));
-            }
-            return new Parsed(List.copyOf(commands), true, key);
+            return new Parsed(group(), true, key);
         }
-        return new Parsed(List.of(command(node, type)), false, key);
+        return new Parsed(List.of(command(line, type)), false, key);
     }
 
-    private static Command command(JsonNode n, String type) throws Invalid {
+    // ---- step 1: the whole line as JSON, into the tables
+
+    private void scan(char[] chars, int offset, int length) throws Invalid {
+        line.clear();
+        elements = 0;
+        try (JsonParser p = JSON.createParser(ObjectReadContext.empty(), chars, offset, length)) {
+            JsonToken first = p.nextToken();
+            lineIsObject = first == JsonToken.START_OBJECT;
+            if (lineIsObject) {
+                scanObject(p, line, true);
+            } else if (first != null) {
+                skipValue(p, first);
+            }
+            JsonToken trailing = p.nextToken();
+            if (first != null && trailing != null) {
+                throw new Invalid(String.format(TRAILING, trailing.name()));
+            }
+        }
+    }
+
+    /**
+     * Reads the object whose START_OBJECT was just read, through its END_OBJECT. Names are read with
+     * {@code nextName()} and values with {@code nextToken()}, as the tree-based parser read them: the
+     * parser words some errors differently on the two paths (a '}' where a value belongs is "expected a
+     * value" to one and "expected a valid value (JSON String, …)" to the other).
+     */
+    private void scanObject(JsonParser p, Fields fields, boolean isLine) {
+        for (String name = nextName(p, fields); name != null; name = nextName(p, fields)) {
+            int field = fieldNumber(name);
+            int position = fields.names++;
+            JsonToken value = next(p);
+            if (field == UNKNOWN) {
+                if (fields.unknownName == null) {
+                    fields.unknownName = name;
+                    fields.unknownPosition = position;
+                }
+                skipValue(p, value);
+                continue;
+            }
+            fields.present |= 1 << field;
+            fields.position[field] = position;
+            if (isLine && field == COMMANDS && value == JsonToken.START_ARRAY) {
+                fields.kind[field] = ARRAY;
+                scanGroup(p);
+            } else {
+                readValue(p, value, fields, field);
+            }
+        }
+    }
+
+    /** Reads the line's "commands" array; objects beyond the atomic limit are counted, not kept. */
+    private void scanGroup(JsonParser p) {
+        int n = 0;
+        for (JsonToken t = next(p); t != JsonToken.END_ARRAY; t = next(p)) {
+            if (n < Limits.ATOMIC_COMMANDS_MAX && t == JsonToken.START_OBJECT) {
+                elementIsObject[n] = true;
+                scanObject(p, groupCommand(n), false);
+            } else {
+                if (n < Limits.ATOMIC_COMMANDS_MAX) {
+                    elementIsObject[n] = false;
+                }
+                skipValue(p, t);
+            }
+            n++;
+        }
+        elements = n;
+    }
+
+    private Fields groupCommand(int index) {
+        while (groupCommands.size() <= index) {
+            groupCommands.add(new Fields());
+        }
+        Fields fields = groupCommands.get(index);
+        fields.clear();
+        return fields;
+    }
+
+    private void readValue(JsonParser p, JsonToken value, Fields fields, int field) {
+        switch (value) {
+            case VALUE_STRING -> {
+                fields.kind[field] = STRING;
+                fields.text[field] = p.getString();
+            }
+            case VALUE_NUMBER_INT -> {
+                if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+                    fields.kind[field] = BIG_INT;
+                    fields.text[field] = p.getBigIntegerValue().toString();
+                } else {
+                    fields.kind[field] = INT;
+                    fields.number[field] = p.getLongValue();
+                }
+            }
+            case VALUE_NUMBER_FLOAT -> {
+                readFloat(p); // read as the tree did, so a number it could not read fails here too
+                fields.kind[field] = FLOAT;
+            }
+            case VALUE_TRUE, VALUE_FALSE -> fields.kind[field] = BOOLEAN;
+            case VALUE_NULL -> fields.kind[field] = NULL;
+            case START_OBJECT -> {
+                fields.kind[field] = OBJECT;
+                skipValue(p, value);
+            }
+            case START_ARRAY -> {
+                fields.kind[field] = ARRAY;
+                skipValue(p, value);
+            }
+            default -> throw new IllegalStateException("a value cannot start with " + value);
+        }
+    }
+
+    /**
+     * Reads a value that no command field takes, through its end, and drops it. It walks the value
+     * as the tree-based parser did (names with {@code nextName()}, strings and numbers read, not just
+     * skipped), so that whatever that parser found wrong in a value is found wrong here, in the same
+     * words. A loop, not recursion: the depth is bounded by the parser's nesting limit anyway.
+     */
+    private void skipValue(JsonParser p, JsonToken first) {
+        int depth = 0;
+        JsonToken t = first;
+        while (true) {
+            switch (t) {
+                case START_OBJECT -> droppedObject(++depth).clear();
+                case START_ARRAY -> depth++;
+                case END_OBJECT, END_ARRAY -> depth--;
+                case VALUE_STRING -> p.getString();
+                case VALUE_NUMBER_INT -> readInteger(p);
+                case VALUE_NUMBER_FLOAT -> readFloat(p);
+                default -> { }
+            }
+            if (depth == 0) {
+                return;
+            }
+            if (p.streamReadContext().inObject()) {
+                t = nextName(p, droppedObject(depth)) == null ? JsonToken.END_OBJECT : next(p);
+            } else {
+                t = next(p);
+            }
+        }
+    }
+
+    private Fields droppedObject(int depth) {
+        while (droppedObjects.size() <= depth) {
+            droppedObjects.add(new Fields());
+        }
+        return droppedObjects.get(depth);
+    }
+
+    /**
+     * The next name of an object, or null at its end, with the duplicate check. The parser's own
+     * check (STRICT_DUPLICATE_DETECTION) ran as it set the name, before it went on past the colon to
+     * the start of the value, which nextName() reads too; so when nextName() fails after it set a
+     * name that is a duplicate (a bad number after it, say), the duplicate is what is reported.
+     */
+    private static String nextName(JsonParser p, Fields fields) {
+        String name;
+        try {
+            name = p.nextName();
+        } catch (JacksonException e) {
+            if (p.currentToken() == JsonToken.PROPERTY_NAME && fields.hadName(p.currentName())) {
+                throw duplicate(p, p.currentName());
+            }
+            throw e;
+        }
+        if (name != null && !fields.addName(name)) {
+            throw duplicate(p, name);
+        }
+        return name;
+    }
+
+    /** The parser's own words for a duplicate name. */
+    private static StreamReadException duplicate(JsonParser p, String name) {
+        return new StreamReadException(p, "Duplicate Object property \"" + name + "\"");
+    }
+
+    private static void readInteger(JsonParser p) {
+        if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+            p.getBigIntegerValue();
+        } else {
+            p.getLongValue();
+        }
+    }
+
+    private static void readFloat(JsonParser p) {
+        p.getNumberTypeFP();
+        p.getDoubleValue();
+    }
+
+    private static JsonToken next(JsonParser p) {
+        JsonToken t = p.nextToken();
+        if (t == null) {
+            // the parser reports a truncated document itself; running out inside a value is a bug here
+            throw new IllegalStateException("JSON ended inside a value without an error from the parser");
+        }
+        return t;
+    }
+
+    private static int fieldNumber(String name) {
+        return switch (name) {
+            case "type" -> TYPE;
+            case "key" -> KEY;
+            case "commands" -> COMMANDS;
+            case "player" -> PLAYER;
+            case "amount" -> AMOUNT;
+            case "reference" -> REFERENCE;
+            case "game" -> GAME;
+            case "table" -> TABLE;
+            case "rules" -> RULES;
+            case "bet" -> BET;
+            case "bet_type" -> BET_TYPE;
+            case "point" -> POINT;
+            case "die1" -> DIE1;
+            case "die2" -> DIE2;
+            case "outcome" -> OUTCOME;
+            case "winnings" -> WINNINGS;
+            default -> UNKNOWN;
+        };
+    }
+
+    // ---- step 2: the tables, checked in the language's order
+
+    private List<Command> group() throws Invalid {
+        onlyFields(line, ATOMIC_FIELDS, "atomic");
+        if (!line.has(COMMANDS) || line.kind[COMMANDS] != ARRAY || elements == 0) {
+            throw new Invalid("atomic needs a non-empty \"commands\" array");
+        }
+        if (elements > Limits.ATOMIC_COMMANDS_MAX) {
+            throw new Rejected.LimitExceeded("atomic group of " + elements + " commands; at most "
+                    + Limits.ATOMIC_COMMANDS_MAX);
+        }
+        Command[] commands = new Command[elements];
+        for (int i = 0; i < elements; i++) {
+            if (!elementIsObject[i]) {
+                throw new Invalid("atomic command " + (i + 1) + " is not a JSON object");
+            }
+            Fields inner = groupCommands.get(i);
+            if (inner.has(KEY)) {
+                throw new Invalid("atomic command " + (i + 1) + " has a key; an atomic group takes one key, on the group");
+            }
+            String innerType = text(inner, TYPE);
+            if ("atomic".equals(innerType)) {
+                throw new Invalid("atomic groups do not nest");
+            }
+            commands[i] = command(inner, innerType);
+        }
+        return List.of(commands);
+    }
+
+    private static Command command(Fields n, String type) throws Invalid {
         EventType t = EventType.ofCommandName(type);
         if (t == null) {
             throw new Invalid("unknown command type \"" + type + "\"; expected one of deposit, withdraw, fund_house,"
                     + " open_game, place_bet, roll, settle, close_game, atomic");
         }
-        Set<String> allowed = new java.util.HashSet<>(FIELDS.get(t));
-        allowed.add("type");
-        allowed.add("key");
-        onlyFields(n, allowed, type);
+        onlyFields(n, allowedFields(t), type);
         return switch (t) {
-            case DEPOSITED -> new Command.Deposit(text(n, "player"), amount(n, "amount"), text(n, "reference"));
-            case WITHDRAWN -> new Command.Withdraw(text(n, "player"), amount(n, "amount"), text(n, "reference"));
-            case HOUSE_FUNDED -> new Command.FundHouse(amount(n, "amount"), text(n, "reference"));
-            case GAME_OPENED -> new Command.OpenGame(text(n, "game"), text(n, "table"),
-                    n.has("rules") && !n.get("rules").isNull() ? text(n, "rules") : Command.OpenGame.STANDARD_RULES);
-            case BET_PLACED -> new Command.PlaceBet(text(n, "game"), text(n, "bet"), text(n, "player"),
-                    betType(text(n, "bet_type")), optionalInt(n, "point"), amount(n, "amount"));
-            case DICE_ROLLED -> new Command.RecordRoll(text(n, "game"), smallInt(n, "die1"), smallInt(n, "die2"));
-            case BET_SETTLED -> new Command.SettleBet(text(n, "game"), text(n, "bet"), outcome(text(n, "outcome")),
-                    amountOrZero(n, "winnings"));
-            case GAME_CLOSED -> new Command.CloseGame(text(n, "game"));
+            case DEPOSITED -> new Command.Deposit(text(n, PLAYER), amount(n, AMOUNT), text(n, REFERENCE));
+            case WITHDRAWN -> new Command.Withdraw(text(n, PLAYER), amount(n, AMOUNT), text(n, REFERENCE));
+            case HOUSE_FUNDED -> new Command.FundHouse(amount(n, AMOUNT), text(n, REFERENCE));
+            case GAME_OPENED -> new Command.OpenGame(text(n, GAME), text(n, TABLE),
+                    n.has(RULES) && !n.isNull(RULES) ? text(n, RULES) : Command.OpenGame.STANDARD_RULES);
+            case BET_PLACED -> new Command.PlaceBet(text(n, GAME), text(n, BET), text(n, PLAYER),
+                    betType(text(n, BET_TYPE)), optionalInt(n, POINT), amount(n, AMOUNT));
+            case DICE_ROLLED -> new Command.RecordRoll(text(n, GAME), smallInt(n, DIE1), smallInt(n, DIE2));
+            case BET_SETTLED -> new Command.SettleBet(text(n, GAME), text(n, BET), outcome(text(n, OUTCOME)),
+                    amountOrZero(n, WINNINGS));
+            case GAME_CLOSED -> new Command.CloseGame(text(n, GAME));
         };
     }
 
-    private static void onlyFields(JsonNode n, Set<String> allowed, String type) throws Invalid {
-        for (String name : n.propertyNames()) {
-            if (!allowed.contains(name)) {
-                throw new Invalid(type + " has unknown field \"" + name + "\"");
+    /** Refuses the first field, in the order written, that the command does not allow. */
+    private static void onlyFields(Fields n, int allowed, String type) throws Invalid {
+        String first = n.unknownName;
+        int firstPosition = first == null ? Integer.MAX_VALUE : n.unknownPosition;
+        int refused = n.present & ~allowed;
+        for (int field = 0; field < FIELD_COUNT; field++) {
+            if ((refused & (1 << field)) != 0 && n.position[field] < firstPosition) {
+                first = NAMES[field];
+                firstPosition = n.position[field];
             }
         }
+        if (first != null) {
+            throw new Invalid(type + " has unknown field \"" + first + "\"");
+        }
     }
 
-    private static String text(JsonNode n, String field) throws Invalid {
-        JsonNode v = n.get(field);
-        if (v == null || v.isNull()) {
-            throw new Invalid("missing field \"" + field + "\"");
+    private static String text(Fields n, int field) throws Invalid {
+        if (!n.has(field) || n.isNull(field)) {
+            throw new Invalid("missing field \"" + NAMES[field] + "\"");
         }
-        if (!v.isString()) {
-            throw new Invalid("field \"" + field + "\" must be a string");
+        if (n.kind[field] != STRING) {
+            throw new Invalid("field \"" + NAMES[field] + "\" must be a string");
         }
-        return v.stringValue();
+        return n.text[field];
     }
 
-    private static long amount(JsonNode n, String field) throws Invalid {
-        JsonNode v = n.get(field);
-        if (v == null || v.isNull()) {
-            throw new Invalid("missing field \"" + field + "\"");
+    private static long amount(Fields n, int field) throws Invalid {
+        if (!n.has(field) || n.isNull(field)) {
+            throw new Invalid("missing field \"" + NAMES[field] + "\"");
         }
-        if (!v.isIntegralNumber()) {
-            throw new Invalid("field \"" + field + "\" must be a whole number of chips");
+        byte kind = n.kind[field];
+        if (kind != INT && kind != BIG_INT) {
+            throw new Invalid("field \"" + NAMES[field] + "\" must be a whole number of chips");
         }
-        if (!v.canConvertToLong()) {
-            throw new Rejected.InvalidAmount(field + " " + v.asString() + " is outside 1.." + Limits.AMOUNT_MAX);
+        if (kind == BIG_INT) {
+            throw new Rejected.InvalidAmount(NAMES[field] + " " + n.text[field] + " is outside 1.." + Limits.AMOUNT_MAX);
         }
-        return v.longValue();
+        return n.number[field];
     }
 
-    private static long amountOrZero(JsonNode n, String field) throws Invalid {
-        JsonNode v = n.get(field);
-        return v == null || v.isNull() ? 0 : amount(n, field);
+    private static long amountOrZero(Fields n, int field) throws Invalid {
+        return !n.has(field) || n.isNull(field) ? 0 : amount(n, field);
     }
 
-    private static int smallInt(JsonNode n, String field) throws Invalid {
+    private static int smallInt(Fields n, int field) throws Invalid {
         long value = amount(n, field);
         if (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
-            throw new Invalid("field \"" + field + "\" value " + value + " is far out of range");
+            throw new Invalid("field \"" + NAMES[field] + "\" value " + value + " is far out of range");
         }
         return (int) value;
     }
 
-    private static Integer optionalInt(JsonNode n, String field) throws Invalid {
-        JsonNode v = n.get(field);
-        return v == null || v.isNull() ? null : smallInt(n, field);
+    private static Integer optionalInt(Fields n, int field) throws Invalid {
+        return !n.has(field) || n.isNull(field) ? null : smallInt(n, field);
     }
 
     private static BetType betType(String name) throws Invalid {
@@ -206,5 +541,13 @@ final class CommandLines {
         } catch (IllegalArgumentException e) {
             throw new Invalid("unknown outcome \"" + name + "\"; expected WIN, LOSE, PUSH or VOID");
         }
+    }
+
+    private static int bits(int... fields) {
+        int mask = 0;
+        for (int f : fields) {
+            mask |= 1 << f;
+        }
+        return mask;
     }
 }

@@ -12,9 +12,9 @@ import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.ObjectWriteContext;
 import tools.jackson.core.json.JsonFactory;
 
-import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.io.Reader;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -94,11 +94,12 @@ final class IngestCommand implements Callable<Integer> {
         try (Ledger ledger = Ledger.open(builder.build())) {
             Thread printer = new Thread(() -> printReceipts(queue, out), "ingest-printer");
             printer.start();
-            try (BufferedReader reader = openInput()) {
+            try (Reader reader = openInput()) {
                 LineSource lines = new LineSource(reader, CommandLines.LINE_CHARS_MAX);
+                CommandLines parser = new CommandLines();
                 long lineNo = 0;
-                for (LineSource.Line line = lines.next(); line != null; line = lines.next()) {
-                    queue.put(submit(ledger, ++lineNo, line));
+                while (lines.next()) {
+                    queue.put(submit(ledger, parser, ++lineNo, lines));
                     if (checkpointEvery > 0 && lineNo % checkpointEvery == 0) {
                         ledger.checkpoint();
                     }
@@ -112,23 +113,24 @@ final class IngestCommand implements Callable<Integer> {
         return LedgerCli.EXIT_OK;
     }
 
-    private BufferedReader openInput() throws java.io.IOException {
+    /** Unbuffered: {@link LineSource} reads in blocks of its own. */
+    private Reader openInput() throws java.io.IOException {
         if ("-".equals(input)) {
-            return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8), 1 << 16);
+            return new InputStreamReader(System.in, StandardCharsets.UTF_8);
         }
         // like stdin: bytes that are not UTF-8 become U+FFFD, so one bad line gets its own receipt
         // (INVALID_ID) instead of a MalformedInputException ending the whole run
-        return new BufferedReader(new InputStreamReader(Files.newInputStream(Path.of(input)), StandardCharsets.UTF_8), 1 << 16);
+        return new InputStreamReader(Files.newInputStream(Path.of(input)), StandardCharsets.UTF_8);
     }
 
-    private static Pending submit(Ledger ledger, long lineNo, LineSource.Line line) {
-        if (line.text() == null) {
+    private static Pending submit(Ledger ledger, CommandLines parser, long lineNo, LineSource line) {
+        if (line.overlongChars() > 0) {
             return ready(lineNo, invalid(lineNo, "line of " + line.overlongChars() + " characters is longer than "
                     + CommandLines.LINE_CHARS_MAX));
         }
         String key = null;
         try {
-            CommandLines.Parsed parsed = CommandLines.parse(line.text());
+            CommandLines.Parsed parsed = parser.read(line.chars(), line.start(), line.length());
             key = parsed.key();
             CompletableFuture<Receipt> f = ledger.submitAtomically(parsed.commands(), key);
             return new Pending(lineNo, key, parsed.atomic(), f, null);
@@ -144,6 +146,7 @@ final class IngestCommand implements Callable<Integer> {
     }
 
     private static void printReceipts(BlockingQueue<Pending> queue, PrintStream out) {
+        StringBuilder line = new StringBuilder(256);
         try {
             while (true) {
                 Pending p = queue.poll();
@@ -158,26 +161,87 @@ final class IngestCommand implements Callable<Integer> {
                 if (p.future != null && !p.future.isDone()) {
                     out.flush();
                 }
-                out.println(p.ready != null ? p.ready : resolve(p));
+                if (p.ready != null) {
+                    out.println(p.ready);
+                } else {
+                    line.setLength(0);
+                    resolve(p, line);
+                    out.append(line).println();
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    private static String resolve(Pending p) throws InterruptedException {
+    /** Appends the receipt of a submitted line to {@code line}, once its future is done. */
+    private static void resolve(Pending p, StringBuilder line) throws InterruptedException {
         try {
-            return ok(p.line, p.key, p.atomic, p.future.get());
+            appendOk(line, p.line, p.key, p.atomic, p.future.get());
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof LedgerException le) {
-                return rejected(p.line, p.key, le);
+                line.append(rejected(p.line, p.key, le));
+            } else {
+                line.append(rejected(p.line, p.key, new LedgerException.StorageFailure(String.valueOf(cause), -1, cause)));
             }
-            return rejected(p.line, p.key, new LedgerException.StorageFailure(String.valueOf(cause), -1, cause));
         }
     }
 
+    /**
+     * The receipt of a line that committed, built without a JSON generator (one per line cost more
+     * than the rest of the printer's work). The numbers need no escaping, and a key that got this
+     * far passed {@code Ids.requireKey}, so it is printable ASCII where only '"' and '\\' are
+     * escaped, as Jackson escapes them; any other key goes through the generator all the same.
+     */
     static String ok(long line, String key, boolean atomic, Receipt r) {
+        StringBuilder b = new StringBuilder(64);
+        appendOk(b, line, key, atomic, r);
+        return b.toString();
+    }
+
+    private static void appendOk(StringBuilder b, long line, String key, boolean atomic, Receipt r) {
+        if (key != null && !isPrintableAscii(key)) {
+            b.append(okByGenerator(line, key, atomic, r));
+            return;
+        }
+        b.append("{\"line\":").append(line).append(",\"key\":");
+        if (key == null) {
+            b.append("null");
+        } else {
+            b.append('"');
+            for (int i = 0; i < key.length(); i++) {
+                char c = key.charAt(i);
+                if (c == '"' || c == '\\') {
+                    b.append('\\');
+                }
+                b.append(c);
+            }
+            b.append('"');
+        }
+        b.append(",\"status\":\"ok\",");
+        if (atomic) {
+            b.append("\"seqs\":[");
+            for (long s = r.firstSeq(); s <= r.lastSeq(); s++) {
+                b.append(s).append(s < r.lastSeq() ? "," : "]");
+            }
+        } else {
+            b.append("\"seq\":").append(r.seq());
+        }
+        b.append('}');
+    }
+
+    private static boolean isPrintableAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < ' ' || c > '~') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static String okByGenerator(long line, String key, boolean atomic, Receipt r) {
         return json(g -> {
             g.writeNumberProperty("line", line);
             writeKey(g, key);

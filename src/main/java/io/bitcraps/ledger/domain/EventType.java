@@ -16,9 +16,11 @@ public enum EventType {
     GAME_CLOSED(8, "close_game");
 
     private static final EventType[] BY_CODE = new EventType[16];
+    /** {@code values()} clones its array at every call; ingest looks a name up once per command. */
+    private static final EventType[] ALL = values();
 
     static {
-        for (EventType t : values()) {
+        for (EventType t : ALL) {
             BY_CODE[t.code] = t;
         }
     }
@@ -58,7 +60,7 @@ public enum EventType {
     }
 
     public static EventType ofCommandName(String name) {
-        for (EventType t : values()) {
+        for (EventType t : ALL) {
             if (t.commandName.equals(name)) {
                 return t;
             }
