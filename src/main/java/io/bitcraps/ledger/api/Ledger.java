@@ -39,6 +39,7 @@ import io.bitcraps.ledger.query.QueryCache;
 import io.bitcraps.ledger.query.ReaderPool;
 import io.bitcraps.ledger.store.Durability;
 import io.bitcraps.ledger.store.EventLog;
+import io.bitcraps.ledger.store.EventReader;
 import io.bitcraps.ledger.store.LedgerDatabase;
 import io.bitcraps.ledger.store.SqliteFailure;
 import io.bitcraps.ledger.store.StoreOptions;
@@ -258,15 +259,19 @@ public final class Ledger implements AutoCloseable {
                 report.add("the log ended at seq " + end + " although its head named seq " + head);
             }
         }
-        StateLoader.Loaded loaded = StateLoader.load(parts.conn, codec, ledgerId);
+        StateLoader.Loaded loaded = config.logFirstCommit() ? StateLoader.loadLogFirst(parts.conn, codec, ledgerId)
+                : StateLoader.load(parts.conn, codec, ledgerId);
         LedgerState state = loaded.state();
-        if (loaded.damage() != null) {
+        if (config.logFirstCommit() && loaded.rebuilt() && EventReader.head(parts.conn).readModelSeq() < 0) {
+            report.add((loaded.damage() == null ? "no state snapshot" : "the state snapshot was unusable (" + loaded.damage()
+                    + ")") + "; the writer's state was rebuilt by replaying " + state.seq() + " events");
+        } else if (loaded.damage() != null) {
             report.add("the read model was damaged (" + loaded.damage() + ") and was rebuilt by replaying "
                     + state.seq() + " events");
         } else if (loaded.rebuilt()) {
             report.add("the read model lagged the log and was rebuilt by replaying " + state.seq() + " events");
         }
-        parts.log = new EventLog(parts.conn);
+        parts.log = new EventLog(parts.conn, !config.logFirstCommit());
         if (config.faultInjector() != null) {
             parts.log.injectFaults(config.faultInjector());
         }
@@ -279,9 +284,13 @@ public final class Ledger implements AutoCloseable {
             }
         }
         if (parts.archive != null) {
-            ArchiveOutcome outcome = reconcileArchive(parts.archive, parts.log, readModel, codec, state, signer, config);
+            ArchiveOutcome outcome = reconcileArchive(parts.archive, parts.log,
+                    config.logFirstCommit() ? null : readModel, codec, state, signer, config);
             state = outcome.state;
             report.add(outcome.report);
+        }
+        if (config.logFirstCommit()) {
+            keepSnapshotAtHead(parts.conn, parts.log, state);
         }
         parts.readers = new ReaderPool(config.path(), config.readerPoolSize(), config.meterRegistry());
         parts.checkpointer = new io.bitcraps.ledger.store.Checkpointer(options, 1_000);
@@ -315,7 +324,8 @@ public final class Ledger implements AutoCloseable {
         CommandRing.Settings settings = new CommandRing.Settings(config.ringSize(), config.batchSubmissionsMax(),
                 config.batchEventsMax(), config.submitTimeout().toNanos(), clockMicros(config.clock()),
                 config.busyRetryDeadline().toNanos(), config.closeTimeout().toNanos());
-        CommandRing ring = new CommandRing(parts.log, readModel, codec, signer, state, settings, listeners);
+        CommandRing ring = new CommandRing(parts.log, config.logFirstCommit() ? null : readModel, codec, signer, state,
+                settings, listeners);
         parts.ring = ring; // from here on a failure must stop the writer thread too
         if (parts.views != null) {
             parts.views.start(subscriptions);
@@ -530,6 +540,31 @@ public final class Ledger implements AutoCloseable {
      * repair reported); an archive behind the database is caught up from it; an empty archive
      * starts at the database's head.
      */
+    /**
+     * Log-first: a state snapshot at the head before the first batch, so that a crash before the
+     * writer's first periodic snapshot still opens from here (after a rebuild, or the first
+     * log-first open of a ledger that kept its read model in the commit).
+     */
+    private static void keepSnapshotAtHead(java.sql.Connection conn, EventLog log, LedgerState state) throws SQLException {
+        if (state.seq() == 0) {
+            return;
+        }
+        io.bitcraps.ledger.store.EventReader.Snapshot newest = io.bitcraps.ledger.store.EventReader.latestSnapshot(conn,
+                state.seq());
+        if (newest != null && newest.seq() == state.seq()) {
+            return;
+        }
+        log.begin();
+        try {
+            log.saveSnapshot(state.seq(), state.lastTimestampMicros(), state.digest(),
+                    io.bitcraps.ledger.projection.StateSnapshot.encode(state));
+            log.commit();
+        } catch (SQLException | RuntimeException e) {
+            log.rollback();
+            throw e;
+        }
+    }
+
     private static ArchiveOutcome reconcileArchive(JournalArchive archive, EventLog log, ReadModel readModel,
                                                    PayloadCodec codec, LedgerState state, HeadSigner signer,
                                                    LedgerConfig config) throws SQLException, IOException {

@@ -39,6 +39,7 @@ public final class LedgerConfig {
     private final int readerPoolSize;
     private final long queryCacheBytes;
     private final boolean views;
+    private final boolean logFirstCommit;
     private final Path hmacKeyFile;
     private final Path archiveDir;
     private final Path backupDir;
@@ -73,7 +74,8 @@ public final class LedgerConfig {
         this.subscriptionQueueBatches = b.subscriptionQueueBatches;
         this.readerPoolSize = b.readerPoolSize;
         this.queryCacheBytes = b.queryCacheBytes;
-        this.views = b.views;
+        this.views = b.views || b.logFirstCommit;
+        this.logFirstCommit = b.logFirstCommit;
         this.hmacKeyFile = b.hmacKeyFile;
         this.archiveDir = b.archiveDir;
         this.backupDir = b.backupDir != null ? b.backupDir
@@ -171,6 +173,11 @@ public final class LedgerConfig {
 
     public long queryCacheBytes() {
         return queryCacheBytes;
+    }
+
+    /** True when the durable commit carries the log only; see {@link Builder#logFirstCommit}. */
+    public boolean logFirstCommit() {
+        return logFirstCommit;
     }
 
     /** True when the views file ({@code <db>.views}) is kept and the repositories read from it; see {@link Builder#views}. */
@@ -282,7 +289,7 @@ public final class LedgerConfig {
                 + ", submitTimeout=" + submitTimeout + ", busyTimeout=" + busyTimeout
                 + ", busyRetryDeadline=" + busyRetryDeadline + ", closeTimeout=" + closeTimeout
                 + ", maxDatabaseBytes=" + maxDatabaseBytes + ", readerPoolSize=" + readerPoolSize
-                + ", queryCacheBytes=" + queryCacheBytes + ", views=" + views + "}";
+                + ", queryCacheBytes=" + queryCacheBytes + ", views=" + views + ", logFirstCommit=" + logFirstCommit + "}";
     }
 
     public static final class Builder {
@@ -302,6 +309,7 @@ public final class LedgerConfig {
         private int readerPoolSize = 4;
         private long queryCacheBytes = 32L << 20;
         private boolean views;
+        private boolean logFirstCommit;
         private Path hmacKeyFile;
         private Path archiveDir;
         private Path backupDir;
@@ -421,6 +429,18 @@ public final class LedgerConfig {
          */
         public Builder views(boolean on) {
             this.views = on;
+            return this;
+        }
+
+        /**
+         * The log-first commit (issue #12): the durable transaction carries the events, the batch
+         * record and the head, and no read model; the read model is the views file alone (this
+         * turns {@link #views} on), and the writer stores a small snapshot of its state with a
+         * batch every 200,000 events or minute and at close, from which an open folds the rest of
+         * the log. Off by default while the rest of the layout follows (statements, indexes).
+         */
+        public Builder logFirstCommit(boolean on) {
+            this.logFirstCommit = on;
             return this;
         }
 

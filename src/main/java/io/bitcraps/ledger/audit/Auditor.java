@@ -43,6 +43,8 @@ import java.util.function.LongConsumer;
  * books rebuilt from zero.
  */
 public final class Auditor {
+    private static final long READ_MODEL_ELSEWHERE = io.bitcraps.ledger.store.EventLog.READ_MODEL_ELSEWHERE;
+
     public static final int PROBLEMS_KEPT = 1_000;
     private static final int SERIES_POINTS = 1_000;
 
@@ -352,7 +354,8 @@ public final class Auditor {
                 report(new Problem(lastBatchEnd, ProblemKind.HISTORY_REWRITTEN, "no head of this ledger is signed, so the key"
                         + " proves nothing; was it run with --key / hmacKeyFile?"));
             }
-            if (fullRange && !unreadable) {
+            if (fullRange && !unreadable && head.readModelSeq() != READ_MODEL_ELSEWHERE) {
+                // a log-first database keeps no read model: its views file is checked on its own
                 try {
                     new ProjectionCheck(conn, books, this::report).run();
                 } catch (SQLException e) {
@@ -389,7 +392,7 @@ public final class Auditor {
                         + (head.hash() == null ? "none" : shortHex(head.hash())) + ", the log ends at seq " + lastSeq
                         + (lastHash == null ? "" : " hash " + shortHex(lastHash)) + why));
             }
-            if (head.readModelSeq() != head.seq()) {
+            if (head.readModelSeq() != head.seq() && head.readModelSeq() != READ_MODEL_ELSEWHERE) {
                 report(new Problem(head.seq(), ProblemKind.HEAD_MISMATCH, "the read model is at seq " + head.readModelSeq()
                         + ", the head at seq " + head.seq()));
             }

@@ -139,7 +139,9 @@ public final class ArchiveReplay {
             long committedTs = whole ? batch.committedTs() : s.lastTimestampMicros();
             try {
                 log.sendRows();
-                readModel.write(dirty, s);
+                if (readModel != null) { // null: log-first, the read model is the views file's
+                    readModel.write(dirty, s);
+                }
                 log.recordBatch(batchFirst, s.seq(), committedTs, s.headHashUnsafe(), hmac);
                 log.moveHead(s.seq(), s.headHashUnsafe(), s.lastTimestampMicros(), s.digest());
                 log.commit();

@@ -51,8 +51,9 @@ final class BalancesCommand implements Callable<Integer> {
                     balances = snap.value();
                 }
             } else {
-                System.err.println("read model at seq " + head.readModelSeq() + " lags the log at seq " + head.seq()
-                        + "; replaying the log instead");
+                System.err.println(head.readModelSeq() < 0 ? "the read model is not kept in this database (log-first);"
+                        + " replaying the log" : "read model at seq " + head.readModelSeq() + " lags the log at seq "
+                        + head.seq() + "; replaying the log instead");
                 // the replayed state holds non-zero balances only; list every account ever posted to, as the table does
                 Map<String, Long> every = new TreeMap<>();
                 LedgerState state = new Replayer(new PayloadCodec()).replay(conn, LedgerDatabase.ledgerId(conn),

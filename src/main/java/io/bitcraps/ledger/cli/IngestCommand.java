@@ -47,6 +47,10 @@ final class IngestCommand implements Callable<Integer> {
     @Option(names = "--durability", defaultValue = "full", description = "full (default) or normal")
     String durability;
 
+    @Option(names = "--log-first", description = "the log-first commit: the durable transaction carries the log only;"
+            + " the read model is the views file beside the database (see README, durability modes)")
+    boolean logFirst;
+
     @Option(names = "--checkpoint-every", defaultValue = "0",
             description = "force a WAL checkpoint after every N lines (0: leave it to SQLite)")
     int checkpointEvery;
@@ -89,6 +93,7 @@ final class IngestCommand implements Callable<Integer> {
             builder.archiveDir(archiveDir);
         }
         builder.allowCreateOverEvidence(allowCreateOverEvidence);
+        builder.logFirstCommit(logFirst);
         builder.acceptUnsignedBatches(acceptUnsigned);
         builder.backupInterval(java.time.Duration.ZERO); // a command-line run takes backups with tools/ledger backup
         try (Ledger ledger = Ledger.open(builder.build())) {

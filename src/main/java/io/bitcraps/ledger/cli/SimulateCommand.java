@@ -79,6 +79,10 @@ final class SimulateCommand implements Callable<Integer> {
                     + " restore or recover the ledger instead")
     boolean allowCreateOverEvidence;
 
+    @Option(names = "--log-first", description = "the log-first commit: the durable transaction carries the log only;"
+            + " the read model is the views file beside the database")
+    boolean logFirst;
+
     @Option(names = "--accept-unsigned",
             description = "with --key: accept batches without an HMAC after signed ones (a run that forgot --key) and sign"
                     + " on top of them; without it such an open is refused. Audit with --key first")
@@ -95,6 +99,7 @@ final class SimulateCommand implements Callable<Integer> {
             builder.archiveDir(archiveDir);
         }
         builder.allowCreateOverEvidence(allowCreateOverEvidence);
+        builder.logFirstCommit(logFirst);
         builder.acceptUnsignedBatches(acceptUnsigned);
         builder.backupInterval(java.time.Duration.ZERO); // a command-line run takes backups with tools/ledger backup
         CrapsFloor.Options options = floorOptions();

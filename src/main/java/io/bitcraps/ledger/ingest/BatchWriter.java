@@ -17,6 +17,7 @@ import io.bitcraps.ledger.projection.DirtySet;
 import io.bitcraps.ledger.projection.LedgerState;
 import io.bitcraps.ledger.projection.Projector;
 import io.bitcraps.ledger.projection.ReadModel;
+import io.bitcraps.ledger.projection.StateSnapshot;
 import io.bitcraps.ledger.projection.StoredEvents;
 import io.bitcraps.ledger.store.EventLog;
 import io.bitcraps.ledger.store.EventRow;
@@ -185,6 +186,7 @@ final class BatchWriter implements EventHandler<Slot> {
     public void onShutdown() {
         try {
             flush();
+            snapshotAtClose();
         } finally {
             Runnable hook = afterShutdown;
             if (hook != null) {
@@ -480,16 +482,61 @@ final class BatchWriter implements EventHandler<Slot> {
         for (EventRow row : rows) {
             store.add(row);
         }
-        readModel.write(batchDirty, working);
+        if (readModel != null) {
+            readModel.write(batchDirty, working);
+        }
         batchSignature = signer == null ? null : signer.sign(working.seq(), working.headHashUnsafe());
         store.finish(committed.seq() + 1, working.seq(), working.headHashUnsafe(), working.lastTimestampMicros(),
                 batchSignature, working.digest());
+        snapshotInBatch = readModel == null && snapshotDue(rows.size());
+        if (snapshotInBatch) {
+            store.saveSnapshot(working.seq(), working.lastTimestampMicros(), working.digest(), StateSnapshot.encode(working));
+        }
         store.commit();
+    }
+
+    // The log-first commit keeps no read model in the database, so an open needs a recent state to
+    // start from: a snapshot rides along with a batch every SNAPSHOT_EVENTS events or SNAPSHOT_NANOS,
+    // whichever comes first, and one more is written at close. It is small (what is live).
+    static final long SNAPSHOT_EVENTS = 200_000;
+    static final long SNAPSHOT_NANOS = 60_000_000_000L;
+    private boolean snapshotInBatch;
+    private long eventsSinceSnapshot;
+    private long lastSnapshotNanos = System.nanoTime();
+
+    private boolean snapshotDue(int batchEvents) {
+        return eventsSinceSnapshot + batchEvents >= SNAPSHOT_EVENTS
+                || System.nanoTime() - lastSnapshotNanos >= SNAPSHOT_NANOS;
+    }
+
+    /** At close, after the last batch: a snapshot of the final state, so that the next open folds nothing. */
+    private void snapshotAtClose() {
+        if (readModel != null || haltReason != null || eventsSinceSnapshot == 0) {
+            return;
+        }
+        try {
+            store.begin();
+            store.saveSnapshot(committed.seq(), committed.lastTimestampMicros(), committed.digest(),
+                    StateSnapshot.encode(committed));
+            store.commit();
+            eventsSinceSnapshot = 0;
+        } catch (SQLException | RuntimeException e) {
+            // the log is complete without it: the next open folds from the previous snapshot
+            store.rollback();
+            LOG.warn("the state snapshot at close (seq {}) failed: {}", committed.seq(), e.toString());
+        }
     }
 
     private void committed(long startNanos) {
         LedgerState before = committed;
         committed = working;
+        if (snapshotInBatch) {
+            eventsSinceSnapshot = 0;
+            lastSnapshotNanos = System.nanoTime();
+            snapshotInBatch = false;
+        } else {
+            eventsSinceSnapshot += rows.size();
+        }
         lastCommitAtNanos = System.nanoTime();
         lastCommitNanos = lastCommitAtNanos - startNanos;
         eventCount += rows.size();

@@ -56,9 +56,18 @@ public final class Replayer {
      */
     public LedgerState replay(Connection conn, String ledgerId, EventSink sink, boolean headMustMatch)
             throws SQLException, CorruptLog {
-        LedgerState[] state = {LedgerState.genesis(chain.genesis(ledgerId))};
+        return replayFrom(conn, LedgerState.genesis(chain.genesis(ledgerId)), sink, headMustMatch);
+    }
+
+    /**
+     * Folds the log after {@code start} (the state at {@code start.seq()}, its head hash the
+     * stored hash of that row) into it, checking the sequence and the chain as it goes.
+     */
+    public LedgerState replayFrom(Connection conn, LedgerState start, EventSink sink, boolean headMustMatch)
+            throws SQLException, CorruptLog {
+        LedgerState[] state = {start};
         try {
-            EventReader.forEach(conn, 1, Long.MAX_VALUE, row -> {
+            EventReader.forEach(conn, start.seq() + 1, Long.MAX_VALUE, row -> {
                 LedgerState before = state[0];
                 Step step = step(before, row);
                 state[0] = step.after;

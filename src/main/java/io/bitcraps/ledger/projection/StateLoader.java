@@ -68,6 +68,58 @@ public final class StateLoader {
     }
 
     /**
+     * The log-first open: the read model is not kept in this database (it is the views file's),
+     * so the state comes from the newest snapshot the writer stored ({@link StateSnapshot}) and
+     * the log after it, with the chain checked; the result must hash to the digest stored with the
+     * head. A database whose read model is current (the previous run kept it in its commit) loads
+     * from it as before. A missing or damaged snapshot costs a replay from the first event.
+     */
+    public static Loaded loadLogFirst(Connection conn, PayloadCodec codec, String ledgerId)
+            throws SQLException, Replayer.CorruptLog {
+        Head head = EventReader.head(conn);
+        if (head.readModelSeq() == head.seq()) {
+            return load(conn, codec, ledgerId);
+        }
+        Replayer replayer = new Replayer(codec);
+        long lastSeq = EventReader.maxSeq(conn);
+        if (head.seq() != lastSeq) {
+            throw new Replayer.CorruptLog("ledger_head says seq " + head.seq() + ", the log ends at seq " + lastSeq, null);
+        }
+        LedgerState genesis = LedgerState.genesis(replayer.genesis(ledgerId));
+        if (lastSeq == 0) {
+            return new Loaded(genesis, false, null);
+        }
+        verifyTail(conn, replayer, ledgerId, head);
+        Long stored = storedDigest(conn);
+        String damage = null;
+        EventReader.Snapshot snapshot = EventReader.latestSnapshot(conn, head.seq());
+        if (snapshot != null) {
+            try {
+                byte[] hashAt = EventReader.hashAt(conn, snapshot.seq());
+                if (hashAt == null) {
+                    throw new StateSnapshot.Damaged("the snapshot at seq " + snapshot.seq() + " names an event the log lacks", null);
+                }
+                LedgerState from = StateSnapshot.decode(snapshot.state(), snapshot.seq(), hashAt,
+                        snapshot.lastTimestampMicros(), snapshot.digest());
+                LedgerState state = replayer.replayFrom(conn, from, (b, a, e) -> { }, true);
+                if (stored == null || stored == state.digest()) {
+                    return new Loaded(state, false, null);
+                }
+                damage = "the snapshot at seq " + snapshot.seq() + " and the log after it hash to "
+                        + Long.toHexString(state.digest()) + ", the head row recorded " + Long.toHexString(stored);
+            } catch (StateSnapshot.Damaged d) {
+                damage = d.getMessage();
+            }
+        }
+        LedgerState state = replayer.replayFrom(conn, genesis, (b, a, e) -> { }, true);
+        if (stored != null && stored != state.digest()) {
+            throw new Replayer.CorruptLog("the log replays to a state that hashes to " + Long.toHexString(state.digest())
+                    + ", the head row recorded " + Long.toHexString(stored), null);
+        }
+        return new Loaded(state, true, damage);
+    }
+
+    /**
      * For a database that lost its newest events (its head row names a seq the log no longer
      * holds) when the journal archive still has them: forget the batch records past the log's end
      * and rebuild the read model and the head from the log that remains, so the archive can bring

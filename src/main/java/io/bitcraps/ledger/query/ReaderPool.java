@@ -37,7 +37,8 @@ public final class ReaderPool implements AutoCloseable {
      * the views file beside it (the watermark, {@code views_head.seq}).
      */
     public enum Source {
-        LEDGER("ledger-readers", "SELECT read_model_seq FROM ledger_head WHERE id = 1"),
+        // a log-first database keeps no read model (read_model_seq -1): what is read there is the log, current at its head
+        LEDGER("ledger-readers", "SELECT CASE WHEN read_model_seq < 0 THEN seq ELSE read_model_seq END FROM ledger_head WHERE id = 1"),
         VIEWS("ledger-views-readers", "SELECT seq FROM views_head WHERE id = 1");
 
         private final String poolName;

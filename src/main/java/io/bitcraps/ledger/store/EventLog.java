@@ -26,12 +26,25 @@ public final class EventLog implements AutoCloseable {
     private PreparedStatement findByKey;
     private PreparedStatement selectRange;
     private int pendingRows;
+    private final boolean readModelInCommit;
 
     public EventLog(Connection conn) throws SQLException {
+        this(conn, true);
+    }
+
+    /**
+     * {@code readModelInCommit} false: the log-first commit, where the read model is kept beside
+     * the log (the views file) and the head row says so with {@code read_model_seq = -1}.
+     */
+    public EventLog(Connection conn, boolean readModelInCommit) throws SQLException {
         this.conn = conn;
+        this.readModelInCommit = readModelInCommit;
         this.control = conn.createStatement();
         prepareStatements();
     }
+
+    /** {@code ledger_head.read_model_seq} of a database whose read model is not kept in it. */
+    public static final long READ_MODEL_ELSEWHERE = -1;
 
     private void prepareStatements() throws SQLException {
         insertEvent = conn.prepareStatement("INSERT INTO events(seq, ts, type, game_id, player_id, bet_id, amount,"
@@ -140,9 +153,29 @@ public final class EventLog implements AutoCloseable {
         upsertHead.setLong(1, headSeq);
         upsertHead.setBytes(2, headHash);
         upsertHead.setLong(3, timestampMicros);
-        upsertHead.setLong(4, headSeq);
+        upsertHead.setLong(4, readModelInCommit ? headSeq : READ_MODEL_ELSEWHERE);
         upsertHead.setLong(5, stateDigest);
         upsertHead.executeUpdate();
+    }
+
+    /**
+     * Stores a snapshot of the writer's state after {@code seq}, inside the open transaction, and
+     * drops all but the newest two (the one before stays in case this one is found damaged).
+     */
+    public void saveSnapshot(long seq, long lastTimestampMicros, long digest, byte[] state) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement(
+                "INSERT OR REPLACE INTO state_snapshots(seq, last_ts, digest, state) VALUES (?,?,?,?)")) {
+            ps.setLong(1, seq);
+            ps.setLong(2, lastTimestampMicros);
+            ps.setLong(3, digest);
+            ps.setBytes(4, state);
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = conn.prepareStatement("DELETE FROM state_snapshots WHERE seq <"
+                + " (SELECT max(seq) FROM state_snapshots WHERE seq < ?)")) {
+            ps.setLong(1, seq);
+            ps.executeUpdate();
+        }
     }
 
     /** The batch records with {@code from <= last_seq <= to}: (first, last, committed_ts, hmac) each. */

@@ -129,4 +129,19 @@ public final class EventReader {
         return new EventRow(rs.getLong(1), rs.getLong(2), rs.getInt(3), rs.getString(4), rs.getString(5),
                 rs.getString(6), boxedAmount, rs.getString(8), rs.getBytes(9), rs.getBytes(10));
     }
+
+    /** A stored snapshot of the writer's state (see {@code projection.StateSnapshot}). */
+    public record Snapshot(long seq, long lastTimestampMicros, long digest, byte[] state) {}
+
+    /** The newest snapshot at or below {@code maxSeq}, or null (none, or a database before V0009). */
+    public static Snapshot latestSnapshot(Connection conn, long maxSeq) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT seq, last_ts, digest, state FROM state_snapshots"
+                + " WHERE seq <= ? ORDER BY seq DESC LIMIT 1")) {
+            ps.setLong(1, maxSeq);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new Snapshot(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getBytes(4)) : null;
+            }
+        }
+    }
+
 }

@@ -78,6 +78,13 @@ final class CrashCampaign {
     private long backupKills;
     private long audits;
     private final List<String> backupFailures = java.util.Collections.synchronizedList(new ArrayList<>());
+    private boolean logFirst;
+
+    /** Runs the writer with the log-first commit: the child with --log-first, the reopen likewise. */
+    CrashCampaign logFirst() {
+        this.logFirst = true;
+        return this;
+    }
 
     CrashCampaign(Path dir, long seed, int auditEvery) throws IOException {
         this.dir = dir;
@@ -120,6 +127,9 @@ final class CrashCampaign {
                 "--key", key.toString()));
         if (scenario == Scenario.CHECKPOINT) {
             args.addAll(List.of("--checkpoint-every", "20"));
+        }
+        if (logFirst) {
+            args.add("--log-first");
         }
         Process child = ChildJvm.ledger(dir, args.toArray(String[]::new))
                 .redirectError(dir.resolve("ingest-" + cycle + ".err").toFile()).start();
@@ -299,7 +309,7 @@ final class CrashCampaign {
         synchronized (fed) {
             keys = new ArrayList<>(fed);
         }
-        try (Ledger ledger = Ledger.open(LedgerConfig.builder(db).archiveDir(archive).hmacKeyFile(key)
+        try (Ledger ledger = Ledger.open(LedgerConfig.builder(db).archiveDir(archive).hmacKeyFile(key).logFirstCommit(logFirst)
                 .backupInterval(Duration.ZERO).healthInterval(Duration.ZERO).build())) {
             List<java.util.concurrent.CompletableFuture<?>> retries = new ArrayList<>();
             for (String k : keys) {
