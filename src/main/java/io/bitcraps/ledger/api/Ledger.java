@@ -323,7 +323,7 @@ public final class Ledger implements AutoCloseable {
 
         CommandRing.Settings settings = new CommandRing.Settings(config.ringSize(), config.batchSubmissionsMax(),
                 config.batchEventsMax(), config.submitTimeout().toNanos(), clockMicros(config.clock()),
-                config.busyRetryDeadline().toNanos(), config.closeTimeout().toNanos());
+                config.busyRetryDeadline().toNanos(), config.closeTimeout().toNanos(), config.stateSnapshotEveryEvents());
         CommandRing ring = new CommandRing(parts.log, config.logFirstCommit() ? null : readModel, codec, signer, state,
                 settings, listeners);
         parts.ring = ring; // from here on a failure must stop the writer thread too
@@ -549,13 +549,24 @@ public final class Ledger implements AutoCloseable {
         if (state.seq() == 0) {
             return;
         }
-        io.bitcraps.ledger.store.EventReader.Snapshot newest = io.bitcraps.ledger.store.EventReader.latestSnapshot(conn,
-                state.seq());
-        if (newest != null && newest.seq() == state.seq()) {
+        EventReader.Snapshot newest = EventReader.latestSnapshot(conn, Long.MAX_VALUE);
+        long storedDigest;
+        try (java.sql.Statement st = conn.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("SELECT state_digest FROM ledger_head WHERE id = 1")) {
+            storedDigest = rs.next() ? rs.getLong(1) : state.digest();
+        }
+        if (newest != null && newest.seq() == state.seq() && storedDigest == state.digest()) {
             return;
         }
         log.begin();
-        try {
+        try (java.sql.PreparedStatement drop = conn.prepareStatement("DELETE FROM state_snapshots WHERE seq > ?");
+             java.sql.PreparedStatement digest = conn.prepareStatement("UPDATE ledger_head SET state_digest = ? WHERE id = 1")) {
+            // none may lie past the log (a log cut back, a restored file): a later history could reuse those seqs
+            drop.setLong(1, state.seq());
+            drop.executeUpdate();
+            // the state was verified against the whole log when it disagreed with the stored digest: the digest was damaged
+            digest.setLong(1, state.digest());
+            digest.executeUpdate();
             log.saveSnapshot(state.seq(), state.lastTimestampMicros(), state.digest(),
                     io.bitcraps.ledger.projection.StateSnapshot.encode(state));
             log.commit();

@@ -40,6 +40,7 @@ public final class LedgerConfig {
     private final long queryCacheBytes;
     private final boolean views;
     private final boolean logFirstCommit;
+    private final long stateSnapshotEveryEvents;
     private final Path hmacKeyFile;
     private final Path archiveDir;
     private final Path backupDir;
@@ -76,6 +77,7 @@ public final class LedgerConfig {
         this.queryCacheBytes = b.queryCacheBytes;
         this.views = b.views || b.logFirstCommit;
         this.logFirstCommit = b.logFirstCommit;
+        this.stateSnapshotEveryEvents = b.stateSnapshotEveryEvents;
         this.hmacKeyFile = b.hmacKeyFile;
         this.archiveDir = b.archiveDir;
         this.backupDir = b.backupDir != null ? b.backupDir
@@ -178,6 +180,11 @@ public final class LedgerConfig {
     /** True when the durable commit carries the log only; see {@link Builder#logFirstCommit}. */
     public boolean logFirstCommit() {
         return logFirstCommit;
+    }
+
+    /** With the log-first commit: how many events between two snapshots of the writer's state (or a minute). */
+    public long stateSnapshotEveryEvents() {
+        return stateSnapshotEveryEvents;
     }
 
     /** True when the views file ({@code <db>.views}) is kept and the repositories read from it; see {@link Builder#views}. */
@@ -310,6 +317,7 @@ public final class LedgerConfig {
         private long queryCacheBytes = 32L << 20;
         private boolean views;
         private boolean logFirstCommit;
+        private long stateSnapshotEveryEvents = 200_000;
         private Path hmacKeyFile;
         private Path archiveDir;
         private Path backupDir;
@@ -441,6 +449,20 @@ public final class LedgerConfig {
          */
         public Builder logFirstCommit(boolean on) {
             this.logFirstCommit = on;
+            return this;
+        }
+
+        /**
+         * With the log-first commit: a snapshot of the writer's state every this many events (or
+         * every minute, whichever comes first). An open after a crash folds at most about this
+         * many events of the log; each snapshot costs one encoding of the live state, off the
+         * writer thread. Default 200,000.
+         */
+        public Builder stateSnapshotEveryEvents(long events) {
+            if (events < 1) {
+                throw new IllegalArgumentException("stateSnapshotEveryEvents must be at least 1, got " + events);
+            }
+            this.stateSnapshotEveryEvents = events;
             return this;
         }
 

@@ -39,11 +39,25 @@ final class HistoryCommand implements Callable<Integer> {
         if (limit < 1) {
             throw new IllegalArgumentException("--limit must be at least 1, got " + limit);
         }
+        Path source = db;
+        ReaderPool.Source kind = ReaderPool.Source.LEDGER;
         try (Connection check = LedgerDatabase.openReadOnly(db)) {
-            check.isValid(1); // refuses a file that is not a ledger before the pool opens it
+            check.setAutoCommit(false);
+            // also refuses a file that is not a ledger before the pool opens it
+            if (io.bitcraps.ledger.store.EventReader.head(check).readModelSeq() < 0) {
+                // a log-first ledger keeps its read model in the views file beside it (views.ViewsFile names it so)
+                source = db.resolveSibling(db.getFileName() + ".views");
+                kind = ReaderPool.Source.VIEWS;
+                if (!java.nio.file.Files.exists(source)) {
+                    System.err.println("ledger history: " + db + " keeps its read model in " + source
+                            + " (the log-first commit), which is missing; opening the ledger rebuilds it");
+                    return LedgerCli.EXIT_ERROR;
+                }
+            }
+            check.rollback();
         }
         int printed = 0;
-        try (ReaderPool pool = new ReaderPool(db, 1, null)) {
+        try (ReaderPool pool = new ReaderPool(source, 1, null, kind)) {
             BetRepository bets = new BetRepository(pool, null);
             PageRequest next = PageRequest.first(Math.min(limit, PageRequest.LIMIT_MAX));
             while (next != null && printed < limit) {

@@ -207,6 +207,14 @@ public final class DatabaseChecks {
 
     /** I1 on the persisted read model: all balances, world included, sum to zero. */
     public static HealthCheck conservation(Connection conn) {
+        try (Statement st = conn.createStatement(); ResultSet head = st.executeQuery("SELECT read_model_seq FROM ledger_head")) {
+            if (head.next() && head.getLong(1) < 0) {
+                return HealthCheck.up("conservation", "this database keeps no read model (the log-first commit); the writer"
+                        + " checks I1 at every event, and the views file beside it carries its own digest");
+            }
+        } catch (SQLException e) {
+            return HealthCheck.down("conservation", "cannot read the head: " + e.getMessage());
+        }
         try (Statement st = conn.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*), coalesce(sum(balance), 0) FROM balances")) {
             rs.next();

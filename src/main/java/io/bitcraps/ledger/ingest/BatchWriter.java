@@ -129,8 +129,9 @@ final class BatchWriter implements EventHandler<Slot> {
 
     BatchWriter(EventLog store, ReadModel readModel, PayloadCodec codec, HeadSigner signer, LedgerState recovered,
                 LongSupplier clockMicros, int submissionsPerBatchMax, int eventsPerBatchMax, List<CommitListener> listeners,
-                Completions completions, long busyRetryDeadlineNanos) {
+                Completions completions, long busyRetryDeadlineNanos, long snapshotEveryEvents) {
         this.store = store;
+        this.snapshotEveryEvents = snapshotEveryEvents;
         this.completions = completions;
         this.busyRetryDeadlineNanos = busyRetryDeadlineNanos;
         this.signer = signer;
@@ -488,30 +489,71 @@ final class BatchWriter implements EventHandler<Slot> {
         batchSignature = signer == null ? null : signer.sign(working.seq(), working.headHashUnsafe());
         store.finish(committed.seq() + 1, working.seq(), working.headHashUnsafe(), working.lastTimestampMicros(),
                 batchSignature, working.digest());
-        snapshotInBatch = readModel == null && snapshotDue(rows.size());
-        if (snapshotInBatch) {
-            store.saveSnapshot(working.seq(), working.lastTimestampMicros(), working.digest(), StateSnapshot.encode(working));
+        PreparedSnapshot snapshot = readySnapshot.getAndSet(null);
+        if (snapshot != null) {
+            // a state at or before the last commit, encoded off this thread; it rides with this batch
+            store.saveSnapshot(snapshot.seq, snapshot.lastTimestampMicros, snapshot.digest, snapshot.bytes);
         }
         store.commit();
     }
 
     // The log-first commit keeps no read model in the database, so an open needs a recent state to
-    // start from: a snapshot rides along with a batch every SNAPSHOT_EVENTS events or SNAPSHOT_NANOS,
-    // whichever comes first, and one more is written at close. It is small (what is live).
-    static final long SNAPSHOT_EVENTS = 200_000;
+    // start from. Every snapshotEveryEvents events or SNAPSHOT_NANOS, whichever comes first, the writer
+    // hands its committed state (immutable, persistent) to the snapshot thread, which encodes it;
+    // the next batch stores the bytes in its transaction. The writer never encodes a large state
+    // in a commit; one more snapshot is written at close.
     static final long SNAPSHOT_NANOS = 60_000_000_000L;
-    private boolean snapshotInBatch;
+    private final long snapshotEveryEvents;
+
+    private record PreparedSnapshot(long seq, long lastTimestampMicros, long digest, byte[] bytes) {}
+
+    private final java.util.concurrent.atomic.AtomicReference<PreparedSnapshot> readySnapshot =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    private final java.util.concurrent.atomic.AtomicBoolean snapshotEncoding = new java.util.concurrent.atomic.AtomicBoolean();
+    private java.util.concurrent.ExecutorService snapshotThread;
     private long eventsSinceSnapshot;
     private long lastSnapshotNanos = System.nanoTime();
 
-    private boolean snapshotDue(int batchEvents) {
-        return eventsSinceSnapshot + batchEvents >= SNAPSHOT_EVENTS
-                || System.nanoTime() - lastSnapshotNanos >= SNAPSHOT_NANOS;
+    /** After a commit: starts encoding a snapshot of the committed state when one is due. */
+    private void maybeStartSnapshot(int batchEvents) {
+        if (readModel != null) {
+            return;
+        }
+        eventsSinceSnapshot += batchEvents;
+        if (eventsSinceSnapshot < snapshotEveryEvents && System.nanoTime() - lastSnapshotNanos < SNAPSHOT_NANOS) {
+            return;
+        }
+        if (!snapshotEncoding.compareAndSet(false, true)) {
+            return; // the previous one is still being encoded
+        }
+        eventsSinceSnapshot = 0;
+        lastSnapshotNanos = System.nanoTime();
+        LedgerState state = committed;
+        if (snapshotThread == null) {
+            snapshotThread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "ledger-snapshots");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        snapshotThread.execute(() -> {
+            try {
+                readySnapshot.set(new PreparedSnapshot(state.seq(), state.lastTimestampMicros(), state.digest(),
+                        StateSnapshot.encode(state)));
+            } catch (RuntimeException e) {
+                LOG.warn("encoding the state snapshot at seq {} failed: {}", state.seq(), e.toString());
+            } finally {
+                snapshotEncoding.set(false);
+            }
+        });
     }
 
     /** At close, after the last batch: a snapshot of the final state, so that the next open folds nothing. */
     private void snapshotAtClose() {
-        if (readModel != null || haltReason != null || eventsSinceSnapshot == 0) {
+        if (snapshotThread != null) {
+            snapshotThread.shutdownNow();
+        }
+        if (readModel != null || haltReason != null || eventsSinceSnapshot == 0 && readySnapshot.get() == null) {
             return;
         }
         try {
@@ -530,13 +572,7 @@ final class BatchWriter implements EventHandler<Slot> {
     private void committed(long startNanos) {
         LedgerState before = committed;
         committed = working;
-        if (snapshotInBatch) {
-            eventsSinceSnapshot = 0;
-            lastSnapshotNanos = System.nanoTime();
-            snapshotInBatch = false;
-        } else {
-            eventsSinceSnapshot += rows.size();
-        }
+        maybeStartSnapshot(rows.size());
         lastCommitAtNanos = System.nanoTime();
         lastCommitNanos = lastCommitAtNanos - startNanos;
         eventCount += rows.size();

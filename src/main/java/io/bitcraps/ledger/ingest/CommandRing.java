@@ -57,7 +57,8 @@ public final class CommandRing {
      * {@code closeTimeoutNanos} how long close waits for the writer to drain and stop.
      */
     public record Settings(int ringSize, int submissionsPerBatchMax, int eventsPerBatchMax, long submitTimeoutNanos,
-                           LongSupplier clockMicros, long busyRetryDeadlineNanos, long closeTimeoutNanos) {}
+                           LongSupplier clockMicros, long busyRetryDeadlineNanos, long closeTimeoutNanos,
+                           long snapshotEveryEvents) {}
 
     public CommandRing(EventLog store, ReadModel readModel, PayloadCodec codec, HeadSigner signer, LedgerState recovered,
                        Settings settings, List<CommitListener> listeners) {
@@ -65,7 +66,8 @@ public final class CommandRing {
         // commits then push back on producers, as the ring does, instead of queueing without bound
         this.completions = new Completions(Math.max(2, Runtime.getRuntime().availableProcessors()), settings.ringSize());
         this.writer = new BatchWriter(store, readModel, codec, signer, recovered, settings.clockMicros(), settings.submissionsPerBatchMax(),
-                settings.eventsPerBatchMax(), listeners, completions, settings.busyRetryDeadlineNanos());
+                settings.eventsPerBatchMax(), listeners, completions, settings.busyRetryDeadlineNanos(),
+                settings.snapshotEveryEvents());
         this.ring = RingBuffer.createMultiProducer(Slot::new, settings.ringSize(), new BlockingWaitStrategy());
         this.processor = new BatchEventProcessorBuilder()
                 .setMaxBatchSize(settings.submissionsPerBatchMax())

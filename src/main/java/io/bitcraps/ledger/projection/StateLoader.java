@@ -95,12 +95,15 @@ public final class StateLoader {
         EventReader.Snapshot snapshot = EventReader.latestSnapshot(conn, head.seq());
         if (snapshot != null) {
             try {
-                byte[] hashAt = EventReader.hashAt(conn, snapshot.seq());
-                if (hashAt == null) {
+                // the position comes from the log itself, the row at the snapshot's seq: its chain
+                // hash and timestamp; the snapshot's bytes only give the balances and games
+                List<EventRow> at = new ArrayList<>(1);
+                EventReader.forEach(conn, snapshot.seq(), snapshot.seq(), at::add);
+                if (at.isEmpty()) {
                     throw new StateSnapshot.Damaged("the snapshot at seq " + snapshot.seq() + " names an event the log lacks", null);
                 }
-                LedgerState from = StateSnapshot.decode(snapshot.state(), snapshot.seq(), hashAt,
-                        snapshot.lastTimestampMicros(), snapshot.digest());
+                LedgerState from = StateSnapshot.decode(snapshot.state(), snapshot.seq(), at.get(0).hash(),
+                        at.get(0).timestampMicros(), snapshot.digest());
                 LedgerState state = replayer.replayFrom(conn, from, (b, a, e) -> { }, true);
                 if (stored == null || stored == state.digest()) {
                     return new Loaded(state, false, null);
@@ -109,12 +112,19 @@ public final class StateLoader {
                         + Long.toHexString(state.digest()) + ", the head row recorded " + Long.toHexString(stored);
             } catch (StateSnapshot.Damaged d) {
                 damage = d.getMessage();
+            } catch (Replayer.CorruptLog c) {
+                // the log after it does not fold onto this snapshot: the snapshot is wrong (the full
+                // replay below judges the log on its own)
+                damage = "the log does not fold onto the snapshot at seq " + snapshot.seq() + ": " + c.getMessage();
             }
         }
         LedgerState state = replayer.replayFrom(conn, genesis, (b, a, e) -> { }, true);
         if (stored != null && stored != state.digest()) {
-            throw new Replayer.CorruptLog("the log replays to a state that hashes to " + Long.toHexString(state.digest())
-                    + ", the head row recorded " + Long.toHexString(stored), null);
+            // the whole chain verified and folded: the replay is the truth, the stored digest is what is damaged
+            // (the next commit writes the right one)
+            String digestDamage = "the head row recorded state digest " + Long.toHexString(stored)
+                    + ", the log replays to " + Long.toHexString(state.digest());
+            damage = damage == null ? digestDamage : damage + "; " + digestDamage;
         }
         return new Loaded(state, true, damage);
     }

@@ -37,8 +37,10 @@ public final class ReaderPool implements AutoCloseable {
      * the views file beside it (the watermark, {@code views_head.seq}).
      */
     public enum Source {
-        // a log-first database keeps no read model (read_model_seq -1): what is read there is the log, current at its head
-        LEDGER("ledger-readers", "SELECT CASE WHEN read_model_seq < 0 THEN seq ELSE read_model_seq END FROM ledger_head WHERE id = 1"),
+        // the statements read the log itself, current at the head; in a database that keeps its read
+        // model in its commit the read model's seq is the same (a log-first one keeps none: -1, and its
+        // read-model tables are not read)
+        LEDGER("ledger-readers", "SELECT seq FROM ledger_head WHERE id = 1"),
         VIEWS("ledger-views-readers", "SELECT seq FROM views_head WHERE id = 1");
 
         private final String poolName;

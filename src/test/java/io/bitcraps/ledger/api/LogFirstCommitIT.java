@@ -90,6 +90,73 @@ class LogFirstCommitIT {
         }
     }
 
+    /**
+     * A snapshot the log does not fold onto (here: its seq moved one back, so the next event meets
+     * a state without it) is snapshot damage, not log damage: the open replays the log instead of
+     * refusing the ledger. A damaged head digest after an intact chain is the digest's damage: the
+     * replay is kept and the digest rewritten, so the next open is clean.
+     */
+    @Test
+    void aSnapshotTheLogDoesNotFoldOntoAndADamagedHeadDigestAreRepairedNotRefused() throws Exception {
+        LedgerState before;
+        try (Ledger ledger = open(true)) {
+            floor(ledger, 21);
+            before = ledger.view().state();
+        }
+        exec("UPDATE state_snapshots SET seq = seq - 1 WHERE seq = (SELECT max(seq) FROM state_snapshots)");
+        try (Ledger ledger = open(true)) {
+            assertThat(ledger.openReport()).contains("does not fold onto the snapshot", "replaying " + before.seq());
+            assertSameState(ledger.view().state(), before);
+        }
+        exec("UPDATE ledger_head SET state_digest = state_digest + 1");
+        try (Ledger ledger = open(true)) {
+            assertThat(ledger.openReport()).contains("the head row recorded state digest");
+            assertSameState(ledger.view().state(), before);
+        }
+        try (Ledger ledger = open(true)) {
+            assertThat(ledger.openReport()).as("repaired: nothing to replay").isEmpty();
+            assertSameState(ledger.view().state(), before);
+        }
+        assertThat(sql("SELECT count(*) FROM state_snapshots WHERE seq > " + before.seq())).isZero();
+    }
+
+    /** The snapshot's stored timestamp is not trusted: the position comes from the log's row. */
+    @Test
+    void theTimestampAtASnapshotComesFromTheLog() throws Exception {
+        LedgerState before;
+        try (Ledger ledger = open(true)) {
+            floor(ledger, 31);
+            before = ledger.view().state();
+        }
+        exec("UPDATE state_snapshots SET last_ts = last_ts + 3600000000000");
+        try (Ledger ledger = open(true)) {
+            assertThat(ledger.view().state().lastTimestampMicros()).isEqualTo(before.lastTimestampMicros());
+        }
+    }
+
+    /**
+     * The snapshots taken while running (encoded off the writer thread, stored with a later batch)
+     * are good ones: with the one written at close gone, the open starts from the newest periodic
+     * snapshot and folds the rest, with nothing to report.
+     */
+    @Test
+    void periodicSnapshotsTakenWhileRunningOpenTheLedger() throws Exception {
+        LedgerState before;
+        try (Ledger ledger = Ledger.open(LedgerConfig.builder(dir.resolve("ledger.db")).logFirstCommit(true)
+                .stateSnapshotEveryEvents(300).backupInterval(Duration.ZERO).healthInterval(Duration.ZERO).build())) {
+            floor(ledger, 41);
+            before = ledger.view().state();
+        }
+        assertThat(sql("SELECT count(*) FROM state_snapshots")).as("the newest two are kept").isEqualTo(2);
+        exec("DELETE FROM state_snapshots WHERE seq = " + before.seq());
+        long periodic = sql("SELECT max(seq) FROM state_snapshots");
+        assertThat(periodic).as("a snapshot taken while running").isPositive().isLessThan(before.seq());
+        try (Ledger ledger = open(true)) {
+            assertThat(ledger.openReport()).isEmpty();
+            assertSameState(ledger.view().state(), before);
+        }
+    }
+
     @Test
     void aLedgerMovesBetweenTheTwoCommitsBothWays() throws Exception {
         LedgerState before;
