@@ -60,7 +60,7 @@ class PreviousLayoutIT {
             assertThat(ledger.accounts().balance(Account.player("yan"))).hasValue(0);
             assertThat(ledger.accounts().playerStats("zoe")).isEqualTo(new PlayerStats(70, 20, 0, 2, 1));
         }
-        assertThat(schemaVersion(db)).isEqualTo(8);
+        assertThat(schemaVersion(db)).isEqualTo(io.bitcraps.ledger.store.Migrations.latestVersion());
         assertThat(readModel(db)).as("every read-model row as the previous layout wrote it").isEqualTo(before);
         try (Ledger ledger = open(dir)) {
             assertThat(ledger.openReport()).as("the second open loads, it does not rebuild").doesNotContain("rebuilt");
