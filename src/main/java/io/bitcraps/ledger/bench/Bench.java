@@ -6,6 +6,7 @@ import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
 import io.bitcraps.ledger.audit.AuditReport;
 import io.bitcraps.ledger.audit.Auditor;
+import io.bitcraps.ledger.audit.HashDecodeLimit;
 import io.bitcraps.ledger.backup.BackupFailure;
 import io.bitcraps.ledger.backup.Backups;
 import io.bitcraps.ledger.domain.Account;
@@ -56,7 +57,9 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>latency: open loop at 50% of run 1's rate, submit-to-durable, measured from the intended
  *       send time (coordinated-omission corrected) into an HdrHistogram;</li>
  *   <li>reads at 50% write load: {@code LedgerView} lookups and repository point reads;</li>
- *   <li>audit speed over the database just written;</li>
+ *   <li>audit speed over the database just written, on all cores, beside the machine's hash+decode
+ *       limit on the same file: the audit's own reader and workers hashing every frame and decoding every
+ *       payload with nothing folded after them, measured right after the audit;</li>
  *   <li>the longest gap between commits while a backup runs (full mode: of a ≥ 200 MB database);</li>
  *   <li>throughput by batch cap (the batching curve).</li>
  * </ol>
@@ -103,10 +106,16 @@ public final class Bench {
         step("reads at 50% write load");
         Reads reads = reads(ledgerDb, max.eventsPerSecond * 0.5, seconds(4, 10));
 
-        step("audit of the database just written");
+        step("audit of the database just written (" + Auditor.Options.allCores() + " workers)");
         AuditReport audit = new Auditor().audit(ledgerDb, Auditor.Options.everything(), n -> { });
         if (!audit.intact()) {
             throw new IllegalStateException("the bench ledger does not audit intact: " + audit.problems());
+        }
+        step("hash+decode limit on the same file (SHA-256 of every frame, Smile decode of every payload, no books)");
+        HashDecodeLimit.Result limit = HashDecodeLimit.measure(ledgerDb);
+        if (limit.events() != audit.events() || limit.chainBreaks() != 0) {
+            throw new IllegalStateException("the hash+decode limit saw " + limit.events() + " events and "
+                    + limit.chainBreaks() + " chain breaks; the audit saw " + audit.events() + " events, intact");
         }
 
         step("backup while the writer commits" + (o.quick() ? "" : " (database grown to 200 MB first)"));
@@ -122,7 +131,7 @@ public final class Bench {
         return new BenchReport(o.quick() ? "quick" : "full", o.durability().name(), Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"), startedAt, raw, naive, max.eventsPerSecond, max.eventsPerCommit,
                 latency.rate, latency.p50, latency.p99, latency.p999, latency.max, latency.samples,
-                audit.eventsPerSecond(), audit.events(), reads.viewP50Nanos, reads.viewP99Nanos, reads.repoP50Micros,
+                audit.eventsPerSecond(), audit.events(), limit.eventsPerSecond(), limit.workers(), reads.viewP50Nanos, reads.viewP99Nanos, reads.repoP50Micros,
                 reads.repoP99Micros, reads.cachedRepoP99Micros, backup.longestGapMillis, backup.seconds, backup.bytes,
                 curve, latency.curve, (System.nanoTime() - start) / 1e9);
     }
