@@ -281,7 +281,7 @@ public final class Auditor {
                 throw checked.decodeFailure();
             }
             if (checked.undecodable() != null) {
-                report(new Problem(row.seq(), ProblemKind.UNDECODABLE, checked.undecodable()));
+                report(new Problem(row.seq(), ProblemKind.UNDECODABLE, checked.undecodable().getMessage()));
                 return;
             }
             DecodedPayload p = checked.payload();

@@ -38,7 +38,7 @@ final class RowCheck {
             DecodedPayload payload = codec.decode(EventType.ofCode(row.typeCode()), row.payload());
             return new CheckedRow(row, predecessor, chained, null, payload, null, null);
         } catch (PayloadException | IllegalArgumentException e) {
-            return new CheckedRow(row, predecessor, chained, null, null, e.getMessage(), null);
+            return new CheckedRow(row, predecessor, chained, null, null, e, null);
         } catch (RuntimeException e) {
             return new CheckedRow(row, predecessor, chained, null, null, null, e);
         }
