@@ -2,14 +2,12 @@ package io.bitcraps.ledger.audit;
 
 import io.bitcraps.ledger.codec.ChainHash;
 import io.bitcraps.ledger.codec.DecodedPayload;
-import io.bitcraps.ledger.codec.EventFrame;
 import io.bitcraps.ledger.codec.HeadSigner;
 import io.bitcraps.ledger.codec.PayloadCodec;
-import io.bitcraps.ledger.codec.PayloadException;
 import io.bitcraps.ledger.domain.Command;
-import io.bitcraps.ledger.domain.EventType;
 import io.bitcraps.ledger.domain.Posting;
 import io.bitcraps.ledger.internal.Hex;
+import io.bitcraps.ledger.internal.Invariants;
 import io.bitcraps.ledger.store.EventReader;
 import io.bitcraps.ledger.store.EventRow;
 import io.bitcraps.ledger.store.Head;
@@ -41,6 +39,13 @@ import java.util.function.LongConsumer;
  * is contiguous, names the row's hash, and, with a key, carries a valid signature. At the end:
  * the head row, the read model's head, a saved digest, and every projection table against the
  * books rebuilt from zero.
+ * <p>
+ * Threads: framing, hashing and decoding need only the row and its predecessor's stored hash, so
+ * {@link CheckedLog} does them on {@link Options#workers} threads, fed by one reader thread from the
+ * same snapshot; everything that depends on the rows before (seq order, the chain's verdict, the books,
+ * the rulebook, batch records, the report) is folded on the calling thread, in seq order, so the report
+ * is the same whatever the number of workers or the chunk size. An {@code Auditor} holds no state: one
+ * instance may audit several files at once.
  */
 public final class Auditor {
     private static final long READ_MODEL_ELSEWHERE = io.bitcraps.ledger.store.EventLog.READ_MODEL_ELSEWHERE;
@@ -48,22 +53,54 @@ public final class Auditor {
     public static final int PROBLEMS_KEPT = 1_000;
     private static final int SERIES_POINTS = 1_000;
 
-    /** What to check. {@code key} and {@code digest} may be null; {@code toSeq} Long.MAX_VALUE means "to the head". */
-    public record Options(long fromSeq, long toSeq, byte[] key, Digest digest) {
+    /**
+     * What to check, and how. {@code key} and {@code digest} may be null; {@code toSeq} Long.MAX_VALUE means
+     * "to the head". {@code workers} threads hash and decode (all cores unless told), the reader hands
+     * them {@code chunkRows} rows at a time; neither changes the report, only how fast it comes and how much
+     * memory it holds (about {@code chunkRows × (2 × workers + 2)} rows).
+     */
+    public record Options(long fromSeq, long toSeq, byte[] key, Digest digest, int workers, int chunkRows) {
+        public static final int WORKERS_MAX = 256;
+        public static final int CHUNK_ROWS_MAX = 65_536;
+        /** Large enough that a chunk's hand-over costs under 1 % of its checking, small enough to stay in cache. */
+        public static final int CHUNK_ROWS_DEFAULT = 1_024;
+
         public Options {
             if (fromSeq < 1 || toSeq < fromSeq) {
                 throw new IllegalArgumentException("bad seq range " + fromSeq + ".." + toSeq);
             }
+            if (workers < 1 || workers > WORKERS_MAX) {
+                throw new IllegalArgumentException("workers must be in 1.." + WORKERS_MAX + ", got " + workers);
+            }
+            if (chunkRows < 1 || chunkRows > CHUNK_ROWS_MAX) {
+                throw new IllegalArgumentException("chunkRows must be in 1.." + CHUNK_ROWS_MAX + ", got " + chunkRows);
+            }
+        }
+
+        /** All cores, default chunks. */
+        public Options(long fromSeq, long toSeq, byte[] key, Digest digest) {
+            this(fromSeq, toSeq, key, digest, allCores(), CHUNK_ROWS_DEFAULT);
         }
 
         public static Options everything() {
             return new Options(1, Long.MAX_VALUE, null, null);
         }
+
+        public Options withWorkers(int n) {
+            return new Options(fromSeq, toSeq, key, digest, n, chunkRows);
+        }
+
+        public Options withChunkRows(int n) {
+            return new Options(fromSeq, toSeq, key, digest, workers, n);
+        }
+
+        /** The cores this JVM may use, at most {@link #WORKERS_MAX}. */
+        public static int allCores() {
+            return Math.min(WORKERS_MAX, Runtime.getRuntime().availableProcessors());
+        }
     }
 
-    private final PayloadCodec codec = new PayloadCodec();
-    private final EventFrame frames = new EventFrame();
-    private final ChainHash chain = new ChainHash();
+    private final PayloadCodec codec = new PayloadCodec(); // thread-safe
 
     /**
      * Audits the database. Data problems, including a damaged file, are findings in the report;
@@ -94,7 +131,7 @@ public final class Auditor {
                 System.nanoTime() - start, List.of(p), 1, AuditReport.Series.EMPTY);
     }
 
-    /** One audit's mutable state; confined to the calling thread. */
+    /** One audit's mutable state; confined to the calling thread (the reader and the workers see none of it). */
     private final class Run {
         private final Path db;
         private final Connection conn;
@@ -105,6 +142,8 @@ public final class Auditor {
         private long problemCount;
         private final Books books = new Books();
         private final Payouts payouts = new Payouts();
+        /** Held by whoever uses {@link #conn} while the reader thread may be reading it. */
+        private final Object connectionLock = new Object();
         private final boolean fullRange;
         private HeadSigner signer;
         private String ledgerId;
@@ -139,18 +178,12 @@ public final class Auditor {
                 signer = new HeadSigner(options.key(), ledgerId);
             }
             checkDigestOwner();
-            long to = Math.min(options.toSeq(), Long.MAX_VALUE);
             expectedSeq = options.fromSeq();
-            previousStoredHash = options.fromSeq() == 1 ? chain.genesis(ledgerId) : storedHashAt(options.fromSeq() - 1);
-            batches = new BatchCursor(conn, options.fromSeq());
+            previousStoredHash = options.fromSeq() == 1 ? new ChainHash().genesis(ledgerId)
+                    : storedHashAt(options.fromSeq() - 1);
+            batches = new BatchCursor(conn, connectionLock, options.fromSeq());
             lastBatchEnd = options.fromSeq() - 1;
-            try {
-                EventReader.forEach(conn, options.fromSeq(), to, this::rowGuarded);
-            } catch (SQLException e) {
-                report(new Problem(expectedSeq, ProblemKind.STORAGE_CORRUPT, "reading the log stopped near seq " + expectedSeq
-                        + ": " + e.getMessage()));
-                unreadable = true;
-            }
+            replay();
             finish();
             List<Problem> kept = List.copyOf(problems);
             return new AuditReport(db.toString(), ledgerId, problemCount == 0, events, options.fromSeq(),
@@ -167,12 +200,38 @@ public final class Auditor {
             }
         }
 
+        /**
+         * Folds the log in seq order while the reader and the workers run ahead of it by a bounded number of
+         * chunks. The log is closed (the reader has let go of the connection) before {@link #finish} reads more.
+         */
+        private void replay() {
+            try (CheckedLog log = CheckedLog.start(conn, connectionLock, options.fromSeq(), options.toSeq(),
+                    previousStoredHash, options.workers(), options.chunkRows(), codec)) {
+                for (CheckedLog.Chunk chunk = log.next(); chunk != null; chunk = log.next()) {
+                    for (CheckedRow row : chunk.rows()) {
+                        // outside rowGuarded on purpose: a broken pipeline is our bug, not a finding about the file
+                        // (tested before calling Invariants.check, whose arguments would box a seq for every row)
+                        if (previousStoredHash != null && row.predecessor() != previousStoredHash) {
+                            Invariants.check(false, "row seq %d was hashed onto another predecessor than the one the fold"
+                                    + " holds", row.row().seq());
+                        }
+                        rowGuarded(row);
+                    }
+                    if (chunk.readFailure() != null) {
+                        report(new Problem(expectedSeq, ProblemKind.STORAGE_CORRUPT, "reading the log stopped near seq "
+                                + expectedSeq + ": " + chunk.readFailure().getMessage()));
+                        unreadable = true;
+                    }
+                }
+            }
+        }
+
         /** Damage can produce rows no check foresaw; the verdict must still come, naming the row. */
-        private void rowGuarded(EventRow row) {
+        private void rowGuarded(CheckedRow checked) {
             try {
-                row(row);
+                row(checked);
             } catch (RuntimeException e) {
-                skipDamaged(row, "cannot be checked: " + e);
+                skipDamaged(checked.row(), "cannot be checked: " + e);
             }
         }
 
@@ -184,26 +243,29 @@ public final class Auditor {
             expectedSeq = row.seq() + 1;
         }
 
-        private void row(EventRow row) {
+        private void row(CheckedRow checked) {
+            EventRow row = checked.row();
             events++;
             if (row.seq() != expectedSeq) {
                 report(new Problem(expectedSeq, ProblemKind.SEQ_GAP, row.seq() == expectedSeq + 1 ? "seq " + expectedSeq
                         + " is missing" : "seqs " + expectedSeq + ".." + (row.seq() - 1) + " are missing"));
                 previousStoredHash = null; // the hash the next row chains from is gone: it cannot be checked
             }
-            if (row.payload() == null || row.hash() == null || row.hash().length != ChainHash.BYTES) {
-                // a damaged record header can turn a blob into null or another type: a finding, not a crash
+            if (CheckedRow.damaged(row)) {
+                // a finding, not a crash
                 skipDamaged(row, "has " + (row.payload() == null ? "no payload"
                         : "a hash of " + (row.hash() == null ? 0 : row.hash().length) + " bytes"));
                 return;
             }
-            byte[] frame = frames.encode(row.typeCode(), row.seq(), row.timestampMicros(), row.payload());
-            if (previousStoredHash != null && !Arrays.equals(chain.next(previousStoredHash, frame), row.hash())) {
+            if (checked.hashFailure() != null) {
+                throw checked.hashFailure(); // where the single-threaded audit met it: rowGuarded names the row
+            }
+            if (previousStoredHash != null && !Arrays.equals(checked.chained(), row.hash())) {
                 report(new Problem(row.seq(), ProblemKind.CHAIN_BREAK, "row seq " + row.seq() + " does not match its hash "
                         + shortHex(row.hash()) + (row.seq() > head.seq() ? "; it lies beyond the head at seq " + head.seq() : "")));
             }
             previousStoredHash = row.hash();
-            decodeAndApply(row);
+            decodeAndApply(checked);
             checkBatch(row);
             checkDigest(row);
             lastSeq = row.seq();
@@ -215,16 +277,16 @@ public final class Auditor {
             }
         }
 
-        private void decodeAndApply(EventRow row) {
-            EventType type;
-            DecodedPayload p;
-            try {
-                type = EventType.ofCode(row.typeCode());
-                p = codec.decode(type, row.payload());
-            } catch (PayloadException | IllegalArgumentException e) {
-                report(new Problem(row.seq(), ProblemKind.UNDECODABLE, e.getMessage()));
+        private void decodeAndApply(CheckedRow checked) {
+            EventRow row = checked.row();
+            if (checked.decodeFailure() != null) {
+                throw checked.decodeFailure();
+            }
+            if (checked.undecodable() != null) {
+                report(new Problem(row.seq(), ProblemKind.UNDECODABLE, checked.undecodable().getMessage()));
                 return;
             }
+            DecodedPayload p = checked.payload();
             checkColumns(row, p);
             if (fullRange) {
                 books.apply(row.seq(), row.timestampMicros(), p.command(), p.postings(), this::report);

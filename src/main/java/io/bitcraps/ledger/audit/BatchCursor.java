@@ -9,21 +9,27 @@ import java.util.function.Consumer;
 
 /**
  * Walks the {@code batches} table alongside the event stream, a chunk at a time, so a ledger of
- * a million one-event batches costs one chunk of memory, not a million rows.
+ * a million one-event batches costs one chunk of memory, not a million rows. Its queries hold
+ * {@code connectionLock}: while the audit's reader thread ({@link CheckedLog}) reads the same
+ * connection, only one of them may be inside sqlite-jdbc at a time.
  */
 final class BatchCursor {
     record Batch(long lastSeq, long firstSeq, long committedTs, byte[] headHash, byte[] hmac) {}
 
     private static final int CHUNK = 10_000;
 
+    private final Object connectionLock;
     private final PreparedStatement select;
     private final ArrayDeque<Batch> buffered = new ArrayDeque<>();
     private long after;
     private boolean exhausted;
 
-    BatchCursor(Connection conn, long fromSeq) throws SQLException {
-        this.select = conn.prepareStatement("SELECT last_seq, first_seq, committed_ts, head_hash, hmac FROM batches"
-                + " WHERE last_seq > ? ORDER BY last_seq LIMIT " + CHUNK);
+    BatchCursor(Connection conn, Object connectionLock, long fromSeq) throws SQLException {
+        this.connectionLock = connectionLock;
+        synchronized (connectionLock) {
+            this.select = conn.prepareStatement("SELECT last_seq, first_seq, committed_ts, head_hash, hmac FROM batches"
+                    + " WHERE last_seq > ? ORDER BY last_seq LIMIT " + CHUNK);
+        }
         this.after = fromSeq - 1;
     }
 
@@ -60,17 +66,21 @@ final class BatchCursor {
             report.accept(new Problem(lastSeq + 1, ProblemKind.TRUNCATED, count + " batch record(s) reach seq " + last
                     + " but the log ends at seq " + lastSeq + ": the tail was cut"));
         }
-        select.close();
+        synchronized (connectionLock) {
+            select.close();
+        }
     }
 
     private Batch peek() throws SQLException {
         if (buffered.isEmpty() && !exhausted) {
-            select.setLong(1, after);
-            try (ResultSet rs = select.executeQuery()) {
-                while (rs.next()) {
-                    Batch b = new Batch(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getBytes(4), rs.getBytes(5));
-                    buffered.add(b);
-                    after = b.lastSeq();
+            synchronized (connectionLock) {
+                select.setLong(1, after);
+                try (ResultSet rs = select.executeQuery()) {
+                    while (rs.next()) {
+                        Batch b = new Batch(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getBytes(4), rs.getBytes(5));
+                        buffered.add(b);
+                        after = b.lastSeq();
+                    }
                 }
             }
             exhausted = buffered.size() < CHUNK;

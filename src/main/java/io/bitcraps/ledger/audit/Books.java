@@ -288,8 +288,11 @@ final class Books {
         return total == point || total == 7 ? 0 : point;
     }
 
+    /** The same postings in any order. */
     private static boolean sameMovements(List<Posting> a, List<Posting> b) {
-        return sorted(a).equals(sorted(b));
+        // the writer records the postings in the order the command implies them, so the ordered comparison
+        // settles almost every event; sorting two copies per event was a sixth of the audit's fold
+        return a.equals(b) || sorted(a).equals(sorted(b));
     }
 
     private static List<Posting> sorted(List<Posting> postings) {

@@ -4,7 +4,9 @@ import java.util.List;
 
 /**
  * Every figure of one bench run, measured on the same machine, in the same directory, with the
- * same durability mode, so the ratios compare like with like.
+ * same durability mode, so the ratios compare like with like. {@code hashDecodeLimitEventsPerSecond}
+ * is the machine's hash+decode limit on the audited file with {@code auditWorkers} workers, the
+ * audit's as well.
  */
 public record BenchReport(String mode, String durability, int cores, String java, String startedAt,
                           double rawRowsPerSecond, double naiveRowsPerSecond,
@@ -12,6 +14,7 @@ public record BenchReport(String mode, String durability, int cores, String java
                           double latencyTargetEventsPerSecond, double latencyP50Micros, double latencyP99Micros,
                           double latencyP999Micros, double latencyMaxMicros, long latencySamples,
                           double auditEventsPerSecond, long auditEvents,
+                          double hashDecodeLimitEventsPerSecond, int auditWorkers,
                           double viewLookupP50Nanos, double viewLookupP99Nanos,
                           double repoReadP50Micros, double repoReadP99Micros, double cachedRepoReadP99Micros,
                           double backupLongestCommitGapMillis, double backupSeconds, long backupDatabaseBytes,
@@ -23,5 +26,10 @@ public record BenchReport(String mode, String durability, int cores, String java
 
     public double ledgerOverNaive() {
         return naiveRowsPerSecond == 0 ? 0 : ledgerEventsPerSecond / naiveRowsPerSecond;
+    }
+
+    /** How much of the machine's hash+decode limit the whole audit achieves; the target is at least half. */
+    public double auditOverHashDecodeLimit() {
+        return hashDecodeLimitEventsPerSecond == 0 ? 0 : auditEventsPerSecond / hashDecodeLimitEventsPerSecond;
     }
 }

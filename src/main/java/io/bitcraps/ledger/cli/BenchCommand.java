@@ -72,8 +72,14 @@ final class BenchCommand implements Callable<Integer> {
                         + "   target p99 <= 5 ms %s, p99.9 <= 20 ms %s%n", "latency @50%",
                 r.latencyP50Micros() / 1e3, r.latencyP99Micros() / 1e3, r.latencyP999Micros() / 1e3, r.latencyMaxMicros() / 1e3,
                 r.latencyTargetEventsPerSecond(), verdict(r.latencyP99Micros() <= 5_000), verdict(r.latencyP999Micros() <= 20_000)));
-        s.append(String.format(Locale.ROOT, "  %-18s %,14.0f events/s   target >= 1,000,000 %s (%,d events)%n", "audit",
-                r.auditEventsPerSecond(), verdict(r.auditEventsPerSecond() >= 1_000_000), r.auditEvents()));
+        s.append(String.format(Locale.ROOT, "  %-18s %,14.0f events/s   target >= 1,000,000 %s (%,d events, %d workers)%n",
+                "audit", r.auditEventsPerSecond(), verdict(r.auditEventsPerSecond() >= 1_000_000), r.auditEvents(),
+                r.auditWorkers()));
+        s.append(String.format(Locale.ROOT, "  %-18s %,14.0f events/s   %s%n", "hash+decode limit",
+                r.hashDecodeLimitEventsPerSecond(), String.format(Locale.ROOT,
+                        "SHA-256 of every frame and a Smile decode of every payload, %d workers, no books", r.auditWorkers())));
+        s.append(String.format(Locale.ROOT, "  %-18s %14.1f %%          target >= 50 %% %s%n", "audit / limit",
+                100 * r.auditOverHashDecodeLimit(), verdict(r.auditOverHashDecodeLimit() >= 0.5)));
         s.append(String.format(Locale.ROOT, "  %-18s p50 %.0f ns, p99 %.0f ns   target p99 <= 1 us %s%n", "view lookup",
                 r.viewLookupP50Nanos(), r.viewLookupP99Nanos(), verdict(r.viewLookupP99Nanos() <= 1_000)));
         s.append(String.format(Locale.ROOT, "  %-18s p50 %.0f us, p99 %.0f us uncached; p99 %.0f us cached   target p99 <= 200 us %s%n",
@@ -120,6 +126,9 @@ final class BenchCommand implements Callable<Integer> {
             g.writeEndObject();
             g.writeNumberProperty("auditEventsPerSecond", Math.round(r.auditEventsPerSecond()));
             g.writeNumberProperty("auditEvents", r.auditEvents());
+            g.writeNumberProperty("auditWorkers", r.auditWorkers());
+            g.writeNumberProperty("hashDecodeLimitEventsPerSecond", Math.round(r.hashDecodeLimitEventsPerSecond()));
+            g.writeNumberProperty("auditOverHashDecodeLimit", r.auditOverHashDecodeLimit());
             g.writeNumberProperty("viewLookupP50Nanos", r.viewLookupP50Nanos());
             g.writeNumberProperty("viewLookupP99Nanos", r.viewLookupP99Nanos());
             g.writeNumberProperty("repoReadP50Micros", r.repoReadP50Micros());

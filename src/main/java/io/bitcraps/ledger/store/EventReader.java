@@ -50,6 +50,31 @@ public final class EventReader {
         return count;
     }
 
+    /** The statement {@link #readChunk} runs; prepare it once per reader and close it with the reader. */
+    public static PreparedStatement prepareChunk(Connection conn) throws SQLException {
+        return conn.prepareStatement(SELECT_COLUMNS + " WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?");
+    }
+
+    /**
+     * Appends to {@code into} up to {@code rowsMax} rows with {@code from <= seq <= to}, in seq order, and
+     * returns how many it appended. When reading fails part-way, the rows read before the failure stay in
+     * {@code into}, as {@link #forEach} would have delivered them before it threw.
+     */
+    public static int readChunk(PreparedStatement chunk, long fromSeq, long toSeq, int rowsMax, List<EventRow> into)
+            throws SQLException {
+        chunk.setLong(1, fromSeq);
+        chunk.setLong(2, toSeq);
+        chunk.setInt(3, rowsMax);
+        int read = 0;
+        try (ResultSet rs = chunk.executeQuery()) {
+            while (rs.next()) {
+                into.add(row(rs));
+                read++;
+            }
+        }
+        return read;
+    }
+
     public static Head head(Connection conn) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement("SELECT seq, hash, read_model_seq FROM ledger_head WHERE id = 1");
              ResultSet rs = ps.executeQuery()) {

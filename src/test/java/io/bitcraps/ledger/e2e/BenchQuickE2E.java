@@ -39,7 +39,8 @@ class BenchQuickE2E {
         assertThat(p.exitValue()).as(Files.readString(dir.resolve("stderr"))).isZero();
         JsonNode r = JsonMapper.shared().readTree(Files.readString(dir.resolve("stdout")));
         for (String field : List.of("rawRowsPerSecond", "naiveRowsPerSecond", "ledgerEventsPerSecond", "ledgerOverRaw",
-                "ledgerOverNaive", "auditEventsPerSecond", "viewLookupP99Nanos", "repoReadP99Micros",
+                "ledgerOverNaive", "auditEventsPerSecond", "hashDecodeLimitEventsPerSecond", "auditOverHashDecodeLimit",
+                "auditWorkers", "viewLookupP99Nanos", "repoReadP99Micros",
                 "backupLongestCommitGapMillis")) {
             assertThat(r.get(field).doubleValue()).as(field).isPositive();
         }
