@@ -20,9 +20,10 @@ import java.util.Set;
 
 /**
  * The views file, {@code <db>.views}: the read model (balances, games, bets, player_stats, the
- * same shapes as {@code V0002__read_model.sql}) kept by the {@code views} subscriber beside the
- * log, and one {@code views_head} row: the watermark (the last seq applied, the chain hash at it
- * and its timestamp), the ledger id and the digest of every row ({@link ReadModel#digestOfRows}).
+ * same shapes as {@code V0002__read_model.sql}) and the accounts' statements
+ * ({@link StatementRows}) kept by the {@code views} subscriber beside the log, and one
+ * {@code views_head} row: the watermark (the last seq applied, the chain hash at it and its
+ * timestamp), the ledger id and the digest of every row of the five tables ({@link #digestOfRows}).
  * <p>
  * Why a file of its own: its rows and their indexes on scattered columns (player, game) would
  * make the log's durable commit dirty one page per player and game; here they are written in
@@ -37,8 +38,8 @@ import java.util.Set;
  * the ledger's writer lock opens it this way.
  */
 public final class ViewsFile {
-    /** {@code PRAGMA user_version} of the file this code writes; any other is rebuilt. */
-    public static final int FORMAT = 1;
+    /** {@code PRAGMA user_version} of the file this code writes; any other is rebuilt. Format 2 added {@code statements}. */
+    public static final int FORMAT = 2;
     /** The reason {@link Opened#rebuiltBecause()} gives for a file that was not there. */
     public static final String MISSING = "it was missing";
 
@@ -121,12 +122,17 @@ public final class ViewsFile {
                         + hex(head.hash()) + " and the log's is " + hex(logHash);
             }
         }
-        long rows = ReadModel.digestOfRows(conn);
+        long rows = digestOfRows(conn);
         if (rows != head.rowsDigest()) {
             return "it is damaged: its rows hash to " + Long.toHexString(rows) + ", its head records "
                     + Long.toHexString(head.rowsDigest());
         }
         return null;
+    }
+
+    /** The digest of every row of the five tables, read from scratch: what {@code views_head.rows_digest} records. */
+    static long digestOfRows(Connection conn) throws SQLException {
+        return ReadModel.digestOfRows(conn) + StatementRows.digestOfRows(conn);
     }
 
     private static String hex(byte[] hash) {
@@ -197,7 +203,7 @@ public final class ViewsFile {
         Files.deleteIfExists(file.resolveSibling(file.getFileName() + "-shm"));
     }
 
-    /** The tables of format 1; the four projection tables have the shapes of {@code V0002__read_model.sql}. */
+    /** The tables of format 2; the four projection tables have the shapes of {@code V0002__read_model.sql}. */
     private static final String[] SCHEMA = {
             "CREATE TABLE views_head ("
                     + " id          INTEGER PRIMARY KEY CHECK (id = 1),"
@@ -205,7 +211,7 @@ public final class ViewsFile {
                     + " hash        BLOB,"                  // the chain hash at seq; null at 0
                     + " last_ts     INTEGER NOT NULL,"      // the timestamp of the event at seq, microseconds
                     + " ledger_id   TEXT NOT NULL,"
-                    + " rows_digest INTEGER NOT NULL,"      // sum of the row hashes of the four tables
+                    + " rows_digest INTEGER NOT NULL,"      // sum of the row hashes of the five tables
                     + " updated_ts  INTEGER NOT NULL)",     // wall clock of the last commit, microseconds
             "CREATE TABLE balances (account TEXT PRIMARY KEY, balance INTEGER NOT NULL, updated_seq INTEGER NOT NULL)"
                     + " WITHOUT ROWID",
@@ -223,5 +229,6 @@ public final class ViewsFile {
             "CREATE INDEX bets_by_game ON bets (game_id, placed_seq)",
             "CREATE TABLE player_stats (player TEXT PRIMARY KEY, wagered INTEGER NOT NULL, won INTEGER NOT NULL,"
                     + " lost INTEGER NOT NULL, bets_placed INTEGER NOT NULL, bets_settled INTEGER NOT NULL) WITHOUT ROWID",
+            StatementRows.DDL,
     };
 }

@@ -22,8 +22,9 @@ import java.util.function.LongSupplier;
  * The {@code views} subscriber: folds each committed batch into its own state with the
  * {@link Projector} (the code the writer uses), writes the rows the batch touched through a
  * tracking {@link ReadModel} (once per batch, with the state after the batch, exactly as the
- * writer's commit does), and commits the views file in large transactions together with the
- * watermark, the chain hash at it and the digest of its rows.
+ * writer's commit does) and each event's statement lines ({@link StatementRows}), and commits the
+ * views file in large transactions together with the watermark, the chain hash at it and the
+ * digest of its rows (the read model's tracked digest plus the hashes of the statement lines).
  * <p>
  * Thread: the subscription's thread owns the connection, the state and the pending transaction.
  * Other threads read the volatile watermark ({@link #watermark()}) and wait on it
@@ -51,6 +52,7 @@ final class ViewsWriter implements SubscriptionHandler {
 
     // owned by the subscription thread
     private ReadModel model;
+    private StatementRows statements;
     private PreparedStatement headUpdate;
     private LedgerState committedState;
     private long committedRowsDigest;
@@ -77,9 +79,16 @@ final class ViewsWriter implements SubscriptionHandler {
         prepare(rowsDigest);
     }
 
+    /** Fresh statements whose digests start at {@code rowsDigest}, the digest of the rows committed. */
     private void prepare(long rowsDigest) throws SQLException {
         model = ReadModel.tracking(conn, rowsDigest);
+        statements = new StatementRows(conn);
         headUpdate = ViewsFile.prepareHeadUpdate(conn);
+    }
+
+    /** The digest of every row as written so far: the read model's (from the committed digest on) and the lines added. */
+    private long rowsDigest() {
+        return model.rowsDigest() + statements.digestAdded();
     }
 
     /** The last seq committed to the views file. */
@@ -127,12 +136,14 @@ final class ViewsWriter implements SubscriptionHandler {
                     ce.seq(), state.seq());
             LedgerState after = Projector.apply(state, ce.event(), ce.chainHash());
             dirty.record(state, after, ce.event());
+            statements.add(ce.event());
             state = after;
             eventsSinceCommit++;
         }
         midBatch = !batch.endsBatch();
         if (!midBatch) {
             model.write(dirty, state);
+            statements.flush();
             dirty.clear();
         }
     }
@@ -151,14 +162,15 @@ final class ViewsWriter implements SubscriptionHandler {
         headUpdate.setLong(1, state.seq());
         headUpdate.setBytes(2, state.headHash());
         headUpdate.setLong(3, state.lastTimestampMicros());
-        headUpdate.setLong(4, model.rowsDigest());
+        long rowsDigest = rowsDigest();
+        headUpdate.setLong(4, rowsDigest);
         headUpdate.setLong(5, micros(clock.instant()));
         headUpdate.executeUpdate();
         conn.commit();
         conn.setAutoCommit(true);
         inTransaction = false;
         committedState = state;
-        committedRowsDigest = model.rowsDigest();
+        committedRowsDigest = rowsDigest;
         sinceCommit.clear();
         eventsSinceCommit = 0;
         synchronized (watermarkMoved) {
@@ -185,6 +197,7 @@ final class ViewsWriter implements SubscriptionHandler {
         mustReapply = !sinceCommit.isEmpty();
         try {
             model.close();
+            statements.close();
             headUpdate.close();
         } catch (SQLException e) {
             // finalized already; they are replaced below
@@ -226,6 +239,7 @@ final class ViewsWriter implements SubscriptionHandler {
             inTransaction = false;
         }
         model.close();
+        statements.close();
         headUpdate.close();
     }
 
