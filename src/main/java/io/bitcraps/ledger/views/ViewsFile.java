@@ -33,7 +33,8 @@ import java.util.Set;
  * <p>
  * {@link #open} never serves a file it cannot vouch for: missing, unreadable, of another format,
  * of another ledger, ahead of the log or on another history (the hash at its watermark is not
- * the log's), or whose rows do not hash to the stored digest. Such a file is deleted and made
+ * the log's), whose build from the log was cut short (its digest covers only what a finished
+ * build has, see {@code ViewsWriter}), or whose rows do not hash to the stored digest. Such a file is deleted and made
  * afresh at watermark 0; the subscriber then rebuilds it from the log. Only the process holding
  * the ledger's writer lock opens it this way.
  */
@@ -49,8 +50,12 @@ public final class ViewsFile {
         byte[] hashAt(long seq) throws SQLException;
     }
 
-    /** The {@code views_head} row. {@code hash} is null at watermark 0. */
-    public record Head(long seq, byte[] hash, long lastTimestampMicros, String ledgerId, long rowsDigest) {}
+    /**
+     * The {@code views_head} row. {@code hash} is null at watermark 0. {@code building}: the file
+     * is being built from empty and {@code rowsDigest} does not cover the read model's rows yet.
+     */
+    public record Head(long seq, byte[] hash, long lastTimestampMicros, String ledgerId, long rowsDigest,
+                       boolean building) {}
 
     /** An open views file: its connection (autocommit on), its head, and why it was made afresh (null when it was not). */
     public record Opened(Path file, Connection conn, Head head, String rebuiltBecause) {}
@@ -115,6 +120,9 @@ public final class ViewsFile {
         if (head.seq() > logHeadSeq) {
             return "it is ahead of the log: its watermark is seq " + head.seq() + ", the log ends at seq " + logHeadSeq;
         }
+        if (head.building()) {
+            return "it was still being built from the log when it was last closed (at seq " + head.seq() + ")";
+        }
         if (head.seq() > 0) {
             byte[] logHash = log.hashAt(head.seq());
             if (!Arrays.equals(logHash, head.hash())) {
@@ -159,21 +167,23 @@ public final class ViewsFile {
 
     static Head readHead(Connection conn) throws SQLException {
         try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT seq, hash, last_ts, ledger_id, rows_digest FROM views_head WHERE id = 1")) {
+                "SELECT seq, hash, last_ts, ledger_id, rows_digest, building FROM views_head WHERE id = 1")) {
             if (!rs.next()) {
                 throw new SQLException("views_head has no row");
             }
-            return new Head(rs.getLong(1), rs.getBytes(2), rs.getLong(3), rs.getString(4), rs.getLong(5));
+            return new Head(rs.getLong(1), rs.getBytes(2), rs.getLong(3), rs.getString(4), rs.getLong(5),
+                    rs.getInt(6) != 0);
         }
     }
 
     /**
      * Prepares the statement that moves the watermark; bind seq, hash, last_ts, rows_digest,
-     * updated_ts (microseconds) in that order. Run it in the transaction of the rows it covers.
+     * updated_ts (microseconds), building (1 or 0) in that order. Run it in the transaction of the
+     * rows it covers.
      */
     static PreparedStatement prepareHeadUpdate(Connection conn) throws SQLException {
         return conn.prepareStatement("UPDATE views_head SET seq = ?, hash = ?, last_ts = ?, rows_digest = ?,"
-                + " updated_ts = ? WHERE id = 1");
+                + " updated_ts = ?, building = ? WHERE id = 1");
     }
 
     private static void createSchema(Connection conn, String ledgerId) throws SQLException {
@@ -184,7 +194,7 @@ public final class ViewsFile {
                     st.execute(ddl);
                 }
                 try (PreparedStatement ps = conn.prepareStatement("INSERT INTO views_head(id, seq, hash, last_ts,"
-                        + " ledger_id, rows_digest, updated_ts) VALUES (1, 0, NULL, 0, ?, 0, 0)")) {
+                        + " ledger_id, rows_digest, updated_ts, building) VALUES (1, 0, NULL, 0, ?, 0, 0, 0)")) {
                     ps.setString(1, ledgerId);
                     ps.executeUpdate();
                 }
@@ -212,7 +222,8 @@ public final class ViewsFile {
                     + " last_ts     INTEGER NOT NULL,"      // the timestamp of the event at seq, microseconds
                     + " ledger_id   TEXT NOT NULL,"
                     + " rows_digest INTEGER NOT NULL,"      // sum of the row hashes of the five tables
-                    + " updated_ts  INTEGER NOT NULL)",     // wall clock of the last commit, microseconds
+                    + " updated_ts  INTEGER NOT NULL,"      // wall clock of the last commit, microseconds
+                    + " building    INTEGER NOT NULL)",     // 1 while built from empty: rows_digest not kept yet
             "CREATE TABLE balances (account TEXT PRIMARY KEY, balance INTEGER NOT NULL, updated_seq INTEGER NOT NULL)"
                     + " WITHOUT ROWID",
             "CREATE TABLE games (game_id TEXT PRIMARY KEY, table_id TEXT NOT NULL, open INTEGER NOT NULL,"

@@ -31,9 +31,21 @@ import java.util.function.LongSupplier;
  * ({@link #awaitSeq}).
  * <p>
  * When it commits: at the end of a batch, when it has applied the last batch the log had when it
- * looked (so an idle or keeping-up subscriber shows each batch at once), or when the transaction
- * is {@link #COMMIT_INTERVAL_MILLIS} old or holds {@link #COMMIT_EVENTS_MAX} events (catch-up and
- * rebuilds run in large transactions). Never inside a batch: the watermark is always a batch end.
+ * looked (so an idle or keeping-up subscriber shows each batch at once), when the transaction
+ * holds {@link #COMMIT_EVENTS_MAX} events, or when it is {@link #COMMIT_INTERVAL_MILLIS} old and
+ * the log is less than {@link #COMMIT_EVENTS_MAX} events ahead. Far behind (catching up, or a
+ * rebuild) it commits by count only: each commit writes the hot pages again (the B-trees' inner
+ * pages, each account's last statement page) and may checkpoint, and nobody is served better by a
+ * watermark that moves every 200 ms while the views are that far behind. Never inside a batch:
+ * the watermark is always a batch end.
+ * <p>
+ * Building from empty (the file starts at watermark 0): until it first catches up with the log,
+ * it writes the read model without reading each row's old values, so its head says
+ * {@code building = 1} and its digest covers the statement lines only (they are only inserted, so
+ * their digest is kept as they are added). The commit that catches up (or the one at close) reads
+ * the read model's rows once ({@link ReadModel#digestOfRows}), stores the full digest with
+ * {@code building = 0}, and from then on the read model is tracked row by row as usual. A file
+ * still building at open (the process stopped mid-build) is built again from empty.
  * <p>
  * Failure: a statement or the commit that fails rolls the transaction back, puts the state and
  * the digest back to the last commit, renews the prepared statements (sqlite-jdbc finalizes one
@@ -54,6 +66,10 @@ final class ViewsWriter implements SubscriptionHandler {
     private ReadModel model;
     private StatementRows statements;
     private PreparedStatement headUpdate;
+    /** The file is being built from empty: the read model is written without reading old rows. */
+    private boolean building;
+    /** The digest of the committed rows when the statements were last prepared. */
+    private long digestAtPrepare;
     private LedgerState committedState;
     private long committedRowsDigest;
     private LedgerState state;
@@ -67,9 +83,14 @@ final class ViewsWriter implements SubscriptionHandler {
 
     private volatile long watermark;
 
-    ViewsWriter(Connection conn, LedgerState loaded, long rowsDigest, LongSupplier logHeadSeq, Clock clock)
-            throws SQLException {
+    /**
+     * @param rowsDigest the digest the file's head records for its rows
+     * @param building   whether the file is empty (watermark 0) and about to be built from the log
+     */
+    ViewsWriter(Connection conn, LedgerState loaded, long rowsDigest, boolean building, LongSupplier logHeadSeq,
+                Clock clock) throws SQLException {
         this.conn = conn;
+        this.building = building;
         this.logHeadSeq = logHeadSeq;
         this.clock = clock;
         this.committedState = loaded;
@@ -81,14 +102,27 @@ final class ViewsWriter implements SubscriptionHandler {
 
     /** Fresh statements whose digests start at {@code rowsDigest}, the digest of the rows committed. */
     private void prepare(long rowsDigest) throws SQLException {
-        model = ReadModel.tracking(conn, rowsDigest);
+        digestAtPrepare = rowsDigest;
+        model = building ? new ReadModel(conn) : ReadModel.tracking(conn, rowsDigest);
         statements = new StatementRows(conn);
         headUpdate = ViewsFile.prepareHeadUpdate(conn);
     }
 
-    /** The digest of every row as written so far: the read model's (from the committed digest on) and the lines added. */
+    private void closeStatements() throws SQLException {
+        try {
+            model.close();
+            statements.close();
+        } finally {
+            headUpdate.close();
+        }
+    }
+
+    /**
+     * The digest of every row as written so far: the read model's (from the committed digest on)
+     * and the lines added; while building, of the statement lines only.
+     */
     private long rowsDigest() {
-        return model.rowsDigest() + statements.digestAdded();
+        return (building ? digestAtPrepare : model.rowsDigest()) + statements.digestAdded();
     }
 
     /** The last seq committed to the views file. */
@@ -149,22 +183,37 @@ final class ViewsWriter implements SubscriptionHandler {
     }
 
     private boolean dueToCommit() {
-        return state.seq() >= logHeadSeq.getAsLong() || eventsSinceCommit >= COMMIT_EVENTS_MAX
-                || System.nanoTime() - transactionStartNanos >= COMMIT_INTERVAL_MILLIS * 1_000_000L;
+        long behind = logHeadSeq.getAsLong() - state.seq();
+        return behind <= 0 || eventsSinceCommit >= COMMIT_EVENTS_MAX
+                || (behind < COMMIT_EVENTS_MAX
+                    && System.nanoTime() - transactionStartNanos >= COMMIT_INTERVAL_MILLIS * 1_000_000L);
     }
 
-    /** Commits what is applied (always whole batches) with the watermark; a no-op without a transaction. */
+    /**
+     * Commits what is applied (always whole batches) with the watermark; a no-op without a
+     * transaction. While building, the commit that has caught up with the log finishes the build.
+     */
     void commit() throws SQLException {
         if (!inTransaction) {
             return;
         }
+        boolean finish = building && state.seq() >= logHeadSeq.getAsLong();
+        commit(finish);
+    }
+
+    private void commit(boolean finishBuild) throws SQLException {
         Invariants.check(!midBatch, "views: commit inside a batch at seq %d", state.seq());
+        long rowsDigest = rowsDigest();
+        if (finishBuild) {
+            // the read model's rows were written without reading old values: hash them once, here
+            rowsDigest += ReadModel.digestOfRows(conn);
+        }
         headUpdate.setLong(1, state.seq());
         headUpdate.setBytes(2, state.headHash());
         headUpdate.setLong(3, state.lastTimestampMicros());
-        long rowsDigest = rowsDigest();
         headUpdate.setLong(4, rowsDigest);
         headUpdate.setLong(5, micros(clock.instant()));
+        headUpdate.setInt(6, building && !finishBuild ? 1 : 0);
         headUpdate.executeUpdate();
         conn.commit();
         conn.setAutoCommit(true);
@@ -176,6 +225,25 @@ final class ViewsWriter implements SubscriptionHandler {
         synchronized (watermarkMoved) {
             watermark = state.seq();
             watermarkMoved.notifyAll();
+        }
+        if (finishBuild) {
+            building = false;
+            closeStatements();
+            prepare(rowsDigest); // a tracking read model from the full digest on
+        }
+    }
+
+    /** While building: finishes the build in a transaction of its own (at close, when the log has nothing more). */
+    private void finishBuild() throws SQLException {
+        if (!inTransaction) {
+            conn.setAutoCommit(false);
+            inTransaction = true;
+        }
+        try {
+            commit(true);
+        } catch (SQLException | RuntimeException e) {
+            rollBack();
+            throw e;
         }
     }
 
@@ -196,9 +264,7 @@ final class ViewsWriter implements SubscriptionHandler {
         eventsSinceCommit = 0;
         mustReapply = !sinceCommit.isEmpty();
         try {
-            model.close();
-            statements.close();
-            headUpdate.close();
+            closeStatements();
         } catch (SQLException e) {
             // finalized already; they are replaced below
         }
@@ -237,10 +303,12 @@ final class ViewsWriter implements SubscriptionHandler {
             conn.rollback();
             conn.setAutoCommit(true);
             inTransaction = false;
+            state = committedState;
         }
-        model.close();
-        statements.close();
-        headUpdate.close();
+        if (building && state.seq() > 0) {
+            finishBuild(); // keeps the progress: the next open serves the file and catches up
+        }
+        closeStatements();
     }
 
     private static long micros(Instant t) {

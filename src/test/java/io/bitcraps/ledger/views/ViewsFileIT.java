@@ -218,11 +218,19 @@ class ViewsFileIT {
         }
     }
 
+    /**
+     * The next open rebuilds the views file for {@code because}; the rebuilt file equals the log,
+     * and the open after that serves it as found (the digest stored when the build finished holds).
+     */
     private void assertRebuiltAtOpen(String because) throws Exception {
         try (Ledger ledger = openWithViews(db())) {
             assertThat(ledger.openReport()).contains("views file").contains("rebuilt from the log").contains(because);
             assertViewsEqualReadModel(ledger);
             assertStatementsOfEveryKindEqualTheLog(ledger);
+        }
+        try (Ledger ledger = openWithViews(db())) {
+            assertThat(ledger.openReport()).as("the rebuilt file is served at the next open").doesNotContain("views file");
+            assertViewsEqualReadModel(ledger);
         }
     }
 
@@ -246,6 +254,29 @@ class ViewsFileIT {
         // a plausible edit: one player's winnings, nothing else, the head untouched
         damageOneRow("UPDATE player_stats SET won = won + 1 WHERE player = (SELECT min(player) FROM player_stats)");
         assertRebuiltAtOpen("damaged");
+    }
+
+    @Test
+    void aViewsFileWhoseBuildWasCutShortIsBuiltAgainAtOpen() throws Exception {
+        writeFloorAndClose(seed());
+        damageOneRow("UPDATE views_head SET building = 1"); // as a process killed mid-build leaves it
+        assertRebuiltAtOpen("still being built");
+    }
+
+    @Test
+    void aViewsFileClosedWhileItIsBuiltKeepsItsProgressAndIsServedAtTheNextOpen() throws Exception {
+        long head = writeFloorAndClose(seed());
+        Files.delete(ViewsFile.fileOf(db()));
+        try (Ledger ledger = openWithViews(db())) {
+            assertThat(ledger.openReport()).contains(ViewsFile.MISSING);
+        } // closed at once, most likely mid-build
+        long kept = viewsHeadSeq(ViewsFile.fileOf(db()));
+        System.out.println("ViewsFileIT: closed at watermark " + kept + " of " + head);
+        try (Ledger ledger = openWithViews(db())) {
+            assertThat(ledger.openReport()).as("served, not built again").doesNotContain("views file");
+            assertThat(ledger.viewsSeq()).isEqualTo(kept);
+            assertViewsEqualReadModel(ledger);
+        }
     }
 
     @Test
