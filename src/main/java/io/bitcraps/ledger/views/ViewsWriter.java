@@ -300,10 +300,9 @@ final class ViewsWriter implements SubscriptionHandler {
             commit();
         }
         if (inTransaction) {
-            conn.rollback();
-            conn.setAutoCommit(true);
-            inTransaction = false;
-            state = committedState;
+            // a batch applied only in part: back to the last commit, with statements (and the
+            // digest of the lines added) renewed, so that finishing the build covers only what stays
+            rollBack();
         }
         if (building && state.seq() > 0) {
             finishBuild(); // keeps the progress: the next open serves the file and catches up

@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -87,6 +88,19 @@ class ViewsBuildIT {
         writer.close();
     }
 
+    /** The one-go build of the whole log: its rows. */
+    private List<List<Object>> builtInOneGo(Log log) throws Exception {
+        ViewsFile.Opened opened = open(dir.resolve("once.db"), log);
+        try {
+            assertThat(opened.rebuiltBecause()).isEqualTo(ViewsFile.MISSING);
+            applyAndClose(opened, stateAt(opened), true, log.batches());
+            assertThat(ViewsFile.readHead(opened.conn()).building()).as("closing finished the build").isFalse();
+            return rows(opened.conn());
+        } finally {
+            opened.conn().close();
+        }
+    }
+
     private static LedgerState stateAt(ViewsFile.Opened opened) throws Exception {
         ViewsFile.Head head = opened.head();
         return head.seq() == 0 ? LedgerState.genesis(new byte[32])
@@ -121,18 +135,11 @@ class ViewsBuildIT {
         int half = log.batches().size() / 2;
         long halfSeq = log.batches().get(half - 1).toSeq();
 
-        // in one go
-        Path once = dir.resolve("once.db");
-        ViewsFile.Opened opened = open(once, log);
-        assertThat(opened.rebuiltBecause()).isEqualTo(ViewsFile.MISSING);
-        applyAndClose(opened, stateAt(opened), true, log.batches());
-        assertThat(ViewsFile.readHead(opened.conn()).building()).as("closing finished the build").isFalse();
-        List<List<Object>> expected = rows(opened.conn());
-        opened.conn().close();
+        List<List<Object>> expected = builtInOneGo(log);
 
         // halfway, closed (the writer still believes the log is far ahead: it is mid-build)
         Path twice = dir.resolve("twice.db");
-        opened = open(twice, log);
+        ViewsFile.Opened opened = open(twice, log);
         applyAndClose(opened, stateAt(opened), true, log.batches().subList(0, half));
         ViewsFile.Head head = ViewsFile.readHead(opened.conn());
         assertThat(head.seq()).isEqualTo(halfSeq);
@@ -158,5 +165,50 @@ class ViewsBuildIT {
         opened = open(twice, log);
         opened.conn().close();
         assertThat(opened.rebuiltBecause()).as("served at the open after the resumed build").isNull();
+    }
+
+    @Test
+    void aBuildClosedInsideABatchKeepsItsLastCommitWithADigestOfWhatStays() throws Exception {
+        Log log = floorLog();
+        List<List<Object>> expected = builtInOneGo(log);
+        List<CommittedBatch> batches = log.batches();
+        int cut = batches.size() / 2;
+        while (cut < batches.size() && batches.get(cut).events().size() < 2) {
+            cut++;
+        }
+        assertThat(cut).as("a batch of several events after the middle").isLessThan(batches.size());
+        long committedAt = batches.get(cut - 1).toSeq();
+
+        Path file = dir.resolve("cut.db");
+        ViewsFile.Opened opened = open(file, log);
+        // the log is always one event ahead: never caught up, never far behind, so it commits by time
+        AtomicLong fed = new AtomicLong();
+        ViewsWriter writer = new ViewsWriter(opened.conn(), stateAt(opened), 0, true, () -> fed.get() + 1,
+                Clock.systemUTC());
+        for (int i = 0; i < cut; i++) {
+            if (i == cut - 1) {
+                Thread.sleep(ViewsWriter.COMMIT_INTERVAL_MILLIS + 50); // the transaction is old enough at its end
+            }
+            fed.set(batches.get(i).toSeq());
+            writer.onBatch(batches.get(i));
+        }
+        assertThat(ViewsFile.readHead(opened.conn()).building()).as("committed mid-build").isTrue();
+        assertThat(writer.watermark()).isEqualTo(committedAt);
+        CommittedBatch whole = batches.get(cut);
+        writer.onBatch(new CommittedBatch(whole.firstSeq(), whole.lastSeq(), whole.committedTsMicros(), whole.headHash(),
+                whole.hmac(), whole.events().subList(0, 1))); // the first part of a batch, then the close
+        writer.close();
+        ViewsFile.Head head = ViewsFile.readHead(opened.conn());
+        assertThat(head.seq()).as("the last commit stays; the part of a batch is rolled back").isEqualTo(committedAt);
+        assertThat(head.building()).isFalse();
+        assertThat(head.rowsDigest()).as("the digest covers what stays, and only that")
+                .isEqualTo(ViewsFile.digestOfRows(opened.conn()));
+        opened.conn().close();
+
+        opened = open(file, log);
+        assertThat(opened.rebuiltBecause()).as("served as found").isNull();
+        applyAndClose(opened, stateAt(opened), false, batches.subList(cut, batches.size()));
+        assertThat(rows(opened.conn())).as("rows after resuming").isEqualTo(expected);
+        opened.conn().close();
     }
 }
