@@ -33,13 +33,13 @@ import java.util.Set;
  * <p>
  * {@link #open} never serves a file it cannot vouch for: missing, unreadable, of another format,
  * of another ledger, ahead of the log or on another history (the hash at its watermark is not
- * the log's), whose build from the log was cut short (its digest covers only what a finished
- * build has, see {@code ViewsWriter}), or whose rows do not hash to the stored digest. Such a file is deleted and made
- * afresh at watermark 0; the subscriber then rebuilds it from the log. Only the process holding
+ * the log's), whose build from empty was cut short ({@code building}: its digest does not cover
+ * the read model's rows yet, see {@code ViewsWriter}), or whose rows do not hash to the stored
+ * digest. Such a file is deleted and made afresh at watermark 0; the subscriber then rebuilds it from the log. Only the process holding
  * the ledger's writer lock opens it this way.
  */
 public final class ViewsFile {
-    /** {@code PRAGMA user_version} of the file this code writes; any other is rebuilt. Format 2 added {@code statements}. */
+    /** {@code PRAGMA user_version} of the file this code writes; any other is rebuilt. Format 2 added {@code statements} and {@code building}. */
     public static final int FORMAT = 2;
     /** The reason {@link Opened#rebuiltBecause()} gives for a file that was not there. */
     public static final String MISSING = "it was missing";
