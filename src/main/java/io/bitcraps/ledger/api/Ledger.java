@@ -667,7 +667,10 @@ public final class Ledger implements AutoCloseable {
         return games;
     }
 
-    /** Account statements and stored balances, from the read model, through the query cache. */
+    /**
+     * Account statements and stored balances, through the query cache: from the views file when it
+     * is on; else balances from the read model and statements from the log.
+     */
     public AccountRepository accounts() {
         return accounts;
     }

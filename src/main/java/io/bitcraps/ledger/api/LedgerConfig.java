@@ -428,12 +428,12 @@ public final class LedgerConfig {
 
         /**
          * Keeps the views file {@code <db>.views} (the read model written by the {@code views}
-         * subscriber beside the log, in large transactions) and makes the bet, game, balance and
-         * player-statistics repositories read from it. Off by default while the read model is still
+         * subscriber beside the log, in large transactions) and makes the bet, game, balance,
+         * player-statistics and account-statement repositories read from it. Off by default while the read model is still
          * also written in the durable commit: with it on, a repository read right after a receipt
          * may not hold that receipt yet; every page says the seq it reflects
          * ({@code Page.asOfSeq}), and {@code Ledger.awaitViews(receipt.seq(), timeout)} waits for it.
-         * Account statements are read from the log either way.
+         * With it off, account statements are read from the log's events.
          */
         public Builder views(boolean on) {
             this.views = on;

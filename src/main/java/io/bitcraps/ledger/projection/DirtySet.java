@@ -15,9 +15,10 @@ import java.util.Set;
  * state at commit; an account back at zero is no longer in it and is written as zero). Games and
  * bets are kept as values, because a game that closed in the batch is no longer in the state by
  * then. Player statistics are not in the state at all: the batch keeps each player's change and
- * the read model adds it to the stored row. An account's statement is not a table of its own: it
- * is read from the events (their indexes by player, game and type), so a batch writes no row per
- * posting.
+ * the read model adds it to the stored row. An account's statement is not a table of the read
+ * model: the views file keeps it (its {@code statements} table, written per event by the views
+ * subscriber), and without the views file it is read from the events (their indexes by player,
+ * game and type), so the writer's commit writes no row per posting.
  * <p>
  * Owned by one thread (the writer, or a rebuild). The writer fills one set per submission and
  * merges it into the batch's set only when the whole submission was accepted; it also asks the

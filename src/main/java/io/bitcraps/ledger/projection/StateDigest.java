@@ -16,6 +16,7 @@ public final class StateDigest {
     private static final long BET = 0x62L;
     private static final long BALANCE_ROW = 0x52L;
     private static final long PLAYER_ROW = 0x70L;
+    private static final long STATEMENT_ROW = 0x53L;
     private static final long NULL = 0x9E3779B97F4A7C15L;
 
     private StateDigest() {}
@@ -82,6 +83,19 @@ public final class StateDigest {
         h = mix(h, s.lost());
         h = mix(h, s.betsPlaced());
         return finish(mix(h, s.betsSettled()));
+    }
+
+    /**
+     * A stored statement line of the views file: the account, the event's seq, timestamp and type
+     * code, and the account's movement in it. Lines are only ever inserted, so a digest of them is
+     * kept by adding each new line's hash.
+     */
+    public static long statementRow(String account, long seq, long timestampMicros, int typeCode, long delta) {
+        long h = text(STATEMENT_ROW, account);
+        h = mix(h, seq);
+        h = mix(h, timestampMicros);
+        h = mix(h, typeCode);
+        return finish(mix(h, delta));
     }
 
     /** The digest change when a game's bets all leave memory (the game closed). */

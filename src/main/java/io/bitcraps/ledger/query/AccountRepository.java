@@ -9,8 +9,10 @@ import io.bitcraps.ledger.domain.EventType;
 
 import io.bitcraps.ledger.projection.PlayerStats;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,11 +21,16 @@ import java.util.OptionalLong;
 
 /**
  * Accounts: an account's statement (every event that moved its chips, with the amount, newest
- * first, keyset-paged on seq; read from the log, whose payloads hold every posting), its stored
- * balance, and all balances at one snapshot.
+ * first, keyset-paged on seq), its stored balance, and all balances at one snapshot.
+ * <p>
+ * Where a statement comes from: with the views file on (the model readers read
+ * {@link ReaderPool.Source#VIEWS}), from its {@code statements} table, one line per account and
+ * event keyed {@code (account, seq)}, so a page is one range scan and carries the views
+ * watermark; otherwise from the log, through the events' indexes by player, game and type, each
+ * candidate's payload giving the amount. Both give the same lines for the same seqs.
  */
 public final class AccountRepository {
-    /** Reads the log: statements. */
+    /** Reads the log: statements when the views file is off. */
     private final ReaderPool logReaders;
     /** Reads the read model's tables: balances and player statistics (the views file when it is on). */
     private final ReaderPool readers;
@@ -35,7 +42,10 @@ public final class AccountRepository {
         this(readers, readers, cache);
     }
 
-    /** Statements from the log through {@code logReaders}; balances and statistics through {@code modelReaders}. */
+    /**
+     * Balances and statistics through {@code modelReaders}; statements from the views file when
+     * {@code modelReaders} reads it, else from the log through {@code logReaders}.
+     */
     public AccountRepository(ReaderPool logReaders, ReaderPool modelReaders, QueryCache cache) {
         this.logReaders = logReaders;
         this.readers = modelReaders;
@@ -48,8 +58,13 @@ public final class AccountRepository {
 
     private record StatsKey(String player) {}
 
+    /** One page of the account's statement, newest first; an account never posted to has an empty one. */
     public Page<AccountEntry> statement(Account account, PageRequest page) {
         String key = account.key();
+        if (readers.source() == ReaderPool.Source.VIEWS) {
+            return Queries.cached(cache, new StatementKey(key, page), "account:" + key,
+                    () -> readers.read((conn, seq) -> statementFromViews(conn, key, page, seq)));
+        }
         return Queries.cached(cache, new StatementKey(key, page), "account:" + key, () -> logReaders.read((conn, seq) -> {
             List<AccountEntry> items = new ArrayList<>();
             try (PreparedStatement ps = conn.prepareStatement(candidatesOf(account))) {
@@ -82,6 +97,24 @@ public final class AccountRepository {
             }
             return Queries.pageOf(items, page, seq, AccountEntry::seq);
         }));
+    }
+
+    /** The lines of the views file's {@code statements} table: limit + 1 of them, by the primary key. */
+    private static Page<AccountEntry> statementFromViews(Connection conn, String account, PageRequest page, long seq)
+            throws SQLException {
+        List<AccountEntry> items = new ArrayList<>(Math.min(page.limit() + 1, 64));
+        try (PreparedStatement ps = conn.prepareStatement("SELECT seq, ts, type, delta FROM statements"
+                + " WHERE account = ? AND seq < ? ORDER BY seq DESC LIMIT ?")) {
+            ps.setString(1, account);
+            ps.setLong(2, page.beforeSeq());
+            ps.setInt(3, page.limit() + 1);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    items.add(new AccountEntry(rs.getLong(1), rs.getLong(2), EventType.ofCode(rs.getInt(3)), rs.getLong(4)));
+                }
+            }
+        }
+        return Queries.pageOf(items, page, seq, AccountEntry::seq);
     }
 
     /** The events that can post to the account, newest first, below a seq: by the index that finds them. */

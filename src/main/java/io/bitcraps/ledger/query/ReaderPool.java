@@ -115,6 +115,11 @@ public final class ReaderPool implements AutoCloseable {
         }
     }
 
+    /** Which file this pool reads. */
+    public Source source() {
+        return source;
+    }
+
     /** A pooled read-only connection, for checks that run their own statements (health). Close it to return it. */
     public Connection connection() throws SQLException {
         return pool.getConnection();

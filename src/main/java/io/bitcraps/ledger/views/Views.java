@@ -75,7 +75,7 @@ public final class Views implements CommitListener, AutoCloseable {
             ViewsFile.Head head = opened.head();
             LedgerState state = head.seq() == 0 ? LedgerState.genesis(genesisHash)
                     : ReadModel.load(opened.conn(), head.seq(), head.hash(), head.lastTimestampMicros());
-            ViewsWriter writer = new ViewsWriter(opened.conn(), state, head.rowsDigest(), logHeadSeq, clock);
+            ViewsWriter writer = new ViewsWriter(opened.conn(), state, head.rowsDigest(), head.seq() == 0, logHeadSeq, clock);
             if (opened.rebuiltBecause() != null) {
                 LOG.warn("views file {} is rebuilt from the log: {}", opened.file(), opened.rebuiltBecause());
             }

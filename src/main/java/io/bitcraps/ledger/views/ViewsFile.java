@@ -20,9 +20,10 @@ import java.util.Set;
 
 /**
  * The views file, {@code <db>.views}: the read model (balances, games, bets, player_stats, the
- * same shapes as {@code V0002__read_model.sql}) kept by the {@code views} subscriber beside the
- * log, and one {@code views_head} row: the watermark (the last seq applied, the chain hash at it
- * and its timestamp), the ledger id and the digest of every row ({@link ReadModel#digestOfRows}).
+ * same shapes as {@code V0002__read_model.sql}) and the accounts' statements
+ * ({@link StatementRows}) kept by the {@code views} subscriber beside the log, and one
+ * {@code views_head} row: the watermark (the last seq applied, the chain hash at it and its
+ * timestamp), the ledger id and the digest of every row of the five tables ({@link #digestOfRows}).
  * <p>
  * Why a file of its own: its rows and their indexes on scattered columns (player, game) would
  * make the log's durable commit dirty one page per player and game; here they are written in
@@ -32,13 +33,14 @@ import java.util.Set;
  * <p>
  * {@link #open} never serves a file it cannot vouch for: missing, unreadable, of another format,
  * of another ledger, ahead of the log or on another history (the hash at its watermark is not
- * the log's), or whose rows do not hash to the stored digest. Such a file is deleted and made
- * afresh at watermark 0; the subscriber then rebuilds it from the log. Only the process holding
+ * the log's), whose build from empty was cut short ({@code building}: its digest does not cover
+ * the read model's rows yet, see {@code ViewsWriter}), or whose rows do not hash to the stored
+ * digest. Such a file is deleted and made afresh at watermark 0; the subscriber then rebuilds it from the log. Only the process holding
  * the ledger's writer lock opens it this way.
  */
 public final class ViewsFile {
-    /** {@code PRAGMA user_version} of the file this code writes; any other is rebuilt. */
-    public static final int FORMAT = 1;
+    /** {@code PRAGMA user_version} of the file this code writes; any other is rebuilt. Format 2 added {@code statements} and {@code building}. */
+    public static final int FORMAT = 2;
     /** The reason {@link Opened#rebuiltBecause()} gives for a file that was not there. */
     public static final String MISSING = "it was missing";
 
@@ -48,8 +50,12 @@ public final class ViewsFile {
         byte[] hashAt(long seq) throws SQLException;
     }
 
-    /** The {@code views_head} row. {@code hash} is null at watermark 0. */
-    public record Head(long seq, byte[] hash, long lastTimestampMicros, String ledgerId, long rowsDigest) {}
+    /**
+     * The {@code views_head} row. {@code hash} is null at watermark 0. {@code building}: the file
+     * is being built from empty and {@code rowsDigest} does not cover the read model's rows yet.
+     */
+    public record Head(long seq, byte[] hash, long lastTimestampMicros, String ledgerId, long rowsDigest,
+                       boolean building) {}
 
     /** An open views file: its connection (autocommit on), its head, and why it was made afresh (null when it was not). */
     public record Opened(Path file, Connection conn, Head head, String rebuiltBecause) {}
@@ -114,6 +120,9 @@ public final class ViewsFile {
         if (head.seq() > logHeadSeq) {
             return "it is ahead of the log: its watermark is seq " + head.seq() + ", the log ends at seq " + logHeadSeq;
         }
+        if (head.building()) {
+            return "it was still being built from the log when it was last closed (at seq " + head.seq() + ")";
+        }
         if (head.seq() > 0) {
             byte[] logHash = log.hashAt(head.seq());
             if (!Arrays.equals(logHash, head.hash())) {
@@ -121,12 +130,17 @@ public final class ViewsFile {
                         + hex(head.hash()) + " and the log's is " + hex(logHash);
             }
         }
-        long rows = ReadModel.digestOfRows(conn);
+        long rows = digestOfRows(conn);
         if (rows != head.rowsDigest()) {
             return "it is damaged: its rows hash to " + Long.toHexString(rows) + ", its head records "
                     + Long.toHexString(head.rowsDigest());
         }
         return null;
+    }
+
+    /** The digest of every row of the five tables, read from scratch: what {@code views_head.rows_digest} records. */
+    static long digestOfRows(Connection conn) throws SQLException {
+        return ReadModel.digestOfRows(conn) + StatementRows.digestOfRows(conn);
     }
 
     private static String hex(byte[] hash) {
@@ -153,21 +167,23 @@ public final class ViewsFile {
 
     static Head readHead(Connection conn) throws SQLException {
         try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT seq, hash, last_ts, ledger_id, rows_digest FROM views_head WHERE id = 1")) {
+                "SELECT seq, hash, last_ts, ledger_id, rows_digest, building FROM views_head WHERE id = 1")) {
             if (!rs.next()) {
                 throw new SQLException("views_head has no row");
             }
-            return new Head(rs.getLong(1), rs.getBytes(2), rs.getLong(3), rs.getString(4), rs.getLong(5));
+            return new Head(rs.getLong(1), rs.getBytes(2), rs.getLong(3), rs.getString(4), rs.getLong(5),
+                    rs.getInt(6) != 0);
         }
     }
 
     /**
      * Prepares the statement that moves the watermark; bind seq, hash, last_ts, rows_digest,
-     * updated_ts (microseconds) in that order. Run it in the transaction of the rows it covers.
+     * updated_ts (microseconds), building (1 or 0) in that order. Run it in the transaction of the
+     * rows it covers.
      */
     static PreparedStatement prepareHeadUpdate(Connection conn) throws SQLException {
         return conn.prepareStatement("UPDATE views_head SET seq = ?, hash = ?, last_ts = ?, rows_digest = ?,"
-                + " updated_ts = ? WHERE id = 1");
+                + " updated_ts = ?, building = ? WHERE id = 1");
     }
 
     private static void createSchema(Connection conn, String ledgerId) throws SQLException {
@@ -178,7 +194,7 @@ public final class ViewsFile {
                     st.execute(ddl);
                 }
                 try (PreparedStatement ps = conn.prepareStatement("INSERT INTO views_head(id, seq, hash, last_ts,"
-                        + " ledger_id, rows_digest, updated_ts) VALUES (1, 0, NULL, 0, ?, 0, 0)")) {
+                        + " ledger_id, rows_digest, updated_ts, building) VALUES (1, 0, NULL, 0, ?, 0, 0, 0)")) {
                     ps.setString(1, ledgerId);
                     ps.executeUpdate();
                 }
@@ -197,7 +213,7 @@ public final class ViewsFile {
         Files.deleteIfExists(file.resolveSibling(file.getFileName() + "-shm"));
     }
 
-    /** The tables of format 1; the four projection tables have the shapes of {@code V0002__read_model.sql}. */
+    /** The tables of format 2; the four projection tables have the shapes of {@code V0002__read_model.sql}. */
     private static final String[] SCHEMA = {
             "CREATE TABLE views_head ("
                     + " id          INTEGER PRIMARY KEY CHECK (id = 1),"
@@ -205,8 +221,9 @@ public final class ViewsFile {
                     + " hash        BLOB,"                  // the chain hash at seq; null at 0
                     + " last_ts     INTEGER NOT NULL,"      // the timestamp of the event at seq, microseconds
                     + " ledger_id   TEXT NOT NULL,"
-                    + " rows_digest INTEGER NOT NULL,"      // sum of the row hashes of the four tables
-                    + " updated_ts  INTEGER NOT NULL)",     // wall clock of the last commit, microseconds
+                    + " rows_digest INTEGER NOT NULL,"      // sum of the row hashes of the five tables
+                    + " updated_ts  INTEGER NOT NULL,"      // wall clock of the last commit, microseconds
+                    + " building    INTEGER NOT NULL)",     // 1 while built from empty: rows_digest not kept yet
             "CREATE TABLE balances (account TEXT PRIMARY KEY, balance INTEGER NOT NULL, updated_seq INTEGER NOT NULL)"
                     + " WITHOUT ROWID",
             "CREATE TABLE games (game_id TEXT PRIMARY KEY, table_id TEXT NOT NULL, open INTEGER NOT NULL,"
@@ -223,5 +240,6 @@ public final class ViewsFile {
             "CREATE INDEX bets_by_game ON bets (game_id, placed_seq)",
             "CREATE TABLE player_stats (player TEXT PRIMARY KEY, wagered INTEGER NOT NULL, won INTEGER NOT NULL,"
                     + " lost INTEGER NOT NULL, bets_placed INTEGER NOT NULL, bets_settled INTEGER NOT NULL) WITHOUT ROWID",
+            StatementRows.DDL,
     };
 }

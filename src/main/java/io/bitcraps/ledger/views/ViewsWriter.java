@@ -22,17 +22,30 @@ import java.util.function.LongSupplier;
  * The {@code views} subscriber: folds each committed batch into its own state with the
  * {@link Projector} (the code the writer uses), writes the rows the batch touched through a
  * tracking {@link ReadModel} (once per batch, with the state after the batch, exactly as the
- * writer's commit does), and commits the views file in large transactions together with the
- * watermark, the chain hash at it and the digest of its rows.
+ * writer's commit does) and each event's statement lines ({@link StatementRows}), and commits the
+ * views file in large transactions together with the watermark, the chain hash at it and the
+ * digest of its rows (the read model's tracked digest plus the hashes of the statement lines).
  * <p>
  * Thread: the subscription's thread owns the connection, the state and the pending transaction.
  * Other threads read the volatile watermark ({@link #watermark()}) and wait on it
  * ({@link #awaitSeq}).
  * <p>
  * When it commits: at the end of a batch, when it has applied the last batch the log had when it
- * looked (so an idle or keeping-up subscriber shows each batch at once), or when the transaction
- * is {@link #COMMIT_INTERVAL_MILLIS} old or holds {@link #COMMIT_EVENTS_MAX} events (catch-up and
- * rebuilds run in large transactions). Never inside a batch: the watermark is always a batch end.
+ * looked (so an idle or keeping-up subscriber shows each batch at once), when the transaction
+ * holds {@link #COMMIT_EVENTS_MAX} events, or when it is {@link #COMMIT_INTERVAL_MILLIS} old and
+ * the log is less than {@link #COMMIT_EVENTS_MAX} events ahead. Far behind (catching up, or a
+ * rebuild) it commits by count only: each commit writes the hot pages again (the B-trees' inner
+ * pages, each account's last statement page) and may checkpoint, and nobody is served better by a
+ * watermark that moves every 200 ms while the views are that far behind. Never inside a batch:
+ * the watermark is always a batch end.
+ * <p>
+ * Building from empty (the file starts at watermark 0): until it first catches up with the log,
+ * it writes the read model without reading each row's old values, so its head says
+ * {@code building = 1} and its digest covers the statement lines only (they are only inserted, so
+ * their digest is kept as they are added). The commit that catches up (or the one at close) reads
+ * the read model's rows once ({@link ReadModel#digestOfRows}), stores the full digest with
+ * {@code building = 0}, and from then on the read model is tracked row by row as usual. A file
+ * still building at open (the process stopped mid-build) is built again from empty.
  * <p>
  * Failure: a statement or the commit that fails rolls the transaction back, puts the state and
  * the digest back to the last commit, renews the prepared statements (sqlite-jdbc finalizes one
@@ -51,7 +64,12 @@ final class ViewsWriter implements SubscriptionHandler {
 
     // owned by the subscription thread
     private ReadModel model;
+    private StatementRows statements;
     private PreparedStatement headUpdate;
+    /** The file is being built from empty: the read model is written without reading old rows. */
+    private boolean building;
+    /** The digest of the committed rows when the statements were last prepared. */
+    private long digestAtPrepare;
     private LedgerState committedState;
     private long committedRowsDigest;
     private LedgerState state;
@@ -65,9 +83,14 @@ final class ViewsWriter implements SubscriptionHandler {
 
     private volatile long watermark;
 
-    ViewsWriter(Connection conn, LedgerState loaded, long rowsDigest, LongSupplier logHeadSeq, Clock clock)
-            throws SQLException {
+    /**
+     * @param rowsDigest the digest the file's head records for its rows
+     * @param building   whether the file is empty (watermark 0) and about to be built from the log
+     */
+    ViewsWriter(Connection conn, LedgerState loaded, long rowsDigest, boolean building, LongSupplier logHeadSeq,
+                Clock clock) throws SQLException {
         this.conn = conn;
+        this.building = building;
         this.logHeadSeq = logHeadSeq;
         this.clock = clock;
         this.committedState = loaded;
@@ -77,9 +100,29 @@ final class ViewsWriter implements SubscriptionHandler {
         prepare(rowsDigest);
     }
 
+    /** Fresh statements whose digests start at {@code rowsDigest}, the digest of the rows committed. */
     private void prepare(long rowsDigest) throws SQLException {
-        model = ReadModel.tracking(conn, rowsDigest);
+        digestAtPrepare = rowsDigest;
+        model = building ? new ReadModel(conn) : ReadModel.tracking(conn, rowsDigest);
+        statements = new StatementRows(conn);
         headUpdate = ViewsFile.prepareHeadUpdate(conn);
+    }
+
+    private void closeStatements() throws SQLException {
+        try {
+            model.close();
+            statements.close();
+        } finally {
+            headUpdate.close();
+        }
+    }
+
+    /**
+     * The digest of every row as written so far: the read model's (from the committed digest on)
+     * and the lines added; while building, of the statement lines only.
+     */
+    private long rowsDigest() {
+        return (building ? digestAtPrepare : model.rowsDigest()) + statements.digestAdded();
     }
 
     /** The last seq committed to the views file. */
@@ -127,43 +170,80 @@ final class ViewsWriter implements SubscriptionHandler {
                     ce.seq(), state.seq());
             LedgerState after = Projector.apply(state, ce.event(), ce.chainHash());
             dirty.record(state, after, ce.event());
+            statements.add(ce.event());
             state = after;
             eventsSinceCommit++;
         }
         midBatch = !batch.endsBatch();
         if (!midBatch) {
             model.write(dirty, state);
+            statements.flush();
             dirty.clear();
         }
     }
 
     private boolean dueToCommit() {
-        return state.seq() >= logHeadSeq.getAsLong() || eventsSinceCommit >= COMMIT_EVENTS_MAX
-                || System.nanoTime() - transactionStartNanos >= COMMIT_INTERVAL_MILLIS * 1_000_000L;
+        long behind = logHeadSeq.getAsLong() - state.seq();
+        return behind <= 0 || eventsSinceCommit >= COMMIT_EVENTS_MAX
+                || (behind < COMMIT_EVENTS_MAX
+                    && System.nanoTime() - transactionStartNanos >= COMMIT_INTERVAL_MILLIS * 1_000_000L);
     }
 
-    /** Commits what is applied (always whole batches) with the watermark; a no-op without a transaction. */
+    /**
+     * Commits what is applied (always whole batches) with the watermark; a no-op without a
+     * transaction. While building, the commit that has caught up with the log finishes the build.
+     */
     void commit() throws SQLException {
         if (!inTransaction) {
             return;
         }
+        boolean finish = building && state.seq() >= logHeadSeq.getAsLong();
+        commit(finish);
+    }
+
+    private void commit(boolean finishBuild) throws SQLException {
         Invariants.check(!midBatch, "views: commit inside a batch at seq %d", state.seq());
+        long rowsDigest = rowsDigest();
+        if (finishBuild) {
+            // the read model's rows were written without reading old values: hash them once, here
+            rowsDigest += ReadModel.digestOfRows(conn);
+        }
         headUpdate.setLong(1, state.seq());
         headUpdate.setBytes(2, state.headHash());
         headUpdate.setLong(3, state.lastTimestampMicros());
-        headUpdate.setLong(4, model.rowsDigest());
+        headUpdate.setLong(4, rowsDigest);
         headUpdate.setLong(5, micros(clock.instant()));
+        headUpdate.setInt(6, building && !finishBuild ? 1 : 0);
         headUpdate.executeUpdate();
         conn.commit();
         conn.setAutoCommit(true);
         inTransaction = false;
         committedState = state;
-        committedRowsDigest = model.rowsDigest();
+        committedRowsDigest = rowsDigest;
         sinceCommit.clear();
         eventsSinceCommit = 0;
         synchronized (watermarkMoved) {
             watermark = state.seq();
             watermarkMoved.notifyAll();
+        }
+        if (finishBuild) {
+            building = false;
+            closeStatements();
+            prepare(rowsDigest); // a tracking read model from the full digest on
+        }
+    }
+
+    /** While building: finishes the build in a transaction of its own (at close, when the log has nothing more). */
+    private void finishBuild() throws SQLException {
+        if (!inTransaction) {
+            conn.setAutoCommit(false);
+            inTransaction = true;
+        }
+        try {
+            commit(true);
+        } catch (SQLException | RuntimeException e) {
+            rollBack();
+            throw e;
         }
     }
 
@@ -184,8 +264,7 @@ final class ViewsWriter implements SubscriptionHandler {
         eventsSinceCommit = 0;
         mustReapply = !sinceCommit.isEmpty();
         try {
-            model.close();
-            headUpdate.close();
+            closeStatements();
         } catch (SQLException e) {
             // finalized already; they are replaced below
         }
@@ -221,12 +300,14 @@ final class ViewsWriter implements SubscriptionHandler {
             commit();
         }
         if (inTransaction) {
-            conn.rollback();
-            conn.setAutoCommit(true);
-            inTransaction = false;
+            // a batch applied only in part: back to the last commit, with statements (and the
+            // digest of the lines added) renewed, so that finishing the build covers only what stays
+            rollBack();
         }
-        model.close();
-        headUpdate.close();
+        if (building && state.seq() > 0) {
+            finishBuild(); // keeps the progress: the next open serves the file and catches up
+        }
+        closeStatements();
     }
 
     private static long micros(Instant t) {

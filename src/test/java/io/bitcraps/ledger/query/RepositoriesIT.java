@@ -218,6 +218,67 @@ class RepositoriesIT {
 
     // ---------------------------------------------------------------------------------------------
 
+    /**
+     * A random floor of about 400 steps: games opened at random tables, bets placed, rolls with the
+     * settlements they decide (in one atomic group), withdrawals, deposits, games closed with their
+     * open bets voided first. Every command is valid and booked.
+     */
+    private static void playScenario(Ledger ledger, Book book, Random random, List<String> players, List<String> tables) {
+        send(ledger, book, new FundHouse(10_000_000, "bankroll"));
+        for (String p : players) {
+            send(ledger, book, new Deposit(p, 5_000 + random.nextInt(1_000), "cage"));
+        }
+        List<String> openGames = new ArrayList<>();
+        int gameCount = 0;
+        int betCount = 0;
+        for (int step = 0; step < 400; step++) {
+            int dice = random.nextInt(100);
+            if (openGames.size() < 2 || dice < 6) {
+                String g = "g" + gameCount++;
+                send(ledger, book, new OpenGame(g, tables.get(random.nextInt(tables.size()))));
+                openGames.add(g);
+            } else if (dice < 55) {
+                String g = openGames.get(random.nextInt(openGames.size()));
+                String p = players.get(random.nextInt(players.size()));
+                long stake = 1 + random.nextInt(50);
+                if (book.balance("player:" + p) >= stake) {
+                    BetType type = random.nextBoolean() ? BetType.PLACE : BetType.values()[random.nextInt(3)];
+                    Integer point = type == BetType.PLACE ? List.of(4, 5, 6, 8, 9, 10).get(random.nextInt(6)) : null;
+                    send(ledger, book, new PlaceBet(g, "b" + betCount++, p, type, point, stake));
+                }
+            } else if (dice < 85) {
+                // a roll and the settlements it decides, all in one group
+                String g = openGames.get(random.nextInt(openGames.size()));
+                List<Command> round = new ArrayList<>();
+                round.add(new RecordRoll(g, 1 + random.nextInt(6), 1 + random.nextInt(6)));
+                for (BetState b : book.openBets(g)) {
+                    if (random.nextInt(3) == 0) {
+                        Outcome o = Outcome.values()[random.nextInt(4)];
+                        round.add(new SettleBet(g, b.betId(), o, o == Outcome.WIN ? 1 + random.nextInt(100) : 0));
+                    }
+                }
+                send(ledger, book, round.toArray(new Command[0]));
+            } else if (dice < 90) {
+                String p = players.get(random.nextInt(players.size()));
+                long have = book.balance("player:" + p);
+                if (have > 0) {
+                    send(ledger, book, new Withdraw(p, 1 + random.nextInt((int) Math.min(have, 500)), "cage"));
+                }
+            } else if (dice < 95) {
+                send(ledger, book, new Deposit(players.get(random.nextInt(players.size())), 1 + random.nextInt(500), "atm"));
+            } else {
+                // close a game: void what is still open first, in the same group
+                String g = openGames.remove(random.nextInt(openGames.size()));
+                List<Command> closing = new ArrayList<>();
+                for (BetState b : book.openBets(g)) {
+                    closing.add(new SettleBet(g, b.betId(), Outcome.VOID, 0));
+                }
+                closing.add(new CloseGame(g));
+                send(ledger, book, closing.toArray(new Command[0]));
+            }
+        }
+    }
+
     @Test
     void betsGamesAndStatementsMatchWhatWasSubmitted() {
         Random random = new Random(seed("betsGamesAndStatementsMatchWhatWasSubmitted"));
@@ -225,59 +286,7 @@ class RepositoriesIT {
         List<String> tables = List.of("t0", "t1", "t2");
         Book book = new Book();
         try (Ledger ledger = open()) {
-            send(ledger, book, new FundHouse(10_000_000, "bankroll"));
-            for (String p : players) {
-                send(ledger, book, new Deposit(p, 5_000 + random.nextInt(1_000), "cage"));
-            }
-            List<String> openGames = new ArrayList<>();
-            int gameCount = 0;
-            int betCount = 0;
-            for (int step = 0; step < 400; step++) {
-                int dice = random.nextInt(100);
-                if (openGames.size() < 2 || dice < 6) {
-                    String g = "g" + gameCount++;
-                    send(ledger, book, new OpenGame(g, tables.get(random.nextInt(tables.size()))));
-                    openGames.add(g);
-                } else if (dice < 55) {
-                    String g = openGames.get(random.nextInt(openGames.size()));
-                    String p = players.get(random.nextInt(players.size()));
-                    long stake = 1 + random.nextInt(50);
-                    if (book.balance("player:" + p) >= stake) {
-                        BetType type = random.nextBoolean() ? BetType.PLACE : BetType.values()[random.nextInt(3)];
-                        Integer point = type == BetType.PLACE ? List.of(4, 5, 6, 8, 9, 10).get(random.nextInt(6)) : null;
-                        send(ledger, book, new PlaceBet(g, "b" + betCount++, p, type, point, stake));
-                    }
-                } else if (dice < 85) {
-                    // a roll and the settlements it decides, all in one group
-                    String g = openGames.get(random.nextInt(openGames.size()));
-                    List<Command> round = new ArrayList<>();
-                    round.add(new RecordRoll(g, 1 + random.nextInt(6), 1 + random.nextInt(6)));
-                    for (BetState b : book.openBets(g)) {
-                        if (random.nextInt(3) == 0) {
-                            Outcome o = Outcome.values()[random.nextInt(4)];
-                            round.add(new SettleBet(g, b.betId(), o, o == Outcome.WIN ? 1 + random.nextInt(100) : 0));
-                        }
-                    }
-                    send(ledger, book, round.toArray(new Command[0]));
-                } else if (dice < 90) {
-                    String p = players.get(random.nextInt(players.size()));
-                    long have = book.balance("player:" + p);
-                    if (have > 0) {
-                        send(ledger, book, new Withdraw(p, 1 + random.nextInt((int) Math.min(have, 500)), "cage"));
-                    }
-                } else if (dice < 95) {
-                    send(ledger, book, new Deposit(players.get(random.nextInt(players.size())), 1 + random.nextInt(500), "atm"));
-                } else {
-                    // close a game: void what is still open first, in the same group
-                    String g = openGames.remove(random.nextInt(openGames.size()));
-                    List<Command> closing = new ArrayList<>();
-                    for (BetState b : book.openBets(g)) {
-                        closing.add(new SettleBet(g, b.betId(), Outcome.VOID, 0));
-                    }
-                    closing.add(new CloseGame(g));
-                    send(ledger, book, closing.toArray(new Command[0]));
-                }
-            }
+            playScenario(ledger, book, random, players, tables);
             long seq = ledger.view().seq();
             System.out.println("RepositoriesIT: " + seq + " events, " + book.bets.size() + " bets in " + book.games.size()
                     + " games, " + book.statements.size() + " accounts");
@@ -334,6 +343,30 @@ class RepositoriesIT {
             for (String t : tables) {
                 assertThat(walk(reopened, r -> reopened.games().byTable(t, r), 2)).isEqualTo(book.gamesAt(t));
             }
+        }
+    }
+
+    @Test
+    void statementsFromTheViewsFileMatchWhatWasSubmitted() throws InterruptedException {
+        Random random = new Random(seed("statementsFromTheViewsFileMatchWhatWasSubmitted"));
+        Book book = new Book();
+        try (Ledger ledger = Ledger.open(LedgerConfig.builder(dir.resolve("ledger.db")).durability(Durability.NORMAL)
+                .views(true).build())) {
+            playScenario(ledger, book, random, List.of("p0", "p1", "p2", "p3", "p4"), List.of("t0", "t1", "t2"));
+            long seq = ledger.view().seq();
+            assertThat(ledger.awaitViews(seq, java.time.Duration.ofSeconds(60))).isTrue();
+            Page<AccountEntry> house = ledger.accounts().statement(Account.HOUSE, PageRequest.first(5));
+            assertThat(house.asOfSeq()).as("a statement page says the views watermark").isEqualTo(ledger.viewsSeq());
+            assertThat(book.statements.keySet()).anyMatch(a -> a.startsWith("escrow:")).contains("house", "world");
+            for (String account : book.statements.keySet()) {
+                Account a = Account.parse(account);
+                for (int limit : new int[]{1, 5}) {
+                    assertThat(walk(ledger, r -> ledger.accounts().statement(a, r), limit))
+                            .as("statement of %s from the views file, pages of %d", account, limit)
+                            .isEqualTo(book.statement(account));
+                }
+            }
+            assertThat(ledger.accounts().statement(Account.player("nobody"), PageRequest.first(5)).items()).isEmpty();
         }
     }
 

@@ -11,8 +11,12 @@ import io.bitcraps.ledger.domain.Receipt;
 import io.bitcraps.ledger.health.HealthCheck;
 import io.bitcraps.ledger.health.HealthStatus;
 import io.bitcraps.ledger.projection.BetState;
+import io.bitcraps.ledger.domain.Account;
+import io.bitcraps.ledger.query.AccountEntry;
+import io.bitcraps.ledger.query.AccountRepository;
 import io.bitcraps.ledger.query.Page;
 import io.bitcraps.ledger.query.PageRequest;
+import io.bitcraps.ledger.query.ReaderPool;
 import io.bitcraps.ledger.sim.CrapsFloor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,7 +42,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The views file against the read model the writer keeps in its commit: the same rows, table by
- * table, after a seeded craps floor and after a reopen; a views file that cannot be served
+ * table, and every account's statement (players, escrows, house, world) the same page by page as
+ * the statement read from the log, after a seeded craps floor and after a reopen; a views file that cannot be served
  * (deleted, damaged, foreign, ahead of the log) is rebuilt at open and then matches again; reads
  * say their seq and a caller can wait for its own; the writer never waits for the views.
  */
@@ -106,7 +111,62 @@ class ViewsFileIT {
         }
     }
 
-    /** Waits for the views to hold the head, then compares them with the in-commit read model, table by table. */
+    /**
+     * Every account's statement from the views file against the statement read from the log by a
+     * repository over the ledger database, page by page in pages of {@code limit}. An uncached
+     * repository over the views file gives the same pages (lines, next request, and the seq: the
+     * watermark, which is the head here); the ledger's own repository (cached, so a page of an
+     * account untouched since an earlier read keeps that read's seq) gives the same lines and next
+     * requests. Every account ever posted to has a balance row, so the log's {@code balances} table
+     * lists them all. Returns the lines compared per kind of account; they must be every line of
+     * the views file's {@code statements}.
+     */
+    private Map<Account.Kind, Long> assertStatementsEqualTheLog(Ledger ledger, int limit) throws Exception {
+        List<String> accounts = new ArrayList<>();
+        for (List<Object> row : tables(db()).get("balances")) {
+            accounts.add((String) row.get(0));
+        }
+        assertThat(accounts).as("accounts").contains("house", "world").anyMatch(a -> a.startsWith("player:"));
+        accounts.add("player:nobody"); // never posted to: empty from both
+        long head = ledger.view().seq();
+        Map<Account.Kind, Long> linesByKind = new java.util.EnumMap<>(Account.Kind.class);
+        long lines = 0;
+        try (ReaderPool logPool = new ReaderPool(db(), 2, null);
+             ReaderPool viewsPool = new ReaderPool(ViewsFile.fileOf(db()), 2, null, ReaderPool.Source.VIEWS)) {
+            AccountRepository fromLog = new AccountRepository(logPool, null);
+            AccountRepository fromViews = new AccountRepository(viewsPool, null);
+            for (String key : accounts) {
+                Account account = Account.parse(key);
+                PageRequest request = PageRequest.first(limit);
+                for (int pages = 0; request != null; pages++) {
+                    Page<AccountEntry> log = fromLog.statement(account, request);
+                    Page<AccountEntry> views = fromViews.statement(account, request);
+                    assertThat(views).as("page %d of the statement of %s", pages, key).isEqualTo(log);
+                    assertThat(views.asOfSeq()).as("the watermark").isEqualTo(head);
+                    Page<AccountEntry> ledgers = ledger.accounts().statement(account, request);
+                    assertThat(ledgers.items()).as("page %d of %s through the ledger", pages, key).isEqualTo(log.items());
+                    assertThat(ledgers.next()).isEqualTo(log.next());
+                    assertThat(ledgers.asOfSeq()).isPositive().isLessThanOrEqualTo(head);
+                    assertThat(pages).as("pages of %s", key).isLessThan(1_000_000);
+                    lines += views.items().size();
+                    linesByKind.merge(account.kind(), (long) views.items().size(), Long::sum);
+                    request = views.next();
+                }
+            }
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + ViewsFile.fileOf(db()));
+             Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM statements")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getLong(1)).as("every line of the views file was compared").isEqualTo(lines);
+        }
+        assertThat(lines).as("statement lines compared").isGreaterThan(accounts.size());
+        return linesByKind;
+    }
+
+    /**
+     * Waits for the views to hold the head, then compares them with the in-commit read model, table
+     * by table, and every statement with the log's, page by page.
+     */
     private void assertViewsEqualReadModel(Ledger ledger) throws Exception {
         long head = ledger.view().seq();
         assertThat(ledger.awaitViews(head, WAIT)).as("views reach seq %d", head).isTrue();
@@ -120,6 +180,16 @@ class ViewsFileIT {
             rows += actual.get(table).size();
         }
         assertThat(rows).as("rows compared").isPositive();
+        assertStatementsEqualTheLog(ledger, 3);
+    }
+
+    /** After a floor: the statements compared include every kind of account. */
+    private void assertStatementsOfEveryKindEqualTheLog(Ledger ledger) throws Exception {
+        Map<Account.Kind, Long> lines = assertStatementsEqualTheLog(ledger, 2);
+        System.out.println("ViewsFileIT statement lines compared by kind of account: " + lines);
+        for (Account.Kind kind : Account.Kind.values()) {
+            assertThat(lines.getOrDefault(kind, 0L)).as("lines of %s accounts", kind).isPositive();
+        }
     }
 
     private long writeFloorAndClose(long seed) throws Exception {
@@ -144,12 +214,22 @@ class ViewsFileIT {
             assertViewsEqualReadModel(ledger);
             runFloor(ledger, seed + 1, "b");
             assertViewsEqualReadModel(ledger);
+            assertStatementsOfEveryKindEqualTheLog(ledger);
         }
     }
 
+    /**
+     * The next open rebuilds the views file for {@code because}; the rebuilt file equals the log,
+     * and the open after that serves it as found (the digest stored when the build finished holds).
+     */
     private void assertRebuiltAtOpen(String because) throws Exception {
         try (Ledger ledger = openWithViews(db())) {
             assertThat(ledger.openReport()).contains("views file").contains("rebuilt from the log").contains(because);
+            assertViewsEqualReadModel(ledger);
+            assertStatementsOfEveryKindEqualTheLog(ledger);
+        }
+        try (Ledger ledger = openWithViews(db())) {
+            assertThat(ledger.openReport()).as("the rebuilt file is served at the next open").doesNotContain("views file");
             assertViewsEqualReadModel(ledger);
         }
     }
@@ -161,16 +241,74 @@ class ViewsFileIT {
         assertRebuiltAtOpen(ViewsFile.MISSING);
     }
 
+    private void damageOneRow(String update) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + ViewsFile.fileOf(db()));
+             Statement st = c.createStatement()) {
+            assertThat(st.executeUpdate(update)).as(update).isEqualTo(1);
+        }
+    }
+
     @Test
     void aDamagedRowIsFoundByTheDigestAndTheFileRebuilt() throws Exception {
         writeFloorAndClose(seed());
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + ViewsFile.fileOf(db()));
-             Statement st = c.createStatement()) {
-            // a plausible edit: one player's winnings, nothing else, the head untouched
-            assertThat(st.executeUpdate("UPDATE player_stats SET won = won + 1"
-                    + " WHERE player = (SELECT min(player) FROM player_stats)")).isEqualTo(1);
-        }
+        // a plausible edit: one player's winnings, nothing else, the head untouched
+        damageOneRow("UPDATE player_stats SET won = won + 1 WHERE player = (SELECT min(player) FROM player_stats)");
         assertRebuiltAtOpen("damaged");
+    }
+
+    @Test
+    void aViewsFileWhoseBuildWasCutShortIsBuiltAgainAtOpen() throws Exception {
+        writeFloorAndClose(seed());
+        damageOneRow("UPDATE views_head SET building = 1"); // as a process killed mid-build leaves it
+        assertRebuiltAtOpen("still being built");
+    }
+
+    @Test
+    void aViewsFileClosedWhileItIsBuiltKeepsItsProgressAndIsServedAtTheNextOpen() throws Exception {
+        long head = writeFloorAndClose(seed());
+        Files.delete(ViewsFile.fileOf(db()));
+        try (Ledger ledger = openWithViews(db())) {
+            assertThat(ledger.openReport()).contains(ViewsFile.MISSING);
+        } // closed at once, most likely mid-build
+        long kept = viewsHeadSeq(ViewsFile.fileOf(db()));
+        System.out.println("ViewsFileIT: closed at watermark " + kept + " of " + head);
+        try (Ledger ledger = openWithViews(db())) {
+            assertThat(ledger.openReport()).as("served, not built again").doesNotContain("views file");
+            assertThat(ledger.viewsSeq()).isEqualTo(kept);
+            assertViewsEqualReadModel(ledger);
+        }
+    }
+
+    @Test
+    void aDamagedStatementLineIsFoundByTheDigestAndTheFileRebuilt() throws Exception {
+        writeFloorAndClose(seed());
+        // one line of the house's statement moves one chip more; the head untouched
+        damageOneRow("UPDATE statements SET delta = delta + 1 WHERE account = 'house'"
+                + " AND seq = (SELECT max(seq) FROM statements WHERE account = 'house')");
+        assertRebuiltAtOpen("damaged");
+    }
+
+    @Test
+    void aMissingStatementLineIsFoundByTheDigestAndTheFileRebuilt() throws Exception {
+        writeFloorAndClose(seed());
+        damageOneRow("DELETE FROM statements WHERE account = 'world'"
+                + " AND seq = (SELECT min(seq) FROM statements WHERE account = 'world')");
+        assertRebuiltAtOpen("damaged");
+    }
+
+    @Test
+    void aPageOfAStatementIsOneRangeScanOfThePrimaryKey() throws Exception {
+        writeFloorAndClose(seed());
+        List<String> plan = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + ViewsFile.fileOf(db()));
+             Statement st = c.createStatement(); ResultSet rs = st.executeQuery("EXPLAIN QUERY PLAN"
+                     + " SELECT seq, ts, type, delta FROM statements WHERE account = 'house' AND seq < 1000"
+                     + " ORDER BY seq DESC LIMIT 11")) {
+            while (rs.next()) {
+                plan.add(rs.getString("detail"));
+            }
+        }
+        assertThat(plan).as("the plan").containsExactly("SEARCH statements USING PRIMARY KEY (account=? AND seq<?)");
     }
 
     @Test
@@ -246,6 +384,9 @@ class ViewsFileIT {
                 HealthCheck views = ledger.health().checks().stream().filter(c -> c.name().equals("views"))
                         .findFirst().orElseThrow();
                 assertThat(views.detail()).contains(deposits + " event(s)");
+                Page<AccountEntry> statement = ledger.accounts().statement(Account.player("p0"), PageRequest.first(5));
+                assertThat(statement.asOfSeq()).as("a statement read from the blocked views").isEqualTo(blockedAt);
+                assertThat(statement.items()).as("p0's deposits are not in the views yet").isEmpty();
                 st.execute("ROLLBACK");
             }
             assertViewsEqualReadModel(ledger);
@@ -253,6 +394,9 @@ class ViewsFileIT {
                     .findFirst().orElseThrow();
             assertThat(views.status()).isEqualTo(HealthStatus.UP);
             assertThat(views.detail()).contains(" 0 event(s)");
+            Page<AccountEntry> statement = ledger.accounts().statement(Account.player("p0"), PageRequest.first(5));
+            assertThat(statement.asOfSeq()).isEqualTo(ledger.view().seq());
+            assertThat(statement.items()).hasSize(5).allMatch(e -> e.delta() == 10);
         }
     }
 }
