@@ -72,7 +72,12 @@ public final class Bench {
     private static final int WINDOW = 64;
 
     /** What to run. Quick mode finishes in about two minutes; the full run in ten to fifteen. */
-    public record Options(boolean quick, Path workDir, Durability durability) {}
+    /** {@code logFirst}: the ledger runs with the log-first commit (issue #12). */
+    public record Options(boolean quick, Path workDir, Durability durability, boolean logFirst) {
+        public Options(boolean quick, Path workDir, Durability durability) {
+            this(quick, workDir, durability, false);
+        }
+    }
 
     private final Options o;
     private final PrintStream progress;
@@ -96,7 +101,9 @@ public final class Bench {
         Throughput max = ledgerThroughput(ledgerDb, seconds(6, 30), 1024);
 
         step("raw sqlite-jdbc limit on the same rows");
-        double raw = rawLimit(ledgerDb, fresh("raw.db"), o.quick() ? 100_000 : 400_000);
+        double raw = rawLimit(ledgerDb, fresh("raw.db"), o.quick() ? 100_000 : 400_000, false);
+        step("raw sqlite-jdbc with the events' old secondary indexes (information)");
+        double rawWithIndexes = rawLimit(ledgerDb, fresh("raw-indexed.db"), o.quick() ? 100_000 : 400_000, true);
 
         step("naive baseline (one transaction per event, HikariCP pool)");
         double naive = naiveBaseline(ledgerDb, fresh("naive.db"), seconds(4, 10));
@@ -121,8 +128,9 @@ public final class Bench {
             curve.add(new double[]{cap, t.eventsPerSecond});
             progress.printf(Locale.ROOT, "  batch cap %4d: %,.0f events/s%n", cap, t.eventsPerSecond);
         }
-        return new BenchReport(o.quick() ? "quick" : "full", o.durability().name(), Runtime.getRuntime().availableProcessors(),
-                System.getProperty("java.version"), startedAt, raw, naive, max.eventsPerSecond, max.eventsPerCommit,
+        return new BenchReport((o.quick() ? "quick" : "full") + (o.logFirst() ? ", log-first commit" : ""),
+                o.durability().name(), Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"), startedAt, raw, rawWithIndexes, naive, max.eventsPerSecond, max.eventsPerCommit,
                 latency.rate, latency.p50, latency.p99, latency.p999, latency.max, latency.samples,
                 audit.eventsPerSecond(), audit.events(), limit.eventsPerSecond(), limit.workers(), reads.viewP50Nanos, reads.viewP99Nanos, reads.repoP50Micros,
                 reads.repoP99Micros, reads.cachedRepoP99Micros, backup.longestGapMillis, backup.seconds, backup.bytes,
@@ -144,7 +152,7 @@ public final class Bench {
     private LedgerConfig.Builder config(Path db) {
         // fresh() deletes the bench's own databases on purpose; its earlier backups must not stop a new run
         return LedgerConfig.builder(db).durability(o.durability()).backupInterval(Duration.ZERO)
-                .healthInterval(Duration.ZERO).allowCreateOverEvidence(true);
+                .healthInterval(Duration.ZERO).allowCreateOverEvidence(true).logFirstCommit(o.logFirst());
     }
 
     private record Throughput(double eventsPerSecond, double eventsPerCommit) {}
@@ -177,8 +185,12 @@ public final class Bench {
         }
     }
 
-    /** The ledger's own rows into a bare events table: executeBatch, one transaction per 1,000 rows. */
-    private double rawLimit(Path ledgerDb, Path rawDb, int rowsMax) throws SQLException, IOException {
+    /**
+     * The ledger's own rows into a bare events table: executeBatch, one transaction per 1,000 rows.
+     * The log-only ceiling of issue #12 keeps the seq key and the unique idempotency key (what the
+     * log itself needs); {@code withOldIndexes} adds the events' game and player indexes.
+     */
+    private double rawLimit(Path ledgerDb, Path rawDb, int rowsMax, boolean withOldIndexes) throws SQLException, IOException {
         List<EventRow> rows = new ArrayList<>();
         try (Connection conn = LedgerDatabase.openReadOnly(ledgerDb)) {
             EventReader.forEach(conn, 1, rowsMax, rows::add);
@@ -186,6 +198,10 @@ public final class Bench {
         try (Connection conn = rawConnection(rawDb); Statement st = conn.createStatement();
              PreparedStatement ps = conn.prepareStatement("INSERT INTO events(seq, ts, type, game_id, player_id, bet_id,"
                      + " amount, idem_key, payload, hash) VALUES (?,?,?,?,?,?,?,?,?,?)")) {
+            if (withOldIndexes) {
+                st.execute("CREATE INDEX IF NOT EXISTS events_by_game ON events (game_id, seq) WHERE game_id IS NOT NULL");
+                st.execute("CREATE INDEX IF NOT EXISTS events_by_player ON events (player_id, seq) WHERE player_id IS NOT NULL");
+            }
             long t0 = System.nanoTime();
             for (int from = 0; from < rows.size(); from += 1_000) {
                 st.execute("BEGIN IMMEDIATE");
@@ -260,8 +276,6 @@ public final class Bench {
                     + " game_id TEXT, player_id TEXT, bet_id TEXT, amount INTEGER, idem_key TEXT, payload BLOB NOT NULL,"
                     + " hash BLOB NOT NULL)");
             st.execute("CREATE UNIQUE INDEX IF NOT EXISTS events_by_idem_key ON events (idem_key) WHERE idem_key IS NOT NULL");
-            st.execute("CREATE INDEX IF NOT EXISTS events_by_game ON events (game_id, seq) WHERE game_id IS NOT NULL");
-            st.execute("CREATE INDEX IF NOT EXISTS events_by_player ON events (player_id, seq) WHERE player_id IS NOT NULL");
         }
         return conn;
     }

@@ -4,12 +4,15 @@ import java.util.List;
 
 /**
  * Every figure of one bench run, measured on the same machine, in the same directory, with the
- * same durability mode, so the ratios compare like with like. {@code hashDecodeLimitEventsPerSecond}
+ * same durability mode, so the ratios compare like with like. {@code rawRowsPerSecond} is the
+ * log-only ceiling (the event rows keyed by seq and the unique idempotency key, nothing else);
+ * {@code rawWithOldIndexesRowsPerSecond} the same rows with the events' game and player indexes
+ * too, for information. {@code hashDecodeLimitEventsPerSecond}
  * is the machine's hash+decode limit on the audited file with {@code auditWorkers} workers, the
  * audit's as well.
  */
 public record BenchReport(String mode, String durability, int cores, String java, String startedAt,
-                          double rawRowsPerSecond, double naiveRowsPerSecond,
+                          double rawRowsPerSecond, double rawWithOldIndexesRowsPerSecond, double naiveRowsPerSecond,
                           double ledgerEventsPerSecond, double eventsPerCommit,
                           double latencyTargetEventsPerSecond, double latencyP50Micros, double latencyP99Micros,
                           double latencyP999Micros, double latencyMaxMicros, long latencySamples,

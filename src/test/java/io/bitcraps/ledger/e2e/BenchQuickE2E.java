@@ -38,7 +38,7 @@ class BenchQuickE2E {
         System.out.printf("BenchQuickE2E: bench --quick took %.0f s%n", seconds);
         assertThat(p.exitValue()).as(Files.readString(dir.resolve("stderr"))).isZero();
         JsonNode r = JsonMapper.shared().readTree(Files.readString(dir.resolve("stdout")));
-        for (String field : List.of("rawRowsPerSecond", "naiveRowsPerSecond", "ledgerEventsPerSecond", "ledgerOverRaw",
+        for (String field : List.of("rawRowsPerSecond", "rawWithOldIndexesRowsPerSecond", "naiveRowsPerSecond", "ledgerEventsPerSecond", "ledgerOverRaw",
                 "ledgerOverNaive", "auditEventsPerSecond", "hashDecodeLimitEventsPerSecond", "auditOverHashDecodeLimit",
                 "auditWorkers", "viewLookupP99Nanos", "repoReadP99Micros",
                 "backupLongestCommitGapMillis")) {
