@@ -550,12 +550,8 @@ public final class Ledger implements AutoCloseable {
             return;
         }
         EventReader.Snapshot newest = EventReader.latestSnapshot(conn, Long.MAX_VALUE);
-        long storedDigest;
-        try (java.sql.Statement st = conn.createStatement();
-             java.sql.ResultSet rs = st.executeQuery("SELECT state_digest FROM ledger_head WHERE id = 1")) {
-            storedDigest = rs.next() ? rs.getLong(1) : state.digest();
-        }
-        if (newest != null && newest.seq() == state.seq() && storedDigest == state.digest()) {
+        Long storedDigest = EventReader.storedDigest(conn);
+        if (newest != null && newest.seq() == state.seq() && (storedDigest == null || storedDigest == state.digest())) {
             return;
         }
         log.begin();

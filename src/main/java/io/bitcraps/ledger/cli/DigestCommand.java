@@ -12,8 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 
@@ -44,7 +42,7 @@ final class DigestCommand implements Callable<Integer> {
             if (head.seq() == 0) {
                 throw new IllegalStateException(db + " holds no events yet; nothing to vouch for");
             }
-            byte[] last = hashAt(conn, head.seq());
+            byte[] last = EventReader.hashAt(conn, head.seq());
             if (!Arrays.equals(last, head.hash())) {
                 System.err.println("ledger digest: the head row does not match the event at seq " + head.seq()
                         + "; run tools/ledger audit " + db);
@@ -61,14 +59,5 @@ final class DigestCommand implements Callable<Integer> {
             System.err.println("digest of seq " + digest.seq() + " written to " + out);
         }
         return LedgerCli.EXIT_OK;
-    }
-
-    private static byte[] hashAt(Connection conn, long seq) throws java.sql.SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("SELECT hash FROM events WHERE seq = ?")) {
-            ps.setLong(1, seq);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getBytes(1) : null;
-            }
-        }
     }
 }

@@ -45,8 +45,8 @@ final class HistoryCommand implements Callable<Integer> {
             check.setAutoCommit(false);
             // also refuses a file that is not a ledger before the pool opens it
             if (io.bitcraps.ledger.store.EventReader.head(check).readModelSeq() < 0) {
-                // a log-first ledger keeps its read model in the views file beside it (views.ViewsFile names it so)
-                source = db.resolveSibling(db.getFileName() + ".views");
+                // a log-first ledger keeps its read model in the views file beside it
+                source = LedgerDatabase.viewsFileOf(db);
                 kind = ReaderPool.Source.VIEWS;
                 if (!java.nio.file.Files.exists(source)) {
                     System.err.println("ledger history: " + db + " keeps its read model in " + source

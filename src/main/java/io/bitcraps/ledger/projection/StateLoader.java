@@ -55,7 +55,7 @@ public final class StateLoader {
         String damage;
         try {
             LedgerState state = ReadModel.load(conn, head.seq(), head.hash(), last.timestampMicros());
-            damage = damageIn(state, storedDigest(conn));
+            damage = damageIn(state, EventReader.storedDigest(conn));
             if (damage == null) {
                 return new Loaded(state, false, null);
             }
@@ -90,7 +90,7 @@ public final class StateLoader {
             return new Loaded(genesis, false, null);
         }
         verifyTail(conn, replayer, ledgerId, head);
-        Long stored = storedDigest(conn);
+        Long stored = EventReader.storedDigest(conn);
         String damage = null;
         EventReader.Snapshot snapshot = EventReader.latestSnapshot(conn, head.seq());
         if (snapshot != null) {
@@ -220,18 +220,6 @@ public final class StateLoader {
                     + head.seq() + " (" + Hex.of(last.hash()) + ")", null);
         }
         return last;
-    }
-
-    /** The stored digest of the projections, or null for a head written before it was kept. */
-    private static Long storedDigest(Connection conn) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("SELECT state_digest FROM ledger_head WHERE id = 1");
-             java.sql.ResultSet rs = ps.executeQuery()) {
-            if (!rs.next()) {
-                return null;
-            }
-            long d = rs.getLong(1);
-            return rs.wasNull() ? null : d;
-        }
     }
 
     /** What is wrong with a loaded read model, or null: its digest, then I1, I2 and I3. */

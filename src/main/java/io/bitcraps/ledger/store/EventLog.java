@@ -310,12 +310,7 @@ public final class EventLog implements AutoCloseable {
 
     /** The stored chain hash of {@code seq}, or null when there is no such row. */
     public byte[] hashAt(long seq) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("SELECT hash FROM events WHERE seq = ?")) {
-            ps.setLong(1, seq);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getBytes(1) : null;
-            }
-        }
+        return EventReader.hashAt(conn, seq);
     }
 
     public long maxSeq() throws SQLException {

@@ -169,4 +169,16 @@ public final class EventReader {
         }
     }
 
+
+    /** The state digest stored with the head, or null (no head yet, or a head written before V0004). */
+    public static Long storedDigest(Connection conn) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT state_digest FROM ledger_head WHERE id = 1");
+             ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                return null;
+            }
+            long d = rs.getLong(1);
+            return rs.wasNull() ? null : d;
+        }
+    }
 }

@@ -215,4 +215,12 @@ public final class LedgerDatabase {
             }
         }
     }
+
+    /**
+     * The views file beside the ledger database {@code db} (the read model a subscriber keeps,
+     * package {@code views}); named here so that tools below {@code views} find it too.
+     */
+    public static java.nio.file.Path viewsFileOf(java.nio.file.Path db) {
+        return db.resolveSibling(db.getFileName() + ".views");
+    }
 }

@@ -64,7 +64,7 @@ public final class ViewsFile {
 
     /** The views file of the ledger database {@code db}. */
     public static Path fileOf(Path db) {
-        return db.resolveSibling(db.getFileName() + ".views");
+        return io.bitcraps.ledger.store.LedgerDatabase.viewsFileOf(db);
     }
 
     /**
