@@ -271,6 +271,10 @@ public final class Ledger implements AutoCloseable {
         } else if (loaded.rebuilt()) {
             report.add("the read model lagged the log and was rebuilt by replaying " + state.seq() + " events");
         }
+        String indexes = io.bitcraps.ledger.store.StatementIndexes.adopt(parts.conn, config.logFirstCommit());
+        if (indexes != null && !creating) {
+            report.add(indexes);
+        }
         parts.log = new EventLog(parts.conn, !config.logFirstCommit());
         if (config.faultInjector() != null) {
             parts.log.injectFaults(config.faultInjector());

@@ -384,8 +384,10 @@ public final class Bench {
 
     /** Lookups while a paced writer keeps the ledger at the given rate. */
     private Reads reads(Path db, double eventsPerSecond, Duration duration) throws Exception {
+        // the log-first commit keeps its read model in the views file only
         try (Ledger ledger = Ledger.open(config(db).build());
-             ReaderPool pool = new ReaderPool(db, 2, null)) {
+             ReaderPool pool = o.logFirst() ? new ReaderPool(LedgerDatabase.viewsFileOf(db), 2, null, ReaderPool.Source.VIEWS)
+                     : new ReaderPool(db, 2, null)) {
             AtomicBoolean stop = new AtomicBoolean();
             Thread writer = new Thread(() -> pacedWriter(ledger, eventsPerSecond, stop), "bench-writer");
             writer.start();

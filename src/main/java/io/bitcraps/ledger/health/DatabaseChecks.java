@@ -89,7 +89,9 @@ public final class DatabaseChecks {
             new EventIndex("events_by_game", "game_id"),
             new EventIndex("events_by_player", "player_id"),
             new EventIndex("events_touching_house", null),
-            new EventIndex("events_touching_world", null));
+            new EventIndex("events_touching_world", null),
+            new EventIndex("events_games_opened", "game_id"),
+            new EventIndex("events_deposits", "player_id"));
 
     /** Like {@link #indexes}, but a failure to read is thrown, for the caller to retry or report. */
     static HealthCheck indexCheck(Connection conn, int tailEvents) throws SQLException {
@@ -105,7 +107,7 @@ public final class DatabaseChecks {
                 continue; // not in this schema version
             }
             String problem = index.column() == null ? compareSeqIndex(conn, index.name(), where, from)
-                    : compareKeyIndex(conn, index, from);
+                    : compareKeyIndex(conn, index, where, from);
             if (problem != null) {
                 return HealthCheck.down("indexes", "index " + index.name() + " disagrees with the events table: " + problem
                         + "; idempotency or statements read through it: stop the ledger, run REINDEX " + index.name()
@@ -140,10 +142,10 @@ public final class DatabaseChecks {
     }
 
     /** An index on a key column: each key of the tail, looked up through the index, finds exactly the tail's rows. */
-    private static String compareKeyIndex(Connection conn, EventIndex index, long from) throws SQLException {
+    private static String compareKeyIndex(Connection conn, EventIndex index, String where, long from) throws SQLException {
         Map<String, List<Long>> byKey = new LinkedHashMap<>();
         try (PreparedStatement ps = conn.prepareStatement("SELECT seq, " + index.column() + " FROM events NOT INDEXED WHERE seq >= ?"
-                + " AND " + index.column() + " IS NOT NULL ORDER BY seq")) {
+                + " AND " + index.column() + " IS NOT NULL AND (" + where + ") ORDER BY seq")) {
             ps.setLong(1, from);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -151,8 +153,8 @@ public final class DatabaseChecks {
                 }
             }
         }
-        String probe = "SELECT seq FROM events INDEXED BY " + index.name() + " WHERE " + index.column() + " = ? AND seq >= ?"
-                + " ORDER BY seq";
+        String probe = "SELECT seq FROM events INDEXED BY " + index.name() + " WHERE " + index.column() + " = ? AND ("
+                + where + ") AND seq >= ? ORDER BY seq";
         try (PreparedStatement ps = conn.prepareStatement(probe)) {
             for (var e : byKey.entrySet()) {
                 ps.setString(1, e.getKey());

@@ -282,22 +282,27 @@ public final class EventLog implements AutoCloseable {
     }
 
     /**
-     * True if any committed event names this game: the first one is its {@code open_game} (no
-     * other command for an unknown game is ever accepted). Asked by the rules for a game the
-     * writer no longer holds; one lookup through the events' game index. Prepared per call: it
-     * runs once per game opened, and a failed step cannot leave a finalized statement behind.
+     * True if the game was ever opened. Asked by the rules for a game the writer no longer holds;
+     * one lookup through the index of opened games (V0010), which exists in both commit modes.
+     * Prepared per call: it runs once per game opened, and a failed step cannot leave a finalized
+     * statement behind.
      */
     public boolean gameEverOpened(String gameId) throws SQLException {
-        return anyEvent("SELECT 1 FROM events WHERE game_id = ? LIMIT 1", gameId);
+        return anyEvent(GAME_OPENED_LOOKUP, gameId);
     }
 
     /**
-     * True if any committed event names this player: the first one is a deposit (a player's
-     * withdrawal or bet needs funds), so the player's account was posted to.
+     * True if the player's account was ever posted to. Its first posting is always a deposit (a
+     * player's withdrawal or bet needs funds), so the index of deposits (V0010) answers it.
      */
     public boolean playerEverPosted(String player) throws SQLException {
-        return anyEvent("SELECT 1 FROM events WHERE player_id = ? LIMIT 1", player);
+        return anyEvent(PLAYER_DEPOSITED_LOOKUP, player);
     }
+
+    /** Through events_games_opened (V0010): open_game is type 4. */
+    public static final String GAME_OPENED_LOOKUP = "SELECT 1 FROM events WHERE type = 4 AND game_id = ? LIMIT 1";
+    /** Through events_deposits (V0010): deposit is type 1. */
+    public static final String PLAYER_DEPOSITED_LOOKUP = "SELECT 1 FROM events WHERE type = 1 AND player_id = ? LIMIT 1";
 
     private boolean anyEvent(String sql, String id) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement(sql)) {

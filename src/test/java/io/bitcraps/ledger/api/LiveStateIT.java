@@ -16,6 +16,8 @@ import io.bitcraps.ledger.domain.Rejected;
 import io.bitcraps.ledger.projection.PlayerStats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -117,9 +119,16 @@ class LiveStateIT {
         assertThat(ledger.games().find("g0").orElseThrow().open()).as("a closed game in the read model").isFalse();
     }
 
-    @Test
-    void decisionsAboutWhatLeftMemoryComeOutAsBefore() {
-        try (Ledger ledger = open(dir)) {
+    /**
+     * In both commit modes: the log-first commit keeps only the narrow indexes of opened games and
+     * deposits (V0010) for these lookups, not the statement indexes by game and player.
+     */
+    @ParameterizedTest(name = "log-first commit: {0}")
+    @ValueSource(booleans = {false, true})
+    void decisionsAboutWhatLeftMemoryComeOutAsBefore(boolean logFirst) throws Exception {
+        Path db = dir.resolve("ledger.db");
+        java.util.function.Supplier<Ledger> open = () -> Ledger.open(LedgerConfig.builder(db).logFirstCommit(logFirst).build());
+        try (Ledger ledger = open.get()) {
             ok(ledger.submit(new FundHouse(1_000, "bank")));
             ok(ledger.submit(new Deposit("alice", 100, "c")));
             ok(ledger.submit(new OpenGame("g1", "t1")));
@@ -131,8 +140,12 @@ class LiveStateIT {
             assertThat(ledger.view().balances()).doesNotContainKeys("player:alice", "escrow:g1");
             assertDecisions(ledger);
         }
-        try (Ledger ledger = open(dir)) {
-            assertDecisions(ledger); // from the read model alone
+        try (Ledger ledger = open.get()) {
+            assertDecisions(ledger); // from the log alone
+        }
+        try (java.sql.Connection c = io.bitcraps.ledger.store.LedgerDatabase.openReadOnly(db)) {
+            assertThat(io.bitcraps.ledger.store.StatementIndexes.present(c)).as("statement indexes")
+                    .hasSize(logFirst ? 0 : 4);
         }
     }
 

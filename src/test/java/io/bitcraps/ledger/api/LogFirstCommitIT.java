@@ -4,8 +4,11 @@ import io.bitcraps.ledger.audit.AuditReport;
 import io.bitcraps.ledger.audit.Auditor;
 import io.bitcraps.ledger.domain.Account;
 import io.bitcraps.ledger.projection.LedgerState;
+import io.bitcraps.ledger.query.AccountEntry;
+import io.bitcraps.ledger.query.PageRequest;
 import io.bitcraps.ledger.projection.StateDigest;
 import io.bitcraps.ledger.sim.CrapsFloor;
+import io.bitcraps.ledger.store.EventLog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,6 +18,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -174,6 +178,74 @@ class LogFirstCommitIT {
         assertThat(sql("SELECT read_model_seq = seq FROM ledger_head")).isEqualTo(1);
         AuditReport audit = new Auditor().audit(dir.resolve("ledger.db"), Auditor.Options.everything(), n -> { });
         assertThat(audit.problems()).isEmpty();
+    }
+
+    /**
+     * The log-first commit keeps no statement index on the events (the views file serves
+     * statements); the rules' lookups go through the narrow indexes of V0010, not a scan; a
+     * default open builds the statement indexes again, and statements read from the log then
+     * equal those the views file served.
+     */
+    @Test
+    void theLogFirstCommitKeepsOnlyTheIndexesTheRulesAskAndTheDefaultBuildsTheRestAgain() throws Exception {
+        Map<Account, List<AccountEntry>> fromViews = new java.util.LinkedHashMap<>();
+        List<Account> accounts = List.of(Account.HOUSE, Account.WORLD, Account.player("p00000"), Account.player("p00001"),
+                Account.escrow("f1b-t0-g0"));
+        try (Ledger ledger = open(false)) {
+            assertThat(indexes()).contains("events_by_game", "events_by_player", "events_touching_house",
+                    "events_touching_world", "events_games_opened", "events_deposits");
+        }
+        try (Ledger ledger = open(true)) {
+            assertThat(ledger.openReport()).contains("dropped the statement indexes");
+            floor(ledger, 0x1b);
+            assertThat(ledger.awaitViews(ledger.view().state().seq(), Duration.ofSeconds(30))).isTrue();
+            for (Account a : accounts) {
+                fromViews.put(a, ledger.accounts().statement(a, PageRequest.first(500)).items());
+            }
+        }
+        assertThat(fromViews.values()).allSatisfy(lines -> assertThat(lines).isNotEmpty());
+        assertThat(indexes()).doesNotContain("events_by_game", "events_by_player", "events_touching_house",
+                "events_touching_world").contains("events_by_idem_key", "events_games_opened", "events_deposits");
+        assertThat(plan(EventLog.GAME_OPENED_LOOKUP)).contains("events_games_opened");
+        assertThat(plan(EventLog.PLAYER_DEPOSITED_LOOKUP)).contains("events_deposits");
+
+        try (Ledger ledger = open(true)) {
+            assertThat(ledger.openReport()).as("nothing to drop again").isEmpty();
+        }
+        try (Ledger ledger = open(false)) {
+            assertThat(ledger.openReport()).contains("built the statement indexes");
+            for (Account a : accounts) {
+                assertThat(ledger.accounts().statement(a, PageRequest.first(500)).items()).as("statement of %s from the log", a)
+                        .isEqualTo(fromViews.get(a));
+            }
+        }
+        assertThat(indexes()).contains("events_by_game", "events_by_player", "events_touching_house", "events_touching_world");
+        assertThat(sql("SELECT count(*) FROM ledger_meta WHERE name = 'statement_indexes_dropped'")).isZero();
+        AuditReport audit = new Auditor().audit(dir.resolve("ledger.db"), Auditor.Options.everything(), n -> { });
+        assertThat(audit.problems()).isEmpty();
+    }
+
+    private List<String> indexes() throws Exception {
+        List<String> names = new java.util.ArrayList<>();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("ledger.db"));
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'")) {
+            while (rs.next()) {
+                names.add(rs.getString(1));
+            }
+        }
+        return names;
+    }
+
+    private String plan(String query) throws Exception {
+        StringBuilder out = new StringBuilder();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("ledger.db"));
+             Statement st = c.createStatement(); ResultSet rs = st.executeQuery("EXPLAIN QUERY PLAN " + query)) {
+            while (rs.next()) {
+                out.append(rs.getString(4)).append('\n');
+            }
+        }
+        return out.toString();
     }
 
     private static void assertSameState(LedgerState actual, LedgerState expected) {
