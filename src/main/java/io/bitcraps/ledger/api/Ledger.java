@@ -112,6 +112,8 @@ public final class Ledger implements AutoCloseable {
         boolean writerStopped = true;
         io.bitcraps.ledger.store.Checkpointer checkpointer;
         EventLog log;
+        /** The writer's reads of the log while a batch commits (the pipelined commit). */
+        io.bitcraps.ledger.store.LogLookups lookups;
         ReaderPool readers;
         JournalArchive archive;
         volatile String archiveProblem;
@@ -164,6 +166,13 @@ public final class Ledger implements AutoCloseable {
             }
             if (checkpointer != null) {
                 checkpointer.close();
+            }
+            if (lookups != null) {
+                try {
+                    lookups.close();
+                } catch (SQLException e) {
+                    LOG.warn("closing the writer's lookup connection failed: {}", e.getMessage());
+                }
             }
             try {
                 if (log != null) {
@@ -327,9 +336,15 @@ public final class Ledger implements AutoCloseable {
 
         CommandRing.Settings settings = new CommandRing.Settings(config.ringSize(), config.batchSubmissionsMax(),
                 config.batchEventsMax(), config.submitTimeout().toNanos(), clockMicros(config.clock()),
-                config.busyRetryDeadline().toNanos(), config.closeTimeout().toNanos(), config.stateSnapshotEveryEvents());
-        CommandRing ring = new CommandRing(parts.log, config.logFirstCommit() ? null : readModel, codec, signer, state,
-                settings, listeners);
+                config.busyRetryDeadline().toNanos(), config.closeTimeout().toNanos(), config.stateSnapshotEveryEvents(),
+                config.pipelinedCommit());
+        // pipelined, the write connection is busy with the batch in flight while the next is decided
+        if (config.pipelinedCommit()) {
+            parts.lookups = io.bitcraps.ledger.store.LogLookups.open(config.path());
+        }
+        CommandRing ring = new CommandRing(parts.log, config.pipelinedCommit() ? parts.lookups : parts.log.lookups(),
+                config.logFirstCommit() ? null : readModel, codec, signer,
+                state, settings, listeners);
         parts.ring = ring; // from here on a failure must stop the writer thread too
         if (parts.views != null) {
             parts.views.start(subscriptions);

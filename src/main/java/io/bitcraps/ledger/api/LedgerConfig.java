@@ -41,6 +41,7 @@ public final class LedgerConfig {
     private final boolean views;
     private final boolean logFirstCommit;
     private final long stateSnapshotEveryEvents;
+    private final boolean pipelinedCommit;
     private final Path hmacKeyFile;
     private final Path archiveDir;
     private final Path backupDir;
@@ -78,6 +79,7 @@ public final class LedgerConfig {
         this.views = b.views || b.logFirstCommit;
         this.logFirstCommit = b.logFirstCommit;
         this.stateSnapshotEveryEvents = b.stateSnapshotEveryEvents;
+        this.pipelinedCommit = b.pipelinedCommit;
         this.hmacKeyFile = b.hmacKeyFile;
         this.archiveDir = b.archiveDir;
         this.backupDir = b.backupDir != null ? b.backupDir
@@ -185,6 +187,11 @@ public final class LedgerConfig {
     /** With the log-first commit: how many events between two snapshots of the writer's state (or a minute). */
     public long stateSnapshotEveryEvents() {
         return stateSnapshotEveryEvents;
+    }
+
+    /** True when batch N+1 is decided while batch N commits; see {@link Builder#pipelinedCommit}. */
+    public boolean pipelinedCommit() {
+        return pipelinedCommit;
     }
 
     /** True when the views file ({@code <db>.views}) is kept and the repositories read from it; see {@link Builder#views}. */
@@ -296,7 +303,8 @@ public final class LedgerConfig {
                 + ", submitTimeout=" + submitTimeout + ", busyTimeout=" + busyTimeout
                 + ", busyRetryDeadline=" + busyRetryDeadline + ", closeTimeout=" + closeTimeout
                 + ", maxDatabaseBytes=" + maxDatabaseBytes + ", readerPoolSize=" + readerPoolSize
-                + ", queryCacheBytes=" + queryCacheBytes + ", views=" + views + ", logFirstCommit=" + logFirstCommit + "}";
+                + ", queryCacheBytes=" + queryCacheBytes + ", views=" + views + ", logFirstCommit=" + logFirstCommit
+                + ", pipelinedCommit=" + pipelinedCommit + "}";
     }
 
     public static final class Builder {
@@ -318,6 +326,7 @@ public final class LedgerConfig {
         private boolean views;
         private boolean logFirstCommit;
         private long stateSnapshotEveryEvents = 200_000;
+        private boolean pipelinedCommit = true;
         private Path hmacKeyFile;
         private Path archiveDir;
         private Path backupDir;
@@ -463,6 +472,18 @@ public final class LedgerConfig {
                 throw new IllegalArgumentException("stateSnapshotEveryEvents must be at least 1, got " + events);
             }
             this.stateSnapshotEveryEvents = events;
+            return this;
+        }
+
+        /**
+         * The pipelined commit (on by default): the writer decides batch N+1 while batch N
+         * commits on a thread of its own, so that the fsync overlaps the deciding. N+1 rests on
+         * N's state: if N does not commit, every submission of N+1 that wrote, or was refused on
+         * that state, fails as retryable {@code STORAGE_FAILURE}; nothing speculative is ever
+         * acknowledged. Off: each batch commits before the next is decided.
+         */
+        public Builder pipelinedCommit(boolean on) {
+            this.pipelinedCommit = on;
             return this;
         }
 

@@ -21,6 +21,7 @@ import io.bitcraps.ledger.projection.StateSnapshot;
 import io.bitcraps.ledger.projection.StoredEvents;
 import io.bitcraps.ledger.store.EventLog;
 import io.bitcraps.ledger.store.EventRow;
+import io.bitcraps.ledger.store.LogLookups;
 import io.bitcraps.ledger.store.SqliteFailure;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,30 +31,43 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 
 /**
- * The single writer. Concurrency: every method runs on the ring's one consumer thread, which owns
- * the write connection, the sequence, the chain head and the state; nothing here is shared except
- * the published state and the counters, which are volatile and written only by this thread.
+ * The single writer, in two stages on two threads.
  * <p>
- * Per ring batch: each submission is checked against {@code working} (the committed state plus
- * the batch so far), becomes events with seq, timestamp, payload, frame and chain hash, and is
- * folded into {@code working}. At {@code endOfBatch} (or the event cap) the rows go to SQLite in
- * one immediate transaction. Only when COMMIT returns does {@code working} become
- * {@code committed}; then listeners are told (caches, archive, metrics), the state is published to
- * readers, and the futures complete, in that order.
+ * <b>Deciding</b> (the ring's one consumer thread, "ledger-writer"): each submission is checked
+ * against {@code working} (the state after everything decided so far), becomes events with seq,
+ * timestamp, payload, frame and chain hash, and is folded into {@code working}, all in the batch
+ * being filled ({@link Staged}). At {@code endOfBatch} (or a cap) the batch is handed to the
+ * committing thread, and the writer goes on deciding the next batch on top of it.
  * <p>
- * Failure: a batch whose commit fails is rolled back, {@code working} goes back to
- * {@code committed} (a pointer move: the state is persistent), exactly that batch's futures fail
- * with {@link LedgerException.StorageFailure}, and the next batch proceeds. Corruption, a broken
- * invariant, or a database that no longer matches the writer's view halts writing for good.
- * Rejections never touch the database; they complete with the batch so that callers see results
- * in ring order. A rejection decided while the batch already held writes was decided against
- * state that only exists if the batch commits; when it does not, such a rejection fails with the
- * batch's retryable failure instead, never as a final answer no committed state supports.
+ * <b>Committing</b> ("ledger-committer"): owns the write connection while a batch is in flight;
+ * writes its rows in one immediate transaction and commits. Only when COMMIT returns is the
+ * batch's state {@code committed}; then listeners are told (caches, archive, metrics), the state
+ * is published to readers, and the futures complete, in that order.
+ * <p>
+ * <b>The pipeline</b> holds at most one batch in flight: before handing over batch N+1 the writer
+ * waits for N's outcome. So the fsync of N overlaps the deciding of N+1, and nothing else does.
+ * N+1 was decided on top of N's state, which is speculative until N commits. If N's commit fails,
+ * {@code working} goes back to the last committed state (a pointer move: the state is persistent)
+ * and every submission of N+1 that wrote, or was refused by looking at state, fails with N's
+ * retryable failure: nothing speculative is ever acknowledged. With {@code pipelined} false the
+ * writer commits each batch itself and waits, which is the behaviour before the pipeline.
+ * <p>
+ * Failure: a batch whose commit fails is rolled back, exactly that batch's futures (and those of
+ * the batch decided on top of it) fail with {@link LedgerException.StorageFailure}, and the next
+ * batch proceeds. Corruption, a broken invariant, or a database that no longer matches the
+ * writer's view halts writing for good. Rejections never touch the database; they complete with
+ * their batch, after the batch before it, so that callers see results in ring order. A rejection
+ * decided while the state held uncommitted writes (of its own batch or of the one in flight)
+ * stands only if they commit; when they do not, it fails with the batch's retryable failure
+ * instead, never as a final answer no committed state supports.
  * <p>
  * Any other throwable on any path (deciding, staging, committing, shutting down) is the same
  * case: the transaction is rolled back, writing halts, and every future of the batch fails.
@@ -61,13 +75,17 @@ import java.util.function.LongSupplier;
  * {@code busyRetryDeadlineNanos} after the batch's first attempt, then fails the batch as a
  * retryable {@link LedgerException.StorageFailure}.
  * <p>
- * Futures are never completed on this thread: {@link Completions} does it, so a caller's
- * callback can neither stall commits nor deadlock the writer.
+ * While a batch is in flight the writer reads the log (idempotency keys, games and players the
+ * state no longer holds) through {@code lookups}, a connection of its own, and answers for the
+ * batch in flight from the batch itself. Futures are never completed on either thread:
+ * {@link Completions} does it, so a caller's callback can neither stall commits nor deadlock the
+ * writer.
  */
 final class BatchWriter implements EventHandler<Slot> {
     private static final Logger LOG = LoggerFactory.getLogger(BatchWriter.class);
 
     private final EventLog store;
+    private final LogLookups lookups;
     private final ReadModel readModel;
     private final PayloadCodec codec;
     private final ChainHash chain = new ChainHash();
@@ -78,27 +96,36 @@ final class BatchWriter implements EventHandler<Slot> {
     private final EventFrame frames = new EventFrame();
     private final Completions completions;
     private final long busyRetryDeadlineNanos;
+    private final boolean pipelined;
 
-    private LedgerState committed;
+    // the deciding thread's
+    /** The newest state the writer knows to be committed: where {@code working} goes back to. */
+    private LedgerState base;
     private LedgerState working;
-    private volatile LedgerState published;
-    private volatile String haltReason;
+    private Staged filling;
+    /** Handed to the committing thread, its outcome not taken yet; null when the pipeline is empty. */
+    private Staged inflight;
+    /** The buffer not in use: batches alternate between two, so that nothing is allocated per batch. */
+    private Staged spare;
+    private final DirtySet submissionDirty = new DirtySet();
     private Thread writerThread;
 
-    private final ArrayList<EventRow> rows = new ArrayList<>();
-    private final ArrayList<LedgerEvent> events = new ArrayList<>();
-    private final HashMap<String, KeyedSubmission> batchKeys = new HashMap<>();
-    private final DirtySet batchDirty = new DirtySet();
-    private final DirtySet submissionDirty = new DirtySet();
-    private byte[] batchSignature;
-    private final Pending[] pending;
-    private int pendingCount;
+    // the committing thread's (the deciding thread's while the pipeline is empty)
+    private LedgerState committed;
+
+    private volatile LedgerState published;
+    private volatile String haltReason;
+
+    private final ArrayBlockingQueue<Staged> toCommit = new ArrayBlockingQueue<>(1);
+    private volatile Thread committerThread;
+    /** Handed to the committing thread to stop it. */
+    private final Staged stop;
 
     private volatile long eventCount;
     private volatile long commitCount;
     private volatile long submissionCount;
     private volatile long rejectionCount;
-    private volatile long failedBatchCount;
+    private final AtomicLong failedBatchCount = new AtomicLong();
     private volatile long lastCommitNanos;
     private volatile long lastCommitAtNanos = System.nanoTime();
     private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder> rejectionsByCode =
@@ -106,14 +133,75 @@ final class BatchWriter implements EventHandler<Slot> {
 
     private record KeyedSubmission(List<Command> commands, Receipt receipt) {}
 
-    /** One submission of the batch in flight and what became of it. */
+    /** One submission of a batch and what became of it. */
     private static final class Pending {
         CompletableFuture<Receipt> future;
         Receipt receipt;
         LedgerException error;
         boolean writtenInBatch;
-        /** The rejection was decided while the batch held writes: it stands only if the batch commits. */
+        /** The rejection was decided on uncommitted state: it stands only if the batch (and the one before) commits. */
         boolean decidedAgainstBatch;
+    }
+
+    /**
+     * One batch: filled by the deciding thread, then handed whole to the committing thread, which
+     * sets {@link #failure} and releases {@link #done}; the deciding thread takes the outcome and
+     * clears it for reuse. Never touched by two threads at once.
+     */
+    private static final class Staged {
+        final ArrayList<EventRow> rows = new ArrayList<>();
+        final ArrayList<LedgerEvent> events = new ArrayList<>();
+        final HashMap<String, KeyedSubmission> keys = new HashMap<>();
+        final DirtySet dirty = new DirtySet();
+        final Pending[] pending;
+        int pendingCount;
+        /** The committed state this batch was decided on, and the state after it. */
+        LedgerState before;
+        LedgerState after;
+        long startNanos;
+        byte[] signature;
+        /** Null if the batch committed. */
+        LedgerException failure;
+        /**
+         * Set by the committing thread once COMMIT returned: from then on the batch cannot fail,
+         * and a refusal decided on its state is final.
+         */
+        volatile boolean durable;
+        /**
+         * Set by the committing thread when the batch failed, before its futures are handed over:
+         * a caller who sees the failure and retries at once must find the writer rewound.
+         */
+        volatile boolean failed;
+        final Semaphore done = new Semaphore(0);
+
+        Staged(int submissionsMax) {
+            pending = new Pending[submissionsMax];
+            for (int i = 0; i < pending.length; i++) {
+                pending[i] = new Pending();
+            }
+        }
+
+        boolean isEmpty() {
+            return rows.isEmpty() && pendingCount == 0;
+        }
+
+        String range() {
+            return "seq " + (before.seq() + 1) + ".." + after.seq();
+        }
+
+        void clear() {
+            rows.clear();
+            events.clear();
+            keys.clear();
+            dirty.clear();
+            pendingCount = 0;
+            before = null;
+            after = null;
+            signature = null;
+            failure = null;
+            durable = false;
+            failed = false;
+        }
     }
 
     /** What one future gets; handed to {@link Completions} so that no future completes on the writer. */
@@ -127,10 +215,12 @@ final class BatchWriter implements EventHandler<Slot> {
         }
     }
 
-    BatchWriter(EventLog store, ReadModel readModel, PayloadCodec codec, HeadSigner signer, LedgerState recovered,
-                LongSupplier clockMicros, int submissionsPerBatchMax, int eventsPerBatchMax, List<CommitListener> listeners,
-                Completions completions, long busyRetryDeadlineNanos, long snapshotEveryEvents) {
+    BatchWriter(EventLog store, LogLookups lookups, ReadModel readModel, PayloadCodec codec, HeadSigner signer,
+                LedgerState recovered, LongSupplier clockMicros, int submissionsPerBatchMax, int eventsPerBatchMax,
+                List<CommitListener> listeners, Completions completions, long busyRetryDeadlineNanos, long snapshotEveryEvents,
+                boolean pipelined) {
         this.store = store;
+        this.lookups = lookups;
         this.snapshotEveryEvents = snapshotEveryEvents;
         this.completions = completions;
         this.busyRetryDeadlineNanos = busyRetryDeadlineNanos;
@@ -140,33 +230,42 @@ final class BatchWriter implements EventHandler<Slot> {
         this.clockMicros = clockMicros;
         this.eventsPerBatchMax = eventsPerBatchMax;
         this.listeners = List.copyOf(listeners);
+        this.pipelined = pipelined;
+        this.base = recovered;
         this.committed = recovered;
         this.working = recovered;
         this.published = recovered;
-        this.pending = new Pending[submissionsPerBatchMax];
-        for (int i = 0; i < pending.length; i++) {
-            pending[i] = new Pending();
-        }
+        this.filling = new Staged(submissionsPerBatchMax);
+        this.spare = new Staged(submissionsPerBatchMax);
+        this.stop = new Staged(0);
     }
 
     @Override
     public void onStart() {
         writerThread = Thread.currentThread();
+        if (pipelined) {
+            committerThread = new Thread(this::commitLoop, "ledger-committer");
+            committerThread.setDaemon(true); // the writer stops it at shutdown; daemon only for a JVM that dies first
+            committerThread.start();
+        }
     }
 
     @Override
     public void onEvent(Slot slot, long sequence, boolean endOfBatch) {
-        assert Thread.currentThread() == writerThread : "only the writer thread writes";
+        assert Thread.currentThread() == writerThread : "only the writer thread decides";
         try {
             if (slot.task != null) {
                 flush();
+                awaitInflight();
                 runTask(slot);
             } else {
                 handleSubmission(slot);
             }
         } catch (Throwable t) {
             // a bug or a broken invariant: never guess, stop writing
-            store.rollback();
+            if (inflight == null) {
+                store.rollback(); // a task may have left a transaction open; in flight, the committer owns the connection
+            }
             LedgerException halted = halt("unexpected failure in the writer: " + t, t);
             if (slot.future != null && !slot.future.isDone() && !isPending(slot.future)) {
                 completions.fail(slot.future, halted);
@@ -174,11 +273,15 @@ final class BatchWriter implements EventHandler<Slot> {
             if (slot.taskDone != null && !slot.taskDone.isDone()) {
                 completions.fail(slot.taskDone, halted);
             }
-            failWholeBatch(halted);
+            awaitInflight();
+            if (!filling.isEmpty()) {
+                failFilling(halted);
+            }
+            working = base;
         } finally {
             slot.clear();
         }
-        if (endOfBatch || rows.size() >= eventsPerBatchMax || pendingCount == pending.length) {
+        if (endOfBatch || filling.rows.size() >= eventsPerBatchMax || filling.pendingCount == filling.pending.length) {
             flush();
         }
     }
@@ -187,6 +290,8 @@ final class BatchWriter implements EventHandler<Slot> {
     public void onShutdown() {
         try {
             flush();
+            awaitInflight();
+            stopCommitter();
             snapshotAtClose();
         } finally {
             Runnable hook = afterShutdown;
@@ -203,9 +308,14 @@ final class BatchWriter implements EventHandler<Slot> {
         this.afterShutdown = hook;
     }
 
-
     LedgerState published() {
         return published;
+    }
+
+    /** True on the committing thread, where commit listeners run. */
+    boolean onCommitterThread() {
+        Thread t = committerThread;
+        return t != null && Thread.currentThread() == t;
     }
 
     String haltReason() {
@@ -226,29 +336,37 @@ final class BatchWriter implements EventHandler<Slot> {
      * the ledger). Only the volatile reason is set; the writer refuses every later submission.
      */
     void haltFromOutside(String reason) {
-        if (haltReason == null) {
-            haltReason = reason;
-            LOG.error("ledger halted: {}", reason);
-        }
+        halt(reason, null);
     }
 
     WriterStats stats(long ringBacklog) {
-        return new WriterStats(eventCount, commitCount, submissionCount, rejectionCount, failedBatchCount,
+        return new WriterStats(eventCount, commitCount, submissionCount, rejectionCount, failedBatchCount.get(),
                 lastCommitNanos, ringBacklog);
     }
 
+    // ---- deciding (the writer thread) ----
+
     private void handleSubmission(Slot slot) {
         submissionCount++;
+        if (inflight != null && inflight.failed) {
+            awaitInflight(); // the caller may be retrying what just failed: decide it on the rewound state
+        } else {
+            takeOutcomeIfDone();
+        }
         CompletableFuture<Receipt> future = slot.future;
         if (haltReason != null) {
             addPending(future, null, new LedgerException.LedgerHalted(haltReason, null), false);
             return;
         }
-        // a rejection rests on this batch only if the batch holds writes and the rejection looked at
-        // state: a conflict with a durable key, or a command malformed in itself, is final either way
-        boolean batchHoldsWrites = !rows.isEmpty();
+        // a rejection rests on uncommitted state only if there is some (this batch's writes, or the
+        // batch in flight) and the rejection looked at state: a conflict with a durable key, or a
+        // command malformed in itself, is final either way
+        boolean stateHoldsWrites = !filling.rows.isEmpty() || inflight != null && !inflight.durable;
         if (slot.key != null) {
-            KeyedSubmission earlier = batchKeys.get(slot.key);
+            KeyedSubmission earlier = filling.keys.get(slot.key);
+            if (earlier == null && inflight != null) {
+                earlier = inflight.keys.get(slot.key);
+            }
             if (earlier != null) {
                 try {
                     requireSameContent(slot.key, earlier, slot.commands);
@@ -256,6 +374,7 @@ final class BatchWriter implements EventHandler<Slot> {
                     reject(future, e, true);
                     return;
                 }
+                // stands only if the earlier submission commits: fails with this batch if it does not
                 addPending(future, earlier.receipt, null, true);
                 return;
             }
@@ -276,25 +395,26 @@ final class BatchWriter implements EventHandler<Slot> {
         try {
             addPending(future, append(slot.commands, slot.key), null, true);
         } catch (Rejected e) {
-            reject(future, e, batchHoldsWrites && lookedAtState(e));
+            reject(future, e, stateHoldsWrites && lookedAtState(e));
         } catch (History.Unavailable e) {
             addPending(future, null, lookupFailure(e.getMessage(), (SQLException) e.getCause()), false);
         }
     }
 
     /**
-     * Games and accounts the state no longer holds: first the batch in flight (its rows are not
-     * written yet), then the committed log itself, never the read model: a damaged read-model row
-     * must not be able to let a game id be used twice.
+     * Games and accounts the state no longer holds: first the batches not committed yet (their
+     * rows are not readable), then the committed log itself, never the read model: a damaged
+     * read-model row must not be able to let a game id be used twice.
      */
     private final History history = new History() {
         @Override
         public boolean gameEverOpened(String gameId) {
-            if (submissionDirty.touchedGame(gameId) || batchDirty.touchedGame(gameId)) {
+            if (submissionDirty.touchedGame(gameId) || filling.dirty.touchedGame(gameId)
+                    || inflight != null && inflight.dirty.touchedGame(gameId)) {
                 return true;
             }
             try {
-                return store.gameEverOpened(gameId);
+                return lookups.gameEverOpened(gameId);
             } catch (SQLException e) {
                 throw new History.Unavailable("looking up game " + gameId + " failed", e);
             }
@@ -302,11 +422,13 @@ final class BatchWriter implements EventHandler<Slot> {
 
         @Override
         public boolean accountEverPosted(Account account) {
-            if (submissionDirty.touchedAccount(account.key()) || batchDirty.touchedAccount(account.key())) {
+            String key = account.key();
+            if (submissionDirty.touchedAccount(key) || filling.dirty.touchedAccount(key)
+                    || inflight != null && inflight.dirty.touchedAccount(key)) {
                 return true;
             }
             try {
-                return account.kind() == Account.Kind.PLAYER && store.playerEverPosted(account.id());
+                return account.kind() == Account.Kind.PLAYER && lookups.playerEverPosted(account.id());
             } catch (SQLException e) {
                 throw new History.Unavailable("looking up account " + account + " failed", e);
             }
@@ -325,7 +447,7 @@ final class BatchWriter implements EventHandler<Slot> {
         rejectionCount++;
         rejectionsByCode.computeIfAbsent(e.code(), c -> new java.util.concurrent.atomic.LongAdder()).increment();
         addPending(future, null, e, false);
-        pending[pendingCount - 1].decidedAgainstBatch = decidedAgainstBatch;
+        filling.pending[filling.pendingCount - 1].decidedAgainstBatch = decidedAgainstBatch;
     }
 
     /** False for refusals of a command's own content, which no state could change. */
@@ -343,15 +465,15 @@ final class BatchWriter implements EventHandler<Slot> {
 
     /** The receipt of a committed submission with this key, null if the key is new, or a conflict. */
     private Receipt durableReceiptOf(String key, List<Command> commands) throws SQLException {
-        long first = store.seqOfKey(key);
+        long first = lookups.seqOfKey(key);
         if (first == 0) {
             return null;
         }
-        List<EventRow> head = store.range(first, first);
+        List<EventRow> head = lookups.range(first, first);
         LedgerEvent firstEvent = StoredEvents.decode(codec, head.get(0));
         long last = first + firstEvent.submissionSize() - 1;
         List<Command> original = new ArrayList<>(firstEvent.submissionSize());
-        for (EventRow row : last == first ? head : store.range(first, last)) {
+        for (EventRow row : last == first ? head : lookups.range(first, last)) {
             original.add(StoredEvents.decode(codec, row).command());
         }
         Receipt receipt = new Receipt(first, last, firstEvent.timestampMicros());
@@ -362,7 +484,7 @@ final class BatchWriter implements EventHandler<Slot> {
     /** Checks and stages a submission; all of its commands become events, or none does. */
     private Receipt append(List<Command> commands, String key) {
         int size = commands.size();
-        int mark = rows.size();
+        int mark = filling.rows.size();
         LedgerState s = working;
         long timestamp = Math.max(clockMicros.getAsLong(), s.lastTimestampMicros());
         long first = s.seq() + 1;
@@ -383,10 +505,10 @@ final class BatchWriter implements EventHandler<Slot> {
             }
         }
         working = s;
-        batchDirty.mergeFrom(submissionDirty);
+        filling.dirty.mergeFrom(submissionDirty);
         Receipt receipt = new Receipt(first, s.seq(), timestamp);
         if (key != null) {
-            batchKeys.put(key, new KeyedSubmission(commands, receipt));
+            filling.keys.put(key, new KeyedSubmission(commands, receipt));
         }
         return receipt;
     }
@@ -401,23 +523,23 @@ final class BatchWriter implements EventHandler<Slot> {
         Command c = e.command();
         byte[] frame = frames.encode(e.type().code(), e.seq(), e.timestampMicros(), payload);
         byte[] hash = chain.next(s.headHashUnsafe(), frame);
-        rows.add(new EventRow(e.seq(), e.timestampMicros(), e.type().code(), StoredEvents.gameOf(c),
+        filling.rows.add(new EventRow(e.seq(), e.timestampMicros(), e.type().code(), StoredEvents.gameOf(c),
                 StoredEvents.playerOf(s, c), StoredEvents.betOf(c), StoredEvents.amountOf(c), e.key(), payload, hash));
-        events.add(e);
+        filling.events.add(e);
         LedgerState after = Projector.apply(s, e, hash);
         submissionDirty.record(s, after, e);
         return after;
     }
 
     private void truncate(int mark) {
-        while (rows.size() > mark) {
-            rows.remove(rows.size() - 1);
-            events.remove(events.size() - 1);
+        while (filling.rows.size() > mark) {
+            filling.rows.remove(filling.rows.size() - 1);
+            filling.events.remove(filling.events.size() - 1);
         }
     }
 
     private void addPending(CompletableFuture<Receipt> future, Receipt receipt, LedgerException error, boolean written) {
-        Pending p = pending[pendingCount++];
+        Pending p = filling.pending[filling.pendingCount++];
         p.future = future;
         p.receipt = receipt;
         p.error = error;
@@ -426,8 +548,8 @@ final class BatchWriter implements EventHandler<Slot> {
     }
 
     private boolean isPending(CompletableFuture<Receipt> future) {
-        for (int i = 0; i < pendingCount; i++) {
-            if (pending[i].future == future) {
+        for (int i = 0; i < filling.pendingCount; i++) {
+            if (filling.pending[i].future == future) {
                 return true;
             }
         }
@@ -435,25 +557,155 @@ final class BatchWriter implements EventHandler<Slot> {
     }
 
     /**
-     * Commits the batch in flight, if any, then completes its submissions. Never throws: every
-     * failure ends here in one of the writer's outcomes (committed, failed and retryable, halted).
+     * Ends the batch being filled: waits for the batch in flight, then hands this one to the
+     * committing thread (or commits it here, not pipelined). Never throws: every failure ends in
+     * one of the writer's outcomes (committed, failed and retryable, halted).
      */
     private void flush() {
-        if (rows.isEmpty()) {
-            completePending(null);
+        if (filling.isEmpty()) {
+            takeOutcomeIfDone();
             return;
         }
-        long start = System.nanoTime();
-        long busyDeadline = start + busyRetryDeadlineNanos;
+        if (awaitInflight() != null) {
+            return; // the batch in flight failed, and this one, decided on top of it, with it
+        }
+        if (filling.rows.isEmpty()) {
+            // only answers that need no commit; they go out after the batch before them
+            complete(filling, null);
+            filling.clear();
+            return;
+        }
+        if (haltReason != null) {
+            // halted from outside (the health monitor found the file changed) while this batch was
+            // staged: nothing of it may be committed now
+            failFilling(new LedgerException.LedgerHalted(haltReason, null));
+            return;
+        }
+        Staged batch = filling;
+        batch.before = base;
+        batch.after = working;
+        batch.startNanos = System.nanoTime();
+        filling = spare;
+        spare = null;
+        inflight = batch;
+        if (pipelined) {
+            toCommit.add(batch); // never full: the one batch before was taken, its outcome too
+        } else {
+            commit(batch);
+            awaitInflight();
+        }
+    }
+
+    /** Takes the outcome of the batch in flight if it is known, without waiting. */
+    private void takeOutcomeIfDone() {
+        if (inflight != null && inflight.done.tryAcquire()) {
+            takeOutcome();
+        }
+    }
+
+    /** Waits for the batch in flight, if any, and takes its outcome; returns its failure, or null. */
+    private LedgerException awaitInflight() {
+        if (inflight == null) {
+            return null;
+        }
+        inflight.done.acquireUninterruptibly();
+        return takeOutcome();
+    }
+
+    /**
+     * The batch in flight has an outcome (its futures are handed over already). Committed: its
+     * state is the writer's new base. Failed: the writer goes back to the state before it, and
+     * whatever was decided on top of it since fails with it.
+     */
+    private LedgerException takeOutcome() {
+        Staged done = inflight;
+        inflight = null;
+        LedgerException failure = done.failure;
+        base = failure == null ? done.after : done.before;
+        if (failure != null) {
+            if (!filling.isEmpty()) {
+                failFilling(speculative(failure, done.range()));
+            }
+            working = base;
+        }
+        done.clear();
+        spare = done;
+        return failure;
+    }
+
+    private static LedgerException speculative(LedgerException failure, String range) {
+        if (failure instanceof LedgerException.StorageFailure sf) {
+            return new LedgerException.StorageFailure("decided on top of the batch " + range + ", which did not commit;"
+                    + " not applied, retry it: " + sf.getMessage(), sf.sqliteResultCode(), sf);
+        }
+        return failure;
+    }
+
+    /** Drops the batch being filled (decided on state that will not commit) and goes back to the base state. */
+    private void failFilling(LedgerException failure) {
+        failedBatchCount.incrementAndGet();
+        if (filling.after == null) {
+            filling.before = base;
+            filling.after = working;
+        }
+        fail(filling, failure);
+        filling.clear();
+        working = base;
+    }
+
+    // ---- committing (the committer thread, or the writer when not pipelined or drained) ----
+
+    private void commitLoop() {
+        while (true) {
+            Staged batch;
+            try {
+                batch = toCommit.take();
+            } catch (InterruptedException e) {
+                // only the writer stops this thread, with the stop batch; an interrupt is not a stop
+                continue;
+            }
+            if (batch == stop) {
+                return;
+            }
+            commit(batch);
+        }
+    }
+
+    private void stopCommitter() {
+        if (committerThread == null) {
+            return;
+        }
+        toCommit.add(stop);
+        try {
+            committerThread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Commits one batch and settles its futures; sets its outcome and releases the writer. */
+    private void commit(Staged batch) {
+        try {
+            commitOrFail(batch);
+        } catch (Throwable t) {
+            // cannot happen by design (every path below settles the batch); if it does, never guess
+            store.rollback();
+            batch.failure = halt("unexpected failure while committing " + batch.range() + ": " + t, t);
+        } finally {
+            batch.done.release();
+        }
+    }
+
+    private void commitOrFail(Staged batch) {
+        long busyDeadline = batch.startNanos + busyRetryDeadlineNanos;
         for (int attempt = 0; ; attempt++) {
             if (haltReason != null) {
-                // halted from outside (the health monitor found the file changed) while this batch
-                // was staged or retried: nothing of it may be committed now
-                failWholeBatch(new LedgerException.LedgerHalted(haltReason, null));
+                // halted (from outside, or by the writer) while this batch waited: nothing of it may be committed now
+                failBatch(batch, new LedgerException.LedgerHalted(haltReason, null));
                 return;
             }
             try {
-                writeBatch();
+                writeBatch(batch);
                 break;
             } catch (SQLException e) {
                 if (SqliteFailure.classify(e) == SqliteFailure.BUSY && System.nanoTime() - busyDeadline < 0) {
@@ -463,32 +715,32 @@ final class BatchWriter implements EventHandler<Slot> {
                     LockSupport.parkNanos(Math.min(BUSY_BACKOFF_MAX_NANOS, BUSY_BACKOFF_FIRST_NANOS << Math.min(attempt, 20)));
                     continue;
                 }
-                recoverFromFailedCommit(e, start);
+                recoverFromFailedCommit(batch, e);
                 return;
             } catch (Throwable t) {
                 store.rollback();
-                failWholeBatch(halt("unexpected failure while committing seq " + (committed.seq() + 1) + ".."
-                        + working.seq() + ": " + t, t));
+                failBatch(batch, halt("unexpected failure while committing " + batch.range() + ": " + t, t));
                 return;
             }
         }
-        committed(start);
+        committed(batch);
     }
 
     private static final long BUSY_BACKOFF_FIRST_NANOS = 1_000_000;
     private static final long BUSY_BACKOFF_MAX_NANOS = 100_000_000;
 
-    private void writeBatch() throws SQLException {
+    private void writeBatch(Staged batch) throws SQLException {
         store.begin();
-        for (EventRow row : rows) {
+        for (EventRow row : batch.rows) {
             store.add(row);
         }
+        LedgerState after = batch.after;
         if (readModel != null) {
-            readModel.write(batchDirty, working);
+            readModel.write(batch.dirty, after);
         }
-        batchSignature = signer == null ? null : signer.sign(working.seq(), working.headHashUnsafe());
-        store.finish(committed.seq() + 1, working.seq(), working.headHashUnsafe(), working.lastTimestampMicros(),
-                batchSignature, working.digest());
+        batch.signature = signer == null ? null : signer.sign(after.seq(), after.headHashUnsafe());
+        store.finish(batch.before.seq() + 1, after.seq(), after.headHashUnsafe(), after.lastTimestampMicros(),
+                batch.signature, after.digest());
         PreparedSnapshot snapshot = readySnapshot.getAndSet(null);
         if (snapshot != null) {
             // a state at or before the last commit, encoded off this thread; it rides with this batch
@@ -498,10 +750,10 @@ final class BatchWriter implements EventHandler<Slot> {
     }
 
     // The log-first commit keeps no read model in the database, so an open needs a recent state to
-    // start from. Every snapshotEveryEvents events or SNAPSHOT_NANOS, whichever comes first, the writer
-    // hands its committed state (immutable, persistent) to the snapshot thread, which encodes it;
-    // the next batch stores the bytes in its transaction. The writer never encodes a large state
-    // in a commit; one more snapshot is written at close.
+    // start from. Every snapshotEveryEvents events or SNAPSHOT_NANOS, whichever comes first, the
+    // committing thread hands its committed state (immutable, persistent) to the snapshot thread,
+    // which encodes it; the next batch stores the bytes in its transaction. No commit encodes a
+    // large state; one more snapshot is written at close.
     static final long SNAPSHOT_NANOS = 60_000_000_000L;
     private final long snapshotEveryEvents;
 
@@ -548,7 +800,7 @@ final class BatchWriter implements EventHandler<Slot> {
         });
     }
 
-    /** At close, after the last batch: a snapshot of the final state, so that the next open folds nothing. */
+    /** At close, after the last batch (the committer stopped): a snapshot of the final state, so that the next open folds nothing. */
     private void snapshotAtClose() {
         if (snapshotThread != null) {
             snapshotThread.shutdownNow();
@@ -569,21 +821,19 @@ final class BatchWriter implements EventHandler<Slot> {
         }
     }
 
-    private void committed(long startNanos) {
+    private void committed(Staged batch) {
+        batch.durable = true;
         LedgerState before = committed;
-        committed = working;
-        maybeStartSnapshot(rows.size());
+        committed = batch.after;
+        int events = batch.rows.size();
+        maybeStartSnapshot(events);
         lastCommitAtNanos = System.nanoTime();
-        lastCommitNanos = lastCommitAtNanos - startNanos;
-        eventCount += rows.size();
+        lastCommitNanos = lastCommitAtNanos - batch.startNanos;
+        eventCount += events;
         commitCount++;
-        CommitNotice notice = new CommitNotice(before.seq() + 1, committed.seq(), pendingCount, lastCommitNanos,
-                committed, List.copyOf(events), batchDirty.touched(), List.copyOf(rows),
-                committed.lastTimestampMicros(), batchSignature);
-        rows.clear();
-        events.clear();
-        batchKeys.clear();
-        batchDirty.clear();
+        CommitNotice notice = new CommitNotice(before.seq() + 1, committed.seq(), batch.pendingCount, lastCommitNanos,
+                committed, List.copyOf(batch.events), batch.dirty.touched(), List.copyOf(batch.rows),
+                committed.lastTimestampMicros(), batch.signature);
         Throwable listenerError = null;
         for (CommitListener l : listeners) {
             try {
@@ -602,42 +852,43 @@ final class BatchWriter implements EventHandler<Slot> {
             // halted before the receipts go out, so that whoever holds one already sees the halt
             halt("a commit listener threw " + listenerError + " after seq " + committed.seq() + " committed", listenerError);
         }
-        completePending(null);
+        complete(batch, null);
     }
 
-    private void recoverFromFailedCommit(SQLException cause, long startNanos) {
+    private void recoverFromFailedCommit(Staged batch, SQLException cause) {
         store.rollback();
+        LedgerState after = batch.after;
         byte[] durableHead;
         try {
-            durableHead = store.hashAt(working.seq());
+            durableHead = store.hashAt(after.seq());
         } catch (SQLException e) {
-            failWholeBatch(halt("cannot read the log after a failed commit: " + e.getMessage(), e));
+            failBatch(batch, halt("cannot read the log after a failed commit: " + e.getMessage(), e));
             return;
         }
-        if (durableHead != null && Arrays.equals(durableHead, working.headHashUnsafe())) {
+        if (durableHead != null && Arrays.equals(durableHead, after.headHashUnsafe())) {
             // COMMIT reported an error, yet this very batch is there (same seq, same chain hash): it is durable
             LOG.warn("COMMIT reported {} but seq {} is durable; treating the batch as committed", cause.getMessage(),
-                    working.seq());
-            committed(startNanos);
+                    after.seq());
+            committed(batch);
             return;
         }
         long durableSeq;
         try {
             durableSeq = store.maxSeq();
         } catch (SQLException e) {
-            failWholeBatch(halt("cannot read the log after a failed commit: " + e.getMessage(), e));
+            failBatch(batch, halt("cannot read the log after a failed commit: " + e.getMessage(), e));
             return;
         }
         if (durableSeq != committed.seq()) {
             // someone else wrote this database, or the file changed under us: never guess
-            failWholeBatch(halt("after a failed commit the log ends at seq " + durableSeq + ", the writer expected "
-                    + committed.seq() + (durableHead != null ? " (and seq " + working.seq() + " holds another event)" : ""),
+            failBatch(batch, halt("after a failed commit the log ends at seq " + durableSeq + ", the writer expected "
+                    + committed.seq() + (durableHead != null ? " (and seq " + after.seq() + " holds another event)" : ""),
                     cause));
             return;
         }
-        String range = "seq " + (committed.seq() + 1) + ".." + working.seq();
+        String range = batch.range();
         if (SqliteFailure.classify(cause) == SqliteFailure.CORRUPT) {
-            failWholeBatch(halt("SQLite reports corruption: " + cause.getMessage(), cause));
+            failBatch(batch, halt("SQLite reports corruption: " + cause.getMessage(), cause));
             return;
         }
         if (SqliteFailure.classify(cause) == SqliteFailure.IO_ERROR) {
@@ -650,30 +901,31 @@ final class BatchWriter implements EventHandler<Slot> {
                 store.seal();
             } catch (SQLException sealFailed) {
                 store.rollback();
-                failWholeBatch(halt("the outcome of " + range + " is unknown: COMMIT failed (" + cause.getMessage()
+                failBatch(batch, halt("the outcome of " + range + " is unknown: COMMIT failed (" + cause.getMessage()
                         + ") and the sealing commit after it failed too (" + sealFailed.getMessage() + "); writes stopped:"
                         + " reopen the ledger (the log then decides) and retry under the same idempotency keys", cause));
                 return;
             }
         }
-        failWholeBatch(storageFailure("batch of " + rows.size() + " events (" + range + ") rolled back", cause));
+        failBatch(batch, storageFailure("batch of " + batch.rows.size() + " events (" + range + ") rolled back", cause));
+    }
+
+    /** A handed-over batch that did not commit: its futures fail, and the writer learns it from {@link Staged#failure}. */
+    private void failBatch(Staged batch, LedgerException failure) {
+        failedBatchCount.incrementAndGet();
+        batch.failure = failure;
+        batch.failed = true;
+        fail(batch, failure);
     }
 
     /**
-     * Drops the batch in flight. Its written submissions fail with {@code failure}, and so do the
-     * rejections decided against its writes (they were decided on state that never committed);
-     * the rest complete as decided.
+     * Settles a batch that did not commit. Its written submissions fail with {@code failure}, and
+     * so do the rejections decided against uncommitted state; the rest complete as decided.
      */
-    private void failWholeBatch(LedgerException failure) {
-        failedBatchCount++;
-        String batchRange = "seq " + (committed.seq() + 1) + ".." + working.seq();
-        working = committed;
-        rows.clear();
-        events.clear();
-        batchKeys.clear();
-        batchDirty.clear();
-        for (int i = 0; i < pendingCount; i++) {
-            Pending p = pending[i];
+    private void fail(Staged batch, LedgerException failure) {
+        String batchRange = batch.range();
+        for (int i = 0; i < batch.pendingCount; i++) {
+            Pending p = batch.pending[i];
             if (p.error != null && p.decidedAgainstBatch) {
                 p.error = failure instanceof LedgerException.StorageFailure sf
                         ? new LedgerException.StorageFailure(p.error.code() + " was decided against the batch " + batchRange
@@ -682,16 +934,17 @@ final class BatchWriter implements EventHandler<Slot> {
                         : failure;
             }
         }
-        completePending(failure);
+        complete(batch, failure);
     }
 
-    private void completePending(LedgerException batchFailure) {
-        if (pendingCount == 0) {
+    private void complete(Staged batch, LedgerException batchFailure) {
+        int count = batch.pendingCount;
+        if (count == 0) {
             return;
         }
-        Runnable[] outcomes = new Runnable[pendingCount];
-        for (int i = 0; i < pendingCount; i++) {
-            Pending p = pending[i];
+        Runnable[] outcomes = new Runnable[count];
+        for (int i = 0; i < count; i++) {
+            Pending p = batch.pending[i];
             if (p.error != null) {
                 outcomes[i] = new Outcome(p.future, null, p.error)::deliver;
             } else if (p.writtenInBatch && batchFailure != null) {
@@ -704,7 +957,7 @@ final class BatchWriter implements EventHandler<Slot> {
             p.error = null;
             p.decidedAgainstBatch = false;
         }
-        pendingCount = 0;
+        batch.pendingCount = 0;
         completions.handOver(outcomes);
     }
 
@@ -717,10 +970,11 @@ final class BatchWriter implements EventHandler<Slot> {
         }
     }
 
-    private LedgerException.LedgerHalted halt(String reason, Throwable cause) {
+    /** Stops writing for good; called from either thread and from outside, the first reason stands. */
+    private synchronized LedgerException.LedgerHalted halt(String reason, Throwable cause) {
         if (haltReason == null) {
             haltReason = reason;
-            LOG.error("ledger halted at seq {}: {}", committed.seq(), reason, cause);
+            LOG.error("ledger halted at seq {}: {}", published.seq(), reason, cause);
         }
         return new LedgerException.LedgerHalted(haltReason, cause);
     }

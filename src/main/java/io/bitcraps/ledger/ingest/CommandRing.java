@@ -16,6 +16,7 @@ import io.bitcraps.ledger.domain.Rejected;
 import io.bitcraps.ledger.projection.LedgerState;
 import io.bitcraps.ledger.projection.ReadModel;
 import io.bitcraps.ledger.store.EventLog;
+import io.bitcraps.ledger.store.LogLookups;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,16 +59,16 @@ public final class CommandRing {
      */
     public record Settings(int ringSize, int submissionsPerBatchMax, int eventsPerBatchMax, long submitTimeoutNanos,
                            LongSupplier clockMicros, long busyRetryDeadlineNanos, long closeTimeoutNanos,
-                           long snapshotEveryEvents) {}
+                           long snapshotEveryEvents, boolean pipelined) {}
 
-    public CommandRing(EventLog store, ReadModel readModel, PayloadCodec codec, HeadSigner signer, LedgerState recovered,
+    public CommandRing(EventLog store, LogLookups lookups, ReadModel readModel, PayloadCodec codec, HeadSigner signer, LedgerState recovered,
                        Settings settings, List<CommitListener> listeners) {
         // as many futures may wait for delivery as the ring holds: callbacks slower than the
         // commits then push back on producers, as the ring does, instead of queueing without bound
         this.completions = new Completions(Math.max(2, Runtime.getRuntime().availableProcessors()), settings.ringSize());
-        this.writer = new BatchWriter(store, readModel, codec, signer, recovered, settings.clockMicros(), settings.submissionsPerBatchMax(),
-                settings.eventsPerBatchMax(), listeners, completions, settings.busyRetryDeadlineNanos(),
-                settings.snapshotEveryEvents());
+        this.writer = new BatchWriter(store, lookups, readModel, codec, signer, recovered, settings.clockMicros(),
+                settings.submissionsPerBatchMax(), settings.eventsPerBatchMax(), listeners, completions,
+                settings.busyRetryDeadlineNanos(), settings.snapshotEveryEvents(), settings.pipelined());
         this.ring = RingBuffer.createMultiProducer(Slot::new, settings.ringSize(), new BlockingWaitStrategy());
         this.processor = new BatchEventProcessorBuilder()
                 .setMaxBatchSize(settings.submissionsPerBatchMax())
@@ -226,9 +227,9 @@ public final class CommandRing {
         }
     }
 
-    /** True on the writer thread itself (a CommitListener is running). */
+    /** True on the writer's own threads, deciding or committing (a CommitListener is running). */
     public boolean onWriterThread() {
-        return Thread.currentThread() == thread;
+        return Thread.currentThread() == thread || writer.onCommitterThread();
     }
 
     /**

@@ -23,8 +23,7 @@ public final class EventLog implements AutoCloseable {
     private PreparedStatement insertEvent;
     private PreparedStatement upsertHead;
     private PreparedStatement insertBatch;
-    private PreparedStatement findByKey;
-    private PreparedStatement selectRange;
+    private final LogLookups lookups;
     private int pendingRows;
     private final boolean readModelInCommit;
 
@@ -40,6 +39,7 @@ public final class EventLog implements AutoCloseable {
         this.conn = conn;
         this.readModelInCommit = readModelInCommit;
         this.control = conn.createStatement();
+        this.lookups = new LogLookups(conn);
         prepareStatements();
     }
 
@@ -56,8 +56,6 @@ public final class EventLog implements AutoCloseable {
                 + " state_digest=excluded.state_digest");
         insertBatch = conn.prepareStatement(
                 "INSERT INTO batches(last_seq, first_seq, committed_ts, head_hash, hmac) VALUES (?,?,?,?,?)");
-        findByKey = conn.prepareStatement("SELECT seq FROM events WHERE idem_key = ?");
-        selectRange = conn.prepareStatement(EventReader.SELECT_COLUMNS + " WHERE seq >= ? AND seq <= ? ORDER BY seq");
     }
 
     /**
@@ -68,7 +66,8 @@ public final class EventLog implements AutoCloseable {
      * statement that cannot be prepared now fails its next use, and is renewed again then).
      */
     private void renewStatements() {
-        for (PreparedStatement ps : new PreparedStatement[]{insertEvent, upsertHead, insertBatch, findByKey, selectRange}) {
+        lookups.renew();
+        for (PreparedStatement ps : new PreparedStatement[]{insertEvent, upsertHead, insertBatch}) {
             try {
                 if (ps != null) {
                     ps.close();
@@ -251,66 +250,23 @@ public final class EventLog implements AutoCloseable {
         renewStatements();
     }
 
+    /** The lookups of the rules over this connection; see {@link LogLookups}. */
+    public LogLookups lookups() {
+        return lookups;
+    }
+
     /** The seq of the first event of the submission that used this key, or 0. Sees committed rows only. */
     public long seqOfKey(String key) throws SQLException {
-        try {
-            findByKey.setString(1, key);
-            try (ResultSet rs = findByKey.executeQuery()) {
-                return rs.next() ? rs.getLong(1) : 0;
-            }
-        } catch (SQLException e) {
-            renewStatements();
-            throw e;
-        }
+        return lookups.seqOfKey(key);
     }
 
     public List<EventRow> range(long fromSeq, long toSeq) throws SQLException {
-        try {
-            selectRange.setLong(1, fromSeq);
-            selectRange.setLong(2, toSeq);
-            List<EventRow> rows = new ArrayList<>();
-            try (ResultSet rs = selectRange.executeQuery()) {
-                while (rs.next()) {
-                    rows.add(EventReader.row(rs));
-                }
-            }
-            return rows;
-        } catch (SQLException e) {
-            renewStatements();
-            throw e;
-        }
+        return lookups.range(fromSeq, toSeq);
     }
 
-    /**
-     * True if the game was ever opened. Asked by the rules for a game the writer no longer holds;
-     * one lookup through the index of opened games (V0010), which exists in both commit modes.
-     * Prepared per call: it runs once per game opened, and a failed step cannot leave a finalized
-     * statement behind.
-     */
+    /** See {@link LogLookups#gameEverOpened}. */
     public boolean gameEverOpened(String gameId) throws SQLException {
-        return anyEvent(GAME_OPENED_LOOKUP, gameId);
-    }
-
-    /**
-     * True if the player's account was ever posted to. Its first posting is always a deposit (a
-     * player's withdrawal or bet needs funds), so the index of deposits (V0010) answers it.
-     */
-    public boolean playerEverPosted(String player) throws SQLException {
-        return anyEvent(PLAYER_DEPOSITED_LOOKUP, player);
-    }
-
-    /** Through events_games_opened (V0010): open_game is type 4. */
-    public static final String GAME_OPENED_LOOKUP = "SELECT 1 FROM events WHERE type = 4 AND game_id = ? LIMIT 1";
-    /** Through events_deposits (V0010): deposit is type 1. */
-    public static final String PLAYER_DEPOSITED_LOOKUP = "SELECT 1 FROM events WHERE type = 1 AND player_id = ? LIMIT 1";
-
-    private boolean anyEvent(String sql, String id) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement(sql)) {
-            ps.setString(1, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
-        }
+        return lookups.gameEverOpened(gameId);
     }
 
     /** The stored chain hash of {@code seq}, or null when there is no such row. */
@@ -361,8 +317,7 @@ public final class EventLog implements AutoCloseable {
             insertEvent.close();
             upsertHead.close();
             insertBatch.close();
-            findByKey.close();
-            selectRange.close();
+            lookups.close();
             control.close();
         } finally {
             conn.close();

@@ -8,7 +8,7 @@ import io.bitcraps.ledger.query.AccountEntry;
 import io.bitcraps.ledger.query.PageRequest;
 import io.bitcraps.ledger.projection.StateDigest;
 import io.bitcraps.ledger.sim.CrapsFloor;
-import io.bitcraps.ledger.store.EventLog;
+import io.bitcraps.ledger.store.LogLookups;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -206,8 +206,8 @@ class LogFirstCommitIT {
         assertThat(fromViews.values()).allSatisfy(lines -> assertThat(lines).isNotEmpty());
         assertThat(indexes()).doesNotContain("events_by_game", "events_by_player", "events_touching_house",
                 "events_touching_world").contains("events_by_idem_key", "events_games_opened", "events_deposits");
-        assertThat(plan(EventLog.GAME_OPENED_LOOKUP)).contains("events_games_opened");
-        assertThat(plan(EventLog.PLAYER_DEPOSITED_LOOKUP)).contains("events_deposits");
+        assertThat(plan(LogLookups.GAME_OPENED_LOOKUP)).contains("events_games_opened");
+        assertThat(plan(LogLookups.PLAYER_DEPOSITED_LOOKUP)).contains("events_deposits");
 
         try (Ledger ledger = open(true)) {
             assertThat(ledger.openReport()).as("nothing to drop again").isEmpty();

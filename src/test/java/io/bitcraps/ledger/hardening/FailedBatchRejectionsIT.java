@@ -13,6 +13,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
+import io.bitcraps.ledger.support.WriterHold;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
@@ -32,31 +36,29 @@ import static org.assertj.core.api.Assertions.assertThat;
  * batch is only true if that batch commits. When COMMIT then fails, such a rejection must come
  * back as the retryable STORAGE_FAILURE, never as a final answer that no committed state supports.
  * <p>
- * Each case puts the submissions into one ring batch for certain: a commit listener (it runs on
- * the writer thread) holds the writer until every submission of the case is published, and the
- * disk "fails" (an injected SQLITE_IOERR before COMMIT) for exactly the next batch.
+ * Each case puts the submissions into one ring batch for certain: the writer is held on its clock
+ * ({@link WriterHold}) while deciding a holder submission that writes nothing (a refusal), until
+ * every submission of the case is published; and the disk "fails" (an injected SQLITE_IOERR
+ * before COMMIT) for exactly the next batch. With and without the pipelined commit.
  */
+@ParameterizedClass(name = "pipelined commit: {0}")
+@ValueSource(booleans = {false, true})
 class FailedBatchRejectionsIT {
+    @Parameter
+    boolean pipelined;
     @TempDir
     Path dir;
     Ledger ledger;
     final AtomicBoolean failNextCommit = new AtomicBoolean();
-    volatile CountDownLatch holdWriter = new CountDownLatch(0);
+    final WriterHold hold = new WriterHold();
 
     @BeforeEach
     void open() {
-        ledger = Ledger.open(LedgerConfig.builder(dir.resolve("ledger.db"))
+        ledger = Ledger.open(LedgerConfig.builder(dir.resolve("ledger.db")).pipelinedCommit(pipelined).clock(hold)
                 .faultInjector((first, last) -> {
                     if (failNextCommit.compareAndSet(true, false)) {
                         throw new SQLiteException("[SQLITE_IOERR] disk I/O error (injected before COMMIT)",
                                 SQLiteErrorCode.SQLITE_IOERR);
-                    }
-                })
-                .commitListener(notice -> {
-                    try {
-                        holdWriter.await(30, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
                     }
                 })
                 .build());
@@ -66,30 +68,25 @@ class FailedBatchRejectionsIT {
 
     @AfterEach
     void close() {
-        holdWriter.countDown();
+        hold.release();
         ledger.close();
     }
 
     /** Runs {@code submit} while the writer is held, so that all it publishes lands in one batch, which then fails. */
     private <T> T inOneFailingBatch(java.util.function.Supplier<T> submit) {
-        CountDownLatch hold = new CountDownLatch(1);
-        holdWriter = hold;
-        CompletableFuture<Receipt> warmUp = ledger.submit(new Deposit("warm-up", 1, "w")); // its listener call holds the writer
-        waitUntilWriterHolds(warmUp);
+        hold.arm();
+        // refused (no such player), so it writes nothing: what follows is decided on committed state
+        CompletableFuture<Receipt> holder = ledger.submit(new Withdraw("nobody", 1, "holder"));
+        try {
+            hold.awaitHeld();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
         T submitted = submit.get();
         failNextCommit.set(true);
-        hold.countDown();
-        ok(warmUp);
+        hold.release();
+        assertThat(error(holder).code()).isEqualTo("UNKNOWN_ACCOUNT");
         return submitted;
-    }
-
-    private void waitUntilWriterHolds(CompletableFuture<Receipt> warmUp) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (ledger.stats().commits() == 2 && System.nanoTime() < deadline) {
-            Thread.onSpinWait(); // the warm-up's commit is counted before its listeners run
-        }
-        // stats count the warm-up's commit before its listener blocks, and nothing else is in flight
-        assertThat(warmUp.isDone()).isFalse();
     }
 
     @Test

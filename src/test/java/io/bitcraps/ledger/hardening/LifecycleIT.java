@@ -10,6 +10,8 @@ import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +33,7 @@ class LifecycleIT {
 
     private static long writerThreads() {
         return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().equals("ledger-writer") && t.isAlive()).count();
+                .filter(t -> (t.getName().equals("ledger-writer") || t.getName().equals("ledger-committer")) && t.isAlive()).count();
     }
 
     @Test
@@ -62,12 +64,18 @@ class LifecycleIT {
         }
     }
 
-    @Test
-    void closeGivesUpOnAStuckWriterWithinItsTimeoutAndLeavesItsConnectionAlone() throws Exception {
+    /**
+     * A commit listener that never returns holds the thread that commits: the writer itself
+     * without the pipeline, the committing thread with it (then the writer decides one more
+     * submission and waits for the stuck batch before it hands that one over).
+     */
+    @ParameterizedTest(name = "pipelined commit: {0}")
+    @ValueSource(booleans = {false, true})
+    void closeGivesUpOnAStuckWriterWithinItsTimeoutAndLeavesItsConnectionAlone(boolean pipelined) throws Exception {
         Path db = dir.resolve("ledger.db");
         CountDownLatch stuck = new CountDownLatch(1);
         CountDownLatch inListener = new CountDownLatch(1);
-        Ledger ledger = Ledger.open(LedgerConfig.builder(db).closeTimeout(Duration.ofSeconds(1))
+        Ledger ledger = Ledger.open(LedgerConfig.builder(db).closeTimeout(Duration.ofSeconds(1)).pipelinedCommit(pipelined)
                 .commitListener(n -> {
                     if (n.firstSeq() == 2) {
                         inListener.countDown();
@@ -81,7 +89,17 @@ class LifecycleIT {
         ok(ledger.submit(new Deposit("alice", 10, "one")));
         CompletableFuture<Receipt> second = ledger.submit(new Deposit("alice", 10, "two"));
         assertThat(inListener.await(10, TimeUnit.SECONDS)).isTrue();
-        CompletableFuture<Receipt> third = ledger.submit(new Deposit("alice", 10, "three")); // waits in the ring
+        CompletableFuture<Receipt> decided = null;
+        if (pipelined) {
+            // the writer is free: it decides this one, then waits for the stuck batch to hand it over
+            decided = ledger.submit(new Deposit("alice", 10, "decided"));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (ledger.stats().submissions() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertThat(ledger.stats().submissions()).isEqualTo(3);
+        }
+        CompletableFuture<Receipt> waiting = ledger.submit(new Deposit("alice", 10, "waiting")); // waits in the ring
         long start = System.nanoTime();
         assertThatThrownBy(ledger::close).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("did not stop");
@@ -89,8 +107,11 @@ class LifecycleIT {
         // the writer still owns its connection: once unstuck it finishes its work on it
         stuck.countDown();
         assertThat(ok(second).firstSeq()).isEqualTo(2);
+        if (decided != null) {
+            assertThat(ok(decided).firstSeq()).as("decided before close: committed once unstuck").isEqualTo(3);
+        }
         // accepted but never handled before close gave up: its caller is told, not left waiting
-        assertThat(third).failsWithin(Duration.ofSeconds(30)).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        assertThat(waiting).failsWithin(Duration.ofSeconds(30)).withThrowableOfType(java.util.concurrent.ExecutionException.class)
                 .withMessageContaining("closed before this submission was handled");
     }
 
