@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.Statement;
@@ -88,14 +89,26 @@ class ViewsBuildIT {
         writer.close();
     }
 
-    /** The one-go build of the whole log: its rows. */
+    /**
+     * The one-go build of the whole log: its rows. Built in one transaction (the writer commits
+     * only at close), it writes each read-model row once for all the log's batches; its four
+     * read-model tables must still equal, row for row ({@code updated_seq} included), those the
+     * ledger's writer wrote batch by batch in its commits.
+     */
     private List<List<Object>> builtInOneGo(Log log) throws Exception {
         ViewsFile.Opened opened = open(dir.resolve("once.db"), log);
         try {
             assertThat(opened.rebuiltBecause()).isEqualTo(ViewsFile.MISSING);
             applyAndClose(opened, stateAt(opened), true, log.batches());
             assertThat(ViewsFile.readHead(opened.conn()).building()).as("closing finished the build").isFalse();
-            return rows(opened.conn());
+            List<List<Object>> rows = rows(opened.conn());
+            try (Connection ledgerDb = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("log.db"))) {
+                List<List<Object>> inCommit = rows(ledgerDb, READ_MODEL);
+                assertThat(inCommit).as("the writer's read model").hasSizeGreaterThan(100);
+                assertThat(rows(opened.conn(), READ_MODEL)).as("read model built in one transaction")
+                        .containsExactlyElementsOf(inCommit);
+            }
+            return rows;
         } finally {
             opened.conn().close();
         }
@@ -107,12 +120,21 @@ class ViewsBuildIT {
                 : ReadModel.load(opened.conn(), head.seq(), head.hash(), head.lastTimestampMicros());
     }
 
+    /** The four tables of the read model, in the same shapes in the ledger database and the views file. */
+    private static final String[] READ_MODEL = {"SELECT * FROM balances ORDER BY account",
+            "SELECT * FROM games ORDER BY game_id", "SELECT * FROM bets ORDER BY game_id, bet_id",
+            "SELECT * FROM player_stats ORDER BY player"};
+
     private static List<List<Object>> rows(Connection conn) throws Exception {
+        List<String> all = new ArrayList<>(List.of(READ_MODEL));
+        all.add("SELECT * FROM statements ORDER BY account, seq");
+        return rows(conn, all.toArray(String[]::new));
+    }
+
+    private static List<List<Object>> rows(Connection conn, String... queries) throws Exception {
         List<List<Object>> rows = new ArrayList<>();
         try (Statement st = conn.createStatement()) {
-            for (String sql : new String[]{"SELECT * FROM balances ORDER BY account", "SELECT * FROM games ORDER BY game_id",
-                    "SELECT * FROM bets ORDER BY game_id, bet_id", "SELECT * FROM player_stats ORDER BY player",
-                    "SELECT * FROM statements ORDER BY account, seq"}) {
+            for (String sql : queries) {
                 try (ResultSet rs = st.executeQuery(sql)) {
                     ResultSetMetaData md = rs.getMetaData();
                     while (rs.next()) {
