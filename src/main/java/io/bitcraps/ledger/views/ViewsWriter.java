@@ -46,7 +46,8 @@ import java.util.function.LongSupplier;
  * Building from empty (the file starts at watermark 0): until it first catches up with the log,
  * it writes the read model without reading each row's old values, so its head says
  * {@code building = 1} and its digest covers the statement lines only (they are only inserted, so
- * their digest is kept as they are added). The commit that catches up (or the one at close) reads
+ * their digest is kept as they are added); the file has no secondary indexes yet. The commit that
+ * catches up (or the one at close) creates the indexes ({@link ViewsFile#createIndexes}), reads
  * the read model's rows once ({@link ReadModel#digestOfRows}), stores the full digest with
  * {@code building = 0}, and from then on the read model is tracked row by row as usual. A file
  * still building at open (the process stopped mid-build) is built again from empty.
@@ -227,6 +228,9 @@ final class ViewsWriter implements SubscriptionHandler {
         writeReadModel();
         long rowsDigest = rowsDigest();
         if (finishBuild) {
+            // the rows were written without the secondary indexes: sorting them into each index
+            // once costs less than keeping three B-trees per bet up to date all along the build
+            ViewsFile.createIndexes(conn);
             // the read model's rows were written without reading old values: hash them once, here
             rowsDigest += ReadModel.digestOfRows(conn);
         }

@@ -125,9 +125,22 @@ class ViewsBuildIT {
             "SELECT * FROM games ORDER BY game_id", "SELECT * FROM bets ORDER BY game_id, bet_id",
             "SELECT * FROM player_stats ORDER BY player"};
 
+    private static List<String> indexNames(Connection conn) throws Exception {
+        List<String> names = new ArrayList<>();
+        try (Statement st = conn.createStatement();
+             ResultSet rs = st.executeQuery("SELECT name FROM sqlite_master WHERE type = 'index'")) {
+            while (rs.next()) {
+                names.add(rs.getString(1));
+            }
+        }
+        return names;
+    }
+
     private static List<List<Object>> rows(Connection conn) throws Exception {
         List<String> all = new ArrayList<>(List.of(READ_MODEL));
-        all.add("SELECT * FROM statements ORDER BY account, seq");
+        // the lines by their account's key: two builds may number the accounts alike, but need not
+        all.add("SELECT a.key, s.seq, s.ts, s.type, s.delta FROM statements s JOIN accounts a ON a.id = s.account_id"
+                + " ORDER BY a.key, s.seq");
         return rows(conn, all.toArray(String[]::new));
     }
 
@@ -139,7 +152,7 @@ class ViewsBuildIT {
                     ResultSetMetaData md = rs.getMetaData();
                     while (rs.next()) {
                         List<Object> row = new ArrayList<>();
-                        row.add(sql.substring(14, sql.indexOf(" ORDER")));
+                        row.add(sql.substring(sql.indexOf(" FROM ") + 6, sql.indexOf(" ", sql.indexOf(" FROM ") + 6)));
                         for (int i = 1; i <= md.getColumnCount(); i++) {
                             row.add(rs.getObject(i));
                         }
@@ -215,6 +228,8 @@ class ViewsBuildIT {
             writer.onBatch(batches.get(i));
         }
         assertThat(ViewsFile.readHead(opened.conn()).building()).as("committed mid-build").isTrue();
+        assertThat(indexNames(opened.conn())).as("mid-build, the read model has no secondary index")
+                .doesNotContain("bets_by_player", "bets_by_game", "games_by_table", "games_open");
         assertThat(writer.watermark()).isEqualTo(committedAt);
         CommittedBatch whole = batches.get(cut);
         writer.onBatch(new CommittedBatch(whole.firstSeq(), whole.lastSeq(), whole.committedTsMicros(), whole.headHash(),
@@ -223,6 +238,8 @@ class ViewsBuildIT {
         ViewsFile.Head head = ViewsFile.readHead(opened.conn());
         assertThat(head.seq()).as("the last commit stays; the part of a batch is rolled back").isEqualTo(committedAt);
         assertThat(head.building()).isFalse();
+        assertThat(indexNames(opened.conn())).as("finishing the build at close created the indexes")
+                .contains("bets_by_player", "bets_by_game", "games_by_table", "games_open");
         assertThat(head.rowsDigest()).as("the digest covers what stays, and only that")
                 .isEqualTo(ViewsFile.digestOfRows(opened.conn()));
         opened.conn().close();
