@@ -19,8 +19,9 @@ import java.util.function.ToLongFunction;
  * The persisted read model: the projection tables of {@code V0002__read_model.sql}, in the ledger
  * database or in the views file (the same shapes). The writer calls {@link #write} inside each
  * batch's transaction with the batch's {@link DirtySet}, so the tables move with the log
- * atomically; the views subscriber calls it once per committed batch it applies. Each touched
- * row is upserted once per batch. {@link #load} turns the tables back into a {@link LedgerState}.
+ * atomically; the views subscriber calls it once per transaction of its own, with the batches'
+ * sets merged. Each touched row is upserted once per call. {@link #load} turns the tables back
+ * into a {@link LedgerState}.
  * <p>
  * A {@link #tracking} instance also keeps {@link #rowsDigest()}, the sum of the hashes of every
  * row in the four tables ({@link #digestOfRows} computes it from scratch): before each upsert it
