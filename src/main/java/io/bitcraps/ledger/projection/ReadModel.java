@@ -13,13 +13,15 @@ import java.sql.Statement;
 import java.sql.Types;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.ToLongFunction;
 
 /**
  * The persisted read model: the projection tables of {@code V0002__read_model.sql}, in the ledger
  * database or in the views file (the same shapes). The writer calls {@link #write} inside each
  * batch's transaction with the batch's {@link DirtySet}, so the tables move with the log
- * atomically; the views subscriber calls it once per committed batch it applies. Each touched
- * row is upserted once per batch. {@link #load} turns the tables back into a {@link LedgerState}.
+ * atomically; the views subscriber calls it once per transaction of its own, with the batches'
+ * sets merged. Each touched row is upserted once per call. {@link #load} turns the tables back
+ * into a {@link LedgerState}.
  * <p>
  * A {@link #tracking} instance also keeps {@link #rowsDigest()}, the sum of the hashes of every
  * row in the four tables ({@link #digestOfRows} computes it from scratch): before each upsert it
@@ -106,15 +108,28 @@ public final class ReadModel implements AutoCloseable {
      * player's change added to the stored statistics.
      */
     public void write(DirtySet dirty, LedgerState state) throws SQLException {
+        long seq = state.seq();
+        write(dirty, state, account -> seq);
+    }
+
+    /**
+     * As {@link #write(DirtySet, LedgerState)}, for a set that gathers several batches (the views
+     * subscriber writes once per transaction): {@code updatedSeq} gives each touched account the
+     * last seq of the last batch that moved it, the {@code updated_seq} a write per batch would
+     * have left. Balances still come from {@code state}, the state after the last batch: an
+     * account's balance does not change after the last batch that touched it.
+     */
+    public void write(DirtySet dirty, LedgerState state, ToLongFunction<String> updatedSeq) throws SQLException {
         for (String account : dirty.accounts) {
             Long boxed = state.balances().get(account);
             long balance = boxed == null ? 0 : boxed;
+            long seq = updatedSeq.applyAsLong(account);
             if (rowReads != null) {
-                rowsDigest += StateDigest.balanceRow(account, balance, state.seq()) - storedBalanceHash(account);
+                rowsDigest += StateDigest.balanceRow(account, balance, seq) - storedBalanceHash(account);
             }
             upsertBalance.setString(1, account);
             upsertBalance.setLong(2, balance);
-            upsertBalance.setLong(3, state.seq());
+            upsertBalance.setLong(3, seq);
             upsertBalance.addBatch();
         }
         executeIfAny(upsertBalance, dirty.accounts.size());

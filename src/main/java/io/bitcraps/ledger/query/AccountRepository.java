@@ -25,7 +25,8 @@ import java.util.OptionalLong;
  * <p>
  * Where a statement comes from: with the views file on (the model readers read
  * {@link ReaderPool.Source#VIEWS}), from its {@code statements} table, one line per account and
- * event keyed {@code (account, seq)}, so a page is one range scan and carries the views
+ * event keyed {@code (account_id, seq)} (the id from its {@code accounts} table, found by the
+ * account's key), so a page is one range scan and carries the views
  * watermark; otherwise from the log, through the events' indexes by player, game and type, each
  * candidate's payload giving the amount. Both give the same lines for the same seqs.
  */
@@ -99,12 +100,12 @@ public final class AccountRepository {
         }));
     }
 
-    /** The lines of the views file's {@code statements} table: limit + 1 of them, by the primary key. */
+    /** The lines of the views file's {@code statements} table: limit + 1 of them, by the primary key (none for an account without an id). */
     private static Page<AccountEntry> statementFromViews(Connection conn, String account, PageRequest page, long seq)
             throws SQLException {
         List<AccountEntry> items = new ArrayList<>(Math.min(page.limit() + 1, 64));
         try (PreparedStatement ps = conn.prepareStatement("SELECT seq, ts, type, delta FROM statements"
-                + " WHERE account = ? AND seq < ? ORDER BY seq DESC LIMIT ?")) {
+                + " WHERE account_id = (SELECT id FROM accounts WHERE key = ?) AND seq < ? ORDER BY seq DESC LIMIT ?")) {
             ps.setString(1, account);
             ps.setLong(2, page.beforeSeq());
             ps.setInt(3, page.limit() + 1);

@@ -15,7 +15,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -39,8 +42,13 @@ import java.util.Set;
  * the ledger's writer lock opens it this way.
  */
 public final class ViewsFile {
-    /** {@code PRAGMA user_version} of the file this code writes; any other is rebuilt. Format 2 added {@code statements} and {@code building}. */
-    public static final int FORMAT = 2;
+    /**
+     * {@code PRAGMA user_version} of the file this code writes; any other is rebuilt. Format 2
+     * added {@code statements} and {@code building}; format 3 keys {@code statements} by an
+     * integer account id ({@code accounts}) and creates the bets' secondary indexes when a build
+     * from empty catches up.
+     */
+    public static final int FORMAT = 3;
     /** The reason {@link Opened#rebuiltBecause()} gives for a file that was not there. */
     public static final String MISSING = "it was missing";
 
@@ -124,6 +132,10 @@ public final class ViewsFile {
             return "it was still being built from the log when it was last closed (at seq " + head.seq() + ")";
         }
         if (head.seq() > 0) {
+            List<String> missing = missingIndexes(conn);
+            if (!missing.isEmpty()) {
+                return "it is damaged: it lacks the indexes " + String.join(", ", missing);
+            }
             byte[] logHash = log.hashAt(head.seq());
             if (!Arrays.equals(logHash, head.hash())) {
                 return "it follows another history: at its watermark, seq " + head.seq() + ", its chain hash is "
@@ -213,7 +225,44 @@ public final class ViewsFile {
         Files.deleteIfExists(file.resolveSibling(file.getFileName() + "-shm"));
     }
 
-    /** The tables of format 2; the four projection tables have the shapes of {@code V0002__read_model.sql}. */
+    /**
+     * The secondary indexes of the read model ({@code V0002__read_model.sql}'s), by name. A file
+     * made afresh has none: a build from empty writes its rows without them (each bet is one
+     * B-tree to place, not three) and the commit that finishes the build creates them
+     * ({@link #createIndexes}), in the transaction that clears {@code building}. So a file served
+     * at open (never one still building) has them all, and {@link #open} checks that it does.
+     */
+    private static final Map<String, String> INDEXES = Map.of(
+            "games_by_table", "CREATE INDEX IF NOT EXISTS games_by_table ON games (table_id, opened_seq)",
+            "games_open", "CREATE INDEX IF NOT EXISTS games_open ON games (open) WHERE open = 1",
+            "bets_by_player", "CREATE INDEX IF NOT EXISTS bets_by_player ON bets (player, placed_seq)",
+            "bets_by_game", "CREATE INDEX IF NOT EXISTS bets_by_game ON bets (game_id, placed_seq)");
+
+    /** Creates the read model's secondary indexes that are missing; in the transaction that finishes a build. */
+    static void createIndexes(Connection conn) throws SQLException {
+        try (Statement st = conn.createStatement()) {
+            for (String ddl : INDEXES.values()) {
+                st.execute(ddl);
+            }
+        }
+    }
+
+    /** The read model's secondary indexes the file lacks, by name, sorted. */
+    private static List<String> missingIndexes(Connection conn) throws SQLException {
+        Set<String> present = new HashSet<>();
+        try (Statement st = conn.createStatement();
+             ResultSet rs = st.executeQuery("SELECT name FROM sqlite_master WHERE type = 'index'")) {
+            while (rs.next()) {
+                present.add(rs.getString(1));
+            }
+        }
+        return INDEXES.keySet().stream().filter(name -> !present.contains(name)).sorted().toList();
+    }
+
+    /**
+     * The tables of format 3, without the secondary indexes ({@link #INDEXES}); the four
+     * projection tables have the shapes of {@code V0002__read_model.sql}.
+     */
     private static final String[] SCHEMA = {
             "CREATE TABLE views_head ("
                     + " id          INTEGER PRIMARY KEY CHECK (id = 1),"
@@ -221,7 +270,7 @@ public final class ViewsFile {
                     + " hash        BLOB,"                  // the chain hash at seq; null at 0
                     + " last_ts     INTEGER NOT NULL,"      // the timestamp of the event at seq, microseconds
                     + " ledger_id   TEXT NOT NULL,"
-                    + " rows_digest INTEGER NOT NULL,"      // sum of the row hashes of the five tables
+                    + " rows_digest INTEGER NOT NULL,"      // sum of the row hashes of the tables
                     + " updated_ts  INTEGER NOT NULL,"      // wall clock of the last commit, microseconds
                     + " building    INTEGER NOT NULL)",     // 1 while built from empty: rows_digest not kept yet
             "CREATE TABLE balances (account TEXT PRIMARY KEY, balance INTEGER NOT NULL, updated_seq INTEGER NOT NULL)"
@@ -230,16 +279,13 @@ public final class ViewsFile {
                     + " opened_seq INTEGER NOT NULL, closed_seq INTEGER NOT NULL, rolls INTEGER NOT NULL,"
                     + " last_die1 INTEGER NOT NULL, last_die2 INTEGER NOT NULL, point INTEGER NOT NULL,"
                     + " open_bets INTEGER NOT NULL) WITHOUT ROWID",
-            "CREATE INDEX games_by_table ON games (table_id, opened_seq)",
-            "CREATE INDEX games_open ON games (open) WHERE open = 1",
             "CREATE TABLE bets (game_id TEXT NOT NULL, bet_id TEXT NOT NULL, player TEXT NOT NULL,"
                     + " bet_type TEXT NOT NULL, point INTEGER, amount INTEGER NOT NULL, placed_seq INTEGER NOT NULL,"
                     + " settled_seq INTEGER NOT NULL, outcome TEXT, winnings INTEGER NOT NULL,"
                     + " PRIMARY KEY (game_id, bet_id)) WITHOUT ROWID",
-            "CREATE INDEX bets_by_player ON bets (player, placed_seq)",
-            "CREATE INDEX bets_by_game ON bets (game_id, placed_seq)",
             "CREATE TABLE player_stats (player TEXT PRIMARY KEY, wagered INTEGER NOT NULL, won INTEGER NOT NULL,"
                     + " lost INTEGER NOT NULL, bets_placed INTEGER NOT NULL, bets_settled INTEGER NOT NULL) WITHOUT ROWID",
-            StatementRows.DDL,
+            StatementRows.DDL[0],
+            StatementRows.DDL[1],
     };
 }

@@ -1,5 +1,6 @@
 package io.bitcraps.ledger.views;
 
+import io.bitcraps.ledger.domain.Posting;
 import io.bitcraps.ledger.feed.CommittedBatch;
 import io.bitcraps.ledger.feed.CommittedEvent;
 import io.bitcraps.ledger.feed.SubscriptionHandler;
@@ -15,16 +16,19 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
  * The {@code views} subscriber: folds each committed batch into its own state with the
- * {@link Projector} (the code the writer uses), writes the rows the batch touched through a
- * tracking {@link ReadModel} (once per batch, with the state after the batch, exactly as the
- * writer's commit does) and each event's statement lines ({@link StatementRows}), and commits the
- * views file in large transactions together with the watermark, the chain hash at it and the
- * digest of its rows (the read model's tracked digest plus the hashes of the statement lines).
+ * {@link Projector} (the code the writer uses), writes each event's statement lines
+ * ({@link StatementRows}) at each batch end and the read-model rows its transaction touched
+ * through a tracking {@link ReadModel} (once per transaction, each row as the writer's per-batch
+ * commits leave it), and commits the views file in large transactions together with the
+ * watermark, the chain hash at it and the digest of its rows (the read model's tracked digest
+ * plus the hashes of the statement lines).
  * <p>
  * Thread: the subscription's thread owns the connection, the state and the pending transaction.
  * Other threads read the volatile watermark ({@link #watermark()}) and wait on it
@@ -42,7 +46,8 @@ import java.util.function.LongSupplier;
  * Building from empty (the file starts at watermark 0): until it first catches up with the log,
  * it writes the read model without reading each row's old values, so its head says
  * {@code building = 1} and its digest covers the statement lines only (they are only inserted, so
- * their digest is kept as they are added). The commit that catches up (or the one at close) reads
+ * their digest is kept as they are added); the file has no secondary indexes yet. The commit that
+ * catches up (or the one at close) creates the indexes ({@link ViewsFile#createIndexes}), reads
  * the read model's rows once ({@link ReadModel#digestOfRows}), stores the full digest with
  * {@code building = 0}, and from then on the read model is tracked row by row as usual. A file
  * still building at open (the process stopped mid-build) is built again from empty.
@@ -73,7 +78,10 @@ final class ViewsWriter implements SubscriptionHandler {
     private LedgerState committedState;
     private long committedRowsDigest;
     private LedgerState state;
+    /** The rows the open transaction touched, all its batches together: written once, at its commit. */
     private final DirtySet dirty = new DirtySet();
+    /** Each account the open transaction moved: the last seq of the last batch that moved it (its {@code updated_seq}). */
+    private final Map<String, Long> accountUpdatedSeq = new HashMap<>();
     private final List<CommittedBatch> sinceCommit = new ArrayList<>();
     private boolean inTransaction;
     private boolean mustReapply;
@@ -170,16 +178,30 @@ final class ViewsWriter implements SubscriptionHandler {
                     ce.seq(), state.seq());
             LedgerState after = Projector.apply(state, ce.event(), ce.chainHash());
             dirty.record(state, after, ce.event());
+            for (Posting p : ce.event().postings()) {
+                accountUpdatedSeq.put(p.account().key(), batch.lastSeq());
+            }
             statements.add(ce.event());
             state = after;
             eventsSinceCommit++;
         }
         midBatch = !batch.endsBatch();
         if (!midBatch) {
-            model.write(dirty, state);
             statements.flush();
-            dirty.clear();
         }
+    }
+
+    /**
+     * Writes the read model's rows the open transaction touched, once each with the state after
+     * its last batch: far behind, a transaction holds thousands of batches, and a player's balance,
+     * a game or a bet moves in many of them (a bet is placed and settled, a game rolls again and
+     * again), so writing per batch wrote most rows many times. The rows end the same as the
+     * writer's per-batch commits leave them ({@code updated_seq} included).
+     */
+    private void writeReadModel() throws SQLException {
+        model.write(dirty, state, accountUpdatedSeq::get);
+        dirty.clear();
+        accountUpdatedSeq.clear();
     }
 
     private boolean dueToCommit() {
@@ -203,8 +225,12 @@ final class ViewsWriter implements SubscriptionHandler {
 
     private void commit(boolean finishBuild) throws SQLException {
         Invariants.check(!midBatch, "views: commit inside a batch at seq %d", state.seq());
+        writeReadModel();
         long rowsDigest = rowsDigest();
         if (finishBuild) {
+            // the rows were written without the secondary indexes: sorting them into each index
+            // once costs less than keeping three B-trees per bet up to date all along the build
+            ViewsFile.createIndexes(conn);
             // the read model's rows were written without reading old values: hash them once, here
             rowsDigest += ReadModel.digestOfRows(conn);
         }
@@ -260,6 +286,7 @@ final class ViewsWriter implements SubscriptionHandler {
         inTransaction = false;
         state = committedState;
         dirty.clear();
+        accountUpdatedSeq.clear();
         midBatch = false;
         eventsSinceCommit = 0;
         mustReapply = !sinceCommit.isEmpty();

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.Statement;
@@ -88,14 +89,26 @@ class ViewsBuildIT {
         writer.close();
     }
 
-    /** The one-go build of the whole log: its rows. */
+    /**
+     * The one-go build of the whole log: its rows. Built in one transaction (the writer commits
+     * only at close), it writes each read-model row once for all the log's batches; its four
+     * read-model tables must still equal, row for row ({@code updated_seq} included), those the
+     * ledger's writer wrote batch by batch in its commits.
+     */
     private List<List<Object>> builtInOneGo(Log log) throws Exception {
         ViewsFile.Opened opened = open(dir.resolve("once.db"), log);
         try {
             assertThat(opened.rebuiltBecause()).isEqualTo(ViewsFile.MISSING);
             applyAndClose(opened, stateAt(opened), true, log.batches());
             assertThat(ViewsFile.readHead(opened.conn()).building()).as("closing finished the build").isFalse();
-            return rows(opened.conn());
+            List<List<Object>> rows = rows(opened.conn());
+            try (Connection ledgerDb = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("log.db"))) {
+                List<List<Object>> inCommit = rows(ledgerDb, READ_MODEL);
+                assertThat(inCommit).as("the writer's read model").hasSizeGreaterThan(100);
+                assertThat(rows(opened.conn(), READ_MODEL)).as("read model built in one transaction")
+                        .containsExactlyElementsOf(inCommit);
+            }
+            return rows;
         } finally {
             opened.conn().close();
         }
@@ -107,17 +120,39 @@ class ViewsBuildIT {
                 : ReadModel.load(opened.conn(), head.seq(), head.hash(), head.lastTimestampMicros());
     }
 
+    /** The four tables of the read model, in the same shapes in the ledger database and the views file. */
+    private static final String[] READ_MODEL = {"SELECT * FROM balances ORDER BY account",
+            "SELECT * FROM games ORDER BY game_id", "SELECT * FROM bets ORDER BY game_id, bet_id",
+            "SELECT * FROM player_stats ORDER BY player"};
+
+    private static List<String> indexNames(Connection conn) throws Exception {
+        List<String> names = new ArrayList<>();
+        try (Statement st = conn.createStatement();
+             ResultSet rs = st.executeQuery("SELECT name FROM sqlite_master WHERE type = 'index'")) {
+            while (rs.next()) {
+                names.add(rs.getString(1));
+            }
+        }
+        return names;
+    }
+
     private static List<List<Object>> rows(Connection conn) throws Exception {
+        List<String> all = new ArrayList<>(List.of(READ_MODEL));
+        // the lines by their account's key: two builds may number the accounts alike, but need not
+        all.add("SELECT a.key, s.seq, s.ts, s.type, s.delta FROM statements s JOIN accounts a ON a.id = s.account_id"
+                + " ORDER BY a.key, s.seq");
+        return rows(conn, all.toArray(String[]::new));
+    }
+
+    private static List<List<Object>> rows(Connection conn, String... queries) throws Exception {
         List<List<Object>> rows = new ArrayList<>();
         try (Statement st = conn.createStatement()) {
-            for (String sql : new String[]{"SELECT * FROM balances ORDER BY account", "SELECT * FROM games ORDER BY game_id",
-                    "SELECT * FROM bets ORDER BY game_id, bet_id", "SELECT * FROM player_stats ORDER BY player",
-                    "SELECT * FROM statements ORDER BY account, seq"}) {
+            for (String sql : queries) {
                 try (ResultSet rs = st.executeQuery(sql)) {
                     ResultSetMetaData md = rs.getMetaData();
                     while (rs.next()) {
                         List<Object> row = new ArrayList<>();
-                        row.add(sql.substring(14, sql.indexOf(" ORDER")));
+                        row.add(sql.substring(sql.indexOf(" FROM ") + 6, sql.indexOf(" ", sql.indexOf(" FROM ") + 6)));
                         for (int i = 1; i <= md.getColumnCount(); i++) {
                             row.add(rs.getObject(i));
                         }
@@ -193,6 +228,8 @@ class ViewsBuildIT {
             writer.onBatch(batches.get(i));
         }
         assertThat(ViewsFile.readHead(opened.conn()).building()).as("committed mid-build").isTrue();
+        assertThat(indexNames(opened.conn())).as("mid-build, the read model has no secondary index")
+                .doesNotContain("bets_by_player", "bets_by_game", "games_by_table", "games_open");
         assertThat(writer.watermark()).isEqualTo(committedAt);
         CommittedBatch whole = batches.get(cut);
         writer.onBatch(new CommittedBatch(whole.firstSeq(), whole.lastSeq(), whole.committedTsMicros(), whole.headHash(),
@@ -201,6 +238,8 @@ class ViewsBuildIT {
         ViewsFile.Head head = ViewsFile.readHead(opened.conn());
         assertThat(head.seq()).as("the last commit stays; the part of a batch is rolled back").isEqualTo(committedAt);
         assertThat(head.building()).isFalse();
+        assertThat(indexNames(opened.conn())).as("finishing the build at close created the indexes")
+                .contains("bets_by_player", "bets_by_game", "games_by_table", "games_open");
         assertThat(head.rowsDigest()).as("the digest covers what stays, and only that")
                 .isEqualTo(ViewsFile.digestOfRows(opened.conn()));
         opened.conn().close();

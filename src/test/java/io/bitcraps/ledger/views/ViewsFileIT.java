@@ -49,6 +49,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ViewsFileIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
+    /** The ids of the house's and the world's statement lines. */
+    private static final String HOUSE_ID = "(SELECT id FROM accounts WHERE key = 'house')";
+    private static final String WORLD_ID = "(SELECT id FROM accounts WHERE key = 'world')";
     private static final String[] TABLES = {
             "SELECT account, balance, updated_seq FROM balances ORDER BY account",
             "SELECT game_id, table_id, open, opened_seq, closed_seq, rolls, last_die1, last_die2, point, open_bets"
@@ -283,17 +286,60 @@ class ViewsFileIT {
     void aDamagedStatementLineIsFoundByTheDigestAndTheFileRebuilt() throws Exception {
         writeFloorAndClose(seed());
         // one line of the house's statement moves one chip more; the head untouched
-        damageOneRow("UPDATE statements SET delta = delta + 1 WHERE account = 'house'"
-                + " AND seq = (SELECT max(seq) FROM statements WHERE account = 'house')");
+        damageOneRow("UPDATE statements SET delta = delta + 1 WHERE account_id = " + HOUSE_ID
+                + " AND seq = (SELECT max(seq) FROM statements WHERE account_id = " + HOUSE_ID + ")");
         assertRebuiltAtOpen("damaged");
     }
 
     @Test
     void aMissingStatementLineIsFoundByTheDigestAndTheFileRebuilt() throws Exception {
         writeFloorAndClose(seed());
-        damageOneRow("DELETE FROM statements WHERE account = 'world'"
-                + " AND seq = (SELECT min(seq) FROM statements WHERE account = 'world')");
+        damageOneRow("DELETE FROM statements WHERE account_id = " + WORLD_ID
+                + " AND seq = (SELECT min(seq) FROM statements WHERE account_id = " + WORLD_ID + ")");
         assertRebuiltAtOpen("damaged");
+    }
+
+    @Test
+    void aDamagedAccountKeyIsFoundByTheDigestAndTheFileRebuilt() throws Exception {
+        writeFloorAndClose(seed());
+        // the lines stay, but the id of the house's lines now names another account
+        damageOneRow("UPDATE accounts SET key = 'house2' WHERE key = 'house'");
+        assertRebuiltAtOpen("damaged");
+    }
+
+    @Test
+    void aViewsFileOfTheFormatBeforeIsRebuiltNotMisread() throws Exception {
+        writeFloorAndClose(seed());
+        // format 2 keyed statements by the account's text and kept the bets' indexes all along
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + ViewsFile.fileOf(db()));
+             Statement st = c.createStatement()) {
+            st.execute("PRAGMA user_version = 2");
+        }
+        assertRebuiltAtOpen("it has format 2, this code writes format " + ViewsFile.FORMAT);
+    }
+
+    @Test
+    void aServedViewsFileWithoutTheBetsIndexesIsRebuilt() throws Exception {
+        writeFloorAndClose(seed());
+        assertThat(indexes(ViewsFile.fileOf(db()))).as("a finished build created them")
+                .contains("bets_by_player", "bets_by_game", "games_by_table", "games_open");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + ViewsFile.fileOf(db()));
+             Statement st = c.createStatement()) {
+            st.execute("DROP INDEX bets_by_player");
+        }
+        assertRebuiltAtOpen("it lacks the indexes bets_by_player");
+        assertThat(indexes(ViewsFile.fileOf(db()))).as("the rebuild created them again").contains("bets_by_player");
+    }
+
+    private static List<String> indexes(Path file) throws Exception {
+        List<String> names = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name")) {
+            while (rs.next()) {
+                names.add(rs.getString(1));
+            }
+        }
+        return names;
     }
 
     @Test
@@ -302,13 +348,16 @@ class ViewsFileIT {
         List<String> plan = new ArrayList<>();
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + ViewsFile.fileOf(db()));
              Statement st = c.createStatement(); ResultSet rs = st.executeQuery("EXPLAIN QUERY PLAN"
-                     + " SELECT seq, ts, type, delta FROM statements WHERE account = 'house' AND seq < 1000"
+                     + " SELECT seq, ts, type, delta FROM statements"
+                     + " WHERE account_id = (SELECT id FROM accounts WHERE key = 'house') AND seq < 1000"
                      + " ORDER BY seq DESC LIMIT 11")) {
             while (rs.next()) {
                 plan.add(rs.getString("detail"));
             }
         }
-        assertThat(plan).as("the plan").containsExactly("SEARCH statements USING PRIMARY KEY (account=? AND seq<?)");
+        assertThat(plan).as("the plan: the account's id by its key, then one range of the key")
+                .containsExactly("SEARCH statements USING PRIMARY KEY (account_id=? AND seq<?)", "SCALAR SUBQUERY 1",
+                        "SEARCH accounts USING COVERING INDEX sqlite_autoindex_accounts_1 (key=?)");
     }
 
     @Test
