@@ -155,6 +155,13 @@ public final class Ledger implements AutoCloseable {
             if (readers != null) {
                 readers.close();
             }
+            if (lookups != null) {
+                try {
+                    lookups.close();
+                } catch (SQLException e) {
+                    LOG.warn("closing the writer's lookup connection failed: {}", e.getMessage());
+                }
+            }
             if (viewReaders != null) {
                 viewReaders.close();
             }
@@ -166,13 +173,6 @@ public final class Ledger implements AutoCloseable {
             }
             if (checkpointer != null) {
                 checkpointer.close();
-            }
-            if (lookups != null) {
-                try {
-                    lookups.close();
-                } catch (SQLException e) {
-                    LOG.warn("closing the writer's lookup connection failed: {}", e.getMessage());
-                }
             }
             try {
                 if (log != null) {
@@ -881,6 +881,14 @@ public final class Ledger implements AutoCloseable {
             // emptying the WAL
             parts.readers.close();
             parts.readers = null;
+        }
+        if (parts.lookups != null) {
+            try {
+                parts.lookups.close();
+            } catch (SQLException e) {
+                LOG.warn("closing the writer's lookup connection failed: {}", e.getMessage());
+            }
+            parts.lookups = null;
         }
         if (parts.viewReaders != null) {
             parts.viewReaders.close();

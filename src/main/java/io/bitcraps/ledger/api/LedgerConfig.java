@@ -406,7 +406,7 @@ public final class LedgerConfig {
             return this;
         }
 
-        /** Told of every commit on the writer thread, before the batch's futures complete. */
+        /** Told of every commit on the committing thread, before the batch's futures complete. */
         public Builder commitListener(CommitListener listener) {
             this.commitListeners.add(Objects.requireNonNull(listener, "listener"));
             return this;

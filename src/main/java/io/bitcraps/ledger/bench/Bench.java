@@ -72,10 +72,13 @@ public final class Bench {
     private static final int WINDOW = 64;
 
     /** What to run. Quick mode finishes in about two minutes; the full run in ten to fifteen. */
-    /** {@code logFirst}: the ledger runs with the log-first commit (issue #12). */
-    public record Options(boolean quick, Path workDir, Durability durability, boolean logFirst) {
+    /**
+     * {@code logFirst}: the ledger runs with the log-first commit (issue #12); {@code pipelined}
+     * false: without the pipelined commit (each batch commits before the next is decided).
+     */
+    public record Options(boolean quick, Path workDir, Durability durability, boolean logFirst, boolean pipelined) {
         public Options(boolean quick, Path workDir, Durability durability) {
-            this(quick, workDir, durability, false);
+            this(quick, workDir, durability, false, true);
         }
     }
 
@@ -128,7 +131,8 @@ public final class Bench {
             curve.add(new double[]{cap, t.eventsPerSecond});
             progress.printf(Locale.ROOT, "  batch cap %4d: %,.0f events/s%n", cap, t.eventsPerSecond);
         }
-        return new BenchReport((o.quick() ? "quick" : "full") + (o.logFirst() ? ", log-first commit" : ""),
+        return new BenchReport((o.quick() ? "quick" : "full") + (o.logFirst() ? ", log-first commit" : "")
+                + (o.pipelined() ? "" : ", not pipelined"),
                 o.durability().name(), Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"), startedAt, raw, rawWithIndexes, naive, max.eventsPerSecond, max.eventsPerCommit,
                 latency.rate, latency.p50, latency.p99, latency.p999, latency.max, latency.samples,
@@ -152,7 +156,8 @@ public final class Bench {
     private LedgerConfig.Builder config(Path db) {
         // fresh() deletes the bench's own databases on purpose; its earlier backups must not stop a new run
         return LedgerConfig.builder(db).durability(o.durability()).backupInterval(Duration.ZERO)
-                .healthInterval(Duration.ZERO).allowCreateOverEvidence(true).logFirstCommit(o.logFirst());
+                .healthInterval(Duration.ZERO).allowCreateOverEvidence(true).logFirstCommit(o.logFirst())
+                .pipelinedCommit(o.pipelined());
     }
 
     private record Throughput(double eventsPerSecond, double eventsPerCommit) {}

@@ -30,6 +30,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--log-first", description = "run the ledger with the log-first commit (issue #12)")
     boolean logFirst;
 
+    @Option(names = "--no-pipeline", description = "commit each batch before deciding the next (the commit before the pipeline)")
+    boolean noPipeline;
+
     @Option(names = "--json", description = "print the figures as JSON")
     boolean json;
 
@@ -45,7 +48,7 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Durability mode = Durability.valueOf(durability.toUpperCase(Locale.ROOT));
-        BenchReport r = new Bench(new Bench.Options(quick, dir, mode, logFirst), System.err).run();
+        BenchReport r = new Bench(new Bench.Options(quick, dir, mode, logFirst, !noPipeline), System.err).run();
         String jsonText = toJson(r);
         if (out != null) {
             Files.createDirectories(out);

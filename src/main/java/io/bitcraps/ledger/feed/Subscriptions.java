@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
  * The ledger's named subscriptions: starts them, hands them the writer's commit notices, keeps
  * their checkpoints in the sidecar file ({@link SubscriptionCheckpoints}), and stops them.
  * <p>
- * Threads: {@link #onCommit} runs on the writer thread, after each COMMIT; it only offers the
+ * Threads: {@link #onCommit} runs on the committing thread, after each COMMIT; it only offers the
  * batch to each subscription's bounded queue and never waits (a full queue sends that
  * subscription back to the log). {@link #subscribe}, {@link #reset} and {@link #close} run on
  * callers' threads under this object's lock; each subscription runs on its own thread.

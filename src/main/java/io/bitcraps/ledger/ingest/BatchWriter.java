@@ -141,6 +141,8 @@ final class BatchWriter implements EventHandler<Slot> {
         boolean writtenInBatch;
         /** The rejection was decided on uncommitted state: it stands only if the batch (and the one before) commits. */
         boolean decidedAgainstBatch;
+        /** A key replay of the batch in flight: its receipt stands once that batch commits, whatever this one does. */
+        boolean restsOnInflight;
     }
 
     /**
@@ -244,9 +246,15 @@ final class BatchWriter implements EventHandler<Slot> {
     public void onStart() {
         writerThread = Thread.currentThread();
         if (pipelined) {
-            committerThread = new Thread(this::commitLoop, "ledger-committer");
-            committerThread.setDaemon(true); // the writer stops it at shutdown; daemon only for a JVM that dies first
-            committerThread.start();
+            Thread t = new Thread(this::commitLoop, "ledger-committer");
+            t.setDaemon(true); // the writer stops it at shutdown; daemon only for a JVM that dies first
+            try {
+                t.start();
+                committerThread = t;
+            } catch (Throwable e) {
+                // without its committing thread the writer commits each batch itself, as unpipelined
+                LOG.error("cannot start the committing thread; batches commit on the writer thread", e);
+            }
         }
     }
 
@@ -275,7 +283,7 @@ final class BatchWriter implements EventHandler<Slot> {
             }
             awaitInflight();
             if (!filling.isEmpty()) {
-                failFilling(halted);
+                failFilling(halted, false);
             }
             working = base;
         } finally {
@@ -374,8 +382,15 @@ final class BatchWriter implements EventHandler<Slot> {
                     reject(future, e, true);
                     return;
                 }
-                // stands only if the earlier submission commits: fails with this batch if it does not
-                addPending(future, earlier.receipt, null, true);
+                if (filling.keys.get(slot.key) == earlier) {
+                    // stands only if this batch commits: fails with it if it does not
+                    addPending(future, earlier.receipt, null, true);
+                } else if (inflight.durable) {
+                    addPending(future, earlier.receipt, null, false);
+                } else {
+                    addPending(future, earlier.receipt, null, false);
+                    filling.pending[filling.pendingCount - 1].restsOnInflight = true;
+                }
                 return;
             }
             try {
@@ -545,6 +560,7 @@ final class BatchWriter implements EventHandler<Slot> {
         p.error = error;
         p.writtenInBatch = written;
         p.decidedAgainstBatch = false;
+        p.restsOnInflight = false;
     }
 
     private boolean isPending(CompletableFuture<Receipt> future) {
@@ -571,14 +587,14 @@ final class BatchWriter implements EventHandler<Slot> {
         }
         if (filling.rows.isEmpty()) {
             // only answers that need no commit; they go out after the batch before them
-            complete(filling, null);
+            complete(filling, null, false);
             filling.clear();
             return;
         }
         if (haltReason != null) {
             // halted from outside (the health monitor found the file changed) while this batch was
             // staged: nothing of it may be committed now
-            failFilling(new LedgerException.LedgerHalted(haltReason, null));
+            failFilling(new LedgerException.LedgerHalted(haltReason, null), false);
             return;
         }
         Staged batch = filling;
@@ -588,7 +604,7 @@ final class BatchWriter implements EventHandler<Slot> {
         filling = spare;
         spare = null;
         inflight = batch;
-        if (pipelined) {
+        if (committerThread != null) {
             toCommit.add(batch); // never full: the one batch before was taken, its outcome too
         } else {
             commit(batch);
@@ -608,9 +624,33 @@ final class BatchWriter implements EventHandler<Slot> {
         if (inflight == null) {
             return null;
         }
-        inflight.done.acquireUninterruptibly();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                if (inflight.done.tryAcquire(COMMITTER_CHECK_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    break;
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
+                continue;
+            }
+            Thread committer = committerThread;
+            if (committer != null && !committer.isAlive() && !inflight.done.tryAcquire()) {
+                // the committing thread is gone without an outcome (cannot happen by design): the
+                // batch may or may not be in the log, so halt; the log decides at the next open
+                LedgerException halted = halt("the committing thread ended with " + inflight.range() + " in flight", null);
+                inflight.failure = halted;
+                complete(inflight, halted, false);
+                break;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
         return takeOutcome();
     }
+
+    private static final long COMMITTER_CHECK_MILLIS = 1_000;
 
     /**
      * The batch in flight has an outcome (its futures are handed over already). Committed: its
@@ -621,10 +661,11 @@ final class BatchWriter implements EventHandler<Slot> {
         Staged done = inflight;
         inflight = null;
         LedgerException failure = done.failure;
-        base = failure == null ? done.after : done.before;
+        // a batch whose COMMIT returned is in the log whatever failed after it (then the ledger halted)
+        base = done.durable || failure == null ? done.after : done.before;
         if (failure != null) {
             if (!filling.isEmpty()) {
-                failFilling(speculative(failure, done.range()));
+                failFilling(speculative(failure, done.range()), true);
             }
             working = base;
         }
@@ -641,14 +682,18 @@ final class BatchWriter implements EventHandler<Slot> {
         return failure;
     }
 
-    /** Drops the batch being filled (decided on state that will not commit) and goes back to the base state. */
-    private void failFilling(LedgerException failure) {
+    /**
+     * Drops the batch being filled and goes back to the base state. {@code speculative}: because
+     * the batch in flight did not commit (so replays of its keys fail too); otherwise the batch
+     * in flight committed and only this one's own work is dropped (a halt).
+     */
+    private void failFilling(LedgerException failure, boolean speculative) {
         failedBatchCount.incrementAndGet();
         if (filling.after == null) {
             filling.before = base;
             filling.after = working;
         }
-        fail(filling, failure);
+        fail(filling, failure, speculative);
         filling.clear();
         working = base;
     }
@@ -667,7 +712,7 @@ final class BatchWriter implements EventHandler<Slot> {
             if (batch == stop) {
                 return;
             }
-            commit(batch);
+            commit(batch); // settles the batch and releases the writer whatever happens
         }
     }
 
@@ -688,9 +733,23 @@ final class BatchWriter implements EventHandler<Slot> {
         try {
             commitOrFail(batch);
         } catch (Throwable t) {
-            // cannot happen by design (every path below settles the batch); if it does, never guess
-            store.rollback();
-            batch.failure = halt("unexpected failure while committing " + batch.range() + ": " + t, t);
+            // not by design (every path below settles the batch), e.g. an OutOfMemoryError after
+            // COMMIT: never guess, halt, and still answer every caller of the batch with the truth
+            try {
+                if (!batch.durable) {
+                    store.rollback();
+                }
+                LedgerException halted = halt("unexpected failure while committing " + batch.range() + ": " + t, t);
+                batch.failure = halted;
+                if (!batch.durable) {
+                    batch.failed = true;
+                }
+                if (batch.pendingCount > 0) {
+                    complete(batch, batch.durable ? null : halted, false);
+                }
+            } catch (Throwable again) {
+                batch.failure = new LedgerException.LedgerHalted("unexpected failure while committing: " + t, t);
+            }
         } finally {
             batch.done.release();
         }
@@ -852,7 +911,7 @@ final class BatchWriter implements EventHandler<Slot> {
             // halted before the receipts go out, so that whoever holds one already sees the halt
             halt("a commit listener threw " + listenerError + " after seq " + committed.seq() + " committed", listenerError);
         }
-        complete(batch, null);
+        complete(batch, null, false);
     }
 
     private void recoverFromFailedCommit(Staged batch, SQLException cause) {
@@ -879,10 +938,10 @@ final class BatchWriter implements EventHandler<Slot> {
             failBatch(batch, halt("cannot read the log after a failed commit: " + e.getMessage(), e));
             return;
         }
-        if (durableSeq != committed.seq()) {
+        if (durableSeq != batch.before.seq()) {
             // someone else wrote this database, or the file changed under us: never guess
             failBatch(batch, halt("after a failed commit the log ends at seq " + durableSeq + ", the writer expected "
-                    + committed.seq() + (durableHead != null ? " (and seq " + after.seq() + " holds another event)" : ""),
+                    + batch.before.seq() + (durableHead != null ? " (and seq " + after.seq() + " holds another event)" : ""),
                     cause));
             return;
         }
@@ -915,14 +974,14 @@ final class BatchWriter implements EventHandler<Slot> {
         failedBatchCount.incrementAndGet();
         batch.failure = failure;
         batch.failed = true;
-        fail(batch, failure);
+        fail(batch, failure, false);
     }
 
     /**
      * Settles a batch that did not commit. Its written submissions fail with {@code failure}, and
      * so do the rejections decided against uncommitted state; the rest complete as decided.
      */
-    private void fail(Staged batch, LedgerException failure) {
+    private void fail(Staged batch, LedgerException failure, boolean speculative) {
         String batchRange = batch.range();
         for (int i = 0; i < batch.pendingCount; i++) {
             Pending p = batch.pending[i];
@@ -934,10 +993,15 @@ final class BatchWriter implements EventHandler<Slot> {
                         : failure;
             }
         }
-        complete(batch, failure);
+        complete(batch, failure, speculative);
     }
 
-    private void complete(Staged batch, LedgerException batchFailure) {
+    /**
+     * Hands the batch's outcomes over. {@code batchFailure}: the batch did not commit, and its
+     * written submissions fail with it; {@code speculative}: it failed because the batch before it
+     * did, so replays of that batch's keys fail too.
+     */
+    private void complete(Staged batch, LedgerException batchFailure, boolean speculative) {
         int count = batch.pendingCount;
         if (count == 0) {
             return;
@@ -947,7 +1011,7 @@ final class BatchWriter implements EventHandler<Slot> {
             Pending p = batch.pending[i];
             if (p.error != null) {
                 outcomes[i] = new Outcome(p.future, null, p.error)::deliver;
-            } else if (p.writtenInBatch && batchFailure != null) {
+            } else if (batchFailure != null && (p.writtenInBatch || speculative && p.restsOnInflight)) {
                 outcomes[i] = new Outcome(p.future, null, batchFailure)::deliver;
             } else {
                 outcomes[i] = new Outcome(p.future, p.receipt, null)::deliver;
@@ -956,6 +1020,7 @@ final class BatchWriter implements EventHandler<Slot> {
             p.receipt = null;
             p.error = null;
             p.decidedAgainstBatch = false;
+            p.restsOnInflight = false;
         }
         batch.pendingCount = 0;
         completions.handOver(outcomes);

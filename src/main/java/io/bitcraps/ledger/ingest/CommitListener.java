@@ -1,7 +1,8 @@
 package io.bitcraps.ledger.ingest;
 
 /**
- * Called on the writer thread after each commit. Must be quick and must not throw: it delays
+ * Called on the committing thread (the writer thread without the pipelined commit) after each
+ * commit, before the batch's futures complete. Must be quick and must not throw: it delays
  * every caller waiting on the batch. A listener that throws is logged and the batch still counts
  * as committed (it is durable).
  */

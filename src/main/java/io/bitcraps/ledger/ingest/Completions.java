@@ -20,7 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (deadlock), and a callback that closes the ledger would wait for itself to finish.
  * <p>
  * How: every future is its own task in a {@link ForkJoinPool} in FIFO mode, so deliveries start
- * in ring order. Its own task, not one per batch: a callback may join a later future of the same
+ * in ring order. The writer's two threads (deciding and committing) both hand outcomes over, and
+ * the pool keeps one submission queue per submitting thread, so one dispatching thread
+ * ({@code ledger-completions-N}) submits every batch's tasks in the order the batches were handed
+ * over: batch N+1's answers never start before batch N's. Its own task, not one per batch: a callback may join a later future of the same
  * batch, which must not wait behind it. A callback that blocks on another ledger future
  * ({@code join}, {@code get}) goes through {@link ForkJoinPool#managedBlock}, and the pool adds a
  * thread for the duration, so later deliveries still run while it waits. Deliveries may finish
@@ -43,6 +46,11 @@ final class Completions implements AutoCloseable {
 
     private final ForkJoinPool pool;
     private final Semaphore undelivered;
+    /** Batches of delivery tasks, in hand-over order, for the dispatching thread. */
+    private final java.util.concurrent.LinkedBlockingQueue<Runnable[]> toDispatch = new java.util.concurrent.LinkedBlockingQueue<>();
+    private final Thread dispatcher;
+    private volatile boolean closed;
+    private static final Runnable[] STOP = new Runnable[0];
     private final java.util.concurrent.atomic.AtomicLong overdrawn = new java.util.concurrent.atomic.AtomicLong();
 
     Completions(int parallelism, int undeliveredMax) {
@@ -55,6 +63,35 @@ final class Completions implements AutoCloseable {
             t.setDaemon(true);
             return t;
         }, (t, e) -> LOG.error("a caller's callback failed on {}", t.getName(), e), true);
+        Thread d = new Thread(this::dispatch, "ledger-completions-" + poolId);
+        d.setDaemon(true);
+        d.start();
+        this.dispatcher = d;
+    }
+
+    private void dispatch() {
+        while (true) {
+            Runnable[] tasks;
+            try {
+                tasks = toDispatch.take();
+            } catch (InterruptedException e) {
+                continue; // only close stops this thread, with STOP
+            }
+            if (tasks == STOP) {
+                return;
+            }
+            execute(tasks);
+        }
+    }
+
+    private void execute(Runnable[] tasks) {
+        for (Runnable task : tasks) {
+            try {
+                pool.execute(task);
+            } catch (RejectedExecutionException | Error shut) {
+                task.run();
+            }
+        }
     }
 
     /** True on a thread of this pool: the caller is inside a callback of a ledger future. */
@@ -69,17 +106,21 @@ final class Completions implements AutoCloseable {
      */
     void handOver(Runnable[] deliveries) {
         boolean permitted = acquire(deliveries.length);
-        for (Runnable d : deliveries) {
-            Runnable task = permitted ? () -> {
+        Runnable[] tasks = new Runnable[deliveries.length];
+        for (int i = 0; i < deliveries.length; i++) {
+            Runnable d = deliveries[i];
+            tasks[i] = permitted ? () -> {
                 undelivered.release();
                 d.run();
             } : d;
-            try {
-                pool.execute(task);
-            } catch (RejectedExecutionException closed) {
-                task.run();
+        }
+        synchronized (toDispatch) {
+            if (!closed) {
+                toDispatch.add(tasks);
+                return;
             }
         }
+        execute(tasks); // closed: on the caller's thread (or the pool's), so that no future is stranded
     }
 
     private boolean acquire(int permits) {
@@ -111,6 +152,19 @@ final class Completions implements AutoCloseable {
      */
     @Override
     public void close() {
+        synchronized (toDispatch) {
+            if (!closed) {
+                closed = true;
+                toDispatch.add(STOP); // after every batch handed over before: those are dispatched first
+            }
+        }
+        if (Thread.currentThread() != dispatcher && !isCallbackThread()) {
+            try {
+                dispatcher.join(TimeUnit.SECONDS.toMillis(30));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         pool.shutdown();
         if (isCallbackThread()) {
             return;

@@ -20,7 +20,8 @@ import java.util.Set;
  * subscriber), and without the views file it is read from the events (their indexes by player,
  * game and type), so the writer's commit writes no row per posting.
  * <p>
- * Owned by one thread (the writer, or a rebuild). The writer fills one set per submission and
+ * Filled by one thread (the writer, or a rebuild); once a batch is handed to the committing thread
+ * its set is only read, by both threads, until the writer clears it. The writer fills one set per submission and
  * merges it into the batch's set only when the whole submission was accepted; it also asks the
  * set whether a game or account it no longer holds was touched earlier in the batch
  * ({@link #touchedGame}, {@link #touchedAccount}), since those rows are not written yet.

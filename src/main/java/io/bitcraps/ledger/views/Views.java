@@ -29,7 +29,7 @@ import java.util.function.LongSupplier;
  * (catch-up, then live), exactly once, since it starts from the watermark stored with the rows
  * ({@code From.after(watermark)}) rather than from the subscription's own checkpoint.
  * <p>
- * Threads: the subscription's thread writes the file ({@link ViewsWriter}); the writer thread
+ * Threads: the subscription's thread writes the file ({@link ViewsWriter}); the committing thread
  * only records when each batch committed ({@link #onCommit}, for the lag in milliseconds); any
  * thread reads the watermark, waits on it, or asks for the lag.
  */

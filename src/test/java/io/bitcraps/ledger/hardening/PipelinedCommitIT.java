@@ -5,7 +5,9 @@ import io.bitcraps.ledger.api.LedgerConfig;
 import io.bitcraps.ledger.audit.AuditReport;
 import io.bitcraps.ledger.audit.Auditor;
 import io.bitcraps.ledger.domain.Account;
+import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.Command.Deposit;
+import io.bitcraps.ledger.domain.Command.OpenGame;
 import io.bitcraps.ledger.domain.Command.FundHouse;
 import io.bitcraps.ledger.domain.Command.Withdraw;
 import io.bitcraps.ledger.domain.LedgerException;
@@ -85,6 +87,9 @@ class PipelinedCommitIT {
         ledger.close();
     }
 
+    /** Batch N: alice takes out everything and game g1 opens, under one key. */
+    private static final List<Command> N = List.of(new Withdraw("alice", 100, "all of it"), new OpenGame("g1", "t1"));
+
     /** Batch N, then batch N+1 decided while N's COMMIT is held; N's future first, then N+1's. */
     private List<CompletableFuture<Receipt>> batchNAndTheOneAbove() throws InterruptedException {
         long before = ledger.stats().submissions();
@@ -92,12 +97,14 @@ class PipelinedCommitIT {
         hold.arm();
         // N: alice takes out everything; the writer is held while it decides N, so that the
         // submissions of N+1 all wait in the ring and make one ring batch after it
-        CompletableFuture<Receipt> n = ledger.submit(new Withdraw("alice", 100, "all of it"));
+        CompletableFuture<Receipt> n = ledger.submitAtomically(N, "n-key");
         hold.awaitHeld();
         List<CompletableFuture<Receipt>> all = List.of(n,
                 ledger.submit(new Withdraw("alice", 1, "one more")), // alice is at 0 after N
                 ledger.submit(new Deposit("carol", 5, "cash-in")),
-                ledger.submit(new Withdraw("bob", 50, "half"), "bob-half"));
+                ledger.submit(new Withdraw("bob", 50, "half"), "bob-half"),
+                ledger.submitAtomically(N, "n-key"), // a replay of N's key: answered from the batch in flight
+                ledger.submit(new OpenGame("g1", "t2"))); // g1 exists only in N's state
         hold.release();
         assertThat(inCommit.await(30, TimeUnit.SECONDS)).as("batch N reached its COMMIT").isTrue();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -126,6 +133,8 @@ class PipelinedCommitIT {
             assertThat(e.getMessage()).contains("did not commit", "retry");
         }
         assertThat(error(above.get(0)).getMessage()).as("the refusal rested on N").contains("INSUFFICIENT_FUNDS");
+        assertThat(error(above.get(3)).getMessage()).as("the replay of N's key has no receipt to give").doesNotContain("decided against");
+        assertThat(error(above.get(4)).getMessage()).as("g1 existed only in N's state").contains("GAME_EXISTS");
         LedgerState after = ledger.view().state();
         assertThat(after.seq()).as("nothing of N or N+1 is in the log").isEqualTo(committed.seq());
         assertThat(after.headHash()).isEqualTo(committed.headHash());
@@ -134,6 +143,7 @@ class PipelinedCommitIT {
 
         // the retries are decided on the committed state: all of them go through now
         assertThat(ok(ledger.submit(new Withdraw("alice", 1, "one more"))).firstSeq()).isEqualTo(committed.seq() + 1);
+        ok(ledger.submit(new OpenGame("g1", "t2")));
         ok(ledger.submit(new Deposit("carol", 5, "cash-in")));
         ok(ledger.submit(new Withdraw("bob", 50, "half"), "bob-half"));
         assertThat(ledger.view().balance(Account.player("alice"))).isEqualTo(99);
@@ -149,16 +159,20 @@ class PipelinedCommitIT {
         List<CompletableFuture<Receipt>> above = all.subList(1, all.size());
         releaseCommit.countDown();
 
-        assertThat(ok(n).firstSeq()).isEqualTo(committed.seq() + 1);
-        // N committed, so the refusal decided on its state is final
+        Receipt nReceipt = ok(n);
+        assertThat(nReceipt.firstSeq()).isEqualTo(committed.seq() + 1);
+        assertThat(nReceipt.lastSeq()).isEqualTo(committed.seq() + 2);
+        // N committed, so the refusals decided on its state are final
         assertThat(error(above.get(0)).code()).isEqualTo("INSUFFICIENT_FUNDS");
-        assertThat(ok(above.get(1)).firstSeq()).isEqualTo(committed.seq() + 2);
-        assertThat(ok(above.get(2)).firstSeq()).isEqualTo(committed.seq() + 3);
+        assertThat(ok(above.get(1)).firstSeq()).isEqualTo(committed.seq() + 3);
+        assertThat(ok(above.get(2)).firstSeq()).isEqualTo(committed.seq() + 4);
+        assertThat(ok(above.get(3))).as("the replay of N's key gets N's receipt").isEqualTo(nReceipt);
+        assertThat(error(above.get(4)).code()).isEqualTo("GAME_EXISTS");
         assertThat(ledger.view().balance(Account.player("alice"))).isZero();
         assertThat(ledger.view().balance(Account.player("carol"))).isEqualTo(5);
         assertThat(ledger.stats().failedBatches()).isZero();
         // the key of N+1 is durable: a resubmission gets the same receipt
-        assertThat(ok(ledger.submit(new Withdraw("bob", 50, "half"), "bob-half")).firstSeq()).isEqualTo(committed.seq() + 3);
+        assertThat(ok(ledger.submit(new Withdraw("bob", 50, "half"), "bob-half")).firstSeq()).isEqualTo(committed.seq() + 4);
         reopenAndAudit(ledger.view().state());
     }
 

@@ -118,7 +118,7 @@ class FaultInjectionIT {
     void anIoErrorOnCommitFailsOnlyTheBatchesItHitsAndTheLedgerResumesByItselfWhenItClears() throws Exception {
         long seed = Long.getLong("faults.seed", System.nanoTime());
         System.out.println("FaultInjectionIT I/O error on COMMIT: seed " + seed + " (replay: -Dfaults.seed=" + seed + ")");
-        Random onWriter = new Random(seed); // used by the injector only, which runs on the writer thread only
+        Random onWriter = new Random(seed); // used by the injector only, which runs on the committing thread only
         SQLiteErrorCode[] kinds = {SQLiteErrorCode.SQLITE_IOERR, SQLiteErrorCode.SQLITE_IOERR_WRITE, SQLiteErrorCode.SQLITE_IOERR_FSYNC};
         AtomicBoolean diskBad = new AtomicBoolean();
         AtomicInteger injected = new AtomicInteger();
@@ -165,7 +165,9 @@ class FaultInjectionIT {
             // the flag was off before clearedAt, and a batch's fault is decided at its COMMIT, after its submissions
             assertThat(producers.failures.stream().filter(f -> f.submittedNanos() > clearedAt))
                     .as("no failure once the fault had cleared").isEmpty();
-            assertThat(ledger.stats().failedBatches()).as("one failed batch per injected fault").isEqualTo(injected.get());
+            // each fault fails its batch, and with the pipelined commit also the batch decided on top of it
+            assertThat(ledger.stats().failedBatches()).as("failed batches per injected fault: one, or two with the pipeline")
+                    .isBetween((long) injected.get(), 2L * injected.get());
             assertThat(ledger.haltReason()).isNull();
             assertThat(ledger.view().seq()).as("the view holds exactly the acknowledged submissions").isEqualTo(producers.ackCount());
 
