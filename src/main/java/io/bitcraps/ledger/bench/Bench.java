@@ -138,7 +138,8 @@ public final class Bench {
                 latency.rate, latency.p50, latency.p99, latency.p999, latency.max, latency.samples,
                 audit.eventsPerSecond(), audit.events(), limit.eventsPerSecond(), limit.workers(), reads.viewP50Nanos, reads.viewP99Nanos, reads.repoP50Micros,
                 reads.repoP99Micros, reads.cachedRepoP99Micros, backup.longestGapMillis, backup.seconds, backup.bytes,
-                curve, latency.curve, (System.nanoTime() - start) / 1e9);
+                curve, latency.curve, latency.viewsCatchUpEvents, latency.viewsCatchUpSeconds, latency.viewsLagP50Millis,
+                latency.viewsLagP99Millis, latency.viewsLagSamples, (System.nanoTime() - start) / 1e9);
     }
 
     private void step(String what) {
@@ -349,8 +350,15 @@ public final class Bench {
         return best;
     }
 
+    /**
+     * The open-loop latency run; with the views file (log-first), also how far the views were
+     * behind when it started ({@code viewsCatchUpEvents}, caught up in {@code viewsCatchUpSeconds}
+     * before the run) and the views lag during it: from a sampled submission's durable receipt to
+     * its seq being visible in SQL reads ({@code Ledger.awaitViews}), one submission in 64.
+     */
     private record Latency(double rate, double p50, double p99, double p999, double max, long samples,
-                           List<double[]> curve) {}
+                           List<double[]> curve, long viewsCatchUpEvents, double viewsCatchUpSeconds,
+                           double viewsLagP50Millis, double viewsLagP99Millis, long viewsLagSamples) {}
 
     /**
      * Deposits of one chip sent open loop at {@code eventsPerSecond}: each has an intended send time
@@ -359,7 +367,29 @@ public final class Bench {
      */
     private Latency latency(Path db, double eventsPerSecond, Duration duration) throws Exception {
         Recorder recorder = new Recorder(3);
+        Recorder viewsLag = new Recorder(3);
+        long catchUpEvents = 0;
+        double catchUpSeconds = 0;
+        java.util.concurrent.ExecutorService lagProbe = null;
         try (Ledger ledger = Ledger.open(config(db).build())) {
+            if (o.logFirst()) {
+                // the views may still be behind the full-speed phase: measure the steady state, not the catch-up
+                long head = ledger.view().seq();
+                catchUpEvents = head - ledger.viewsSeq();
+                long t = System.nanoTime();
+                if (!ledger.awaitViews(head, Duration.ofMinutes(10))) {
+                    throw new IllegalStateException("the views file did not reach seq " + head + " within 10 minutes");
+                }
+                catchUpSeconds = (System.nanoTime() - t) / 1e9;
+                progress.printf(Locale.ROOT, "  views file caught up %,d events in %.1f s before the latency run%n",
+                        catchUpEvents, catchUpSeconds);
+                lagProbe = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                    Thread th = new Thread(r, "bench-views-lag");
+                    th.setDaemon(true);
+                    return th;
+                });
+            }
+            java.util.concurrent.ExecutorService probe = lagProbe;
             long intervalNanos = (long) (1e9 / Math.max(1, eventsPerSecond));
             long t0 = System.nanoTime();
             long end = t0 + duration.toNanos();
@@ -370,18 +400,38 @@ public final class Bench {
                     LockSupport.parkNanos(wait - 10_000);
                 }
                 long sentFor = intended;
-                ledger.submit(new Command.Deposit("lat" + (n & 63), 1, "latency"))
-                        .whenComplete((r, e) -> recorder.recordValue(Math.max(1, (System.nanoTime() - sentFor) / 1_000)));
+                boolean sampled = probe != null && (n & 63) == 0;
+                ledger.submit(new Command.Deposit("lat" + (n & 63), 1, "latency")).whenComplete((r, e) -> {
+                    long durableAt = System.nanoTime();
+                    recorder.recordValue(Math.max(1, (durableAt - sentFor) / 1_000));
+                    if (sampled && r != null) {
+                        probe.execute(() -> {
+                            try {
+                                if (ledger.awaitViews(r.lastSeq(), Duration.ofSeconds(30))) {
+                                    viewsLag.recordValue(Math.max(1, (System.nanoTime() - durableAt) / 1_000));
+                                }
+                            } catch (InterruptedException ie) {
+                                Thread.currentThread().interrupt();
+                            }
+                        });
+                    }
+                });
             }
             ledger.submit(new Command.Deposit("lat0", 1, "latency-end")).join();
+            if (lagProbe != null) {
+                lagProbe.shutdown();
+                lagProbe.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
+            }
         }
         Histogram h = recorder.getIntervalHistogram();
         List<double[]> curve = new ArrayList<>();
         for (double p : new double[]{50, 90, 99, 99.9, 99.99}) {
             curve.add(new double[]{p, h.getValueAtPercentile(p)});
         }
+        Histogram lag = viewsLag.getIntervalHistogram();
         return new Latency(eventsPerSecond, h.getValueAtPercentile(50), h.getValueAtPercentile(99),
-                h.getValueAtPercentile(99.9), h.getMaxValue(), h.getTotalCount(), curve);
+                h.getValueAtPercentile(99.9), h.getMaxValue(), h.getTotalCount(), curve, catchUpEvents, catchUpSeconds,
+                lag.getValueAtPercentile(50) / 1e3, lag.getValueAtPercentile(99) / 1e3, lag.getTotalCount());
     }
 
     private record Reads(double viewP50Nanos, double viewP99Nanos, double repoP50Micros, double repoP99Micros,

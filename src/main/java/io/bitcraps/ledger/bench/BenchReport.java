@@ -9,7 +9,10 @@ import java.util.List;
  * {@code rawWithOldIndexesRowsPerSecond} the same rows with the events' game and player indexes
  * too, for information. {@code hashDecodeLimitEventsPerSecond}
  * is the machine's hash+decode limit on the audited file with {@code auditWorkers} workers, the
- * audit's as well.
+ * audit's as well. With the views file (log-first): {@code viewsCatchUpEvents} how far the views
+ * were behind after the full-speed phase, caught up in {@code viewsCatchUpSeconds} before the
+ * latency run; {@code viewsLag*} from a durable receipt to its seq being visible in SQL reads,
+ * during the latency run (target p99 <= 250 ms); zero without the views file.
  */
 public record BenchReport(String mode, String durability, int cores, String java, String startedAt,
                           double rawRowsPerSecond, double rawWithOldIndexesRowsPerSecond, double naiveRowsPerSecond,
@@ -21,7 +24,9 @@ public record BenchReport(String mode, String durability, int cores, String java
                           double viewLookupP50Nanos, double viewLookupP99Nanos,
                           double repoReadP50Micros, double repoReadP99Micros, double cachedRepoReadP99Micros,
                           double backupLongestCommitGapMillis, double backupSeconds, long backupDatabaseBytes,
-                          List<double[]> throughputByBatchSize, List<double[]> latencyPercentiles, double elapsedSeconds) {
+                          List<double[]> throughputByBatchSize, List<double[]> latencyPercentiles,
+                          long viewsCatchUpEvents, double viewsCatchUpSeconds, double viewsLagP50Millis,
+                          double viewsLagP99Millis, long viewsLagSamples, double elapsedSeconds) {
 
     public double ledgerOverRaw() {
         return rawRowsPerSecond == 0 ? 0 : ledgerEventsPerSecond / rawRowsPerSecond;

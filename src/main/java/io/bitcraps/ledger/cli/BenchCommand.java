@@ -80,6 +80,12 @@ final class BenchCommand implements Callable<Integer> {
                         + "   target p99 <= 5 ms %s, p99.9 <= 20 ms %s%n", "latency @50%",
                 r.latencyP50Micros() / 1e3, r.latencyP99Micros() / 1e3, r.latencyP999Micros() / 1e3, r.latencyMaxMicros() / 1e3,
                 r.latencyTargetEventsPerSecond(), verdict(r.latencyP99Micros() <= 5_000), verdict(r.latencyP999Micros() <= 20_000)));
+        if (r.viewsLagSamples() > 0) {
+            s.append(String.format(Locale.ROOT, "  %-18s p50 %.1f ms, p99 %.1f ms (%,d samples)   target p99 <= 250 ms %s;"
+                            + " after the full-speed phase %,d events behind, caught up in %.1f s%n", "views lag @50%",
+                    r.viewsLagP50Millis(), r.viewsLagP99Millis(), r.viewsLagSamples(), verdict(r.viewsLagP99Millis() <= 250),
+                    r.viewsCatchUpEvents(), r.viewsCatchUpSeconds()));
+        }
         s.append(String.format(Locale.ROOT, "  %-18s %,14.0f events/s   target >= 1,000,000 %s (%,d events, %d workers)%n",
                 "audit", r.auditEventsPerSecond(), verdict(r.auditEventsPerSecond() >= 1_000_000), r.auditEvents(),
                 r.auditWorkers()));
@@ -132,6 +138,14 @@ final class BenchCommand implements Callable<Integer> {
             g.writeNumberProperty("p999Micros", r.latencyP999Micros());
             g.writeNumberProperty("maxMicros", r.latencyMaxMicros());
             g.writeNumberProperty("samples", r.latencySamples());
+            g.writeEndObject();
+            g.writeName("views");
+            g.writeStartObject();
+            g.writeNumberProperty("catchUpEvents", r.viewsCatchUpEvents());
+            g.writeNumberProperty("catchUpSeconds", r.viewsCatchUpSeconds());
+            g.writeNumberProperty("lagP50Millis", r.viewsLagP50Millis());
+            g.writeNumberProperty("lagP99Millis", r.viewsLagP99Millis());
+            g.writeNumberProperty("lagSamples", r.viewsLagSamples());
             g.writeEndObject();
             g.writeNumberProperty("auditEventsPerSecond", Math.round(r.auditEventsPerSecond()));
             g.writeNumberProperty("auditEvents", r.auditEvents());

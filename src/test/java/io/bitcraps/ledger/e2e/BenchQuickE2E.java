@@ -26,7 +26,7 @@ class BenchQuickE2E {
     @Test
     void theQuickBenchReportsEveryFigureWithinTwoMinutes() throws Exception {
         Path out = dir.resolve("out");
-        Process p = new ProcessBuilder(ROOT.resolve("tools/ledger").toString(), "bench", "--quick", "--json",
+        Process p = new ProcessBuilder(ROOT.resolve("tools/ledger").toString(), "bench", "--quick", "--log-first", "--json",
                 "--dir", dir.resolve("work").toString(), "--out", out.toString())
                 .directory(dir.toFile())
                 .redirectOutput(dir.resolve("stdout").toFile())
@@ -47,6 +47,11 @@ class BenchQuickE2E {
         assertThat(r.get("latency").get("p99Micros").doubleValue()).isPositive();
         assertThat(r.get("latency").get("p999Micros").doubleValue()).isGreaterThanOrEqualTo(r.get("latency").get("p99Micros").doubleValue());
         assertThat(r.get("throughputByBatchCap").size()).isGreaterThanOrEqualTo(3);
+        // log-first: the views file's lag behind the commits is measured during the latency run
+        assertThat(r.get("mode").asString()).contains("log-first");
+        assertThat(r.get("views").get("lagSamples").longValue()).isPositive();
+        assertThat(r.get("views").get("lagP99Millis").doubleValue()).isGreaterThanOrEqualTo(r.get("views").get("lagP50Millis").doubleValue())
+                .isPositive();
         assertThat(out.resolve("bench.json")).exists();
         assertThat(Files.size(out.resolve("throughput-by-batch-cap.png"))).isPositive();
         assertThat(Files.size(out.resolve("latency-percentiles.png"))).isPositive();
