@@ -280,7 +280,7 @@ public final class Ledger implements AutoCloseable {
         } else if (loaded.rebuilt()) {
             report.add("the read model lagged the log and was rebuilt by replaying " + state.seq() + " events");
         }
-        String indexes = io.bitcraps.ledger.store.StatementIndexes.adopt(parts.conn, config.logFirstCommit());
+        String indexes = io.bitcraps.ledger.store.CommitModeIndexes.adopt(parts.conn, config.logFirstCommit());
         if (indexes != null && !creating) {
             report.add(indexes);
         }
@@ -337,7 +337,8 @@ public final class Ledger implements AutoCloseable {
         CommandRing.Settings settings = new CommandRing.Settings(config.ringSize(), config.batchSubmissionsMax(),
                 config.batchEventsMax(), config.submitTimeout().toNanos(), clockMicros(config.clock()),
                 config.busyRetryDeadline().toNanos(), config.closeTimeout().toNanos(), config.stateSnapshotEveryEvents(),
-                config.pipelinedCommit());
+                config.pipelinedCommit(), config.logFirstCommit() ? config.idempotencyKeysMax() : 0,
+                config.idempotencyWindow().toNanos() / 1_000);
         // pipelined, the write connection is busy with the batch in flight while the next is decided
         if (config.pipelinedCommit()) {
             parts.lookups = io.bitcraps.ledger.store.LogLookups.open(config.path());

@@ -42,6 +42,8 @@ public final class LedgerConfig {
     private final boolean logFirstCommit;
     private final long stateSnapshotEveryEvents;
     private final boolean pipelinedCommit;
+    private final Duration idempotencyWindow;
+    private final int idempotencyKeysMax;
     private final Path hmacKeyFile;
     private final Path archiveDir;
     private final Path backupDir;
@@ -80,6 +82,8 @@ public final class LedgerConfig {
         this.logFirstCommit = b.logFirstCommit;
         this.stateSnapshotEveryEvents = b.stateSnapshotEveryEvents;
         this.pipelinedCommit = b.pipelinedCommit;
+        this.idempotencyWindow = b.idempotencyWindow;
+        this.idempotencyKeysMax = b.idempotencyKeysMax;
         this.hmacKeyFile = b.hmacKeyFile;
         this.archiveDir = b.archiveDir;
         this.backupDir = b.backupDir != null ? b.backupDir
@@ -187,6 +191,16 @@ public final class LedgerConfig {
     /** With the log-first commit: how many events between two snapshots of the writer's state (or a minute). */
     public long stateSnapshotEveryEvents() {
         return stateSnapshotEveryEvents;
+    }
+
+    /** With the log-first commit: how long an idempotency key is recognised; see {@link Builder#idempotencyWindow}. */
+    public Duration idempotencyWindow() {
+        return idempotencyWindow;
+    }
+
+    /** With the log-first commit: how many recent idempotency keys are recognised; see {@link Builder#idempotencyWindow}. */
+    public int idempotencyKeysMax() {
+        return idempotencyKeysMax;
     }
 
     /** True when batch N+1 is decided while batch N commits; see {@link Builder#pipelinedCommit}. */
@@ -304,7 +318,8 @@ public final class LedgerConfig {
                 + ", busyRetryDeadline=" + busyRetryDeadline + ", closeTimeout=" + closeTimeout
                 + ", maxDatabaseBytes=" + maxDatabaseBytes + ", readerPoolSize=" + readerPoolSize
                 + ", queryCacheBytes=" + queryCacheBytes + ", views=" + views + ", logFirstCommit=" + logFirstCommit
-                + ", pipelinedCommit=" + pipelinedCommit + "}";
+                + ", pipelinedCommit=" + pipelinedCommit + ", idempotencyWindow=" + idempotencyWindow
+                + ", idempotencyKeysMax=" + idempotencyKeysMax + "}";
     }
 
     public static final class Builder {
@@ -327,6 +342,8 @@ public final class LedgerConfig {
         private boolean logFirstCommit;
         private long stateSnapshotEveryEvents = 200_000;
         private boolean pipelinedCommit = true;
+        private Duration idempotencyWindow = Duration.ofHours(24);
+        private int idempotencyKeysMax = 1_000_000;
         private Path hmacKeyFile;
         private Path archiveDir;
         private Path backupDir;
@@ -472,6 +489,28 @@ public final class LedgerConfig {
                 throw new IllegalArgumentException("stateSnapshotEveryEvents must be at least 1, got " + events);
             }
             this.stateSnapshotEveryEvents = events;
+            return this;
+        }
+
+        /**
+         * With the log-first commit, the retention window of idempotency keys: a key is
+         * recognised (a resubmission gets its first receipt, other content a conflict) while it
+         * is among the newest {@code keysMax} keys and at most {@code window} of ledger time older
+         * than the newest; an older key is forgotten, and a submission under it is a new one.
+         * The window is held in memory (about 56 bytes per key: 56 MB at the default 1,000,000)
+         * and rebuilt from the log's tail at open; the commit writes no index over the keys, so
+         * its cost does not grow with the keys ever used. Defaults: 24 hours, 1,000,000 keys.
+         * The default commit recognises every key for ever, through the log's unique key index.
+         */
+        public Builder idempotencyWindow(Duration window, int keysMax) {
+            if (window == null || window.isNegative() || window.isZero()) {
+                throw new IllegalArgumentException("idempotencyWindow must be positive, got " + window);
+            }
+            if (keysMax < 1) {
+                throw new IllegalArgumentException("idempotencyKeysMax must be at least 1, got " + keysMax);
+            }
+            this.idempotencyWindow = window;
+            this.idempotencyKeysMax = keysMax;
             return this;
         }
 

@@ -97,6 +97,8 @@ final class BatchWriter implements EventHandler<Slot> {
     private final Completions completions;
     private final long busyRetryDeadlineNanos;
     private final boolean pipelined;
+    /** The log-first commit's idempotency keys (a retention window in memory); null: the log's unique key index. */
+    private final KeyWindow keyWindow;
 
     // the deciding thread's
     /** The newest state the writer knows to be committed: where {@code working} goes back to. */
@@ -153,7 +155,7 @@ final class BatchWriter implements EventHandler<Slot> {
     private static final class Staged {
         final ArrayList<EventRow> rows = new ArrayList<>();
         final ArrayList<LedgerEvent> events = new ArrayList<>();
-        final HashMap<String, KeyedSubmission> keys = new HashMap<>();
+        final java.util.LinkedHashMap<String, KeyedSubmission> keys = new java.util.LinkedHashMap<>(); // in seq order
         final DirtySet dirty = new DirtySet();
         final Pending[] pending;
         int pendingCount;
@@ -220,7 +222,7 @@ final class BatchWriter implements EventHandler<Slot> {
     BatchWriter(EventLog store, LogLookups lookups, ReadModel readModel, PayloadCodec codec, HeadSigner signer,
                 LedgerState recovered, LongSupplier clockMicros, int submissionsPerBatchMax, int eventsPerBatchMax,
                 List<CommitListener> listeners, Completions completions, long busyRetryDeadlineNanos, long snapshotEveryEvents,
-                boolean pipelined) {
+                boolean pipelined, int keyWindowKeysMax, long keyWindowMicros) {
         this.store = store;
         this.lookups = lookups;
         this.snapshotEveryEvents = snapshotEveryEvents;
@@ -233,6 +235,17 @@ final class BatchWriter implements EventHandler<Slot> {
         this.eventsPerBatchMax = eventsPerBatchMax;
         this.listeners = List.copyOf(listeners);
         this.pipelined = pipelined;
+        if (keyWindowKeysMax > 0) {
+            KeyWindow window = new KeyWindow(keyWindowKeysMax, keyWindowMicros);
+            try {
+                lookups.recentKeys(keyWindowKeysMax, keyWindowMicros, (seq, ts, key) -> window.add(key, seq, ts));
+            } catch (SQLException e) {
+                throw new IllegalStateException("reading the recent idempotency keys from the log failed: " + e.getMessage(), e);
+            }
+            this.keyWindow = window;
+        } else {
+            this.keyWindow = null;
+        }
         this.base = recovered;
         this.committed = recovered;
         this.working = recovered;
@@ -356,10 +369,11 @@ final class BatchWriter implements EventHandler<Slot> {
 
     private void handleSubmission(Slot slot) {
         submissionCount++;
-        if (inflight != null && inflight.failed) {
-            awaitInflight(); // the caller may be retrying what just failed: decide it on the rewound state
-        } else {
-            takeOutcomeIfDone();
+        if (inflight != null && (inflight.failed || inflight.durable)) {
+            // its outcome is decided and its callers may already know it: one who retries what
+            // failed must find the writer rewound, one who saw a receipt must find its key in the
+            // window as the window then stands; the wait is only for the committer to finish settling
+            awaitInflight();
         }
         CompletableFuture<Receipt> future = slot.future;
         if (haltReason != null) {
@@ -480,11 +494,27 @@ final class BatchWriter implements EventHandler<Slot> {
 
     /** The receipt of a committed submission with this key, null if the key is new, or a conflict. */
     private Receipt durableReceiptOf(String key, List<Command> commands) throws SQLException {
-        long first = lookups.seqOfKey(key);
+        List<EventRow> head = null;
+        long first = 0;
+        if (keyWindow == null) {
+            first = lookups.seqOfKey(key);
+        } else {
+            // a hash match is a candidate: the key stored in the log's row decides
+            for (long candidate : keyWindow.candidates(key)) {
+                List<EventRow> rows = lookups.range(candidate, candidate);
+                if (!rows.isEmpty() && key.equals(rows.get(0).key())) {
+                    first = candidate;
+                    head = rows;
+                    break;
+                }
+            }
+        }
         if (first == 0) {
             return null;
         }
-        List<EventRow> head = lookups.range(first, first);
+        if (head == null) {
+            head = lookups.range(first, first);
+        }
         LedgerEvent firstEvent = StoredEvents.decode(codec, head.get(0));
         long last = first + firstEvent.submissionSize() - 1;
         List<Command> original = new ArrayList<>(firstEvent.submissionSize());
@@ -663,6 +693,11 @@ final class BatchWriter implements EventHandler<Slot> {
         LedgerException failure = done.failure;
         // a batch whose COMMIT returned is in the log whatever failed after it (then the ledger halted)
         base = done.durable || failure == null ? done.after : done.before;
+        if (keyWindow != null && (done.durable || failure == null)) {
+            for (var e : done.keys.entrySet()) {
+                keyWindow.add(e.getKey(), e.getValue().receipt().firstSeq(), e.getValue().receipt().timestampMicros());
+            }
+        }
         if (failure != null) {
             if (!filling.isEmpty()) {
                 failFilling(speculative(failure, done.range()), true);

@@ -23,6 +23,8 @@ public final class EventLog implements AutoCloseable {
     private PreparedStatement insertEvent;
     private PreparedStatement upsertHead;
     private PreparedStatement insertBatch;
+    private PreparedStatement knowPlayer;
+    private int pendingPlayers;
     private final LogLookups lookups;
     private int pendingRows;
     private final boolean readModelInCommit;
@@ -56,6 +58,8 @@ public final class EventLog implements AutoCloseable {
                 + " state_digest=excluded.state_digest");
         insertBatch = conn.prepareStatement(
                 "INSERT INTO batches(last_seq, first_seq, committed_ts, head_hash, hmac) VALUES (?,?,?,?,?)");
+        // writes a page only for a player seen for the first time (V0011)
+        knowPlayer = conn.prepareStatement("INSERT OR IGNORE INTO players_known(player_id) VALUES (?)");
     }
 
     /**
@@ -67,7 +71,7 @@ public final class EventLog implements AutoCloseable {
      */
     private void renewStatements() {
         lookups.renew();
-        for (PreparedStatement ps : new PreparedStatement[]{insertEvent, upsertHead, insertBatch}) {
+        for (PreparedStatement ps : new PreparedStatement[]{insertEvent, upsertHead, insertBatch, knowPlayer}) {
             try {
                 if (ps != null) {
                     ps.close();
@@ -108,7 +112,15 @@ public final class EventLog implements AutoCloseable {
         insertEvent.setBytes(10, row.hash());
         insertEvent.addBatch();
         pendingRows++;
+        if (row.typeCode() == DEPOSITED && row.playerId() != null) {
+            knowPlayer.setString(1, row.playerId());
+            knowPlayer.addBatch();
+            pendingPlayers++;
+        }
     }
+
+    /** EventType.DEPOSITED's code: every deposit row also names its player in players_known. */
+    private static final int DEPOSITED = 1;
 
     /**
      * Sends the bound rows, records the batch boundary (with its head signature, or null without a
@@ -129,6 +141,10 @@ public final class EventLog implements AutoCloseable {
                 throw new SQLException("executeBatch wrote " + counts.length + " rows, expected " + pendingRows);
             }
             pendingRows = 0;
+        }
+        if (pendingPlayers > 0) {
+            knowPlayer.executeBatch();
+            pendingPlayers = 0;
         }
     }
 
@@ -237,8 +253,10 @@ public final class EventLog implements AutoCloseable {
      */
     public void rollback() {
         pendingRows = 0;
+        pendingPlayers = 0;
         try {
             insertEvent.clearBatch();
+            knowPlayer.clearBatch();
         } catch (SQLException ignored) {
             // the batch is dropped with the statement's state either way
         }
@@ -317,6 +335,7 @@ public final class EventLog implements AutoCloseable {
             insertEvent.close();
             upsertHead.close();
             insertBatch.close();
+            knowPlayer.close();
             lookups.close();
             control.close();
         } finally {

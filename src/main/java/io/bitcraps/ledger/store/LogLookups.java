@@ -114,16 +114,52 @@ public final class LogLookups implements AutoCloseable {
 
     /**
      * True if the player's account was ever posted to. Its first posting is always a deposit (a
-     * player's withdrawal or bet needs funds), so the index of deposits (V0010) answers it.
+     * player's withdrawal or bet needs funds), and every deposit row names its player in
+     * {@code players_known} (V0011), which answers it.
      */
     public boolean playerEverPosted(String player) throws SQLException {
         return anyEvent(PLAYER_DEPOSITED_LOOKUP, player);
     }
 
+    /** Receives the keys of {@link #recentKeys}, oldest first. */
+    @FunctionalInterface
+    public interface KeyVisitor {
+        void accept(long seq, long timestampMicros, String key);
+    }
+
+    /**
+     * The newest {@code keysMax} idempotency keys of the log, none older than {@code windowMicros}
+     * before the newest, oldest first: the log-first writer's key window at open. Reads the log's
+     * tail backwards by seq (the log-first commit keeps no index over the keys), so it costs the
+     * rows of the window, whatever the size of the log.
+     */
+    public void recentKeys(int keysMax, long windowMicros, KeyVisitor visitor) throws SQLException {
+        List<long[]> seqTs = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
+        try (PreparedStatement ps = conn.prepareStatement(
+                "SELECT seq, ts, idem_key FROM events NOT INDEXED WHERE idem_key IS NOT NULL ORDER BY seq DESC");
+             ResultSet rs = ps.executeQuery()) {
+            long newest = Long.MIN_VALUE;
+            while (keys.size() < keysMax && rs.next()) {
+                long ts = rs.getLong(2);
+                if (newest == Long.MIN_VALUE) {
+                    newest = ts;
+                } else if (ts < newest - windowMicros) {
+                    break;
+                }
+                seqTs.add(new long[]{rs.getLong(1), ts});
+                keys.add(rs.getString(3));
+            }
+        }
+        for (int i = keys.size() - 1; i >= 0; i--) {
+            visitor.accept(seqTs.get(i)[0], seqTs.get(i)[1], keys.get(i));
+        }
+    }
+
     /** Through events_games_opened (V0010): open_game is type 4. */
     public static final String GAME_OPENED_LOOKUP = "SELECT 1 FROM events WHERE type = 4 AND game_id = ? LIMIT 1";
-    /** Through events_deposits (V0010): deposit is type 1. */
-    public static final String PLAYER_DEPOSITED_LOOKUP = "SELECT 1 FROM events WHERE type = 1 AND player_id = ? LIMIT 1";
+    /** One row per player who ever deposited (V0011). */
+    public static final String PLAYER_DEPOSITED_LOOKUP = "SELECT 1 FROM players_known WHERE player_id = ?";
 
     private boolean anyEvent(String sql, String id) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement(sql)) {

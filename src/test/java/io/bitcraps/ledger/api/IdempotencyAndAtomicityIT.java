@@ -26,10 +26,19 @@ import java.util.concurrent.CompletableFuture;
 
 import static io.bitcraps.ledger.support.Fixtures.error;
 import static io.bitcraps.ledger.support.Fixtures.ok;
-import static io.bitcraps.ledger.support.Fixtures.open;
 import static org.assertj.core.api.Assertions.assertThat;
 
+@org.junit.jupiter.params.ParameterizedClass(name = "log-first commit: {0}")
+@org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
 class IdempotencyAndAtomicityIT {
+    /** With the log-first commit the keys are the writer's window in memory, not the log's unique index. */
+    @org.junit.jupiter.params.Parameter
+    boolean logFirst;
+
+    private Ledger open(java.nio.file.Path dir) {
+        return Ledger.open(LedgerConfig.builder(dir.resolve("ledger.db")).logFirstCommit(logFirst).build());
+    }
+
     @TempDir
     Path dir;
 
@@ -100,7 +109,7 @@ class IdempotencyAndAtomicityIT {
     }
 
     @Test
-    void anAtomicGroupCommitsAllOfItsCommandsInOrder() {
+    void anAtomicGroupCommitsAllOfItsCommandsInOrder() throws Exception {
         try (Ledger ledger = open(dir)) {
             ok(ledger.submit(new FundHouse(1_000, "bank")));
             ok(ledger.submit(new Deposit("alice", 100, "c")));
@@ -111,6 +120,7 @@ class IdempotencyAndAtomicityIT {
             assertThat(r.seqs()).containsExactly(5, 6, 7);
             assertThat(ledger.view().balance(Account.player("alice"))).isEqualTo(140);
             assertThat(ledger.view().game("g1")).as("a closed game leaves memory").isNull();
+            assertThat(ledger.awaitViews(r.lastSeq(), java.time.Duration.ofSeconds(30))).as("SQL reads reach the seq").isTrue();
             assertThat(ledger.games().find("g1").orElseThrow().open()).isFalse();
         }
     }

@@ -144,8 +144,8 @@ class LiveStateIT {
             assertDecisions(ledger); // from the log alone
         }
         try (java.sql.Connection c = io.bitcraps.ledger.store.LedgerDatabase.openReadOnly(db)) {
-            assertThat(io.bitcraps.ledger.store.StatementIndexes.present(c)).as("statement indexes")
-                    .hasSize(logFirst ? 0 : 4);
+            assertThat(io.bitcraps.ledger.store.CommitModeIndexes.present(c)).as("statement indexes")
+                    .hasSize(logFirst ? 0 : 5);
         }
     }
 

@@ -9,11 +9,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The events' indexes that exist only to read an account's statement from the log: by game, by
- * player, and the house and world partial indexes. The default commit reads statements through
- * them; the log-first commit serves statements from the views file and keeps them out of its
- * durable transaction, where each commit would dirty one scattered leaf page per player and per
- * game. A ledger opened in one mode after the other gains or loses them at open.
+ * The events' indexes that the default commit keeps and the log-first commit keeps out of its
+ * durable transaction, where each would dirty scattered leaf pages on every commit: the four that
+ * exist only to read an account's statement from the log (by game, by player, and the house and
+ * world partial indexes; the log-first commit serves statements from the views file), and the
+ * unique index of idempotency keys (the log-first commit holds the keys of a retention window in
+ * memory, {@code ingest.KeyWindow}, rebuilt from the log's tail at open). A ledger opened in one
+ * mode after the other gains or loses them at open.
  * <p>
  * The log-first open records in {@code ledger_meta} that it dropped them, and only that record
  * makes a default open build them again: an index missing without it is damage, which the health
@@ -22,18 +24,26 @@ import java.util.List;
  * The definitions are those of migrations V0001 and V0005, so a ledger that goes back to the
  * default commit has the same schema as one that never left it.
  */
-public final class StatementIndexes {
-    private StatementIndexes() {}
+public final class CommitModeIndexes {
+    private CommitModeIndexes() {}
 
-    private record Definition(String name, String sql) {}
+    /** {@code fallback}: made instead when {@code sql} fails on the rows (a unique index over keys used twice). */
+    private record Definition(String name, String sql, String fallback) {
+        Definition(String name, String sql) {
+            this(name, sql, null);
+        }
+    }
 
     private static final List<Definition> ALL = List.of(
+            // keys the log-first commit let a client use again after its retention window are not unique
+            new Definition("events_by_idem_key", "CREATE UNIQUE INDEX events_by_idem_key ON events (idem_key) WHERE idem_key IS NOT NULL",
+                    "CREATE INDEX events_by_idem_key ON events (idem_key) WHERE idem_key IS NOT NULL"),
             new Definition("events_by_game", "CREATE INDEX events_by_game ON events (game_id, seq) WHERE game_id IS NOT NULL"),
             new Definition("events_by_player", "CREATE INDEX events_by_player ON events (player_id, seq) WHERE player_id IS NOT NULL"),
             new Definition("events_touching_house", "CREATE INDEX events_touching_house ON events (seq) WHERE type IN (3, 7)"),
             new Definition("events_touching_world", "CREATE INDEX events_touching_world ON events (seq) WHERE type IN (1, 2, 3)"));
 
-    /** The names of the statement indexes, for the health check and the tests. */
+    /** The names of these indexes, for the health check and the tests. */
     public static List<String> names() {
         return ALL.stream().map(Definition::name).toList();
     }
@@ -60,8 +70,7 @@ public final class StatementIndexes {
                     st.execute("DROP INDEX " + d.name());
                     changed.add(d.name());
                 } else if (!logFirst && !present.contains(d.name())) {
-                    st.execute(d.sql());
-                    changed.add(d.name());
+                    changed.add(create(conn, st, d));
                 }
             }
             if (logFirst) {
@@ -79,10 +88,28 @@ public final class StatementIndexes {
         if (changed.isEmpty()) {
             return null;
         }
-        return logFirst ? "dropped the statement indexes " + String.join(", ", changed)
-                + " (the log-first commit serves statements from the views file)"
-                : "built the statement indexes " + String.join(", ", changed)
-                + " from the log (the default commit reads statements through them)";
+        return logFirst ? "dropped the indexes " + String.join(", ", changed)
+                + " (the log-first commit serves statements from the views file and holds recent idempotency keys in memory)"
+                : "built the indexes " + String.join(", ", changed)
+                + " from the log (the default commit reads statements and idempotency keys through them)";
+    }
+
+    private static String create(Connection conn, Statement st, Definition d) throws SQLException {
+        if (d.fallback() == null) {
+            st.execute(d.sql());
+            return d.name();
+        }
+        try (Statement probe = conn.createStatement();
+             ResultSet rs = probe.executeQuery("SELECT count(*) FROM (SELECT idem_key FROM events WHERE idem_key IS NOT NULL"
+                     + " GROUP BY idem_key HAVING count(*) > 1)")) {
+            long reused = rs.next() ? rs.getLong(1) : 0;
+            if (reused > 0) {
+                st.execute(d.fallback());
+                return d.name() + " (not unique: " + reused + " keys were used again after their retention window)";
+            }
+        }
+        st.execute(d.sql());
+        return d.name();
     }
 
     /** True when a log-first open dropped the statement indexes and no default open has built them since. */
