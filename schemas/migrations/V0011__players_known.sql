@@ -12,4 +12,9 @@ CREATE TABLE players_known (
 -- deposit (DEPOSITED = 1)
 INSERT INTO players_known SELECT DISTINCT player_id FROM events WHERE type = 1 AND player_id IS NOT NULL;
 
-DROP INDEX events_deposits;
+DROP INDEX IF EXISTS events_deposits;
+
+-- The log-first writer holds recent idempotency keys in memory and rebuilds them at open from the
+-- log's tail (ingest.KeyWindow). This index finds the keyed rows of the tail without reading the
+-- rest; it is on seq, so a commit only appends to its last page.
+CREATE INDEX events_keyed ON events (seq) WHERE idem_key IS NOT NULL;

@@ -322,6 +322,9 @@ public final class LedgerConfig {
                 + ", idempotencyKeysMax=" + idempotencyKeysMax + "}";
     }
 
+    /** The most idempotency keys a window may hold (the writer's table is an int-indexed array). */
+    public static final int IDEMPOTENCY_KEYS_MAX_LIMIT = 1 << 27;
+
     public static final class Builder {
         private final Path path;
         private Durability durability = Durability.FULL;
@@ -506,8 +509,9 @@ public final class LedgerConfig {
             if (window == null || window.isNegative() || window.isZero()) {
                 throw new IllegalArgumentException("idempotencyWindow must be positive, got " + window);
             }
-            if (keysMax < 1) {
-                throw new IllegalArgumentException("idempotencyKeysMax must be at least 1, got " + keysMax);
+            if (keysMax < 1 || keysMax > IDEMPOTENCY_KEYS_MAX_LIMIT) {
+                throw new IllegalArgumentException("idempotencyKeysMax must be in 1.." + IDEMPOTENCY_KEYS_MAX_LIMIT + ", got "
+                        + keysMax);
             }
             this.idempotencyWindow = window;
             this.idempotencyKeysMax = keysMax;

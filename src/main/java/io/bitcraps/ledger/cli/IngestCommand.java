@@ -51,6 +51,15 @@ final class IngestCommand implements Callable<Integer> {
             + " the read model is the views file beside the database (see README, durability modes)")
     boolean logFirst;
 
+    @Option(names = "--idempotency-window-hours", defaultValue = "24",
+            description = "with --log-first: a key is recognised for this many hours of ledger time (default: ${DEFAULT-VALUE})")
+    long idempotencyWindowHours;
+
+    @Option(names = "--idempotency-keys", defaultValue = "1000000",
+            description = "with --log-first: and while it is among this many newest keys (default: ${DEFAULT-VALUE}, about 56 bytes"
+                    + " each); a key older than both is forgotten, and a line under it is applied again")
+    int idempotencyKeys;
+
     @Option(names = "--checkpoint-every", defaultValue = "0",
             description = "force a WAL checkpoint after every N lines (0: leave it to SQLite)")
     int checkpointEvery;
@@ -94,6 +103,10 @@ final class IngestCommand implements Callable<Integer> {
         }
         builder.allowCreateOverEvidence(allowCreateOverEvidence);
         builder.logFirstCommit(logFirst);
+        if (idempotencyWindowHours < 1) {
+            throw new IllegalArgumentException("--idempotency-window-hours must be at least 1, got " + idempotencyWindowHours);
+        }
+        builder.idempotencyWindow(java.time.Duration.ofHours(idempotencyWindowHours), idempotencyKeys);
         builder.acceptUnsignedBatches(acceptUnsigned);
         builder.backupInterval(java.time.Duration.ZERO); // a command-line run takes backups with tools/ledger backup
         try (Ledger ledger = Ledger.open(builder.build())) {

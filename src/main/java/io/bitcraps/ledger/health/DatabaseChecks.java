@@ -90,7 +90,8 @@ public final class DatabaseChecks {
             new EventIndex("events_by_player", "player_id"),
             new EventIndex("events_touching_house", null),
             new EventIndex("events_touching_world", null),
-            new EventIndex("events_games_opened", "game_id"));
+            new EventIndex("events_games_opened", "game_id"),
+            new EventIndex("events_keyed", null));
 
     /** Like {@link #indexes}, but a failure to read is thrown, for the caller to retry or report. */
     static HealthCheck indexCheck(Connection conn, int tailEvents) throws SQLException {

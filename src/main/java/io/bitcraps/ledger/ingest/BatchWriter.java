@@ -29,7 +29,6 @@ import org.slf4j.LoggerFactory;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -236,13 +235,7 @@ final class BatchWriter implements EventHandler<Slot> {
         this.listeners = List.copyOf(listeners);
         this.pipelined = pipelined;
         if (keyWindowKeysMax > 0) {
-            KeyWindow window = new KeyWindow(keyWindowKeysMax, keyWindowMicros);
-            try {
-                lookups.recentKeys(keyWindowKeysMax, keyWindowMicros, (seq, ts, key) -> window.add(key, seq, ts));
-            } catch (SQLException e) {
-                throw new IllegalStateException("reading the recent idempotency keys from the log failed: " + e.getMessage(), e);
-            }
-            this.keyWindow = window;
+            this.keyWindow = loadKeyWindow(lookups, keyWindowKeysMax, keyWindowMicros);
         } else {
             this.keyWindow = null;
         }
@@ -253,6 +246,35 @@ final class BatchWriter implements EventHandler<Slot> {
         this.filling = new Staged(submissionsPerBatchMax);
         this.spare = new Staged(submissionsPerBatchMax);
         this.stop = new Staged(0);
+    }
+
+    /** The window as it stood at the head: the keys the log's tail holds, added oldest first. */
+    private static KeyWindow loadKeyWindow(LogLookups lookups, int keysMax, long windowMicros) {
+        KeyWindow window = new KeyWindow(keysMax, windowMicros);
+        try {
+            long headMicros = lookups.headMicros();
+            // newest first from the log; kept as hashes (not strings) until they are added in order
+            long[][] found = {new long[1024], new long[1024], new long[1024]};
+            int[] n = {0};
+            lookups.recentKeys(keysMax, headMicros - windowMicros, (seq, ts, key) -> {
+                if (n[0] == found[0].length) {
+                    for (int k = 0; k < 3; k++) {
+                        found[k] = java.util.Arrays.copyOf(found[k], found[k].length * 2);
+                    }
+                }
+                found[0][n[0]] = window.hashOf(key);
+                found[1][n[0]] = seq;
+                found[2][n[0]] = ts;
+                n[0]++;
+            });
+            for (int i = n[0] - 1; i >= 0; i--) {
+                window.addHashed(found[0][i], found[1][i], found[2][i]);
+            }
+            window.advanceTo(headMicros);
+        } catch (SQLException e) {
+            throw new IllegalStateException("reading the recent idempotency keys from the log failed: " + e.getMessage(), e);
+        }
+        return window;
     }
 
     @Override
@@ -369,11 +391,10 @@ final class BatchWriter implements EventHandler<Slot> {
 
     private void handleSubmission(Slot slot) {
         submissionCount++;
-        if (inflight != null && (inflight.failed || inflight.durable)) {
-            // its outcome is decided and its callers may already know it: one who retries what
-            // failed must find the writer rewound, one who saw a receipt must find its key in the
-            // window as the window then stands; the wait is only for the committer to finish settling
-            awaitInflight();
+        if (inflight != null && inflight.failed) {
+            awaitInflight(); // the caller may be retrying what just failed: decide it on the rewound state
+        } else {
+            takeOutcomeIfDone(); // a batch whose callers hold receipts has its keys in inflight.keys until then
         }
         CompletableFuture<Receipt> future = slot.future;
         if (haltReason != null) {
@@ -499,13 +520,17 @@ final class BatchWriter implements EventHandler<Slot> {
         if (keyWindow == null) {
             first = lookups.seqOfKey(key);
         } else {
-            // a hash match is a candidate: the key stored in the log's row decides
+            // a hash match is a candidate: the key stored in the log's row decides; the newest use wins
             for (long candidate : keyWindow.candidates(key)) {
                 List<EventRow> rows = lookups.range(candidate, candidate);
-                if (!rows.isEmpty() && key.equals(rows.get(0).key())) {
+                if (rows.isEmpty()) {
+                    // the window names a committed seq the log does not hold: never guess (a miss would apply twice)
+                    throw new IllegalStateException("idempotency key window names seq " + candidate
+                            + ", which the log does not hold");
+                }
+                if (key.equals(rows.get(0).key()) && candidate > first) {
                     first = candidate;
                     head = rows;
-                    break;
                 }
             }
         }
@@ -697,6 +722,7 @@ final class BatchWriter implements EventHandler<Slot> {
             for (var e : done.keys.entrySet()) {
                 keyWindow.add(e.getKey(), e.getValue().receipt().firstSeq(), e.getValue().receipt().timestampMicros());
             }
+            keyWindow.advanceTo(done.after.lastTimestampMicros());
         }
         if (failure != null) {
             if (!filling.isEmpty()) {

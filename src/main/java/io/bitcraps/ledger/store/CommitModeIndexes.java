@@ -99,14 +99,15 @@ public final class CommitModeIndexes {
             st.execute(d.sql());
             return d.name();
         }
+        long reused;
         try (Statement probe = conn.createStatement();
              ResultSet rs = probe.executeQuery("SELECT count(*) FROM (SELECT idem_key FROM events WHERE idem_key IS NOT NULL"
                      + " GROUP BY idem_key HAVING count(*) > 1)")) {
-            long reused = rs.next() ? rs.getLong(1) : 0;
-            if (reused > 0) {
-                st.execute(d.fallback());
-                return d.name() + " (not unique: " + reused + " keys were used again after their retention window)";
-            }
+            reused = rs.next() ? rs.getLong(1) : 0;
+        }
+        if (reused > 0) {
+            st.execute(d.fallback());
+            return d.name() + " (not unique: " + reused + " keys were used again after their retention window)";
         }
         st.execute(d.sql());
         return d.name();

@@ -47,7 +47,8 @@ public final class LogLookups implements AutoCloseable {
     }
 
     private void prepare() throws SQLException {
-        findByKey = conn.prepareStatement("SELECT seq FROM events WHERE idem_key = ?");
+        // the newest use: a key the log-first commit let a client use again after its window is there twice
+        findByKey = conn.prepareStatement("SELECT seq FROM events WHERE idem_key = ? ORDER BY seq DESC LIMIT 1");
         selectRange = conn.prepareStatement(EventReader.SELECT_COLUMNS + " WHERE seq >= ? AND seq <= ? ORDER BY seq");
     }
 
@@ -121,38 +122,39 @@ public final class LogLookups implements AutoCloseable {
         return anyEvent(PLAYER_DEPOSITED_LOOKUP, player);
     }
 
-    /** Receives the keys of {@link #recentKeys}, oldest first. */
+    /** Receives the keys of {@link #recentKeys}, newest first. */
     @FunctionalInterface
     public interface KeyVisitor {
         void accept(long seq, long timestampMicros, String key);
     }
 
     /**
-     * The newest {@code keysMax} idempotency keys of the log, none older than {@code windowMicros}
-     * before the newest, oldest first: the log-first writer's key window at open. Reads the log's
-     * tail backwards by seq (the log-first commit keeps no index over the keys), so it costs the
-     * rows of the window, whatever the size of the log.
+     * The newest {@code keysMax} idempotency keys of the log with a timestamp at or after
+     * {@code oldestMicros}, newest first: the log-first writer's key window at open. Reads the keyed
+     * rows of the log's tail through their index by seq (V0011), so it costs the keys of the
+     * window, whatever the size of the log.
      */
-    public void recentKeys(int keysMax, long windowMicros, KeyVisitor visitor) throws SQLException {
-        List<long[]> seqTs = new ArrayList<>();
-        List<String> keys = new ArrayList<>();
+    public void recentKeys(int keysMax, long oldestMicros, KeyVisitor visitor) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement(
-                "SELECT seq, ts, idem_key FROM events NOT INDEXED WHERE idem_key IS NOT NULL ORDER BY seq DESC");
+                "SELECT seq, ts, idem_key FROM events INDEXED BY events_keyed WHERE idem_key IS NOT NULL ORDER BY seq DESC");
              ResultSet rs = ps.executeQuery()) {
-            long newest = Long.MIN_VALUE;
-            while (keys.size() < keysMax && rs.next()) {
+            int n = 0;
+            while (n < keysMax && rs.next()) {
                 long ts = rs.getLong(2);
-                if (newest == Long.MIN_VALUE) {
-                    newest = ts;
-                } else if (ts < newest - windowMicros) {
+                if (ts < oldestMicros) {
                     break;
                 }
-                seqTs.add(new long[]{rs.getLong(1), ts});
-                keys.add(rs.getString(3));
+                visitor.accept(rs.getLong(1), ts, rs.getString(3));
+                n++;
             }
         }
-        for (int i = keys.size() - 1; i >= 0; i--) {
-            visitor.accept(seqTs.get(i)[0], seqTs.get(i)[1], keys.get(i));
+    }
+
+    /** The timestamp of the newest event, or 0 for an empty log. */
+    public long headMicros() throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT ts FROM events ORDER BY seq DESC LIMIT 1");
+             ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getLong(1) : 0;
         }
     }
 

@@ -44,7 +44,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * submission of N+1, so that every submission of N+1 is published before it decides any, and
  * they form one ring batch; the writer's submission counter says when it has decided them all.
  */
+@org.junit.jupiter.params.ParameterizedClass(name = "log-first commit: {0}")
+@org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
 class PipelinedCommitIT {
+    /** Log-first: the replayed key is answered from the batch in flight, then from the writer's key window. */
+    @org.junit.jupiter.params.Parameter
+    boolean logFirst;
     @TempDir
     Path dir;
     Ledger ledger;
@@ -63,7 +68,7 @@ class PipelinedCommitIT {
     }
 
     private LedgerConfig.Builder config() {
-        return LedgerConfig.builder(dir.resolve("ledger.db")).clock(hold)
+        return LedgerConfig.builder(dir.resolve("ledger.db")).clock(hold).logFirstCommit(logFirst)
                 .faultInjector((first, last) -> {
                     if (holdNextCommit.compareAndSet(true, false)) {
                         inCommit.countDown();

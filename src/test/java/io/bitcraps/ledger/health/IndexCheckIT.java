@@ -34,13 +34,13 @@ class IndexCheckIT {
             assertThat(indexes).isNotNull();
             assertThat(indexes.status()).as(indexes.detail()).isEqualTo(HealthStatus.UP);
             assertThat(indexes.detail()).contains("events_by_idem_key", "events_by_game", "events_by_player",
-                    "events_touching_house", "events_touching_world", "events_games_opened");
+                    "events_touching_house", "events_touching_world", "events_games_opened", "events_keyed");
         }
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"events_by_idem_key", "events_by_game", "events_by_player", "events_touching_house",
-            "events_touching_world", "events_games_opened"})
+            "events_touching_world", "events_games_opened", "events_keyed"})
     void anIndexThatLostItsRecentEntriesIsDownAndNamed(String index) throws Exception {
         Path db = dir.resolve("ledger.db");
         IndexDamage.writeLedger(db, "early");

@@ -29,7 +29,8 @@ class KeyWindowTest {
         w.add("d", 4, 40); // by count
         assertThat(w.candidates("a")).isEmpty();
         assertThat(w.candidates("b")).containsExactly(2);
-        w.add("e", 5, 1_035); // by time: b (20) and c (30) are more than 1,000 older than 1,035; d (40) is not
+        w.add("e", 5, 1_035);
+        w.advanceTo(1_035); // by time: b (20) and c (30) are more than 1,000 older than 1,035; d (40) is not
         assertThat(w.candidates("b")).isEmpty();
         assertThat(w.candidates("c")).isEmpty();
         assertThat(w.candidates("d")).containsExactly(4);
@@ -52,16 +53,19 @@ class KeyWindowTest {
         System.out.println("KeyWindowTest seed=" + seed + " (replay: -Dseed=" + seed + ")");
         SplittableRandom random = new SplittableRandom(seed);
         for (int round = 0; round < 50; round++) {
-            int keysMax = 1 + random.nextInt(40);
-            long window = 1 + random.nextInt(500);
+            // small windows wrap probe chains round the table's end; large ones make it grow from 512 keys
+            int keysMax = random.nextBoolean() ? 1 + random.nextInt(40) : 1 + random.nextInt(3_000);
+            long window = 1 + random.nextInt(keysMax > 40 ? 50_000 : 500);
             KeyWindow w = new KeyWindow(keysMax, window, k -> k.hashCode() & 7);
             ArrayDeque<Entry> model = new ArrayDeque<>();
             long ts = 0;
             List<String> used = new ArrayList<>();
-            for (int seq = 1; seq <= 400; seq++) {
+            int seqs = keysMax > 40 ? 4_000 : 400;
+            for (int seq = 1; seq <= seqs; seq++) {
                 ts += random.nextInt(20);
                 String key = "k" + seq;
                 w.add(key, seq, ts);
+                w.advanceTo(ts);
                 used.add(key);
                 model.addLast(new Entry(key, seq, ts));
                 while (model.size() > keysMax || model.peekFirst().ts() < ts - window) {
