@@ -332,7 +332,10 @@ public final class Ledger implements AutoCloseable {
             parts.viewReaders = new ReaderPool(parts.views.file(), config.readerPoolSize(), config.meterRegistry(),
                     ReaderPool.Source.VIEWS);
         }
-        listeners.addAll(config.commitListeners());
+        for (CommitListener user : config.commitListeners()) {
+            // the user's code gets arrays of its own: the subscriptions were offered the same rows
+            listeners.add(notice -> user.onCommit(notice.copyForListener()));
+        }
 
         CommandRing.Settings settings = new CommandRing.Settings(config.ringSize(), config.batchSubmissionsMax(),
                 config.batchEventsMax(), config.submitTimeout().toNanos(), clockMicros(config.clock()),
@@ -571,12 +574,16 @@ public final class Ledger implements AutoCloseable {
         }
         EventReader.Snapshot newest = EventReader.latestSnapshot(conn, Long.MAX_VALUE);
         Long storedDigest = EventReader.storedDigest(conn);
-        if (newest != null && newest.seq() == state.seq() && (storedDigest == null || storedDigest == state.digest())) {
+        // a head of the read-model layout still names its read model's seq: from now on the database keeps none
+        boolean headSaysElsewhere = EventReader.head(conn).readModelSeq() == EventLog.READ_MODEL_ELSEWHERE;
+        if (newest != null && newest.seq() == state.seq() && (storedDigest == null || storedDigest == state.digest())
+                && headSaysElsewhere) {
             return;
         }
         log.begin();
         try (java.sql.PreparedStatement drop = conn.prepareStatement("DELETE FROM state_snapshots WHERE seq > ?");
-             java.sql.PreparedStatement digest = conn.prepareStatement("UPDATE ledger_head SET state_digest = ? WHERE id = 1")) {
+             java.sql.PreparedStatement digest = conn.prepareStatement("UPDATE ledger_head SET state_digest = ?,"
+                     + " read_model_seq = " + EventLog.READ_MODEL_ELSEWHERE + " WHERE id = 1")) {
             // none may lie past the log (a log cut back, a restored file): a later history could reuse those seqs
             drop.setLong(1, state.seq());
             drop.executeUpdate();
@@ -848,6 +855,25 @@ public final class Ledger implements AutoCloseable {
      *                               listener that never returns, a stuck disk); the connection and
      *                               the writer lock then stay with the writer thread
      */
+    /** How long {@link #close} lets the views file catch up with the last receipt before it stops it. */
+    private static final long VIEWS_CATCH_UP_AT_CLOSE_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    /** Waits a little for the views to reach {@code head}; not for a views subscriber that is failing (it would not). */
+    private static void catchUpViewsForClose(Views views, long head) {
+        long deadline = System.nanoTime() + VIEWS_CATCH_UP_AT_CLOSE_NANOS;
+        try {
+            while (views.watermark() < head && System.nanoTime() - deadline < 0) {
+                io.bitcraps.ledger.feed.Subscription s = views.subscription();
+                if (s == null || s.isClosed() || s.status().failedAttempts() > 0) {
+                    return;
+                }
+                views.awaitSeq(head, java.time.Duration.ofMillis(50));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Override
     public void close() {
         if (ring.onWriterThread()) {
@@ -857,6 +883,12 @@ public final class Ledger implements AutoCloseable {
         }
         if (!closed.compareAndSet(false, true)) {
             return;
+        }
+        Views views = parts.views;
+        if (views != null) {
+            // a views file current at close shows read-only tools (history, balances) every receipt
+            // given; one far behind (a rebuild) is left to the next open instead of holding the close
+            catchUpViewsForClose(views, ring.published().seq());
         }
         // subscriptions first: each handler finishes its batch and its checkpoint is written while
         // the log is still there to read; a handler may itself be calling close

@@ -342,7 +342,7 @@ public final class LedgerConfig {
         private int readerPoolSize = 4;
         private long queryCacheBytes = 32L << 20;
         private boolean views;
-        private boolean logFirstCommit;
+        private boolean logFirstCommit = true;
         private long stateSnapshotEveryEvents = 200_000;
         private boolean pipelinedCommit = true;
         private Duration idempotencyWindow = Duration.ofHours(24);
@@ -458,11 +458,11 @@ public final class LedgerConfig {
         /**
          * Keeps the views file {@code <db>.views} (the read model written by the {@code views}
          * subscriber beside the log, in large transactions) and makes the bet, game, balance,
-         * player-statistics and account-statement repositories read from it. Off by default while the read model is still
-         * also written in the durable commit: with it on, a repository read right after a receipt
-         * may not hold that receipt yet; every page says the seq it reflects
+         * player-statistics and account-statement repositories read from it. Always on with the
+         * log-first commit (the default); this switch matters only with {@code logFirstCommit(false)},
+         * where the read model is also written in the durable commit. A repository read right after
+         * a receipt may not hold that receipt yet: every page says the seq it reflects
          * ({@code Page.asOfSeq}), and {@code Ledger.awaitViews(receipt.seq(), timeout)} waits for it.
-         * With it off, account statements are read from the log's events.
          */
         public Builder views(boolean on) {
             this.views = on;
@@ -470,11 +470,13 @@ public final class LedgerConfig {
         }
 
         /**
-         * The log-first commit (issue #12): the durable transaction carries the events, the batch
-         * record and the head, and no read model; the read model is the views file alone (this
-         * turns {@link #views} on), and the writer stores a small snapshot of its state with a
-         * batch every 200,000 events or minute and at close, from which an open folds the rest of
-         * the log. Off by default while the rest of the layout follows (statements, indexes).
+         * The log-first commit, on by default: the durable transaction carries the events, the
+         * batch record and the head, and no read model; the read model is the views file alone
+         * (this turns {@link #views} on), and the writer stores a small snapshot of its state with
+         * a batch every 200,000 events or minute and at close, from which an open folds the rest of
+         * the log. Off, the commit also writes the read model and the events' statement indexes
+         * into the database (the layout before issue #12): slower per commit, but SQL reads of the
+         * database itself are exact at every receipt. A ledger moves between the two at any open.
          */
         public Builder logFirstCommit(boolean on) {
             this.logFirstCommit = on;

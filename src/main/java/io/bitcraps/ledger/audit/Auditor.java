@@ -108,10 +108,11 @@ public final class Auditor {
      */
     public AuditReport audit(Path db, Options options, LongConsumer progress) throws SQLException {
         long start = System.nanoTime();
-        try (Connection conn = LedgerDatabase.openReadOnly(db)) {
+        // the views file's snapshot first: its watermark can then never be past the log's head
+        try (ViewsCheck views = ViewsCheck.open(db); Connection conn = LedgerDatabase.openReadOnly(db)) {
             conn.setAutoCommit(false);
             try {
-                return new Run(db, conn, options, progress, start).execute();
+                return new Run(db, conn, views, options, progress, start).execute();
             } finally {
                 conn.rollback();
             }
@@ -127,7 +128,7 @@ public final class Auditor {
 
     private static AuditReport damaged(Path db, Exception e, long start) {
         Problem p = new Problem(0, ProblemKind.STORAGE_CORRUPT, "cannot read " + db + " as a ledger: " + e.getMessage());
-        return new AuditReport(db.toString(), null, false, 0, 0, 0, 0, "", 0, 0, 0, 0, 0, false, false, 0, 0,
+        return new AuditReport(db.toString(), null, false, 0, 0, 0, 0, "", 0, 0, 0, 0, 0, false, "not compared", false, 0, 0,
                 System.nanoTime() - start, List.of(p), 1, AuditReport.Series.EMPTY);
     }
 
@@ -135,6 +136,7 @@ public final class Auditor {
     private final class Run {
         private final Path db;
         private final Connection conn;
+        private final ViewsCheck views;
         private final Options options;
         private final LongConsumer progress;
         private final long start;
@@ -162,9 +164,10 @@ public final class Auditor {
         /** The log could not be read to its end: comparing projections with half a replay would only add noise. */
         private boolean unreadable;
 
-        Run(Path db, Connection conn, Options options, LongConsumer progress, long start) {
+        Run(Path db, Connection conn, ViewsCheck views, Options options, LongConsumer progress, long start) {
             this.db = db;
             this.conn = conn;
+            this.views = views;
             this.options = options;
             this.progress = progress;
             this.start = start;
@@ -178,6 +181,10 @@ public final class Auditor {
                 signer = new HeadSigner(options.key(), ledgerId);
             }
             checkDigestOwner();
+            views.checkOwner(ledgerId);
+            if (fullRange && views.watermark() == 0) {
+                views.compare(books, null, 0, this::report);
+            }
             expectedSeq = options.fromSeq();
             previousStoredHash = options.fromSeq() == 1 ? new ChainHash().genesis(ledgerId)
                     : storedHashAt(options.fromSeq() - 1);
@@ -188,9 +195,21 @@ public final class Auditor {
             List<Problem> kept = List.copyOf(problems);
             return new AuditReport(db.toString(), ledgerId, problemCount == 0, events, options.fromSeq(),
                     lastSeq, head.seq(), head.hash() == null ? "" : Hex.of(head.hash()), head.seq(), batchCount,
-                    signedBatches, books.balances.size(), books.total, fullRange && !unreadable, fullRange && !unreadable,
+                    signedBatches, books.balances.size(), books.total, fullRange && !unreadable && readModelInDatabase(),
+                    viewsStatus(), fullRange && !unreadable,
                     payouts.settlementsVerified, payouts.gamesVerified, System.nanoTime() - start, kept,
                     problemCount, series.build());
+        }
+
+        private boolean readModelInDatabase() {
+            return head.readModelSeq() != READ_MODEL_ELSEWHERE;
+        }
+
+        private String viewsStatus() {
+            if (views.compared() || views.watermark() < 0) {
+                return views.status();
+            }
+            return "not compared (a partial range, or a log that could not be read to its watermark, seq " + views.watermark() + ")";
         }
 
         private void report(Problem p) {
@@ -266,6 +285,9 @@ public final class Auditor {
             }
             previousStoredHash = row.hash();
             decodeAndApply(checked);
+            if (fullRange && row.seq() == views.watermark()) {
+                views.compare(books, row.hash(), books.statementLines, this::report);
+            }
             checkBatch(row);
             checkDigest(row);
             lastSeq = row.seq();
@@ -408,6 +430,9 @@ public final class Auditor {
                 report(new Problem(lastSeq, ProblemKind.STORAGE_CORRUPT, "reading batch records failed: " + e.getMessage()));
             }
             checkHead();
+            if (fullRange && !unreadable) {
+                views.finish(lastSeq, this::report);
+            }
             if (fullRange) {
                 // only a log read to its end: a bet decided near a cut-off read is not known to be unsettled
                 payouts.finish(lastSeq, this::report);

@@ -78,6 +78,8 @@ final class Books {
     final Map<String, Bet> bets = new HashMap<>();
     final Map<String, Stats> players = new HashMap<>();
     long total;
+    /** Lines the account statements hold: per event, one per account its postings moved (a net of zero moves none). */
+    long statementLines;
     /** Chips in play: the stakes of every open bet. */
     long openStakesTotal;
     long lastSeq;
@@ -115,7 +117,25 @@ final class Books {
         for (Posting p : recorded) {
             post(seq, p, report);
         }
+        statementLines += linesOf(recorded);
         applyStructure(seq, c, report);
+    }
+
+    private static int linesOf(List<Posting> postings) {
+        if (postings.size() <= 1) {
+            return postings.size();
+        }
+        Map<String, Long> net = new HashMap<>();
+        for (Posting p : postings) {
+            net.merge(p.account().key(), p.delta(), Long::sum);
+        }
+        int lines = 0;
+        for (long v : net.values()) {
+            if (v != 0) {
+                lines++;
+            }
+        }
+        return lines;
     }
 
     private void post(long seq, Posting p, Consumer<Problem> report) {

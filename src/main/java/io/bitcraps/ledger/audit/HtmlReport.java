@@ -31,7 +31,9 @@ public final class HtmlReport {
         row(h, "events checked", String.format(Locale.ROOT, "%,d (seq %d..%d) in %,d batches, %,d signed", r.events(),
                 r.fromSeq(), r.toSeq(), r.batches(), r.signedBatches()));
         row(h, "accounts", String.format(Locale.ROOT, "%,d, balances sum to %d", r.accounts(), r.balanceSum()));
-        row(h, "read model", r.projectionsCompared() ? "compared with a replay from zero" : "not compared (a partial range, or a log that could not be read to its end)");
+        row(h, "read model", r.projectionsCompared() ? "compared with a replay from zero" : "in the database not compared (it"
+                + " keeps none with the log-first commit; or a partial range, or a log that could not be read to its end)");
+        row(h, "views file", r.views());
         row(h, "payouts", r.payoutsVerified() ? String.format(Locale.ROOT, "%,d settlements of %,d games judged by the craps rulebook",
                 r.settlementsVerified(), r.gamesVerified()) : "not verified (a partial range, or a log that could not be read to its end)");
         row(h, "time", String.format(Locale.ROOT, "%.2f s, %,.0f events/s", r.elapsedNanos() / 1e9, r.eventsPerSecond()));

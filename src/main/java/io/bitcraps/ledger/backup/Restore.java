@@ -317,6 +317,12 @@ public final class Restore {
             Backups.force(temp);
             Backups.deleteQuietly(sibling(to, "-wal"));
             Backups.deleteQuietly(sibling(to, "-shm"));
+            // the views file beside the old database is its read model, not the restored one's: the
+            // open that follows builds it again from the restored log
+            Path views = io.bitcraps.ledger.store.LedgerDatabase.viewsFileOf(to);
+            Backups.deleteQuietly(views);
+            Backups.deleteQuietly(sibling(views, "-wal"));
+            Backups.deleteQuietly(sibling(views, "-shm"));
             Backups.move(temp, to);
             temp = null;
             JournalArchive.fsyncDirectory(to.getParent());

@@ -96,7 +96,9 @@ final class AuditCommand implements Callable<Integer> {
         s.append(String.format(Locale.ROOT, "  accounts   %,d, balances sum to %d%n", r.accounts(), r.balanceSum()));
         s.append(String.format(Locale.ROOT, "  read model %s%n", r.projectionsCompared()
                 ? "compared with a replay from zero (balances, games, bets, player stats)"
-                : "not compared (a partial range, or a log that could not be read to its end)"));
+                : "in the database not compared (it keeps none with the log-first commit; or a partial range, or a log"
+                        + " that could not be read to its end)"));
+        s.append(String.format(Locale.ROOT, "  views      %s%n", r.views()));
         s.append(r.payoutsVerified()
                 ? String.format(Locale.ROOT, "  payouts    %,d settlements of %,d games judged by the craps rulebook%n",
                         r.settlementsVerified(), r.gamesVerified())
@@ -131,6 +133,8 @@ final class AuditCommand implements Callable<Integer> {
             g.writeNumberProperty("batches", r.batches());
             g.writeNumberProperty("signedBatches", r.signedBatches());
             g.writeNumberProperty("accounts", r.accounts());
+            g.writeBooleanProperty("projectionsCompared", r.projectionsCompared());
+            g.writeStringProperty("views", r.views());
             g.writeBooleanProperty("payoutsVerified", r.payoutsVerified());
             g.writeNumberProperty("settlementsVerified", r.settlementsVerified());
             g.writeNumberProperty("gamesVerified", r.gamesVerified());

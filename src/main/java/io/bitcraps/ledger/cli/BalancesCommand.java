@@ -24,8 +24,9 @@ import java.util.concurrent.Callable;
 
 /**
  * Prints every account's balance at one snapshot, {@code world} included. Reads the persisted read
- * model through a read-only connection; if the read model lags the log (a database no writer has
- * opened since the read model was added) it replays the log instead, and says so on stderr.
+ * model through a read-only connection: the database's own, or with the log-first commit the views
+ * file's when its watermark is the log's head; otherwise (a read model that lags the log) it
+ * replays the log instead, and says so on stderr.
  */
 @Command(name = "balances", mixinStandardHelpOptions = true,
         description = "Print all balances at one snapshot (read-only; safe beside a running writer).")
@@ -50,10 +51,12 @@ final class BalancesCommand implements Callable<Integer> {
                     seq = snap.seq();
                     balances = snap.value();
                 }
+            } else if (head.readModelSeq() < 0 && (balances = fromViewsAtHead(head)) != null) {
+                seq = head.seq();
             } else {
-                System.err.println(head.readModelSeq() < 0 ? "the read model is not kept in this database (log-first);"
-                        + " replaying the log" : "read model at seq " + head.readModelSeq() + " lags the log at seq "
-                        + head.seq() + "; replaying the log instead");
+                System.err.println(head.readModelSeq() < 0 ? "the read model (the views file beside the database, log-first)"
+                        + " is not at the head; replaying the log" : "read model at seq " + head.readModelSeq()
+                        + " lags the log at seq " + head.seq() + "; replaying the log instead");
                 // the replayed state holds non-zero balances only; list every account ever posted to, as the table does
                 Map<String, Long> every = new TreeMap<>();
                 LedgerState state = new Replayer(new PayloadCodec()).replay(conn, LedgerDatabase.ledgerId(conn),
@@ -65,6 +68,40 @@ final class BalancesCommand implements Callable<Integer> {
         }
         System.out.println(json ? toJson(seq, balances) : toTable(seq, balances));
         return LedgerCli.EXIT_OK;
+    }
+
+    /**
+     * Every balance from the views file, when its watermark is the log's head (same seq, same chain
+     * hash): then it is the answer at that seq. Null when it is missing, behind, being built or of
+     * another history: the caller replays the log.
+     */
+    private Map<String, Long> fromViewsAtHead(Head head) {
+        Path views = LedgerDatabase.viewsFileOf(db);
+        if (head.seq() == 0 || !java.nio.file.Files.isRegularFile(views)) {
+            return null;
+        }
+        try (Connection c = LedgerDatabase.connect(LedgerDatabase.readOnlyConfig(5_000), views)) {
+            c.setAutoCommit(false);
+            try (java.sql.Statement st = c.createStatement()) {
+                try (java.sql.ResultSet rs = st.executeQuery("SELECT seq, hash, building FROM views_head WHERE id = 1")) {
+                    if (!rs.next() || rs.getLong(1) != head.seq() || rs.getInt(3) != 0
+                            || !java.util.Arrays.equals(rs.getBytes(2), head.hash())) {
+                        return null;
+                    }
+                }
+                Map<String, Long> out = new TreeMap<>();
+                try (java.sql.ResultSet rs = st.executeQuery("SELECT account, balance FROM balances")) {
+                    while (rs.next()) {
+                        out.put(rs.getString(1), rs.getLong(2));
+                    }
+                }
+                return out;
+            } finally {
+                c.rollback();
+            }
+        } catch (java.sql.SQLException e) {
+            return null; // unreadable: the replay answers
+        }
     }
 
     static String toJson(long seq, Map<String, Long> balances) {

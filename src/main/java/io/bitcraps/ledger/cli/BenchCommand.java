@@ -27,7 +27,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "about two minutes instead of ten to fifteen")
     boolean quick;
 
-    @Option(names = "--log-first", description = "run the ledger with the log-first commit (issue #12)")
+    @Option(names = "--log-first", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "the log-first commit (default): the durable transaction carries the log only, the read model is"
+                    + " the views file beside the database; --no-log-first also writes the read model in the commit")
     boolean logFirst;
 
     @Option(names = "--no-pipeline", description = "commit each batch before deciding the next (the commit before the pipeline)")

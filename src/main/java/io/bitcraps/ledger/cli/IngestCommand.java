@@ -47,8 +47,9 @@ final class IngestCommand implements Callable<Integer> {
     @Option(names = "--durability", defaultValue = "full", description = "full (default) or normal")
     String durability;
 
-    @Option(names = "--log-first", description = "the log-first commit: the durable transaction carries the log only;"
-            + " the read model is the views file beside the database (see README, durability modes)")
+    @Option(names = "--log-first", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "the log-first commit (default): the durable transaction carries the log only, the read model is"
+                    + " the views file beside the database; --no-log-first also writes the read model in the commit")
     boolean logFirst;
 
     @Option(names = "--idempotency-window-hours", defaultValue = "24",

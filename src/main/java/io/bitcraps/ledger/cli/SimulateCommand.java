@@ -79,8 +79,9 @@ final class SimulateCommand implements Callable<Integer> {
                     + " restore or recover the ledger instead")
     boolean allowCreateOverEvidence;
 
-    @Option(names = "--log-first", description = "the log-first commit: the durable transaction carries the log only;"
-            + " the read model is the views file beside the database")
+    @Option(names = "--log-first", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "the log-first commit (default): the durable transaction carries the log only, the read model is"
+                    + " the views file beside the database; --no-log-first also writes the read model in the commit")
     boolean logFirst;
 
     @Option(names = "--accept-unsigned",

@@ -87,6 +87,8 @@ public final class Subscription implements AutoCloseable {
 
     private volatile Acked acked = new Acked(0, null);
     private volatile long checkpointSeq;
+    /** False: the subscriber stores its position with its effects, and nothing goes to the checkpoint file. */
+    private final boolean checkpointed;
     private volatile boolean live;
     private volatile boolean closeRequested;
     private volatile int failedAttempts;
@@ -96,8 +98,9 @@ public final class Subscription implements AutoCloseable {
     private volatile String stoppedBy;
 
     Subscription(String name, SubscriptionHandler handler, Subscriptions hub, Connection log, PayloadCodec codec,
-                 LiveQueue queue, int deliveryEventsMax) {
+                 LiveQueue queue, int deliveryEventsMax, boolean checkpointed) {
         this.name = name;
+        this.checkpointed = checkpointed;
         this.handler = handler;
         this.hub = hub;
         this.log = log;
@@ -508,7 +511,7 @@ public final class Subscription implements AutoCloseable {
     /** Writes the checkpoint when the position moved since; a failure is reported in the status and retried at the next. */
     private void writeCheckpointIfMoved() {
         Acked a = acked;
-        if (a.seq() < 1 || a.seq() == checkpointSeq) {
+        if (!checkpointed || a.seq() < 1 || a.seq() == checkpointSeq) {
             return;
         }
         lastCheckpointNanos = System.nanoTime();

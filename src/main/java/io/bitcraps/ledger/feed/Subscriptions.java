@@ -135,7 +135,21 @@ public final class Subscriptions implements CommitListener, AutoCloseable {
      * @throws SubscriptionException.StartAheadOfLog    an explicit start lies past the log's head
      * @throws LedgerException.StorageFailure           the log or the checkpoint file could not be read
      */
-    public synchronized Subscription subscribe(String name, From from, SubscriptionHandler handler) {
+    public Subscription subscribe(String name, From from, SubscriptionHandler handler) {
+        return subscribe(name, from, handler, true);
+    }
+
+    /**
+     * Starts the subscription {@code name} after {@code from}, for a subscriber that stores its
+     * position in the same transaction as its effects (exactly-once; the views file's watermark):
+     * nothing is read from or written to the checkpoint file under this name, so the file holds no
+     * second position that could disagree. Otherwise as {@link #subscribe(String, From, SubscriptionHandler)}.
+     */
+    public Subscription subscribeAtOwnPosition(String name, From.Seq from, SubscriptionHandler handler) {
+        return subscribe(name, from, handler, false);
+    }
+
+    private synchronized Subscription subscribe(String name, From from, SubscriptionHandler handler, boolean checkpointed) {
         requireValidName(name);
         Objects.requireNonNull(from, "from");
         Objects.requireNonNull(handler, "handler");
@@ -144,10 +158,11 @@ public final class Subscriptions implements CommitListener, AutoCloseable {
         Connection log = null;
         Listening registered = null;
         try {
-            StoredCheckpoint stored = checkpoints().read(name);
+            StoredCheckpoint stored = checkpointed ? checkpoints().read(name) : null;
             log = LedgerDatabase.openReadOnly(db);
             LiveQueue queue = new LiveQueue(settings.queueBatchesMax(), settings.queueEventsMax());
-            Subscription s = new Subscription(name, handler, this, log, codec, queue, settings.deliveryEventsMax());
+            Subscription s = new Subscription(name, handler, this, log, codec, queue, settings.deliveryEventsMax(),
+                    checkpointed);
             // listening before the start is read from the log: every batch committed after that read
             // is then in the queue (or the queue overflowed), so the hand-off to live has no gap
             registered = new Listening(s, queue);

@@ -76,7 +76,9 @@ public final class Views implements CommitListener, AutoCloseable {
             LedgerState state = head.seq() == 0 ? LedgerState.genesis(genesisHash)
                     : ReadModel.load(opened.conn(), head.seq(), head.hash(), head.lastTimestampMicros());
             ViewsWriter writer = new ViewsWriter(opened.conn(), state, head.rowsDigest(), head.seq() == 0, logHeadSeq, clock);
-            if (opened.rebuiltBecause() != null) {
+            if (opened.rebuiltBecause() != null && logHeadSeq.getAsLong() == 0) {
+                LOG.info("views file {} made for an empty log", opened.file()); // a new ledger: nothing is wrong
+            } else if (opened.rebuiltBecause() != null) {
                 LOG.warn("views file {} is rebuilt from the log: {}", opened.file(), opened.rebuiltBecause());
             }
             return new Views(opened.file(), opened.conn(), writer, opened.rebuiltBecause(), logHeadSeq);
@@ -88,7 +90,8 @@ public final class Views implements CommitListener, AutoCloseable {
 
     /** Starts applying the log after the watermark, on the subscription's thread. */
     public void start(Subscriptions subscriptions) {
-        subscription = subscriptions.subscribe(SUBSCRIPTION, From.after(writer.watermark()), writer);
+        // the watermark, stored with the rows, is the position: no second one in the checkpoint file
+        subscription = subscriptions.subscribeAtOwnPosition(SUBSCRIPTION, (From.Seq) From.after(writer.watermark()), writer);
     }
 
     public Path file() {

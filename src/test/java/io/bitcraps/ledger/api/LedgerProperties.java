@@ -519,9 +519,20 @@ class LedgerProperties {
             }
         }
 
+        private void awaitViews(Ledger ledger, long seq) {
+            try {
+                assertTrue(ledger.awaitViews(seq, java.time.Duration.ofSeconds(60)), why("the views reach seq " + seq));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+
         /** Closes the ledger and opens it again: the open replays the log and verifies the hash chain. */
         private Ledger reopen(Ledger ledger) {
             LedgerView before = ledger.view();
+            // the statistics come from the views file, which trails the receipts: read them at the view's seq
+            awaitViews(ledger, before.seq());
             Map<String, PlayerStats> statsBefore = new LinkedHashMap<>();
             for (String p : PLAYERS) {
                 statsBefore.put(p, ledger.accounts().playerStats(p));
@@ -547,6 +558,7 @@ class LedgerProperties {
                         assertEquals(sorted(was), sorted(is), why("bets of " + g + " after reopening"));
                     }
                 }
+                awaitViews(again, after.seq());
                 for (String p : PLAYERS) {
                     assertEquals(statsBefore.get(p), again.accounts().playerStats(p), why("stats of " + p + " after reopening"));
                 }

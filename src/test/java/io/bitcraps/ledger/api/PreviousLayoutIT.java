@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import static io.bitcraps.ledger.support.Fixtures.open;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -29,11 +28,20 @@ import static org.assertj.core.api.Assertions.assertThat;
  * player statistics; see {@code fixtures/layout-v7/README.md}) opens under this one: the migration
  * marks its read model as lagging, the open replays the log once, and every read-model row comes
  * out as the old writer left it; memory then holds only what is live, and the audit finds the
- * ledger intact.
+ * ledger intact. Under both commits: the log-first one (the default) leaves the old read-model rows
+ * where they are and serves the views file built from the log.
  */
+@org.junit.jupiter.params.ParameterizedClass(name = "log-first commit: {0}")
+@org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
 class PreviousLayoutIT {
+    @org.junit.jupiter.params.Parameter
+    boolean logFirst;
     @TempDir
     Path dir;
+
+    private Ledger open(Path dir) {
+        return Ledger.open(LedgerConfig.builder(dir.resolve("ledger.db")).logFirstCommit(logFirst).build());
+    }
 
     @Test
     void aLedgerOfThePreviousLayoutOpensAndKeepsEveryRow() throws Exception {
@@ -57,6 +65,7 @@ class PreviousLayoutIT {
             }
             assertThat(ledger.view().balances()).isEqualTo(nonZero);
             assertThat(ledger.view().balances()).doesNotContainKey("player:yan"); // cashed out to zero
+            assertThat(ledger.awaitViews(ledger.view().seq(), java.time.Duration.ofSeconds(60))).isTrue();
             assertThat(ledger.accounts().balance(Account.player("yan"))).hasValue(0);
             assertThat(ledger.accounts().playerStats("zoe")).isEqualTo(new PlayerStats(70, 20, 0, 2, 1));
         }

@@ -27,17 +27,21 @@ import java.util.Map;
 
 import static io.bitcraps.ledger.support.Fixtures.error;
 import static io.bitcraps.ledger.support.Fixtures.ok;
-import static io.bitcraps.ledger.support.Fixtures.open;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A damaged projection table (a flipped bit, a stray edit that keeps the balances summing to
  * zero) is never served: the read model must hash to the digest stored with the head, and when it
- * does not it is rebuilt from the log, and the repair is reported.
+ * does not it is rebuilt from the log, and the repair is reported. The read model in the database is
+ * the layout of {@code logFirstCommit(false)}; the views file's own digest is tested by ViewsFileIT.
  */
 class ReadModelDamageIT {
     @TempDir
     Path dir;
+
+    private static Ledger open(Path dir) {
+        return Ledger.open(LedgerConfig.builder(dir.resolve("ledger.db")).logFirstCommit(false).build());
+    }
 
     private Map<String, Long> balances;
     private PlayerStats aliceStats;

@@ -227,7 +227,8 @@ class ReadModelProperties {
     // One script
 
     private Ledger open(Path db) {
-        return Ledger.open(LedgerConfig.builder(db).durability(Durability.NORMAL).build());
+        // the read model written in the commit (logFirstCommit(false)): the views file is compared with it by ViewsFileIT
+        return Ledger.open(LedgerConfig.builder(db).durability(Durability.NORMAL).logFirstCommit(false).build());
     }
 
     private record InFlight(Step step, CompletableFuture<Receipt> future) {}

@@ -22,13 +22,13 @@ class AuditIndexIT {
         IndexDamage.writeLedger(db, "early");
         assertThat(new Auditor().audit(db, Auditor.Options.everything(), n -> { }).intact()).isTrue();
 
-        IndexDamage.damage(db, "events_by_player");
+        IndexDamage.damage(db, "events_keyed"); // an index both commit layouts keep
 
         AuditReport r = new Auditor().audit(db, Auditor.Options.everything(), n -> { });
         r.problems().forEach(System.out::println);
         assertThat(r.intact()).isFalse();
         assertThat(r.problems()).extracting(Problem::kind).containsOnly(ProblemKind.STORAGE_CORRUPT);
         assertThat(r.problems()).singleElement().satisfies(p -> assertThat(p.detail())
-                .contains("integrity_check", "missing from index events_by_player"));
+                .contains("integrity_check", "missing from index events_keyed"));
     }
 }

@@ -86,7 +86,7 @@ class CatchUpThenLiveIT {
             while (ledger.view().seq() < startAt && threads.stream().anyMatch(Thread::isAlive)) {
                 Thread.sleep(1);
             }
-            Subscription s = ledger.subscribe("views", From.checkpoint(), recorder);
+            Subscription s = ledger.subscribe("feed", From.checkpoint(), recorder);
             for (Thread t : threads) {
                 t.join(TimeUnit.MINUTES.toMillis(2));
             }

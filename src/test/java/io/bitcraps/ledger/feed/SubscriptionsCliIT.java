@@ -32,16 +32,16 @@ class SubscriptionsCliIT {
             }
             backup = ledger.backup().file().getFileName().toString();
             ok(ledger.submit(new Deposit("alice", 10, "b")));
-            Subscription views = ledger.subscribe("views", From.beginning(), b -> { });
+            Subscription stats = ledger.subscribe("stats", From.beginning(), b -> { });
             Subscription relay = ledger.subscribe("relay", From.beginning(), b -> { });
-            assertThat(views.awaitPosition(5, Duration.ofSeconds(30))).isTrue();
+            assertThat(stats.awaitPosition(5, Duration.ofSeconds(30))).isTrue();
             assertThat(relay.awaitPosition(5, Duration.ofSeconds(30))).isTrue();
             relay.close();
         }
         ChildJvm.Result inStep = ChildJvm.run(dir, "subscriptions", "--db", db.toString());
         assertThat(inStep.exitCode()).as(inStep.stderr()).isZero();
         assertThat(inStep.stdout().lines()).hasSize(2).allMatch(l -> l.contains("in the log (0 event(s) behind the head, seq 5)"));
-        assertThat(inStep.stdout()).contains("relay  seq 5  (written ", "views  seq 5  (written ");
+        assertThat(inStep.stdout()).contains("relay  seq 5  (written ", "stats  seq 5  (written ");
 
         Restore.restore(dir.resolve("backups"), backup, db, true, null, Long.MAX_VALUE, Long.MAX_VALUE, null); // seq 4
         ChildJvm.Result listed = ChildJvm.run(dir, "subscriptions", "--db", db.toString());
@@ -60,6 +60,6 @@ class SubscriptionsCliIT {
         assertThat(reset.exitCode()).as(reset.stderr()).isZero();
         assertThat(reset.stdout()).contains("checkpoint of relay at seq 5 forgotten");
         System.out.print("$ tools/ledger subscriptions --db ledger.db --reset relay\n" + reset.stdout() + refused.stderr());
-        assertThat(SubscriptionCheckpoints.readAll(db)).extracting(c -> c.name()).containsExactly("views");
+        assertThat(SubscriptionCheckpoints.readAll(db)).extracting(c -> c.name()).containsExactly("stats");
     }
 }

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -46,21 +47,44 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@link QueryCache} directly to simulate the one race a real run hits only by luck: a load that
  * read its snapshot before a commit and stored it after the commit's invalidation.
  */
+@org.junit.jupiter.params.ParameterizedClass(name = "log-first commit: {0}")
+@org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
 class QueryCacheIT {
+    /** Log-first, the repositories read the views file, which trails the receipts: {@link #seen} waits for it. */
+    @org.junit.jupiter.params.Parameter
+    boolean logFirst;
+
+    /**
+     * The receipt of an acknowledged submission, once the SQL reads hold it: read-your-writes for the
+     * repositories (without the log-first commit the read model moved in the commit already).
+     */
+    private static io.bitcraps.ledger.domain.Receipt seen(Ledger ledger,
+            java.util.concurrent.CompletableFuture<io.bitcraps.ledger.domain.Receipt> submitted) {
+        io.bitcraps.ledger.domain.Receipt r = ok(submitted);
+        try {
+            if (!ledger.awaitViews(r.lastSeq(), Duration.ofSeconds(60))) {
+                throw new AssertionError("the views did not reach seq " + r.lastSeq() + " within 60 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+        return r;
+    }
     @TempDir
     Path dir;
 
     private Ledger open(long cacheBytes) {
-        return Ledger.open(LedgerConfig.builder(dir.resolve("ledger.db")).durability(Durability.NORMAL)
+        return Ledger.open(LedgerConfig.builder(dir.resolve("ledger.db")).durability(Durability.NORMAL).logFirstCommit(logFirst)
                 .queryCacheBytes(cacheBytes).build());
     }
 
     @Test
     void aReadAfterAnAcknowledgedWriteAlwaysSeesIt() {
         try (Ledger ledger = open(32L << 20)) {
-            ok(ledger.submit(new FundHouse(10_000_000, "bankroll")));
-            ok(ledger.submit(new Deposit("x", 1_000_000, "cage")));
-            ok(ledger.submit(new OpenGame("g", "t")));
+            seen(ledger, ledger.submit(new FundHouse(10_000_000, "bankroll")));
+            seen(ledger, ledger.submit(new Deposit("x", 1_000_000, "cage")));
+            seen(ledger, ledger.submit(new OpenGame("g", "t")));
             Account x = Account.player("x");
             for (int i = 0; i < 300; i++) {
                 // read first (twice: the second is a hit), so each read after the write below
@@ -73,7 +97,7 @@ class QueryCacheIT {
                     ledger.games().find("g");
                 }
                 String bet = "b" + i;
-                Receipt placed = ok(ledger.submit(new PlaceBet("g", bet, "x", BetType.FIELD, null, 1 + i % 7)));
+                Receipt placed = seen(ledger, ledger.submit(new PlaceBet("g", bet, "x", BetType.FIELD, null, 1 + i % 7)));
 
                 Page<BetState> mine = ledger.bets().byPlayer("x", PageRequest.first(5));
                 assertThat(mine.items()).as("bets of x right after bet %s was acknowledged at seq %d", bet, placed.seq())
@@ -90,7 +114,7 @@ class QueryCacheIT {
 
                 if (i % 2 == 0) {
                     // a settlement changes a row that is already in the cached pages: it must show too
-                    Receipt settled = ok(ledger.submitAtomically(List.of(new RecordRoll("g", 3, 4),
+                    Receipt settled = seen(ledger, ledger.submitAtomically(List.of(new RecordRoll("g", 3, 4),
                             new SettleBet("g", bet, Outcome.WIN, 2))));
                     Optional<BetState> found = ledger.bets().find("g", bet);
                     assertThat(found).as("bet %s after its settlement at seq %d", bet, settled.seq()).isPresent();
@@ -127,14 +151,14 @@ class QueryCacheIT {
         int rounds = Integer.getInteger("ledger.cache.rounds", 150);
         List<String> players = new ArrayList<>();
         try (Ledger ledger = open(32L << 20)) {
-            ok(ledger.submit(new FundHouse(100_000_000, "bankroll")));
+            seen(ledger, ledger.submit(new FundHouse(100_000_000, "bankroll")));
             for (int w = 0; w < writers; w++) {
-                ok(ledger.submit(new Deposit("w" + w, 1_000_000, "cage")));
-                ok(ledger.submit(new OpenGame("gw" + w, "t" + (w % 2))));
+                seen(ledger, ledger.submit(new Deposit("w" + w, 1_000_000, "cage")));
+                seen(ledger, ledger.submit(new OpenGame("gw" + w, "t" + (w % 2))));
                 players.add("w" + w);
             }
             for (int b = 0; b < 4; b++) {
-                ok(ledger.submit(new Deposit("by" + b, 1_000 + b, "cage")));
+                seen(ledger, ledger.submit(new Deposit("by" + b, 1_000 + b, "cage")));
                 players.add("by" + b);
             }
             ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
@@ -153,7 +177,7 @@ class QueryCacheIT {
                         for (int i = 0; i < rounds; i++) {
                             String bet = "b" + i;
                             long stake = 1 + i % 9;
-                            Receipt placed = ok(ledger.submit(new PlaceBet(game, bet, player, BetType.PASS_LINE, null, stake)));
+                            Receipt placed = seen(ledger, ledger.submit(new PlaceBet(game, bet, player, BetType.PASS_LINE, null, stake)));
                             balance -= stake;
                             List<BetState> top = ledger.bets().byPlayer(player, PageRequest.first(2)).items();
                             check(!top.isEmpty() && top.get(0).placedSeq() == placed.seq(), player + " placed " + bet
@@ -164,7 +188,7 @@ class QueryCacheIT {
                             long statementTop = ledger.accounts().statement(account, PageRequest.first(1)).items().get(0).seq();
                             check(statementTop == placed.seq(), player + " statement starts at seq " + statementTop
                                     + ", expected " + placed.seq());
-                            Receipt settled = ok(ledger.submit(new SettleBet(game, bet, Outcome.PUSH, 0)));
+                            Receipt settled = seen(ledger, ledger.submit(new SettleBet(game, bet, Outcome.PUSH, 0)));
                             balance += stake;
                             Optional<BetState> found = ledger.bets().find(game, bet);
                             check(found.isPresent() && found.get().settledSeq() == settled.seq(), player + " settled " + bet
@@ -227,13 +251,13 @@ class QueryCacheIT {
     @Test
     void keysNoCommitTouchedStayCachedAndATouchedKeyIsReloaded() {
         try (Ledger ledger = open(32L << 20)) {
-            ok(ledger.submit(new FundHouse(1_000_000, "bankroll")));
-            ok(ledger.submit(new Deposit("a", 1_000, "cage")));
-            ok(ledger.submit(new Deposit("b", 1_000, "cage")));
-            ok(ledger.submit(new OpenGame("ga", "ta")));
-            ok(ledger.submit(new OpenGame("gb", "tb")));
-            ok(ledger.submit(new PlaceBet("ga", "a1", "a", BetType.FIELD, null, 10)));
-            ok(ledger.submit(new PlaceBet("gb", "b1", "b", BetType.FIELD, null, 10)));
+            seen(ledger, ledger.submit(new FundHouse(1_000_000, "bankroll")));
+            seen(ledger, ledger.submit(new Deposit("a", 1_000, "cage")));
+            seen(ledger, ledger.submit(new Deposit("b", 1_000, "cage")));
+            seen(ledger, ledger.submit(new OpenGame("ga", "ta")));
+            seen(ledger, ledger.submit(new OpenGame("gb", "tb")));
+            seen(ledger, ledger.submit(new PlaceBet("ga", "a1", "a", BetType.FIELD, null, 10)));
+            seen(ledger, ledger.submit(new PlaceBet("gb", "b1", "b", BetType.FIELD, null, 10)));
 
             Page<BetState> first = ledger.bets().byPlayer("a", PageRequest.first(10));
             ledger.accounts().statement(Account.player("a"), PageRequest.first(10));
@@ -246,12 +270,12 @@ class QueryCacheIT {
 
             // commits that touch only b, its game, its table, the house and the world
             List<Receipt> others = new ArrayList<>();
-            others.add(ok(ledger.submit(new PlaceBet("gb", "b2", "b", BetType.COME, null, 5))));
-            others.add(ok(ledger.submit(new Deposit("b", 50, "cage"))));
-            others.add(ok(ledger.submitAtomically(List.of(new RecordRoll("gb", 6, 6), new SettleBet("gb", "b1", Outcome.LOSE, 0),
+            others.add(seen(ledger, ledger.submit(new PlaceBet("gb", "b2", "b", BetType.COME, null, 5))));
+            others.add(seen(ledger, ledger.submit(new Deposit("b", 50, "cage"))));
+            others.add(seen(ledger, ledger.submitAtomically(List.of(new RecordRoll("gb", 6, 6), new SettleBet("gb", "b1", Outcome.LOSE, 0),
                     new SettleBet("gb", "b2", Outcome.WIN, 7)))));
-            others.add(ok(ledger.submit(new CloseGame("gb"))));
-            others.add(ok(ledger.submit(new OpenGame("gb2", "tb"))));
+            others.add(seen(ledger, ledger.submit(new CloseGame("gb"))));
+            others.add(seen(ledger, ledger.submit(new OpenGame("gb2", "tb"))));
             for (Receipt r : others) {
                 assertThat(r.seq()).isPositive();
             }
@@ -273,7 +297,7 @@ class QueryCacheIT {
             assertThat(s2.misses() - s1.misses()).isEqualTo(1);
 
             // now touch a: its cached entries must be refused (stale) and reloaded with the new bet
-            Receipt touchA = ok(ledger.submit(new PlaceBet("ga", "a2", "a", BetType.FIELD, null, 3)));
+            Receipt touchA = seen(ledger, ledger.submit(new PlaceBet("ga", "a2", "a", BetType.FIELD, null, 3)));
             Page<BetState> reloaded = ledger.bets().byPlayer("a", PageRequest.first(10));
             QueryCache.Stats s3 = ledger.queryCacheStats();
             assertThat(s3.stale() - s2.stale()).as("a's cached page was found and refused as stale").isEqualTo(1);
@@ -298,11 +322,11 @@ class QueryCacheIT {
     void theCacheStaysWithinItsWeightBound() throws Exception {
         long bound = 16 * 1024;
         try (Ledger ledger = open(bound)) {
-            ok(ledger.submit(new FundHouse(1_000_000, "bankroll")));
-            ok(ledger.submit(new Deposit("p", 100_000, "cage")));
-            ok(ledger.submit(new OpenGame("g", "t")));
+            seen(ledger, ledger.submit(new FundHouse(1_000_000, "bankroll")));
+            seen(ledger, ledger.submit(new Deposit("p", 100_000, "cage")));
+            seen(ledger, ledger.submit(new OpenGame("g", "t")));
             for (int i = 0; i < 40; i++) {
-                ok(ledger.submit(new PlaceBet("g", "b" + i, "p", BetType.FIELD, null, 1)));
+                seen(ledger, ledger.submit(new PlaceBet("g", "b" + i, "p", BetType.FIELD, null, 1)));
             }
             long seq = ledger.view().seq();
             // every (limit, beforeSeq) pair is its own key; most pages hold several bets
@@ -336,10 +360,10 @@ class QueryCacheIT {
     @Test
     void aLedgerWithoutACacheStillReadsItsOwnWrites() {
         try (Ledger ledger = open(0)) {
-            ok(ledger.submit(new Deposit("x", 100, "cage")));
-            ok(ledger.submit(new OpenGame("g", "t")));
+            seen(ledger, ledger.submit(new Deposit("x", 100, "cage")));
+            seen(ledger, ledger.submit(new OpenGame("g", "t")));
             for (int i = 0; i < 5; i++) {
-                Receipt r = ok(ledger.submit(new PlaceBet("g", "b" + i, "x", BetType.FIELD, null, 1)));
+                Receipt r = seen(ledger, ledger.submit(new PlaceBet("g", "b" + i, "x", BetType.FIELD, null, 1)));
                 assertThat(ledger.bets().byPlayer("x", PageRequest.first(1)).items().get(0).placedSeq()).isEqualTo(r.seq());
                 assertThat(ledger.accounts().balance(Account.player("x"))).hasValue(99 - i);
             }

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -60,12 +61,35 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * <p>
  * The scenario is random; its seed is printed, and {@code -Dledger.seed=<seed>} replays it.
  */
+@org.junit.jupiter.params.ParameterizedClass(name = "log-first commit: {0}")
+@org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
 class RepositoriesIT {
+    /** Log-first, the repositories read the views file, which trails the receipts: {@link #seen} waits for it. */
+    @org.junit.jupiter.params.Parameter
+    boolean logFirst;
+
+    /**
+     * The receipt of an acknowledged submission, once the SQL reads hold it: read-your-writes for the
+     * repositories (without the log-first commit the read model moved in the commit already).
+     */
+    private static io.bitcraps.ledger.domain.Receipt seen(Ledger ledger,
+            java.util.concurrent.CompletableFuture<io.bitcraps.ledger.domain.Receipt> submitted) {
+        io.bitcraps.ledger.domain.Receipt r = ok(submitted);
+        try {
+            if (!ledger.awaitViews(r.lastSeq(), Duration.ofSeconds(60))) {
+                throw new AssertionError("the views did not reach seq " + r.lastSeq() + " within 60 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+        return r;
+    }
     @TempDir
     Path dir;
 
     private Ledger open() {
-        return Ledger.open(LedgerConfig.builder(dir.resolve("ledger.db")).durability(Durability.NORMAL).build());
+        return Ledger.open(LedgerConfig.builder(dir.resolve("ledger.db")).durability(Durability.NORMAL).logFirstCommit(logFirst).build());
     }
 
     private static long seed(String test) {
@@ -184,7 +208,7 @@ class RepositoriesIT {
     /** Submits and books; every command this test sends is valid, so each must be acknowledged. */
     private static Receipt send(Ledger ledger, Book book, Command... commands) {
         List<Command> list = List.of(commands);
-        Receipt r = ok(list.size() == 1 ? ledger.submit(list.get(0)) : ledger.submitAtomically(list));
+        Receipt r = seen(ledger, list.size() == 1 ? ledger.submit(list.get(0)) : ledger.submitAtomically(list));
         book.record(r, list);
         return r;
     }
@@ -350,7 +374,7 @@ class RepositoriesIT {
     void statementsFromTheViewsFileMatchWhatWasSubmitted() throws InterruptedException {
         Random random = new Random(seed("statementsFromTheViewsFileMatchWhatWasSubmitted"));
         Book book = new Book();
-        try (Ledger ledger = Ledger.open(LedgerConfig.builder(dir.resolve("ledger.db")).durability(Durability.NORMAL)
+        try (Ledger ledger = Ledger.open(LedgerConfig.builder(dir.resolve("ledger.db")).durability(Durability.NORMAL).logFirstCommit(logFirst)
                 .views(true).build())) {
             playScenario(ledger, book, random, List.of("p0", "p1", "p2", "p3", "p4"), List.of("t0", "t1", "t2"));
             long seq = ledger.view().seq();
@@ -467,11 +491,11 @@ class RepositoriesIT {
         long seed = seed("pagingIsStableUnderAConcurrentWriter");
         Random random = new Random(seed);
         try (Ledger ledger = open()) {
-            ok(ledger.submit(new FundHouse(1_000_000, "bankroll")));
-            ok(ledger.submit(new Deposit("p", 10_000_000, "cage")));
-            ok(ledger.submit(new OpenGame("g", "t")));
+            seen(ledger, ledger.submit(new FundHouse(1_000_000, "bankroll")));
+            seen(ledger, ledger.submit(new Deposit("p", 10_000_000, "cage")));
+            seen(ledger, ledger.submit(new OpenGame("g", "t")));
             for (int i = 0; i < 100; i++) {
-                ok(ledger.submit(new PlaceBet("g", "seed" + i, "p", BetType.FIELD, null, 1)));
+                seen(ledger, ledger.submit(new PlaceBet("g", "seed" + i, "p", BetType.FIELD, null, 1)));
             }
             AtomicBoolean stop = new AtomicBoolean();
             AtomicInteger written = new AtomicInteger();
@@ -541,9 +565,9 @@ class RepositoriesIT {
         Path db = dir.resolve("ledger.db");
         Map<String, Long> balancesBefore;
         try (Ledger ledger = open()) {
-            ok(ledger.submit(new Deposit("alice", 100, "cage")));
-            ok(ledger.submit(new OpenGame("g", "t")));
-            ok(ledger.submit(new PlaceBet("g", "b", "alice", BetType.FIELD, null, 10)));
+            seen(ledger, ledger.submit(new Deposit("alice", 100, "cage")));
+            seen(ledger, ledger.submit(new OpenGame("g", "t")));
+            seen(ledger, ledger.submit(new PlaceBet("g", "b", "alice", BetType.FIELD, null, 10)));
             balancesBefore = ledger.view().balances();
             // beside a running writer
             assertRefusesWrites(db);
@@ -567,9 +591,13 @@ class RepositoriesIT {
         }
     }
 
-    private static void assertRefusesWrites(Path db) throws SQLException {
-        try (ReaderPool pool = new ReaderPool(db, 2, null)) {
-            for (String sql : WRITES) {
+    /** The pool the repositories read: over the views file with the log-first commit, else over the database. */
+    private void assertRefusesWrites(Path db) throws SQLException {
+        List<String> writes = logFirst ? WRITES.stream().filter(w -> !w.contains(" events")).toList() : WRITES;
+        try (ReaderPool pool = logFirst
+                ? new ReaderPool(io.bitcraps.ledger.store.LedgerDatabase.viewsFileOf(db), 2, null, ReaderPool.Source.VIEWS)
+                : new ReaderPool(db, 2, null)) {
+            for (String sql : writes) {
                 pool.read((conn, seq) -> {
                     assertThat(conn.isReadOnly()).isTrue();
                     try (Statement st = conn.createStatement()) {
@@ -580,7 +608,7 @@ class RepositoriesIT {
                 });
             }
             // read-only at the driver, not only by query_only: lifting query_only must not help
-            for (String sql : WRITES) {
+            for (String sql : writes) {
                 pool.read((conn, seq) -> {
                     try (Statement st = conn.createStatement()) {
                         st.execute("PRAGMA query_only = 0");
@@ -635,7 +663,7 @@ class RepositoriesIT {
                 futures.add(ledger.submit(c));
             }
             for (int i = 0; i < bets; i++) {
-                book.record(ok(futures.get(i)), List.of(commands.get(i)));
+                book.record(i == bets - 1 ? seen(ledger, futures.get(i)) : ok(futures.get(i)), List.of(commands.get(i)));
             }
             Page<BetState> first = ledger.bets().byPlayer("p", PageRequest.first(PageRequest.LIMIT_MAX));
             assertThat(first.items()).hasSize(PageRequest.LIMIT_MAX);

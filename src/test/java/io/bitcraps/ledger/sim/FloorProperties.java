@@ -124,6 +124,8 @@ class FloorProperties {
         try (Ledger ledger = Ledger.open(config)) {
             report = new CrapsFloor(ledger, f.settings(), f.options()).run(n -> { });
             view = ledger.view();
+            // the read model (the views file) trails the receipts: read it at the view's seq
+            assertThat(ledger.awaitViews(view.seq(), Duration.ofSeconds(60))).as("the views reach seq %d", view.seq()).isTrue();
             for (int t = 0; t < f.tables(); t++) {
                 for (int g = 0; g < f.games(); g++) {
                     String game = "prop-t" + t + "-g" + g;

@@ -28,8 +28,9 @@ import static io.bitcraps.ledger.support.Fixtures.ok;
 public final class IndexDamage {
     private IndexDamage() {}
 
+    /** With the read model in the commit ({@code logFirstCommit(false)}): that layout keeps every index of the events. */
     public static LedgerConfig.Builder config(Path db) {
-        return LedgerConfig.builder(db).backupInterval(Duration.ZERO).healthInterval(Duration.ZERO);
+        return LedgerConfig.builder(db).logFirstCommit(false).backupInterval(Duration.ZERO).healthInterval(Duration.ZERO);
     }
 
     /** A ledger of every event type, some with idempotency keys, closed. */

@@ -51,7 +51,7 @@ class ViewsBuildIT {
         long seed = Long.getLong("views.seed", ThreadLocalRandom.current().nextLong(1, 1_000_000));
         System.out.println("ViewsBuildIT seed " + seed + " (rerun with -Dviews.seed=" + seed + ")");
         List<CommittedBatch> batches = new CopyOnWriteArrayList<>();
-        try (Ledger ledger = Ledger.open(LedgerConfig.builder(dir.resolve("log.db")).build())) {
+        try (Ledger ledger = Ledger.open(LedgerConfig.builder(dir.resolve("log.db")).logFirstCommit(false).build())) {
             new CrapsFloor(ledger, new CrapsFloor.Settings(3, 12, 8, seed, "a", 1_000, 1_000_000)).run(n -> { });
             long head = ledger.view().seq();
             try (Subscription s = ledger.subscribe("collect", From.beginning(), batches::add)) {

@@ -1,0 +1,202 @@
+package io.bitcraps.ledger.audit;
+
+import io.bitcraps.ledger.internal.Hex;
+import io.bitcraps.ledger.store.LedgerDatabase;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The views file beside a ledger ({@code <db>.views}, the read model of the log-first commit),
+ * compared with the audit's own replay at the file's watermark: the same tables as the database's
+ * read model ({@link ProjectionCheck}), and the account statements (each account's lines sum to
+ * its balance, and there are as many lines as the log's events moved accounts).
+ * <p>
+ * The file is read in one snapshot taken <em>before</em> the log's: the views writer only ever
+ * follows the committed log, so in a healthy pair the watermark is at or below the log's head. A
+ * file the ledger would not serve anyway (missing, of another format or ledger, still being built
+ * from empty) is not compared, and the report says why; one that claims seqs the log does not hold,
+ * or another history at its watermark, is a finding: while the ledger runs, readers are served from
+ * it. This class reads the file's tables itself, as the audit reads everything, independent of the
+ * code that writes them.
+ */
+final class ViewsCheck implements AutoCloseable {
+    /** The views file's format this check knows; see {@code ViewsFile.FORMAT}. */
+    private static final int FORMAT = 3;
+
+    private final Path file;
+    private Connection conn;
+    private long watermark = -1;
+    private byte[] hash;
+    private String ledgerOfFile;
+    private String status;
+    private boolean compared;
+
+    private ViewsCheck(Path file) {
+        this.file = file;
+    }
+
+    /** Opens the views file of {@code db}, if there is one, and fixes its snapshot; call before the log's snapshot is taken. */
+    static ViewsCheck open(Path db) {
+        ViewsCheck v = new ViewsCheck(LedgerDatabase.viewsFileOf(db));
+        if (!Files.isRegularFile(v.file)) {
+            v.status = "none";
+            return v;
+        }
+        try {
+            v.conn = LedgerDatabase.connect(LedgerDatabase.readOnlyConfig(5_000), v.file);
+            try (Statement st = v.conn.createStatement()) {
+                st.execute("PRAGMA query_only = 1");
+            }
+            v.conn.setAutoCommit(false);
+            v.readHead();
+        } catch (SQLException | RuntimeException e) {
+            v.status = "not compared: " + v.file + " could not be read (" + e.getMessage() + "); opening the ledger rebuilds it";
+            v.watermark = -1;
+        }
+        return v;
+    }
+
+    private void readHead() throws SQLException {
+        int format;
+        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("PRAGMA user_version")) {
+            format = rs.next() ? rs.getInt(1) : 0;
+        }
+        if (format != FORMAT) {
+            status = "not compared: " + file + " has format " + format + ", not " + FORMAT + "; opening the ledger rebuilds it";
+            return;
+        }
+        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT seq, hash, ledger_id, building FROM views_head WHERE id = 1")) {
+            if (!rs.next()) {
+                status = "not compared: " + file + " has no head row; opening the ledger rebuilds it";
+                return;
+            }
+            long seq = rs.getLong(1);
+            byte[] h = rs.getBytes(2);
+            String ledger = rs.getString(3);
+            boolean building = rs.getInt(4) != 0;
+            if (building) {
+                status = "not compared: " + file + " is being built from the log (at seq " + seq + ")";
+                return;
+            }
+            ledgerOfFile = ledger;
+            watermark = seq;
+            hash = h;
+        }
+    }
+
+    /** Before the replay: a file of another ledger is not this one's read model. */
+    void checkOwner(String ledgerId) {
+        if (watermark >= 0 && !ledgerId.equals(ledgerOfFile)) {
+            status = "not compared: " + file + " belongs to ledger " + ledgerOfFile + "; opening this ledger rebuilds it";
+            watermark = -1;
+        }
+    }
+
+    /** The seq at which {@link #compare} wants the books, or -1 when the file is not compared. */
+    long watermark() {
+        return watermark;
+    }
+
+    /** What the report says about the views file. */
+    String status() {
+        return status;
+    }
+
+    boolean compared() {
+        return compared;
+    }
+
+    /** The books at the watermark, and the log's hash there (null at seq 0). */
+    void compare(Books books, byte[] logHash, long statementLines, Consumer<Problem> report) {
+        long at = watermark;
+        watermark = -1; // once
+        Consumer<Problem> named = p -> report.accept(new Problem(p.seq() == 0 ? at : p.seq(), p.kind(),
+                "views file at its watermark seq " + at + ": " + p.detail()));
+        if (at > 0 && !Arrays.equals(logHash, hash)) {
+            named.accept(new Problem(at, ProblemKind.PROJECTION_MISMATCH, "it follows another history: its chain hash is "
+                    + (hash == null ? "none" : Hex.of(hash)) + ", the log's is " + Hex.of(logHash)));
+            status = "compared at seq " + at + ": another history";
+            compared = true;
+            return;
+        }
+        try {
+            new ProjectionCheck(conn, books, named).run();
+            statements(books, statementLines, named);
+            status = "compared with the replay at its watermark, seq " + at;
+        } catch (SQLException e) {
+            named.accept(new Problem(at, ProblemKind.STORAGE_CORRUPT, "reading it failed: " + e.getMessage()));
+            status = "compared at seq " + at + ": unreadable";
+        }
+        compared = true;
+    }
+
+    /** After the replay of a log that ended at {@code lastSeq} before the watermark was reached. */
+    void finish(long lastSeq, Consumer<Problem> report) {
+        if (watermark > lastSeq) {
+            report.accept(new Problem(lastSeq + 1, ProblemKind.PROJECTION_MISMATCH, "the views file " + file
+                    + " has applied the log up to seq " + watermark + ", the log ends at seq " + lastSeq
+                    + ": events the views saw are gone from the log"));
+            status = "ahead of the log (watermark seq " + watermark + ")";
+            compared = true;
+            watermark = -1;
+        }
+    }
+
+    private void statements(Books books, long expectedLines, Consumer<Problem> report) throws SQLException {
+        Map<String, Long> sums = new HashMap<>();
+        long lines = 0;
+        int differences = 0;
+        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT a.key, SUM(s.delta), COUNT(*)"
+                + " FROM statements s LEFT JOIN accounts a ON a.id = s.account_id GROUP BY s.account_id")) {
+            while (rs.next()) {
+                String account = rs.getString(1);
+                lines += rs.getLong(3);
+                if (account == null) {
+                    report.accept(new Problem(0, ProblemKind.PROJECTION_MISMATCH, "statements: " + rs.getLong(3)
+                            + " lines name an account id that accounts does not hold"));
+                    continue;
+                }
+                sums.put(account, rs.getLong(2));
+            }
+        }
+        for (Map.Entry<String, Long> e : books.balances.entrySet()) {
+            long sum = sums.getOrDefault(e.getKey(), 0L);
+            if (sum != e.getValue() && ++differences <= ProjectionCheck.PER_TABLE_MAX) {
+                report.accept(new Problem(0, ProblemKind.PROJECTION_MISMATCH, "statements: the lines of " + e.getKey()
+                        + " sum to " + sum + ", the replay's balance is " + e.getValue()));
+            }
+        }
+        for (String account : sums.keySet()) {
+            if (!books.balances.containsKey(account) && ++differences <= ProjectionCheck.PER_TABLE_MAX) {
+                report.accept(new Problem(0, ProblemKind.PROJECTION_MISMATCH, "statements: lines of " + account
+                        + ", which the log never moved"));
+            }
+        }
+        if (lines != expectedLines) {
+            report.accept(new Problem(0, ProblemKind.PROJECTION_MISMATCH, "statements: " + lines + " lines, the log's events"
+                    + " make " + expectedLines));
+        }
+    }
+
+    @Override
+    public void close() {
+        if (conn != null) {
+            try {
+                conn.rollback();
+                conn.close();
+            } catch (SQLException ignored) {
+                // read-only: nothing to lose
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.bitcraps.ledger.cli;
+
+import io.bitcraps.ledger.api.Ledger;
+import io.bitcraps.ledger.api.LedgerConfig;
+import io.bitcraps.ledger.domain.Command.Deposit;
+import io.bitcraps.ledger.domain.Command.FundHouse;
+import io.bitcraps.ledger.domain.Command.Withdraw;
+import io.bitcraps.ledger.store.LedgerDatabase;
+import io.bitcraps.ledger.support.ChildJvm;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static io.bitcraps.ledger.support.Fixtures.ok;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code tools/ledger balances} on a log-first ledger (the default): from the views file when its
+ * watermark is the log's head, by a replay of the log when the file is missing or behind; the same
+ * answer either way.
+ */
+class BalancesCliIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void balancesComeFromAViewsFileAtTheHeadAndFromAReplayOtherwise() throws Exception {
+        Path db = dir.resolve("ledger.db");
+        Path early = dir.resolve("early.views");
+        LedgerConfig config = LedgerConfig.builder(db).backupInterval(Duration.ZERO).healthInterval(Duration.ZERO).build();
+        try (Ledger ledger = Ledger.open(config)) {
+            ok(ledger.submit(new FundHouse(1_000, "float")));
+            ok(ledger.submit(new Deposit("alice", 300, "cage")));
+            assertThat(ledger.awaitViews(ledger.view().seq(), Duration.ofSeconds(60))).isTrue();
+        }
+        Files.copy(LedgerDatabase.viewsFileOf(db), early);
+        try (Ledger ledger = Ledger.open(config)) {
+            ok(ledger.submit(new Deposit("bob", 50, "cage")));
+            ok(ledger.submit(new Withdraw("alice", 100, "atm")));
+            assertThat(ledger.awaitViews(ledger.view().seq(), Duration.ofSeconds(60))).isTrue();
+        }
+        String expected = "{\"seq\":4,\"accounts\":{\"house\":1000,\"player:alice\":200,\"player:bob\":50,\"world\":-1250}}";
+
+        ChildJvm.Result fromViews = ChildJvm.run(dir, "balances", "--db", db.toString(), "--json");
+        assertThat(fromViews.exitCode()).as(fromViews.stderr()).isZero();
+        assertThat(fromViews.stdout().strip()).isEqualTo(expected);
+        assertThat(fromViews.stderr()).doesNotContain("replaying");
+
+        // the views file of seq 2: behind the head, so the log is replayed, to the same answer
+        Files.copy(early, LedgerDatabase.viewsFileOf(db), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        ChildJvm.Result behind = ChildJvm.run(dir, "balances", "--db", db.toString(), "--json");
+        assertThat(behind.exitCode()).as(behind.stderr()).isZero();
+        assertThat(behind.stderr()).contains("is not at the head; replaying the log");
+        assertThat(behind.stdout().strip()).isEqualTo(expected);
+
+        Files.delete(LedgerDatabase.viewsFileOf(db));
+        ChildJvm.Result missing = ChildJvm.run(dir, "balances", "--db", db.toString(), "--json");
+        assertThat(missing.exitCode()).as(missing.stderr()).isZero();
+        assertThat(missing.stdout().strip()).isEqualTo(expected);
+    }
+}
