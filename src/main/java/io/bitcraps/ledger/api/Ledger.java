@@ -845,16 +845,6 @@ public final class Ledger implements AutoCloseable {
         });
     }
 
-    /**
-     * Stops the health monitor and the backup schedule, drains the ring (every submission already
-     * accepted is committed or failed, and its future completed), closes the readers, moves the WAL
-     * into the database file and releases the writer lock. Safe to call from any thread, more than
-     * once, and from a callback of a ledger future.
-     *
-     * @throws IllegalStateException when the writer did not stop within the close timeout (a commit
-     *                               listener that never returns, a stuck disk); the connection and
-     *                               the writer lock then stay with the writer thread
-     */
     /** How long {@link #close} lets the views file catch up with the last receipt before it stops it. */
     private static final long VIEWS_CATCH_UP_AT_CLOSE_NANOS = TimeUnit.SECONDS.toNanos(5);
 
@@ -874,6 +864,16 @@ public final class Ledger implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the health monitor and the backup schedule, drains the ring (every submission already
+     * accepted is committed or failed, and its future completed), closes the readers, moves the WAL
+     * into the database file and releases the writer lock. Safe to call from any thread, more than
+     * once, and from a callback of a ledger future.
+     *
+     * @throws IllegalStateException when the writer did not stop within the close timeout (a commit
+     *                               listener that never returns, a stuck disk); the connection and
+     *                               the writer lock then stay with the writer thread
+     */
     @Override
     public void close() {
         if (ring.onWriterThread()) {
@@ -886,8 +886,9 @@ public final class Ledger implements AutoCloseable {
         }
         Views views = parts.views;
         if (views != null) {
-            // a views file current at close shows read-only tools (history, balances) every receipt
-            // given; one far behind (a rebuild) is left to the next open instead of holding the close
+            // a views file current at close shows read-only tools (history, balances) every receipt given
+            // before close was called; one far behind (a rebuild) is left to the next open instead of holding
+            // the close, as are batches still being submitted while the ledger closes
             catchUpViewsForClose(views, ring.published().seq());
         }
         // subscriptions first: each handler finishes its batch and its checkpoint is written while

@@ -122,7 +122,7 @@ final class Books {
     }
 
     private static int linesOf(List<Posting> postings) {
-        if (postings.size() <= 1) {
+        if (postings.size() <= 1) { // a posting never moves 0 chips (Posting refuses it): one posting, one line
             return postings.size();
         }
         Map<String, Long> net = new HashMap<>();

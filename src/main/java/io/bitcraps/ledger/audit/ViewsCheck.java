@@ -133,8 +133,9 @@ final class ViewsCheck implements AutoCloseable {
             new ProjectionCheck(conn, books, named).run();
             statements(books, statementLines, named);
             status = "compared with the replay at its watermark, seq " + at;
-        } catch (SQLException e) {
-            named.accept(new Problem(at, ProblemKind.STORAGE_CORRUPT, "reading it failed: " + e.getMessage()));
+        } catch (SQLException | RuntimeException e) {
+            // a finding about the views file, never about the log row the replay stands on
+            named.accept(new Problem(at, ProblemKind.STORAGE_CORRUPT, "reading it failed: " + e));
             status = "compared at seq " + at + ": unreadable";
         }
         compared = true;

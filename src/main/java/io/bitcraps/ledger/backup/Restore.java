@@ -319,10 +319,11 @@ public final class Restore {
             Backups.deleteQuietly(sibling(to, "-shm"));
             // the views file beside the old database is its read model, not the restored one's: the
             // open that follows builds it again from the restored log
+            // its -wal first: a -wal left beside a missing file would be replayed into the next one made there
             Path views = io.bitcraps.ledger.store.LedgerDatabase.viewsFileOf(to);
-            Backups.deleteQuietly(views);
             Backups.deleteQuietly(sibling(views, "-wal"));
             Backups.deleteQuietly(sibling(views, "-shm"));
+            Backups.deleteQuietly(views);
             Backups.move(temp, to);
             temp = null;
             JournalArchive.fsyncDirectory(to.getParent());

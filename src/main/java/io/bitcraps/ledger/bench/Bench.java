@@ -76,11 +76,25 @@ public final class Bench {
      * {@code logFirst}: the ledger runs with the log-first commit (issue #12); {@code pipelined}
      * false: without the pipelined commit (each batch commits before the next is decided).
      */
-    public record Options(boolean quick, Path workDir, Durability durability, boolean logFirst, boolean pipelined) {
+    public record Options(boolean quick, Path workDir, Durability durability, boolean logFirst, boolean pipelined,
+                          Ingest ingest) {
         public Options(boolean quick, Path workDir, Durability durability) {
-            this(quick, workDir, durability, false, true);
+            this(quick, workDir, durability, true, true, null);
         }
     }
+
+    /**
+     * The ingest phase, supplied by the command line (which owns the JSON Lines format): turn at
+     * most {@code eventsMax} events of {@code sourceDb}'s log back into command lines and ingest them
+     * into the fresh {@code targetDb}. Null: the bench has no ingest figure.
+     */
+    @FunctionalInterface
+    public interface Ingest {
+        Ingested run(Path sourceDb, Path targetDb, long eventsMax) throws Exception;
+    }
+
+    /** What an ingest run wrote, and how long the whole command took. */
+    public record Ingested(long events, double seconds) {}
 
     private final Options o;
     private final PrintStream progress;
@@ -124,12 +138,32 @@ public final class Bench {
         step("backup while the writer commits" + (o.quick() ? "" : " (database grown to 200 MB first)"));
         BackupGap backup = backupGap(ledgerDb, o.quick() ? 0 : 200L << 20);
 
+        Rebuild rebuild = viewsRebuild(ledgerDb);
+
         step("throughput by batch cap");
         List<double[]> curve = new ArrayList<>();
+        double empty = 0;
         for (int cap : o.quick() ? new int[]{1, 32, 1024} : new int[]{1, 8, 64, 256, 1024}) {
             Throughput t = ledgerThroughput(fresh("curve-" + cap + ".db"), seconds(3, 6), cap);
             curve.add(new double[]{cap, t.eventsPerSecond});
             progress.printf(Locale.ROOT, "  batch cap %4d: %,.0f events/s%n", cap, t.eventsPerSecond);
+            empty = t.eventsPerSecond; // the last is cap 1,024, the cap of the filled run below
+        }
+        long filledEvents = headOf(ledgerDb);
+        step("throughput on the bench ledger, now holding " + String.format(Locale.ROOT, "%,d", filledEvents)
+                + " events, against the fresh one just measured");
+        Throughput filled = ledgerThroughput(ledgerDb, seconds(3, 6), 1024, "filled");
+        progress.printf(Locale.ROOT, "  filled %,.0f events/s, empty %,.0f events/s: %.2f%n", filled.eventsPerSecond, empty,
+                empty == 0 ? 0 : filled.eventsPerSecond / empty);
+
+        Ingested ingested = new Ingested(0, 0);
+        if (o.ingest() != null) {
+            long eventsMax = o.quick() ? 100_000 : 400_000;
+            step("tools/ledger ingest of " + String.format(Locale.ROOT, "%,d", Math.min(eventsMax, filledEvents))
+                    + " events of the bench ledger, turned back into JSON Lines commands");
+            ingested = o.ingest().run(ledgerDb, fresh("ingest.db"), eventsMax);
+            progress.printf(Locale.ROOT, "  ingest %,.0f events/s (%,d events in %.1f s)%n", ingested.events() / ingested.seconds(),
+                    ingested.events(), ingested.seconds());
         }
         return new BenchReport((o.quick() ? "quick" : "full") + (o.logFirst() ? ", log-first commit" : "")
                 + (o.pipelined() ? "" : ", not pipelined"),
@@ -139,7 +173,42 @@ public final class Bench {
                 audit.eventsPerSecond(), audit.events(), limit.eventsPerSecond(), limit.workers(), reads.viewP50Nanos, reads.viewP99Nanos, reads.repoP50Micros,
                 reads.repoP99Micros, reads.cachedRepoP99Micros, backup.longestGapMillis, backup.seconds, backup.bytes,
                 curve, latency.curve, latency.viewsCatchUpEvents, latency.viewsCatchUpSeconds, latency.viewsLagP50Millis,
-                latency.viewsLagP99Millis, latency.viewsLagSamples, (System.nanoTime() - start) / 1e9);
+                latency.viewsLagP99Millis, latency.viewsLagSamples, rebuild.events, rebuild.seconds,
+                filledEvents, filled.eventsPerSecond, empty, ingested.events(), ingested.seconds(),
+                (System.nanoTime() - start) / 1e9);
+    }
+
+    private record Rebuild(long events, double seconds) {}
+
+    /**
+     * The views file built from empty out of the bench ledger's log: deleted, then timed from the
+     * open until its watermark is the head. Log-first only (otherwise there is no views file).
+     */
+    private Rebuild viewsRebuild(Path db) throws Exception {
+        if (!o.logFirst()) {
+            return new Rebuild(0, 0);
+        }
+        Path views = io.bitcraps.ledger.store.LedgerDatabase.viewsFileOf(db);
+        for (String suffix : new String[]{"", "-wal", "-shm"}) {
+            Files.deleteIfExists(views.resolveSibling(views.getFileName() + suffix));
+        }
+        step("views file rebuilt from the log of the bench ledger");
+        long t = System.nanoTime();
+        try (Ledger ledger = Ledger.open(config(db).build())) {
+            long head = ledger.view().seq();
+            if (!ledger.awaitViews(head, Duration.ofMinutes(30))) {
+                throw new IllegalStateException("the views file did not reach seq " + head + " within 30 minutes");
+            }
+            double seconds = (System.nanoTime() - t) / 1e9;
+            progress.printf(Locale.ROOT, "  %,d events in %.1f s: %,.0f events/s%n", head, seconds, head / seconds);
+            return new Rebuild(head, seconds);
+        }
+    }
+
+    private static long headOf(Path db) throws SQLException {
+        try (Connection c = io.bitcraps.ledger.store.LedgerDatabase.openReadOnly(db)) {
+            return io.bitcraps.ledger.store.EventReader.maxSeq(c);
+        }
     }
 
     private void step(String what) {
@@ -165,6 +234,11 @@ public final class Bench {
 
     /** 8 producers with windows of in-flight submissions for {@code duration}; funding excluded. */
     private Throughput ledgerThroughput(Path db, Duration duration, int batchCap) throws Exception {
+        return ledgerThroughput(db, duration, batchCap, "max" + batchCap);
+    }
+
+    /** {@code tag} names the run's games and players: a second run on the same ledger needs its own. */
+    private Throughput ledgerThroughput(Path db, Duration duration, int batchCap, String tag) throws Exception {
         try (Ledger ledger = Ledger.open(config(db).batchSubmissionsMax(batchCap).build())) {
             FloorLoad.fund(ledger, PRODUCERS);
             long seq0 = ledger.view().seq();
@@ -176,7 +250,7 @@ public final class Bench {
             List<Future<?>> running = new ArrayList<>();
             for (int p = 0; p < PRODUCERS; p++) {
                 int producer = p;
-                running.add(pool.submit(() -> FloorLoad.produce(ledger, producer, "max" + batchCap, 7, WINDOW, stop, events)));
+                running.add(pool.submit(() -> FloorLoad.produce(ledger, producer, tag, 7, WINDOW, stop, events)));
             }
             Thread.sleep(duration.toMillis());
             stop.set(true);

@@ -26,7 +26,31 @@ public record BenchReport(String mode, String durability, int cores, String java
                           double backupLongestCommitGapMillis, double backupSeconds, long backupDatabaseBytes,
                           List<double[]> throughputByBatchSize, List<double[]> latencyPercentiles,
                           long viewsCatchUpEvents, double viewsCatchUpSeconds, double viewsLagP50Millis,
-                          double viewsLagP99Millis, long viewsLagSamples, double elapsedSeconds) {
+                          double viewsLagP99Millis, long viewsLagSamples,
+                          long viewsRebuildEvents, double viewsRebuildSeconds,
+                          long filledLedgerEvents, double filledEventsPerSecond, double emptyEventsPerSecond,
+                          long ingestEvents, double ingestSeconds, double elapsedSeconds) {
+
+    /** Events per second of a views file built from empty out of the bench ledger's log; target 200k on a 1M-event log. */
+    public double viewsRebuildEventsPerSecond() {
+        return viewsRebuildSeconds == 0 ? 0 : viewsRebuildEvents / viewsRebuildSeconds;
+    }
+
+    /** Throughput on the bench ledger once it holds {@code filledLedgerEvents}, over a fresh one; target 0.8 at 10M. */
+    public double filledOverEmpty() {
+        return emptyEventsPerSecond == 0 ? 0 : filledEventsPerSecond / emptyEventsPerSecond;
+    }
+
+    /** {@code tools/ledger ingest} of JSON Lines commands, whole command (open, parse, submit, receipts, close). */
+    public double ingestEventsPerSecond() {
+        return ingestSeconds == 0 ? 0 : ingestEvents / ingestSeconds;
+    }
+
+    /** Ingest over the log-only ceiling; target 0.5. */
+    public double ingestOverRaw() {
+        return rawRowsPerSecond == 0 ? 0 : ingestEventsPerSecond() / rawRowsPerSecond;
+    }
+
 
     public double ledgerOverRaw() {
         return rawRowsPerSecond == 0 ? 0 : ledgerEventsPerSecond / rawRowsPerSecond;

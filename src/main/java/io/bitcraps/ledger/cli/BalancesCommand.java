@@ -25,8 +25,9 @@ import java.util.concurrent.Callable;
 /**
  * Prints every account's balance at one snapshot, {@code world} included. Reads the persisted read
  * model through a read-only connection: the database's own, or with the log-first commit the views
- * file's when its watermark is the log's head; otherwise (a read model that lags the log) it
- * replays the log instead, and says so on stderr.
+ * file's, as of its watermark (which beside a running writer may trail the head by a batch or two),
+ * when the log holds the same chain hash there; otherwise it replays the log instead, and says so
+ * on stderr.
  */
 @Command(name = "balances", mixinStandardHelpOptions = true,
         description = "Print all balances at one snapshot (read-only; safe beside a running writer).")
@@ -41,6 +42,8 @@ final class BalancesCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         long seq;
         Map<String, Long> balances;
+        // the views file's snapshot first: beside a running writer its watermark then lies in the log read next
+        ViewsAt views = readViews();
         try (Connection conn = LedgerDatabase.openReadOnly(db)) {
             conn.setAutoCommit(false);
             Head head = EventReader.head(conn);
@@ -51,11 +54,19 @@ final class BalancesCommand implements Callable<Integer> {
                     seq = snap.seq();
                     balances = snap.value();
                 }
-            } else if (head.readModelSeq() < 0 && (balances = fromViewsAtHead(head)) != null) {
-                seq = head.seq();
+            } else if (head.readModelSeq() < 0 && views != null && views.seq() <= head.seq()
+                    && java.util.Arrays.equals(EventReader.hashAt(conn, views.seq()), views.hash())) {
+                conn.rollback();
+                seq = views.seq();
+                balances = views.balances();
+                if (seq < head.seq()) {
+                    System.err.printf(java.util.Locale.ROOT, "balances as of seq %,d, the views file's watermark; the log's head"
+                            + " is at seq %,d (%,d events later; a running writer's views catch up within moments, a stopped"
+                            + " ledger's at its next open)%n", seq, head.seq(), head.seq() - seq);
+                }
             } else {
                 System.err.println(head.readModelSeq() < 0 ? "the read model (the views file beside the database, log-first)"
-                        + " is not at the head; replaying the log" : "read model at seq " + head.readModelSeq()
+                        + " is missing or not on this log; replaying the log" : "read model at seq " + head.readModelSeq()
                         + " lags the log at seq " + head.seq() + "; replaying the log instead");
                 // the replayed state holds non-zero balances only; list every account ever posted to, as the table does
                 Map<String, Long> every = new TreeMap<>();
@@ -70,24 +81,30 @@ final class BalancesCommand implements Callable<Integer> {
         return LedgerCli.EXIT_OK;
     }
 
+    /** The views file's balances and the seq and chain hash they are at. */
+    private record ViewsAt(long seq, byte[] hash, Map<String, Long> balances) {}
+
     /**
-     * Every balance from the views file, when its watermark is the log's head (same seq, same chain
-     * hash): then it is the answer at that seq. Null when it is missing, behind, being built or of
-     * another history: the caller replays the log.
+     * Every balance from the views file beside the database, in one snapshot, with its watermark;
+     * null when there is none this code can read, or it is empty or being built. The caller takes it
+     * only where the log holds the same chain hash at that seq: then it is the answer at that seq.
      */
-    private Map<String, Long> fromViewsAtHead(Head head) {
-        Path views = LedgerDatabase.viewsFileOf(db);
-        if (head.seq() == 0 || !java.nio.file.Files.isRegularFile(views)) {
+    private ViewsAt readViews() {
+        Path file = LedgerDatabase.viewsFileOf(db);
+        if (!java.nio.file.Files.isRegularFile(file)) {
             return null;
         }
-        try (Connection c = LedgerDatabase.connect(LedgerDatabase.readOnlyConfig(5_000), views)) {
+        try (Connection c = LedgerDatabase.connect(LedgerDatabase.readOnlyConfig(5_000), file)) {
             c.setAutoCommit(false);
             try (java.sql.Statement st = c.createStatement()) {
+                long seq;
+                byte[] hash;
                 try (java.sql.ResultSet rs = st.executeQuery("SELECT seq, hash, building FROM views_head WHERE id = 1")) {
-                    if (!rs.next() || rs.getLong(1) != head.seq() || rs.getInt(3) != 0
-                            || !java.util.Arrays.equals(rs.getBytes(2), head.hash())) {
+                    if (!rs.next() || rs.getLong(1) < 1 || rs.getInt(3) != 0) {
                         return null;
                     }
+                    seq = rs.getLong(1);
+                    hash = rs.getBytes(2);
                 }
                 Map<String, Long> out = new TreeMap<>();
                 try (java.sql.ResultSet rs = st.executeQuery("SELECT account, balance FROM balances")) {
@@ -95,12 +112,12 @@ final class BalancesCommand implements Callable<Integer> {
                         out.put(rs.getString(1), rs.getLong(2));
                     }
                 }
-                return out;
+                return new ViewsAt(seq, hash, out);
             } finally {
                 c.rollback();
             }
         } catch (java.sql.SQLException e) {
-            return null; // unreadable: the replay answers
+            return null; // unreadable, or of another format: the replay answers
         }
     }
 

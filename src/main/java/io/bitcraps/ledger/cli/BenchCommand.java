@@ -50,7 +50,8 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Durability mode = Durability.valueOf(durability.toUpperCase(Locale.ROOT));
-        BenchReport r = new Bench(new Bench.Options(quick, dir, mode, logFirst, !noPipeline), System.err).run();
+        BenchReport r = new Bench(new Bench.Options(quick, dir, mode, logFirst, !noPipeline,
+                new BenchIngest(durability, logFirst)), System.err).run();
         String jsonText = toJson(r);
         if (out != null) {
             Files.createDirectories(out);
@@ -88,6 +89,19 @@ final class BenchCommand implements Callable<Integer> {
                     r.viewsLagP50Millis(), r.viewsLagP99Millis(), r.viewsLagSamples(), verdict(r.viewsLagP99Millis() <= 250),
                     r.viewsCatchUpEvents(), r.viewsCatchUpSeconds()));
         }
+        if (r.ingestEvents() > 0) {
+            s.append(String.format(Locale.ROOT, "  %-18s %,14.0f events/s   %.1f %% of raw, target >= 50 %% %s (%,d events,"
+                            + " the whole command)%n", "ingest", r.ingestEventsPerSecond(), 100 * r.ingestOverRaw(),
+                    verdict(r.ingestOverRaw() >= 0.5), r.ingestEvents()));
+        }
+        if (r.viewsRebuildEvents() > 0) {
+            s.append(String.format(Locale.ROOT, "  %-18s %,14.0f events/s   target >= 200,000 %s (%,d events from empty)%n",
+                    "views rebuild", r.viewsRebuildEventsPerSecond(), verdict(r.viewsRebuildEventsPerSecond() >= 200_000),
+                    r.viewsRebuildEvents()));
+        }
+        s.append(String.format(Locale.ROOT, "  %-18s %,14.0f events/s   %.2f of a fresh ledger's %,.0f, target >= 0.8 (at 10M) %s;"
+                        + " holding %,d events%n", "filled ledger", r.filledEventsPerSecond(), r.filledOverEmpty(),
+                r.emptyEventsPerSecond(), verdict(r.filledOverEmpty() >= 0.8), r.filledLedgerEvents()));
         s.append(String.format(Locale.ROOT, "  %-18s %,14.0f events/s   target >= 1,000,000 %s (%,d events, %d workers)%n",
                 "audit", r.auditEventsPerSecond(), verdict(r.auditEventsPerSecond() >= 1_000_000), r.auditEvents(),
                 r.auditWorkers()));
@@ -148,6 +162,23 @@ final class BenchCommand implements Callable<Integer> {
             g.writeNumberProperty("lagP50Millis", r.viewsLagP50Millis());
             g.writeNumberProperty("lagP99Millis", r.viewsLagP99Millis());
             g.writeNumberProperty("lagSamples", r.viewsLagSamples());
+            g.writeNumberProperty("rebuildEvents", r.viewsRebuildEvents());
+            g.writeNumberProperty("rebuildSeconds", r.viewsRebuildSeconds());
+            g.writeNumberProperty("rebuildEventsPerSecond", Math.round(r.viewsRebuildEventsPerSecond()));
+            g.writeEndObject();
+            g.writeName("filledLedger");
+            g.writeStartObject();
+            g.writeNumberProperty("events", r.filledLedgerEvents());
+            g.writeNumberProperty("eventsPerSecond", Math.round(r.filledEventsPerSecond()));
+            g.writeNumberProperty("emptyEventsPerSecond", Math.round(r.emptyEventsPerSecond()));
+            g.writeNumberProperty("filledOverEmpty", r.filledOverEmpty());
+            g.writeEndObject();
+            g.writeName("ingest");
+            g.writeStartObject();
+            g.writeNumberProperty("events", r.ingestEvents());
+            g.writeNumberProperty("seconds", r.ingestSeconds());
+            g.writeNumberProperty("eventsPerSecond", Math.round(r.ingestEventsPerSecond()));
+            g.writeNumberProperty("ingestOverRaw", r.ingestOverRaw());
             g.writeEndObject();
             g.writeNumberProperty("auditEventsPerSecond", Math.round(r.auditEventsPerSecond()));
             g.writeNumberProperty("auditEvents", r.auditEvents());

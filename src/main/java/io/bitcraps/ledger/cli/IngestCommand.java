@@ -89,12 +89,15 @@ final class IngestCommand implements Callable<Integer> {
 
     private static final Pending END = new Pending(-1, null, false, null, null);
 
+    /** Where the receipts go; null: standard output. The bench's ingest phase sends them nowhere. */
+    java.io.OutputStream receiptsOut;
+
     @Override
     public Integer call() throws Exception {
         Durability mode = Durability.valueOf(durability.toUpperCase(java.util.Locale.ROOT));
         BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(IN_FLIGHT_MAX);
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false,
-                StandardCharsets.UTF_8);
+        PrintStream out = new PrintStream(receiptsOut != null ? receiptsOut
+                : new java.io.FileOutputStream(java.io.FileDescriptor.out), false, StandardCharsets.UTF_8);
         LedgerConfig.Builder builder = LedgerConfig.builder(db).durability(mode);
         if (keyFile != null) {
             builder.hmacKeyFile(keyFile);

@@ -159,6 +159,11 @@ public final class Subscriptions implements CommitListener, AutoCloseable {
         Listening registered = null;
         try {
             StoredCheckpoint stored = checkpointed ? checkpoints().read(name) : null;
+            if (!checkpointed && java.nio.file.Files.exists(SubscriptionCheckpoints.fileOf(db))
+                    && checkpoints().delete(name) != null) {
+                // an earlier version kept this subscriber's position here too: nothing reads it any more
+                LOG.info("subscription {} keeps its own position; its old checkpoint entry is forgotten", name);
+            }
             log = LedgerDatabase.openReadOnly(db);
             LiveQueue queue = new LiveQueue(settings.queueBatchesMax(), settings.queueEventsMax());
             Subscription s = new Subscription(name, handler, this, log, codec, queue, settings.deliveryEventsMax(),

@@ -18,9 +18,9 @@ import static io.bitcraps.ledger.support.Fixtures.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code tools/ledger balances} on a log-first ledger (the default): from the views file when its
- * watermark is the log's head, by a replay of the log when the file is missing or behind; the same
- * answer either way.
+ * {@code tools/ledger balances} on a log-first ledger (the default): from the views file as of its
+ * watermark when the log holds the same chain hash there (saying so when that is behind the head),
+ * by a replay of the log when the file is missing or on another history.
  */
 class BalancesCliIT {
     @TempDir
@@ -49,12 +49,23 @@ class BalancesCliIT {
         assertThat(fromViews.stdout().strip()).isEqualTo(expected);
         assertThat(fromViews.stderr()).doesNotContain("replaying");
 
-        // the views file of seq 2: behind the head, so the log is replayed, to the same answer
+        // the views file of seq 2: on this log, behind its head: the balances of seq 2, and stderr says so
         Files.copy(early, LedgerDatabase.viewsFileOf(db), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         ChildJvm.Result behind = ChildJvm.run(dir, "balances", "--db", db.toString(), "--json");
         assertThat(behind.exitCode()).as(behind.stderr()).isZero();
-        assertThat(behind.stderr()).contains("is not at the head; replaying the log");
-        assertThat(behind.stdout().strip()).isEqualTo(expected);
+        assertThat(behind.stdout().strip()).isEqualTo(
+                "{\"seq\":2,\"accounts\":{\"house\":1000,\"player:alice\":300,\"world\":-1300}}");
+        assertThat(behind.stderr()).contains("balances as of seq 2, the views file's watermark; the log's head is at seq 4");
+
+        // a views file on another history at its watermark is not taken: the log is replayed
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + LedgerDatabase.viewsFileOf(db));
+             java.sql.Statement st = c.createStatement()) {
+            st.execute("UPDATE views_head SET hash = zeroblob(32)");
+        }
+        ChildJvm.Result foreign = ChildJvm.run(dir, "balances", "--db", db.toString(), "--json");
+        assertThat(foreign.exitCode()).as(foreign.stderr()).isZero();
+        assertThat(foreign.stderr()).contains("is missing or not on this log; replaying the log");
+        assertThat(foreign.stdout().strip()).isEqualTo(expected);
 
         Files.delete(LedgerDatabase.viewsFileOf(db));
         ChildJvm.Result missing = ChildJvm.run(dir, "balances", "--db", db.toString(), "--json");

@@ -267,7 +267,7 @@ final class CrashCampaign {
             // one pass over the keyed events: the log-first layout keeps no index over the keys
             Map<String, Long> logged = new HashMap<>();
             try (Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT idem_key, seq FROM events WHERE idem_key IS NOT NULL")) {
+                 ResultSet rs = st.executeQuery("SELECT idem_key, seq FROM events WHERE idem_key IS NOT NULL ORDER BY seq")) {
                 while (rs.next()) {
                     logged.put(rs.getString(1), rs.getLong(2));
                 }

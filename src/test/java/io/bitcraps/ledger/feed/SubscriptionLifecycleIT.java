@@ -183,4 +183,25 @@ class SubscriptionLifecycleIT {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(sidecar))).isEqualTo("rw-------");
         }
     }
+
+    @Test
+    void theViewsEntryAnEarlierVersionLeftInTheCheckpointFileIsForgottenAndOthersStay() throws Exception {
+        Path db = dir.resolve("ledger.db");
+        byte[] hashAt1;
+        try (Ledger ledger = Ledger.open(config().build())) {
+            assertThat(ok(ledger.submit(new Deposit("alice", 10, "one"))).seq()).isEqualTo(1);
+            hashAt1 = ledger.view().state().headHash();
+            Subscription relay = ledger.subscribe("relay", From.beginning(), new Recorder());
+            assertThat(relay.awaitPosition(1, WAIT)).isTrue();
+        }
+        // what the views subscriber wrote here before it kept its position in the views file alone
+        try (SubscriptionCheckpoints file = SubscriptionCheckpoints.open(db, PosixFilePermissions.fromString("rw-------"), 5_000)) {
+            file.write("views", 1, hashAt1, 1);
+        }
+        assertThat(SubscriptionCheckpoints.readAll(db)).extracting(StoredCheckpoint::name).containsExactlyInAnyOrder("relay", "views");
+        try (Ledger ledger = Ledger.open(config().build())) {
+            assertThat(ledger.awaitViews(1, WAIT)).isTrue();
+        }
+        assertThat(SubscriptionCheckpoints.readAll(db)).extracting(StoredCheckpoint::name).containsExactly("relay");
+    }
 }
