@@ -109,7 +109,8 @@ public final class Auditor {
     public AuditReport audit(Path db, Options options, LongConsumer progress) throws SQLException {
         long start = System.nanoTime();
         // the views file's snapshot first: its watermark can then never be past the log's head
-        try (ViewsCheck views = ViewsCheck.open(db); Connection conn = LedgerDatabase.openReadOnly(db)) {
+        boolean fullRange = options.fromSeq() == 1 && options.toSeq() == Long.MAX_VALUE;
+        try (ViewsCheck views = ViewsCheck.open(db, fullRange); Connection conn = LedgerDatabase.openReadOnly(db)) {
             conn.setAutoCommit(false);
             try {
                 return new Run(db, conn, views, options, progress, start).execute();

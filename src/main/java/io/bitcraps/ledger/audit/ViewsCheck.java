@@ -37,6 +37,11 @@ final class ViewsCheck implements AutoCloseable {
     private long watermark = -1;
     private byte[] hash;
     private String ledgerOfFile;
+    /** The statements added up per account, in the views snapshot; owns {@link #conn} until it is done. */
+    private java.util.concurrent.FutureTask<StatementTotals> totals;
+
+    /** Per account key, the sum of its statement lines; all lines; lines whose account id has no key. */
+    private record StatementTotals(Map<String, Long> sums, long lines, long orphanLines) {}
     private String status;
     private boolean compared;
 
@@ -44,8 +49,12 @@ final class ViewsCheck implements AutoCloseable {
         this.file = file;
     }
 
-    /** Opens the views file of {@code db}, if there is one, and fixes its snapshot; call before the log's snapshot is taken. */
-    static ViewsCheck open(Path db) {
+    /**
+     * Opens the views file of {@code db}, if there is one, and fixes its snapshot; call before the
+     * log's snapshot is taken. With {@code compare} (a full audit) it starts adding up the
+     * statements at once, on a thread of its own: that needs no books, and it overlaps the replay.
+     */
+    static ViewsCheck open(Path db, boolean compare) {
         ViewsCheck v = new ViewsCheck(LedgerDatabase.viewsFileOf(db));
         if (!Files.isRegularFile(v.file)) {
             v.status = "none";
@@ -58,6 +67,12 @@ final class ViewsCheck implements AutoCloseable {
             }
             v.conn.setAutoCommit(false);
             v.readHead();
+            if (compare && v.watermark >= 0) {
+                v.totals = new java.util.concurrent.FutureTask<>(v::statementTotals);
+                Thread t = new Thread(v.totals, "audit-views-statements");
+                t.setDaemon(true);
+                t.start();
+            }
         } catch (SQLException | RuntimeException e) {
             v.status = "not compared: " + v.file + " could not be read (" + e.getMessage() + "); opening the ledger rebuilds it";
             v.watermark = -1;
@@ -130,8 +145,9 @@ final class ViewsCheck implements AutoCloseable {
             return;
         }
         try {
+            StatementTotals t = awaitTotals(); // first: until then the connection is the adding-up thread's
             new ProjectionCheck(conn, books, named).run();
-            statements(books, statementLines, named);
+            statements(t, books, statementLines, named);
             status = "compared with the replay at its watermark, seq " + at;
         } catch (SQLException | RuntimeException e) {
             // a finding about the views file, never about the log row the replay stands on
@@ -153,44 +169,77 @@ final class ViewsCheck implements AutoCloseable {
         }
     }
 
-    private void statements(Books books, long expectedLines, Consumer<Problem> report) throws SQLException {
+    private StatementTotals statementTotals() throws SQLException {
         Map<String, Long> sums = new HashMap<>();
         long lines = 0;
-        int differences = 0;
+        long orphans = 0;
         try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT a.key, SUM(s.delta), COUNT(*)"
                 + " FROM statements s LEFT JOIN accounts a ON a.id = s.account_id GROUP BY s.account_id")) {
             while (rs.next()) {
-                String account = rs.getString(1);
                 lines += rs.getLong(3);
-                if (account == null) {
-                    report.accept(new Problem(0, ProblemKind.PROJECTION_MISMATCH, "statements: " + rs.getLong(3)
-                            + " lines name an account id that accounts does not hold"));
-                    continue;
+                if (rs.getString(1) == null) {
+                    orphans += rs.getLong(3);
+                } else {
+                    sums.put(rs.getString(1), rs.getLong(2));
                 }
-                sums.put(account, rs.getLong(2));
             }
         }
+        return new StatementTotals(sums, lines, orphans);
+    }
+
+    /** The totals the thread of {@link #open} added up (it has let go of the connection after this returns). */
+    private StatementTotals awaitTotals() throws SQLException {
+        if (totals == null) {
+            return statementTotals();
+        }
+        try {
+            return totals.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted while the statements were added up", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof SQLException q ? q : new SQLException(e.getCause());
+        } finally {
+            totals = null;
+        }
+    }
+
+    private void statements(StatementTotals t, Books books, long expectedLines, Consumer<Problem> report) {
+        int differences = 0;
+        if (t.orphanLines() > 0) {
+            report.accept(new Problem(0, ProblemKind.PROJECTION_MISMATCH, "statements: " + t.orphanLines()
+                    + " lines name an account id that accounts does not hold"));
+        }
         for (Map.Entry<String, Long> e : books.balances.entrySet()) {
-            long sum = sums.getOrDefault(e.getKey(), 0L);
+            long sum = t.sums().getOrDefault(e.getKey(), 0L);
             if (sum != e.getValue() && ++differences <= ProjectionCheck.PER_TABLE_MAX) {
                 report.accept(new Problem(0, ProblemKind.PROJECTION_MISMATCH, "statements: the lines of " + e.getKey()
                         + " sum to " + sum + ", the replay's balance is " + e.getValue()));
             }
         }
-        for (String account : sums.keySet()) {
+        for (String account : t.sums().keySet()) {
             if (!books.balances.containsKey(account) && ++differences <= ProjectionCheck.PER_TABLE_MAX) {
                 report.accept(new Problem(0, ProblemKind.PROJECTION_MISMATCH, "statements: lines of " + account
                         + ", which the log never moved"));
             }
         }
-        if (lines != expectedLines) {
-            report.accept(new Problem(0, ProblemKind.PROJECTION_MISMATCH, "statements: " + lines + " lines, the log's events"
-                    + " make " + expectedLines));
+        if (t.lines() != expectedLines) {
+            report.accept(new Problem(0, ProblemKind.PROJECTION_MISMATCH, "statements: " + t.lines() + " lines, the log's"
+                    + " events make " + expectedLines));
         }
     }
 
     @Override
     public void close() {
+        if (totals != null) {
+            try {
+                totals.get(); // an audit that never compared: the thread still reads the connection
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.ExecutionException ignored) {
+                // nothing was compared; the connection is closed below either way
+            }
+        }
         if (conn != null) {
             try {
                 conn.rollback();

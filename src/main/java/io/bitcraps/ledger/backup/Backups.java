@@ -5,6 +5,8 @@ import io.bitcraps.ledger.codec.HeadSigner;
 import io.bitcraps.ledger.internal.Hex;
 import io.bitcraps.ledger.store.LedgerDatabase;
 import io.bitcraps.ledger.store.Migrations;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
 
 import java.io.IOException;
@@ -53,6 +55,8 @@ public final class Backups {
     /** A finished backup: where it is and what its manifest says. */
     public record Result(Path file, Path manifestFile, Manifest manifest, long durationNanos) {}
 
+    private static final Logger LOG = LoggerFactory.getLogger(Backups.class);
+
     private Backups() {}
 
     /**
@@ -60,23 +64,41 @@ public final class Backups {
      * must be bound to this ledger's id; it signs the backup's head in the manifest.
      */
     public static Result take(Path db, Path dir, HeadSigner signer, Clock clock) throws BackupFailure {
+        return take(db, dir, signer, clock, true);
+    }
+
+    /**
+     * As {@link #take(Path, Path, HeadSigner, Clock)}; with {@code withViews} the backup also carries
+     * the views file beside {@code db} (the log-first commit's read model), when there is one that
+     * is complete and on this log, as {@code <backup>.views} with its watermark and SHA-256 in the
+     * manifest: a restore then serves it at once instead of rebuilding it from the log.
+     */
+    public static Result take(Path db, Path dir, HeadSigner signer, Clock clock, boolean withViews) throws BackupFailure {
         long start = System.nanoTime();
         Path temp = null;
         Path tempManifest = null;
+        ViewsCopy views = null;
         try {
             createPrivateDirectory(dir);
             removeOrphanedPartials(dir);
+            // the views first: they only ever follow the committed log, so their watermark is then in the database's copy
+            views = withViews ? snapshotViews(db, dir) : null;
             temp = dir.resolve(PARTIAL + ProcessHandle.current().pid() + "-" + UUID.randomUUID() + ".db");
             createPrivateFile(temp);
             snapshotInto(db, temp);
             Verified v = verifyDatabase(temp, null);
             force(temp);
+            if (views != null && !views.onLogOf(temp, v.chain.seq())) {
+                deleteQuietly(views.file);
+                views = null;
+            }
             Instant now = clock.instant();
             Path target = freeName(dir, PREFIX + STAMP.format(now) + "-seq" + v.chain.seq());
             String hmac = signer == null ? null : Hex.of(signer.sign(v.chain.seq(), v.chain.headHash()));
             Manifest manifest = new Manifest(target.getFileName().toString(), v.ledgerId, v.chain.seq(), v.chain.headHex(),
                     hmac, signer == null ? null : signer.keyId(), sha256(temp), Files.size(temp), v.schemaVersion,
-                    now.toString(), db.toAbsolutePath().normalize().toString());
+                    now.toString(), db.toAbsolutePath().normalize().toString(),
+                    views == null ? Manifest.NO_VIEWS : views.seq, views == null ? null : sha256(views.file));
             tempManifest = dir.resolve(PARTIAL + ProcessHandle.current().pid() + "-" + UUID.randomUUID() + ".json");
             createPrivateFile(tempManifest);
             Files.writeString(tempManifest, manifest.toJson() + "\n", StandardCharsets.UTF_8);
@@ -84,6 +106,11 @@ public final class Backups {
             Path manifestFile = dir.resolve(Manifest.fileNameFor(target.getFileName().toString()));
             move(temp, target);
             temp = null;
+            if (views != null) {
+                move(views.file, dir.resolve(Manifest.viewsFileNameFor(target.getFileName().toString())));
+                views = null;
+            }
+            // the manifest last: a backup without it is unfinished, and removed as such
             move(tempManifest, manifestFile);
             tempManifest = null;
             JournalArchive.fsyncDirectory(dir);
@@ -99,6 +126,66 @@ public final class Backups {
                 }
             }
             deleteQuietly(tempManifest);
+            if (views != null) {
+                deleteQuietly(views.file);
+            }
+        }
+    }
+
+    /** A copy of the views file, in the backup directory under a partial name, and its watermark. */
+    private record ViewsCopy(Path file, long seq, byte[] hash) {
+        /** Whether the database copy holds this watermark's seq with the same chain hash. */
+        boolean onLogOf(Path dbCopy, long dbSeq) throws SQLException {
+            if (seq > dbSeq) {
+                return false;
+            }
+            try (Connection conn = LedgerDatabase.openReadOnly(dbCopy)) {
+                return seq == 0 || java.util.Arrays.equals(io.bitcraps.ledger.store.EventReader.hashAt(conn, seq), hash);
+            }
+        }
+    }
+
+    /**
+     * {@code VACUUM INTO} of the views file beside {@code db}, verified ({@code quick_check}, a head
+     * that is not being built); null when there is none, or none usable: the backup then goes
+     * without it, since the views can always be rebuilt from the log.
+     */
+    private static ViewsCopy snapshotViews(Path db, Path dir) throws IOException {
+        Path file = LedgerDatabase.viewsFileOf(db);
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        Path copy = dir.resolve(PARTIAL + ProcessHandle.current().pid() + "-" + UUID.randomUUID() + ".views");
+        createPrivateFile(copy);
+        try {
+            try (Connection conn = LedgerDatabase.readOnlyConfig(10_000).createConnection(LedgerDatabase.url(file));
+                 Statement st = conn.createStatement()) {
+                st.execute("VACUUM INTO '" + copy.toAbsolutePath().toString().replace("'", "''") + "'");
+            }
+            try (Connection conn = LedgerDatabase.readOnlyConfig(10_000).createConnection(LedgerDatabase.url(copy));
+                 Statement st = conn.createStatement()) {
+                try (ResultSet rs = st.executeQuery("PRAGMA quick_check")) {
+                    if (!rs.next() || !"ok".equals(rs.getString(1))) {
+                        throw new SQLException("quick_check failed");
+                    }
+                }
+                try (ResultSet rs = st.executeQuery("SELECT seq, hash, building FROM views_head WHERE id = 1")) {
+                    if (!rs.next() || rs.getInt(3) != 0) {
+                        throw new SQLException("its head is missing or it is being built");
+                    }
+                    ViewsCopy c = new ViewsCopy(copy, rs.getLong(1), rs.getBytes(2));
+                    force(copy);
+                    return c;
+                }
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("the backup of {} goes without its views file ({}); a restore rebuilds the views from the log",
+                    db, e.getMessage());
+            deleteQuietly(copy);
+            for (String side : new String[]{"-journal", "-wal", "-shm"}) {
+                deleteQuietly(copy.resolveSibling(copy.getFileName() + side));
+            }
+            return null;
         }
     }
 
@@ -188,6 +275,22 @@ public final class Backups {
             throw new BackupFailure("cannot read " + backup + ": " + e.getMessage(), e);
         }
         verifyDatabase(backup, m);
+        if (m.hasViews()) {
+            // the views are derived from the log: a backup whose views file was not copied along is
+            // still a whole backup (the restore rebuilds them); one whose views file changed is not
+            Path views = backup.resolveSibling(Manifest.viewsFileNameFor(backup.getFileName().toString()));
+            try {
+                if (!Files.isRegularFile(views)) {
+                    LOG.warn("backup {} has no views file {} beside it; a restore builds the views from the log",
+                            backup.getFileName(), views.getFileName());
+                } else if (!sha256(views).equals(m.viewsSha256())) {
+                    throw new BackupFailure("the views file of backup " + backup.getFileName() + " was changed after it was"
+                            + " taken: its SHA-256 is " + sha256(views) + ", the manifest says " + m.viewsSha256());
+                }
+            } catch (IOException e) {
+                throw new BackupFailure("cannot read " + views + ": " + e.getMessage(), e);
+            }
+        }
         if (key != null) {
             if (m.hmac() == null) {
                 throw new BackupFailure("backup " + backup.getFileName() + " carries no HMAC, so the key cannot vouch for it");

@@ -17,7 +17,27 @@ import java.io.StringWriter;
  * gone missing, the backup is evidence that a ledger existed there (see {@code Ledger.open}).
  */
 public record Manifest(String file, String ledgerId, long seq, String headHash, String hmac, String keyId, String sha256,
-                       long bytes, int schemaVersion, String createdAt, String database) {
+                       long bytes, int schemaVersion, String createdAt, String database, long viewsSeq,
+                       String viewsSha256) {
+
+    /** {@code viewsSeq} of a backup without a views file. */
+    public static final long NO_VIEWS = -1;
+
+    /** A manifest of a backup without a views file. */
+    public Manifest(String file, String ledgerId, long seq, String headHash, String hmac, String keyId, String sha256,
+                    long bytes, int schemaVersion, String createdAt, String database) {
+        this(file, ledgerId, seq, headHash, hmac, keyId, sha256, bytes, schemaVersion, createdAt, database, NO_VIEWS, null);
+    }
+
+    /** The views file beside a backup: {@code <backup>.views}. */
+    public static String viewsFileNameFor(String backupFile) {
+        return backupFile + ".views";
+    }
+
+    /** True when the backup carries the views file of its ledger, as of {@link #viewsSeq}. */
+    public boolean hasViews() {
+        return viewsSeq >= 0;
+    }
 
     public static String fileNameFor(String backupFile) {
         return backupFile + ".manifest.json";
@@ -42,6 +62,10 @@ public record Manifest(String file, String ledgerId, long seq, String headHash, 
             if (database != null) {
                 g.writeStringProperty("database", database);
             }
+            if (hasViews()) {
+                g.writeNumberProperty("viewsSeq", viewsSeq);
+                g.writeStringProperty("viewsSha256", viewsSha256);
+            }
             g.writeEndObject();
         }
         return w.toString();
@@ -58,6 +82,8 @@ public record Manifest(String file, String ledgerId, long seq, String headHash, 
                 n.get("headHash").stringValue(), n.has("hmac") ? n.get("hmac").stringValue() : null,
                 n.has("keyId") ? n.get("keyId").stringValue() : null, n.get("sha256").stringValue(), n.get("bytes").longValue(),
                 n.get("schemaVersion").intValue(), n.get("createdAt").stringValue(),
-                n.has("database") ? n.get("database").stringValue() : null);
+                n.has("database") ? n.get("database").stringValue() : null,
+                n.has("viewsSeq") ? n.get("viewsSeq").longValue() : NO_VIEWS,
+                n.has("viewsSha256") ? n.get("viewsSha256").stringValue() : null);
     }
 }

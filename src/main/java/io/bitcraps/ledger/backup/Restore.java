@@ -326,6 +326,9 @@ public final class Restore {
             Backups.deleteQuietly(views);
             Backups.move(temp, to);
             temp = null;
+            if (manifest.hasViews()) {
+                restoreViews(backup, manifest, to);
+            }
             JournalArchive.fsyncDirectory(to.getParent());
             boolean forked = false;
             Path setAside = null;
@@ -360,6 +363,31 @@ public final class Restore {
             missing = p;
         }
         return missing;
+    }
+
+    /**
+     * Puts the backup's views file (verified with the backup: its SHA-256 is in the manifest) beside
+     * the restored database. Its watermark is at or below the backup's seq, on the same history, so
+     * the next open serves it and folds the rest of the log into it. When it cannot be copied the
+     * restore stands: that open builds the views from the log instead.
+     */
+    private static void restoreViews(Path backup, Manifest manifest, Path to) {
+        Path from = backup.resolveSibling(Manifest.viewsFileNameFor(backup.getFileName().toString()));
+        if (!Files.isRegularFile(from)) {
+            return; // not copied along with the backup (Backups.verify said so): the open builds the views
+        }
+        Path views = LedgerDatabase.viewsFileOf(to);
+        Path temp = to.resolveSibling(".restore-" + UUID.randomUUID() + ".views");
+        try {
+            Backups.createPrivateFile(temp);
+            Files.copy(from, temp, StandardCopyOption.REPLACE_EXISTING);
+            Backups.force(temp);
+            Backups.move(temp, views);
+        } catch (IOException | RuntimeException e) {
+            Backups.deleteQuietly(temp);
+            org.slf4j.LoggerFactory.getLogger(Restore.class).warn("the views file of {} (seq {}) was not restored ({});"
+                    + " the next open builds the views from the log", backup.getFileName(), manifest.viewsSeq(), e.getMessage());
+        }
     }
 
     private static void removeEmptyDirectories(Path from, Path upTo) {

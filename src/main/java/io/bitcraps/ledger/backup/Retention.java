@@ -120,11 +120,18 @@ public final class Retention {
 
     private static long bytes(Backup b) throws IOException {
         Path manifest = manifestOf(b);
-        return (Files.exists(b.file()) ? Files.size(b.file()) : 0) + (Files.exists(manifest) ? Files.size(manifest) : 0);
+        Path views = viewsOf(b);
+        return (Files.exists(b.file()) ? Files.size(b.file()) : 0) + (Files.exists(manifest) ? Files.size(manifest) : 0)
+                + (Files.exists(views) ? Files.size(views) : 0);
+    }
+
+    private static Path viewsOf(Backup b) {
+        return b.file().resolveSibling(Manifest.viewsFileNameFor(b.file().getFileName().toString()));
     }
 
     private static void delete(Path dir, Backup b) throws IOException {
         Files.deleteIfExists(dir.resolve(Manifest.fileNameFor(b.file().getFileName().toString())));
+        Files.deleteIfExists(viewsOf(b));
         Files.deleteIfExists(b.file());
     }
 }

@@ -37,6 +37,9 @@ final class BackupCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the manifest as JSON")
     boolean json;
 
+    @Option(names = "--no-views", description = "leave the views file out (a restore then rebuilds the read model from the log)")
+    boolean noViews;
+
     @Override
     public Integer call() throws Exception {
         Path target = dir != null ? dir : db.toAbsolutePath().getParent().resolve("backups");
@@ -48,7 +51,7 @@ final class BackupCommand implements Callable<Integer> {
             }
             signer = new HeadSigner(HeadSigner.readKey(keyFile), ledgerId);
         }
-        Backups.Result r = Backups.take(db, target, signer, Clock.systemUTC());
+        Backups.Result r = Backups.take(db, target, signer, Clock.systemUTC(), !noViews);
         List<Path> removed = Retention.apply(target, Duration.ofDays(keepDays), keepMin, Clock.systemUTC().instant());
         if (json) {
             System.out.println(r.manifest().toJson());
@@ -56,6 +59,10 @@ final class BackupCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "backup %s%n  seq %,d, head %s%n  %,d bytes, sha256 %s%n  verified in %.2f s%n",
                     r.file(), r.manifest().seq(), r.manifest().headHash(), r.manifest().bytes(), r.manifest().sha256(),
                     r.durationNanos() / 1e9);
+            if (r.manifest().hasViews()) {
+                System.out.printf(Locale.ROOT, "  views file at seq %,d, sha256 %s%n", r.manifest().viewsSeq(),
+                        r.manifest().viewsSha256());
+            }
             if (!removed.isEmpty()) {
                 System.out.println("  retention removed " + removed.size() + " old backup(s)");
             }

@@ -57,6 +57,8 @@ class LedgerIT {
             assertThat(view.balance(Account.WORLD)).isEqualTo(-100_000 - 1_000 - 500 + 1_100);
             assertThat(view.totals()).isZero();
             assertThat(view.balances().values().stream().mapToLong(Long::longValue).sum()).isZero();
+            // the repositories read the views file, which trails the receipts
+            assertThat(ledger.awaitViews(view.seq(), java.time.Duration.ofSeconds(30))).isTrue();
             assertThat(ledger.accounts().playerStats("alice").won()).isEqualTo(100);
             assertThat(ledger.accounts().playerStats("bob").lost()).isEqualTo(50);
             assertThat(view.game("g1")).as("a closed game leaves the writer's memory").isNull();

@@ -47,7 +47,7 @@ class LiveStateIT {
     private static final int PLAYERS = 12;
 
     @Test
-    void memoryHoldsOnlyWhatIsLive() {
+    void memoryHoldsOnlyWhatIsLive() throws Exception {
         long seed = Long.getLong("seed", System.nanoTime());
         System.out.println("LiveStateIT.memoryHoldsOnlyWhatIsLive seed=" + seed + " (replay: -Dseed=" + seed + ")");
         Random random = new Random(seed);
@@ -91,6 +91,8 @@ class LiveStateIT {
                     ok(ledger.submit(new Withdraw(player(p), balance, "out-" + p)));
                 }
             }
+            // the statistics and balances below come from the views file, which trails the receipts
+            assertThat(ledger.awaitViews(ledger.view().seq(), java.time.Duration.ofSeconds(60))).isTrue();
             for (int p = 0; p < PLAYERS; p++) {
                 PlayerStats stats = ledger.accounts().playerStats(player(p));
                 assertThat(stats.betsPlaced()).as("bets placed by %s", player(p))
@@ -107,6 +109,13 @@ class LiveStateIT {
 
     private static void assertOnlyLiveHeld(Ledger ledger, Set<String> openGames, String when) {
         LedgerView view = ledger.view();
+        try {
+            assertThat(ledger.awaitViews(view.seq(), java.time.Duration.ofSeconds(60))).as("the views reach seq %d", view.seq())
+                    .isTrue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
         assertThat(new TreeSet<>(view.state().games().keySet())).as("games held in memory %s", when).isEqualTo(openGames);
         Map<String, Long> every = ledger.accounts().allBalances().value();
         Map<String, Long> nonZero = new TreeMap<>(every);

@@ -213,8 +213,17 @@ class BackupUnderLoadIT {
             assertThat(EventLogs.filesStartingWith(d, ".partial-")).as("temp files left in %s", d).isEmpty();
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(d))).as("%s is private", d).isEqualTo("rwx------");
         }
-        assertThat(EventLogs.filesStartingWith(backupDir, "ledger-")).hasSize(6); // three backups, three manifests
-        assertThat(EventLogs.filesStartingWith(directDir, "ledger-")).hasSize(2);
+        // three backups, three manifests, and beside each backup whose manifest says so its views file
+        for (Path d : List.of(backupDir, directDir)) {
+            List<Path> files = EventLogs.filesStartingWith(d, "ledger-");
+            for (Path f : files.stream().filter(f -> f.toString().endsWith(".db")).toList()) {
+                boolean withViews = Backups.verify(f, null).hasViews();
+                assertThat(f.resolveSibling(Manifest.viewsFileNameFor(f.getFileName().toString())).toFile().exists())
+                        .as("the views file of %s", f).isEqualTo(withViews);
+            }
+            assertThat(files.stream().filter(f -> !f.toString().endsWith(".views")).count()).as("backups and manifests in %s", d)
+                    .isEqualTo(d.equals(backupDir) ? 6 : 2);
+        }
 
         for (PlainCopy c : plain) {
             System.out.printf(Locale.ROOT, "plain copy %s: acknowledged seq %,d before copying, the copy %s%n",

