@@ -49,6 +49,7 @@ import java.util.function.ToLongFunction;
 import java.util.stream.Collectors;
 
 import static io.bitcraps.ledger.support.Fixtures.ok;
+import static io.bitcraps.ledger.support.Fixtures.seen;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -64,27 +65,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @org.junit.jupiter.params.ParameterizedClass(name = "log-first commit: {0}")
 @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
 class RepositoriesIT {
-    /** Log-first, the repositories read the views file, which trails the receipts: {@link #seen} waits for it. */
+    /** Log-first, the repositories read the views file, which trails the receipts: {@code Fixtures.seen} waits for it. */
     @org.junit.jupiter.params.Parameter
     boolean logFirst;
 
-    /**
-     * The receipt of an acknowledged submission, once the SQL reads hold it: read-your-writes for the
-     * repositories (without the log-first commit the read model moved in the commit already).
-     */
-    private static io.bitcraps.ledger.domain.Receipt seen(Ledger ledger,
-            java.util.concurrent.CompletableFuture<io.bitcraps.ledger.domain.Receipt> submitted) {
-        io.bitcraps.ledger.domain.Receipt r = ok(submitted);
-        try {
-            if (!ledger.awaitViews(r.lastSeq(), Duration.ofSeconds(60))) {
-                throw new AssertionError("the views did not reach seq " + r.lastSeq() + " within 60 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-        return r;
-    }
     @TempDir
     Path dir;
 

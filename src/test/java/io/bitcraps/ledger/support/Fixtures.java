@@ -43,6 +43,29 @@ public final class Fixtures {
         }
     }
 
+    /**
+     * The receipt of an acknowledged submission, once the SQL reads hold it: read-your-writes for the
+     * repositories, which with the log-first commit read the views file, a few milliseconds behind the
+     * receipts (with {@code logFirstCommit(false)} the read model moved in the commit already).
+     */
+    public static Receipt seen(Ledger ledger, CompletableFuture<Receipt> submitted) {
+        Receipt r = ok(submitted);
+        awaitViews(ledger, r.lastSeq());
+        return r;
+    }
+
+    /** Waits until the SQL reads hold {@code seq}; fails the test after 60 s. */
+    public static void awaitViews(Ledger ledger, long seq) {
+        try {
+            if (!ledger.awaitViews(seq, java.time.Duration.ofSeconds(60))) {
+                throw new AssertionError("the views did not reach seq " + seq + " within 60 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     /** Waits for the future to fail and returns the ledger error it failed with. */
     public static LedgerException error(CompletableFuture<?> f) {
         try {
