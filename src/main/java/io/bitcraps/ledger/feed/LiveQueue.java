@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * The hand-off from the writer to one subscription, bounded in batches and in events.
  * <p>
  * Concurrency: one producer, the writer thread ({@link #offer}), which must never wait; one
- * consumer, the subscription's thread. When a batch does not fit, the queue is marked
+ * consumer, the subscription's thread; {@link #wake} from any thread. When a batch does not fit, the queue is marked
  * overflowed and refuses everything until the consumer takes the mark ({@link #takeOverflow}),
  * which empties it: the consumer then reads from the log, which holds every batch the queue lost.
  * A batch dropped between the mark's reset and the queue's emptying was committed before the
@@ -49,9 +49,27 @@ final class LiveQueue {
         return true;
     }
 
-    /** The next batch, waiting at most {@code timeoutMillis}; null when none came. */
+    /** Not a batch: what {@link #wake} puts in an empty queue so that a waiting {@link #poll} returns at once. */
+    private static final LiveBatch WAKE = new LiveBatch(0, 0, 0, null, List.of(), List.of());
+
+    /**
+     * Any thread. Makes a consumer waiting in {@link #poll} return now (with null, as if it had
+     * waited in vain). Only into an empty queue (a queued batch wakes the consumer anyway), so the
+     * marker takes at most one slot, and only of an empty queue: a writer that fills the rest before
+     * the consumer takes it overflows one batch early, which sends the subscription to the log.
+     */
+    void wake() {
+        if (queue.isEmpty()) {
+            queue.offer(WAKE);
+        }
+    }
+
+    /** The next batch, waiting at most {@code timeoutMillis}; null when none came (or {@link #wake} was called). */
     LiveBatch poll(long timeoutMillis) throws InterruptedException {
         LiveBatch b = queue.poll(timeoutMillis, TimeUnit.MILLISECONDS);
+        if (b == WAKE) {
+            return null;
+        }
         if (b != null) {
             queuedEvents.addAndGet(-b.eventCount());
         }

@@ -94,6 +94,8 @@ public final class Subscription implements AutoCloseable {
     private volatile int failedAttempts;
     private volatile Instant failingSince;
     private volatile String lastError;
+    /** The failures counted since the last success came from {@link SubscriptionHandler#onIdle}. */
+    private boolean idleFailing;
     private volatile String checkpointProblem;
     private volatile String stoppedBy;
 
@@ -292,9 +294,12 @@ public final class Subscription implements AutoCloseable {
     }
 
     private void takeLive() throws InterruptedException {
-        LiveBatch b = queue.poll(Subscriptions.IDLE_POLL.toMillis());
+        LiveBatch b = queue.poll(Subscriptions.IDLE_CALLBACK.toMillis());
         if (b == null) {
-            writeCheckpointIfMoved(); // idle: no reason to hold the checkpoint back
+            idle();
+            if (System.nanoTime() - lastCheckpointNanos >= Subscriptions.IDLE_POLL.toNanos()) {
+                writeCheckpointIfMoved(); // idle: no reason to hold the checkpoint back
+            }
             return;
         }
         long next = position() + 1;
@@ -312,6 +317,34 @@ public final class Subscription implements AutoCloseable {
             if (!deliver(part)) {
                 return;
             }
+        }
+    }
+
+    /**
+     * Asks the subscription, when it is live and waiting for a batch, to call its handler's
+     * {@link SubscriptionHandler#onIdle} now instead of at its next idle moment: for a reader that
+     * waits for what the handler has grouped but not finished (the views' watermark). Any thread.
+     */
+    public void wake() {
+        queue.wake();
+    }
+
+    /** Lets the handler finish what it groups across batches; a throw is a failed attempt, tried again at the next idle moment. */
+    private void idle() {
+        try {
+            handler.onIdle();
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable t) {
+            failed(1 + failedAttempts, "the handler's onIdle threw at seq " + position() + ": " + t);
+            LOG.warn("subscription {}: onIdle failed at seq {}: {}", name, position(), t.toString());
+            idleFailing = true;
+            return;
+        }
+        if (idleFailing) { // it works again: the status says so, as after a delivery that worked
+            idleFailing = false;
+            failedAttempts = 0;
+            failingSince = null;
         }
     }
 

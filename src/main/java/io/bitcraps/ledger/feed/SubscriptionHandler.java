@@ -9,4 +9,13 @@ package io.bitcraps.ledger.feed;
 @FunctionalInterface
 public interface SubscriptionHandler {
     void onBatch(CommittedBatch batch) throws Exception;
+
+    /**
+     * Called on the subscription's thread when it is live and no batch came for a moment (about
+     * 20 ms): a handler that groups the effects of several batches (one transaction for many, say)
+     * finishes the group here, so that nothing it acknowledged stays pending while the ledger is
+     * idle. A throw counts as a failed attempt in the status; the next idle moment calls it again.
+     */
+    default void onIdle() throws Exception {
+    }
 }

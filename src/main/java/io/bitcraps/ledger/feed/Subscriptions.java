@@ -59,8 +59,10 @@ public final class Subscriptions implements CommitListener, AutoCloseable {
     public static final Duration RETRY_MAX = Duration.ofSeconds(30);
     /** A checkpoint is written at most this often while batches flow (and when idle, and at close). */
     public static final Duration CHECKPOINT_INTERVAL = Duration.ofMillis(100);
-    /** How long a live subscription waits for a batch before it looks at its checkpoint and close. */
+    /** While a live subscription is idle, it writes its checkpoint at most this often. */
     static final Duration IDLE_POLL = Duration.ofMillis(100);
+    /** How long a live subscription waits for a batch before it calls its handler's {@code onIdle} and looks at close. */
+    static final Duration IDLE_CALLBACK = Duration.ofMillis(20);
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 

@@ -92,6 +92,7 @@ public final class Views implements CommitListener, AutoCloseable {
     public void start(Subscriptions subscriptions) {
         // the watermark, stored with the rows, is the position: no second one in the checkpoint file
         subscription = subscriptions.subscribeAtOwnPosition(SUBSCRIPTION, (From.Seq) From.after(writer.watermark()), writer);
+        writer.wakeOnWait(subscription::wake);
     }
 
     public Path file() {
