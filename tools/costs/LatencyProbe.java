@@ -14,11 +14,15 @@ import java.util.concurrent.locks.LockSupport;
  * ("The views commit grouped when caught up"): the same measurement as the bench's latency phase,
  * without the rest of the bench around it, so that one change can be compared in a few runs.
  *
- *   java <the JVM flags of tools/ledger> -Xmx1g -cp target/bitcraps-ledger.jar tools/costs/LatencyProbe.java DB RATE SECONDS
+ *   java <the JVM flags of tools/ledger> -Xmx1g -cp target/bitcraps-ledger.jar tools/costs/LatencyProbe.java DB RATE SECONDS [probe]
  */
 public class LatencyProbe {
     public static void main(String[] a) throws Exception {
         Path db = Path.of(a[0]); double rate = Double.parseDouble(a[1]); int seconds = Integer.parseInt(a[2]);
+        // "probe": as the bench does, one submission in 64 is followed by Ledger.awaitViews on its receipt
+        boolean probe = a.length > 3 && a[3].equals("probe");
+        java.util.concurrent.ExecutorService waits = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "probe"); t.setDaemon(true); return t; });
         Recorder rec = new Recorder(3);
         try (Ledger l = Ledger.open(LedgerConfig.builder(db).backupInterval(Duration.ZERO).healthInterval(Duration.ZERO).build())) {
             for (int i = 0; i < 64; i++) l.submit(new Command.Deposit("lat" + i, 1_000_000, "fund")).join();
@@ -29,7 +33,13 @@ public class LatencyProbe {
                     long wait = intended - System.nanoTime();
                     if (wait > 20_000) LockSupport.parkNanos(wait - 10_000);
                     long sent = intended;
-                    l.submit(new Command.Deposit("lat" + (n & 63), 1, "l")).whenComplete((r, e) -> rec.recordValue(Math.max(1, (System.nanoTime() - sent) / 1000)));
+                    boolean sampled = probe && (n & 63) == 0;
+                    l.submit(new Command.Deposit("lat" + (n & 63), 1, "l")).whenComplete((r, e) -> {
+                        rec.recordValue(Math.max(1, (System.nanoTime() - sent) / 1000));
+                        if (sampled && r != null) {
+                            waits.execute(() -> { try { l.awaitViews(r.lastSeq(), Duration.ofSeconds(30)); } catch (InterruptedException ie) { } });
+                        }
+                    });
                 }
                 l.submit(new Command.Deposit("lat0", 1, "end")).join();
                 Histogram h = rec.getIntervalHistogram();

@@ -69,6 +69,11 @@ final class ViewsWriter implements SubscriptionHandler {
      * 8–10 ms with this (docs/performance.md).
      */
     static final long CAUGHT_UP_COMMIT_MILLIS = 100;
+    /**
+     * For readers that wait, it commits at most this often: many readers waiting one after the other
+     * (read-your-writes after every receipt) would otherwise bring back a commit per batch.
+     */
+    static final long WAITED_COMMIT_MILLIS = 5;
     static final int COMMIT_EVENTS_MAX = 50_000;
 
     private final Connection conn;
@@ -79,6 +84,8 @@ final class ViewsWriter implements SubscriptionHandler {
     private final java.util.concurrent.atomic.AtomicInteger waiters = new java.util.concurrent.atomic.AtomicInteger();
     /** Wakes the subscription's thread when it waits for a batch, so that it commits for a new waiter at once. */
     private volatile Runnable wakeOnWait;
+    /** When the last commit returned (subscription thread only). */
+    private long lastCommitNanos;
 
     // owned by the subscription thread
     private ReadModel model;
@@ -220,7 +227,7 @@ final class ViewsWriter implements SubscriptionHandler {
     private boolean dueToCommit() {
         long behind = logHeadSeq.getAsLong() - state.seq();
         long age = System.nanoTime() - transactionStartNanos;
-        return (behind <= 0 && (waiters.get() > 0 || age >= CAUGHT_UP_COMMIT_MILLIS * 1_000_000L))
+        return (behind <= 0 && (waitedFor() || age >= CAUGHT_UP_COMMIT_MILLIS * 1_000_000L))
                 || eventsSinceCommit >= COMMIT_EVENTS_MAX
                 || (behind < COMMIT_EVENTS_MAX
                     && age >= COMMIT_INTERVAL_MILLIS * 1_000_000L);
@@ -231,10 +238,22 @@ final class ViewsWriter implements SubscriptionHandler {
         this.wakeOnWait = wake;
     }
 
-    /** The ledger is idle: commits what was applied and acknowledged since the last commit. */
+    /** A reader waits, and the last commit is at least {@link #WAITED_COMMIT_MILLIS} old. */
+    private boolean waitedFor() {
+        return waiters.get() > 0 && System.nanoTime() - lastCommitNanos >= WAITED_COMMIT_MILLIS * 1_000_000L;
+    }
+
+    /**
+     * No batch came for a moment, or a new reader woke the thread: commits what was applied since
+     * the last commit (for a reader, not sooner than {@link #WAITED_COMMIT_MILLIS} after it; the
+     * next batch or idle moment then does).
+     */
     @Override
     public void onIdle() throws SQLException {
         if (!inTransaction && !mustReapply) {
+            return;
+        }
+        if (waiters.get() > 0 && !waitedFor()) {
             return;
         }
         try {
@@ -286,6 +305,7 @@ final class ViewsWriter implements SubscriptionHandler {
         headUpdate.executeUpdate();
         conn.commit();
         conn.setAutoCommit(true);
+        lastCommitNanos = System.nanoTime();
         inTransaction = false;
         committedState = state;
         committedRowsDigest = rowsDigest;
