@@ -39,8 +39,10 @@ final class LiveQueue {
             return false;
         }
         int n = batch.eventCount();
-        // only this thread adds, so the count can only be lower by the time the batch is in
-        if ((!queue.isEmpty() && queuedEvents.get() + n > eventsMax) || !queue.offer(batch)) {
+        // only this thread adds, so the count can only be lower by the time the batch is in; a lone
+        // wake marker does not count as something queued
+        boolean empty = queue.isEmpty() || (wakePending.get() && queue.size() == 1);
+        if ((!empty && queuedEvents.get() + n > eventsMax) || !queue.offer(batch)) {
             overflows++;
             overflowed = true;
             return false;
@@ -51,16 +53,19 @@ final class LiveQueue {
 
     /** Not a batch: what {@link #wake} puts in an empty queue so that a waiting {@link #poll} returns at once. */
     private static final LiveBatch WAKE = new LiveBatch(0, 0, 0, null, List.of(), List.of());
+    /** A marker is in the queue: any number of threads waking at once put in one. */
+    private final java.util.concurrent.atomic.AtomicBoolean wakePending = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
      * Any thread. Makes a consumer waiting in {@link #poll} return now (with null, as if it had
-     * waited in vain). Only into an empty queue (a queued batch wakes the consumer anyway), so the
-     * marker takes at most one slot, and only of an empty queue: a writer that fills the rest before
-     * the consumer takes it overflows one batch early, which sends the subscription to the log.
+     * waited in vain). Only into an empty queue (a queued batch wakes the consumer anyway), and one
+     * marker at a time, so it takes at most one slot, and only of an empty queue: it does not count
+     * toward the event bound, but a writer that fills every other slot before the consumer takes it
+     * overflows one batch early, which sends the subscription to the log (nothing is lost).
      */
     void wake() {
-        if (queue.isEmpty()) {
-            queue.offer(WAKE);
+        if (queue.isEmpty() && wakePending.compareAndSet(false, true) && !queue.offer(WAKE)) {
+            wakePending.set(false); // the writer filled it meanwhile: a batch wakes the consumer anyway
         }
     }
 
@@ -68,6 +73,7 @@ final class LiveQueue {
     LiveBatch poll(long timeoutMillis) throws InterruptedException {
         LiveBatch b = queue.poll(timeoutMillis, TimeUnit.MILLISECONDS);
         if (b == WAKE) {
+            wakePending.set(false);
             return null;
         }
         if (b != null) {
@@ -92,6 +98,9 @@ final class LiveQueue {
         queue.drainTo(drained);
         long n = 0;
         for (LiveBatch b : drained) {
+            if (b == WAKE) {
+                wakePending.set(false);
+            }
             n += b.eventCount();
         }
         queuedEvents.addAndGet(-n);

@@ -329,16 +329,23 @@ public final class Subscription implements AutoCloseable {
         queue.wake();
     }
 
-    /** Lets the handler finish what it groups across batches; a throw is a failed attempt, tried again at the next idle moment. */
-    private void idle() {
+    /**
+     * Lets the handler finish what it groups across batches; a throw is a failed attempt, tried
+     * again at an idle moment after the same backoff as a failed delivery.
+     */
+    private void idle() throws InterruptedException {
         try {
             handler.onIdle();
         } catch (VirtualMachineError e) {
             throw e;
         } catch (Throwable t) {
+            if (t instanceof InterruptedException && closeRequested) {
+                return; // close interrupted it: a stop, not a failure
+            }
             failed(1 + failedAttempts, "the handler's onIdle threw at seq " + position() + ": " + t);
             LOG.warn("subscription {}: onIdle failed at seq {}: {}", name, position(), t.toString());
             idleFailing = true;
+            backOff(failedAttempts); // as after a failed delivery: not again every idle moment
             return;
         }
         if (idleFailing) { // it works again: the status says so, as after a delivery that worked

@@ -80,12 +80,12 @@ final class ViewsWriter implements SubscriptionHandler {
     private final LongSupplier logHeadSeq;
     private final Clock clock;
     private final Object watermarkMoved = new Object();
-    /** Threads in {@link #awaitSeq}: while there are any, a caught-up views file commits at once. */
-    private final java.util.concurrent.atomic.AtomicInteger waiters = new java.util.concurrent.atomic.AtomicInteger();
+    /** The seqs threads in {@link #awaitSeq} wait for, one entry each: the lowest one applied commits at once. */
+    private final java.util.concurrent.PriorityBlockingQueue<Long> waitedSeqs = new java.util.concurrent.PriorityBlockingQueue<>();
     /** Wakes the subscription's thread when it waits for a batch, so that it commits for a new waiter at once. */
     private volatile Runnable wakeOnWait;
-    /** When the last commit returned (subscription thread only). */
-    private long lastCommitNanos;
+    /** When the last commit returned (subscription thread only); at first, long enough ago. */
+    private long lastCommitNanos = System.nanoTime() - WAITED_COMMIT_MILLIS * 1_000_000L;
 
     // owned by the subscription thread
     private ReadModel model;
@@ -227,7 +227,7 @@ final class ViewsWriter implements SubscriptionHandler {
     private boolean dueToCommit() {
         long behind = logHeadSeq.getAsLong() - state.seq();
         long age = System.nanoTime() - transactionStartNanos;
-        return (behind <= 0 && (waitedFor() || age >= CAUGHT_UP_COMMIT_MILLIS * 1_000_000L))
+        return waitedFor() || (behind <= 0 && age >= CAUGHT_UP_COMMIT_MILLIS * 1_000_000L)
                 || eventsSinceCommit >= COMMIT_EVENTS_MAX
                 || (behind < COMMIT_EVENTS_MAX
                     && age >= COMMIT_INTERVAL_MILLIS * 1_000_000L);
@@ -238,9 +238,17 @@ final class ViewsWriter implements SubscriptionHandler {
         this.wakeOnWait = wake;
     }
 
-    /** A reader waits, and the last commit is at least {@link #WAITED_COMMIT_MILLIS} old. */
+    /**
+     * A reader waits for a seq this transaction has applied (caught up or not: under steady load the
+     * log is often a batch ahead), and the last commit is at least {@link #WAITED_COMMIT_MILLIS} old.
+     */
     private boolean waitedFor() {
-        return waiters.get() > 0 && System.nanoTime() - lastCommitNanos >= WAITED_COMMIT_MILLIS * 1_000_000L;
+        Long lowest = waitedSeqs.peek();
+        return lowest != null && lowest <= state.seq() && !committedJustNow();
+    }
+
+    private boolean committedJustNow() {
+        return System.nanoTime() - lastCommitNanos < WAITED_COMMIT_MILLIS * 1_000_000L;
     }
 
     /**
@@ -253,8 +261,8 @@ final class ViewsWriter implements SubscriptionHandler {
         if (!inTransaction && !mustReapply) {
             return;
         }
-        if (waiters.get() > 0 && !waitedFor()) {
-            return;
+        if (!waitedSeqs.isEmpty() && committedJustNow()) {
+            return; // the next batch end or idle moment commits for the reader
         }
         try {
             if (mustReapply) {
@@ -371,10 +379,11 @@ final class ViewsWriter implements SubscriptionHandler {
         if (watermark >= seq) {
             return true;
         }
-        waiters.incrementAndGet();
+        Long waited = seq;
+        waitedSeqs.add(waited);
         Runnable wake = wakeOnWait;
         if (wake != null) {
-            wake.run(); // after the count: the woken thread sees this waiter
+            wake.run(); // after the entry: the woken thread sees this waiter
         }
         try {
             synchronized (watermarkMoved) {
@@ -389,7 +398,7 @@ final class ViewsWriter implements SubscriptionHandler {
                 return true;
             }
         } finally {
-            waiters.decrementAndGet();
+            waitedSeqs.remove(waited); // this very entry: another waiter may wait for the same seq
         }
     }
 

@@ -9,8 +9,9 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@link LiveQueue#wake}: a consumer waiting for a batch returns at once, with no batch; the
- * marker never takes the writer's room and is never delivered as a batch.
+ * {@link LiveQueue#wake}: a consumer waiting for a batch returns at once, with no batch; one marker
+ * at most, only into an empty queue, never delivered as a batch and not counted against the event
+ * bound.
  */
 class LiveQueueWakeTest {
     private static LiveBatch batch(long seq) {
@@ -27,10 +28,12 @@ class LiveQueueWakeTest {
                 throw new IllegalStateException(e);
             }
         });
-        while (!polled.isDone()) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!polled.isDone() && System.nanoTime() < deadline) {
             q.wake();
             Thread.sleep(1);
         }
+        assertThat(polled).as("the poll of 10 minutes returned within 10 s").isDone();
         assertThat(polled.get()).isNull();
     }
 
@@ -46,5 +49,25 @@ class LiveQueueWakeTest {
         assertThat(q.poll(0)).extracting(LiveBatch::firstSeq).isEqualTo(1L);
         assertThat(q.poll(0)).isNull();
         assertThat(q.size()).isZero();
+    }
+
+    @Test
+    void aLoneMarkerDoesNotMakeABigBatchOverflow() throws Exception {
+        LiveQueue q = new LiveQueue(4, 10);
+        q.wake();
+        q.wake(); // one marker only
+        assertThat(q.size()).isEqualTo(1);
+        // larger than the event bound: taken only by an empty queue, and a lone marker is "empty"
+        LiveBatch big = new LiveBatch(1, 20, 0, null, java.util.Collections.nCopies(20, null),
+                java.util.Collections.nCopies(20, null));
+        assertThat(q.offer(big)).isTrue();
+        assertThat(q.poll(0)).isNull();
+        assertThat(q.poll(0)).isSameAs(big);
+        q.wake();
+        assertThat(q.takeOverflow()).isFalse();
+        q.discardQueued();
+        assertThat(q.size()).isZero();
+        q.wake(); // the discarded marker no longer counts as pending: a new one goes in
+        assertThat(q.size()).isEqualTo(1);
     }
 }
