@@ -11,12 +11,9 @@ import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.ObjectWriteContext;
 import tools.jackson.core.json.JsonFactory;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -62,7 +59,7 @@ final class BenchIngest implements Bench.Ingest {
         JsonFactory json = new JsonFactory();
         long[] written = {0};
         try (Connection conn = LedgerDatabase.openReadOnly(sourceDb);
-             Writer w = new BufferedWriter(Files.newBufferedWriter(out, StandardCharsets.UTF_8), 1 << 16)) {
+             OutputStream w = new java.io.BufferedOutputStream(Files.newOutputStream(out), 1 << 16)) {
             conn.setAutoCommit(false);
             long[] groupLeft = {0};
             JsonGenerator[] group = {null};
@@ -73,7 +70,7 @@ final class BenchIngest implements Bench.Ingest {
                 }
                 try {
                     if (groupLeft[0] == 0 && e.submissionSize() > 1) {
-                        group[0] = json.createGenerator(ObjectWriteContext.empty(), new Unclosed(w));
+                        group[0] = json.createGenerator(ObjectWriteContext.empty(), new ExportCommand.Unflushed(w));
                         group[0].writeStartObject();
                         group[0].writeStringProperty("type", "atomic");
                         if (e.key() != null) {
@@ -92,7 +89,7 @@ final class BenchIngest implements Bench.Ingest {
                             w.write('\n');
                         }
                     } else {
-                        try (JsonGenerator g = json.createGenerator(ObjectWriteContext.empty(), new Unclosed(w))) {
+                        try (JsonGenerator g = json.createGenerator(ObjectWriteContext.empty(), new ExportCommand.Unflushed(w))) {
                             writeCommand(g, e, true);
                         }
                         w.write('\n');
@@ -115,29 +112,5 @@ final class BenchIngest implements Bench.Ingest {
         }
         PayloadCodec.writeCommandFields(g, e.command());
         g.writeEndObject();
-    }
-
-    /** The generator closes its writer when it is closed; the file's writer must outlive each line. */
-    private static final class Unclosed extends Writer {
-        private final Writer w;
-
-        Unclosed(Writer w) {
-            this.w = w;
-        }
-
-        @Override
-        public void write(char[] buf, int off, int len) throws IOException {
-            w.write(buf, off, len);
-        }
-
-        @Override
-        public void flush() {
-            // the file's writer flushes once, at the end
-        }
-
-        @Override
-        public void close() {
-            // see the class note
-        }
     }
 }

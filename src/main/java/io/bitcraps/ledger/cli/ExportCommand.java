@@ -196,7 +196,7 @@ final class ExportCommand implements Callable<Integer> {
     }
 
     /** Lets a generator per line write into one shared stream without flushing or closing it. */
-    private static final class Unflushed extends java.io.FilterOutputStream {
+    static final class Unflushed extends java.io.FilterOutputStream {
         Unflushed(OutputStream out) {
             super(out);
         }
