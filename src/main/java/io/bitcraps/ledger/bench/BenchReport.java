@@ -12,7 +12,11 @@ import java.util.List;
  * audit's as well. With the views file (log-first): {@code viewsCatchUpEvents} how far the views
  * were behind after the full-speed phase, caught up in {@code viewsCatchUpSeconds} before the
  * latency run; {@code viewsLag*} from a durable receipt to its seq being visible in SQL reads,
- * during the latency run (target p99 <= 250 ms); zero without the views file.
+ * during the latency run, as a reader that polls the watermark sees it (target p99 <= 250 ms;
+ * {@code viewsLagTimeouts} samples never became visible within 30 s); {@code viewsWaitLag*} the
+ * same for a reader that waits for its seq ({@code Ledger.awaitViews}), in a shorter run of its
+ * own; zero without the views file. {@code viewsRebuild*} covers the first million events of the
+ * log (the target's size), {@code viewsRebuildAll*} the whole bench ledger.
  */
 public record BenchReport(String mode, String durability, int cores, String java, String startedAt,
                           double rawRowsPerSecond, double rawWithOldIndexesRowsPerSecond, double naiveRowsPerSecond,
@@ -26,8 +30,10 @@ public record BenchReport(String mode, String durability, int cores, String java
                           double backupLongestCommitGapMillis, double backupSeconds, long backupDatabaseBytes,
                           List<double[]> throughputByBatchSize, List<double[]> latencyPercentiles,
                           long viewsCatchUpEvents, double viewsCatchUpSeconds, double viewsLagP50Millis,
-                          double viewsLagP99Millis, long viewsLagSamples,
+                          double viewsLagP99Millis, long viewsLagSamples, long viewsLagTimeouts,
+                          double viewsWaitLagP50Millis, double viewsWaitLagP99Millis, long viewsWaitLagSamples,
                           long viewsRebuildEvents, double viewsRebuildSeconds,
+                          long viewsRebuildAllEvents, double viewsRebuildAllSeconds,
                           long filledLedgerEvents, double filledEventsPerSecond, double emptyEventsPerSecond,
                           long ingestEvents, double ingestSeconds, double elapsedSeconds) {
 

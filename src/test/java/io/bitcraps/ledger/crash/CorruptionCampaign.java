@@ -38,11 +38,16 @@ import java.util.concurrent.TimeUnit;
  * "not intact"; and a ledger opened on the copy must either refuse to open or serve exactly the
  * original balances: damaged data is never served as good. Every few trials, {@code recover}
  * must bring the copy back to the original head from the backup and the journal archive.
+ * <p>
+ * Views trials: one byte flipped in a copy of the closed ledger's views file (the SQL read side of
+ * the log-first layout), beside an intact copy of its database. A ledger opened on them must end
+ * up serving exactly the original views (every table, statement and secondary index): a flip that
+ * changed them is found at open and the file rebuilt from the log, never served.
  */
 final class CorruptionCampaign {
     /** The figures of a run. */
     record Result(long seed, int trials, int walTrials, int changed, int detected, int harmless, int openRefused,
-                  int servedOriginalBalances, int recoveries) {}
+                  int servedOriginalBalances, int recoveries, int viewsTrials, int viewsChanged, int viewsRebuilt) {}
 
     private final Path dir;
     private final long seed;
@@ -55,6 +60,7 @@ final class CorruptionCampaign {
     private Map<String, Long> baseBalances;
     private Digest walDigest;
     private String walContent;
+    private String baseViewsContent;
 
     CorruptionCampaign(Path dir, long seed) throws IOException {
         this.dir = dir;
@@ -70,7 +76,7 @@ final class CorruptionCampaign {
      * closed-database trials go on past {@code trials} until {@code minChanged} of them changed
      * the ledger (at most ten times as many): a campaign that judged no damaged file proves nothing.
      */
-    Result run(int trials, int walTrials, int recoverEvery, int minChanged) throws Exception {
+    Result run(int trials, int walTrials, int recoverEvery, int minChanged, int viewsTrials) throws Exception {
         prepareClosedLedger();
         prepareLedgerWithWal();
         int changed = 0;
@@ -126,7 +132,80 @@ final class CorruptionCampaign {
             }
             deleteTree(trialDir);
         }
-        return new Result(seed, closedTrials, walTrials, changed, detected, harmless, refused, servedOriginal, recoveries);
+        int[] views = viewsTrials(viewsTrials);
+        return new Result(seed, closedTrials, walTrials, changed, detected, harmless, refused, servedOriginal, recoveries,
+                viewsTrials, views[0], views[1]);
+    }
+
+    /** {views flips that changed what the file holds, opens that rebuilt the file}. */
+    private int[] viewsTrials(int trials) throws Exception {
+        int changed = 0;
+        int rebuilt = 0;
+        Path baseViews = LedgerDatabase.viewsFileOf(baseDb);
+        for (int t = 0; t < trials; t++) {
+            Path trialDir = Files.createDirectories(dir.resolve("views-trial-" + t));
+            Path db = trialDir.resolve("ledger.db");
+            Path views = LedgerDatabase.viewsFileOf(db);
+            Files.copy(baseDb, db);
+            Files.copy(baseViews, views);
+            String where = "seed " + seed + " views trial " + t;
+            String flipped = flipOneByte(views);
+            boolean differs = !viewsContentOf(views).equals(baseViewsContent);
+            changed += differs ? 1 : 0;
+            try (Ledger ledger = Ledger.open(LedgerConfig.builder(db).backupInterval(Duration.ZERO)
+                    .healthInterval(Duration.ZERO).readerPoolSize(1).build())) {
+                if (ledger.openReport().contains("views file")) {
+                    rebuilt++;
+                }
+                if (!ledger.awaitViews(ledger.view().seq(), Duration.ofSeconds(120))) {
+                    throw new AssertionError(where + ": the views did not reach the head");
+                }
+            }
+            String served = viewsContentOf(views);
+            if (!served.equals(baseViewsContent)) {
+                throw new AssertionError(where + ": " + flipped + (differs ? " changed the views file and it was served;"
+                        : " changed nothing, yet the views differ after the open;") + " content " + served
+                        + ", originally " + baseViewsContent);
+            }
+            deleteTree(trialDir);
+        }
+        return new int[]{changed, rebuilt};
+    }
+
+    /** A digest of everything the views file serves: every table, and each secondary index read on its own. */
+    static String viewsContentOf(Path views) {
+        try (Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:file:" + views + "?mode=ro");
+             Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            StringBuilder out = new StringBuilder();
+            for (String q : new String[]{
+                    "SELECT seq, hex(hash), ledger_id, rows_digest, building FROM views_head",
+                    "SELECT account, balance, updated_seq FROM balances ORDER BY account",
+                    "SELECT * FROM games ORDER BY game_id", "SELECT * FROM bets ORDER BY game_id, bet_id",
+                    "SELECT * FROM player_stats ORDER BY player",
+                    "SELECT id, key FROM accounts NOT INDEXED ORDER BY id",
+                    "SELECT * FROM statements ORDER BY account_id, seq",
+                    "SELECT player, placed_seq, game_id, bet_id FROM bets INDEXED BY bets_by_player ORDER BY player, placed_seq, game_id, bet_id",
+                    "SELECT game_id, placed_seq, bet_id FROM bets INDEXED BY bets_by_game ORDER BY game_id, placed_seq, bet_id",
+                    "SELECT table_id, opened_seq, game_id FROM games INDEXED BY games_by_table ORDER BY table_id, opened_seq, game_id",
+                    "SELECT game_id FROM games INDEXED BY games_open WHERE open = 1 ORDER BY game_id",
+                    "SELECT key, id FROM accounts INDEXED BY sqlite_autoindex_accounts_1 ORDER BY key"}) {
+                MessageDigest md = MessageDigest.getInstance("SHA-256");
+                try (ResultSet rs = st.executeQuery(q)) {
+                    int cols = rs.getMetaData().getColumnCount();
+                    while (rs.next()) {
+                        for (int i = 1; i <= cols; i++) {
+                            md.update(String.valueOf(rs.getObject(i)).getBytes(StandardCharsets.UTF_8));
+                            md.update((byte) 0);
+                        }
+                    }
+                }
+                out.append(HexFormat.of().formatHex(md.digest(), 0, 6)).append(' ');
+            }
+            return out.toString().strip();
+        } catch (Exception e) {
+            return "unreadable: " + e.getMessage();
+        }
     }
 
     /** A floor with a backup and a journal archive, closed cleanly: the .db file is the whole ledger. */
@@ -139,8 +218,15 @@ final class CorruptionCampaign {
             new CrapsFloor(ledger, new CrapsFloor.Settings(4, 16, 4, seed + 1, "d", 1_000, 1_000_000)).run(n -> { });
             digest = Digest.of(ledger.ledgerId(), ledger.view().seq(), ledger.view().state().headHash(), null);
             baseBalances = new TreeMap<>(ledger.view().balances()); // the non-zero balances, whatever the layout
+            if (!ledger.awaitViews(ledger.view().seq(), Duration.ofSeconds(120))) {
+                throw new AssertionError("seed " + seed + ": the views did not reach the head");
+            }
         }
         baseContent = contentOf(baseDb);
+        baseViewsContent = viewsContentOf(LedgerDatabase.viewsFileOf(baseDb));
+        if (baseViewsContent.startsWith("unreadable")) {
+            throw new AssertionError("seed " + seed + ": the closed ledger's views file: " + baseViewsContent);
+        }
     }
 
     /** A writer killed mid-stream leaves committed transactions in the WAL: flips there test what SQLite does not check. */

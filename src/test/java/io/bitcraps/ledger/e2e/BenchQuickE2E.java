@@ -58,6 +58,10 @@ class BenchQuickE2E {
         assertThat(r.get("ingest").get("events").longValue()).isPositive().isLessThanOrEqualTo(100_000L);
         assertThat(r.get("ingest").get("ingestOverRaw").doubleValue()).isPositive();
         assertThat(r.get("views").get("lagSamples").longValue()).isPositive();
+        // every sampled receipt became visible to the polling reader: none is dropped from the figure
+        assertThat(r.get("views").get("lagTimeouts").longValue()).isZero();
+        assertThat(r.get("views").get("waitLagSamples").longValue()).isPositive();
+        assertThat(r.get("views").get("rebuildAllEvents").longValue()).isGreaterThanOrEqualTo(r.get("views").get("rebuildEvents").longValue());
         assertThat(r.get("views").get("lagP99Millis").doubleValue()).isGreaterThanOrEqualTo(r.get("views").get("lagP50Millis").doubleValue())
                 .isPositive();
         assertThat(out.resolve("bench.json")).exists();

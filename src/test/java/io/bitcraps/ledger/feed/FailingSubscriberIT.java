@@ -21,7 +21,8 @@ import static io.bitcraps.ledger.support.Fixtures.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A handler that throws gets the same batch again, with backoff; health names the subscription
+ * A handler that throws gets the same batch again, with a backoff that doubles (measured between
+ * the attempts); health names the subscription
  * DEGRADED (attempts, since when, last error) while the writer goes on committing; once the
  * handler recovers, delivery continues with no gap.
  */
@@ -37,7 +38,11 @@ class FailingSubscriberIT {
                 .healthInterval(Duration.ZERO).healthThresholds(HealthThresholds.defaults().withMinFreeBytes(0)).build();
         AtomicBoolean failing = new AtomicBoolean(true);
         int[] failuresLeft = {FAILURES};
+        List<Long> attemptsAt = new java.util.concurrent.CopyOnWriteArrayList<>();
         Recorder recorder = new Recorder((b, n) -> {
+            if (b.fromSeq() <= 3 && b.toSeq() >= 3) {
+                attemptsAt.add(System.nanoTime());
+            }
             // the batch holding seq 3 fails FAILURES times, then, once the test lets it, succeeds
             if (b.fromSeq() <= 3 && b.toSeq() >= 3 && (failuresLeft[0]-- > 0 || failing.get())) {
                 throw new IllegalStateException("views database is down (call " + n + ")");
@@ -49,6 +54,15 @@ class FailingSubscriberIT {
             }
             Subscription s = ledger.subscribe("statements", From.beginning(), recorder);
             waitFor(() -> s.status().failedAttempts() >= FAILURES, "three failed attempts");
+            // with backoff: the k-th failure is followed by at least 100 ms << (k - 1) before the next attempt
+            // (a lower bound only: a loaded machine may wait longer, never shorter)
+            waitFor(() -> attemptsAt.size() >= FAILURES + 1, "the attempt after the third failure");
+            for (int k = 1; k <= FAILURES; k++) {
+                long gapMillis = TimeUnit.NANOSECONDS.toMillis(attemptsAt.get(k) - attemptsAt.get(k - 1));
+                long backoffMillis = Subscriptions.RETRY_FIRST.toMillis() << (k - 1);
+                assertThat(gapMillis).as("wait after failure " + k + " (backoff " + backoffMillis + " ms)")
+                        .isGreaterThanOrEqualTo(backoffMillis - 2);
+            }
 
             // the writer keeps committing while the subscriber fails
             long commitsBefore = ledger.stats().commits();
