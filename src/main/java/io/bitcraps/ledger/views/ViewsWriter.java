@@ -186,8 +186,7 @@ final class ViewsWriter implements SubscriptionHandler {
 
     private void apply(CommittedBatch batch) throws SQLException {
         if (!inTransaction) {
-            conn.setAutoCommit(false);
-            inTransaction = true;
+            begin();
             transactionStartNanos = System.nanoTime();
         }
         for (CommittedEvent ce : batch.events()) {
@@ -333,8 +332,7 @@ final class ViewsWriter implements SubscriptionHandler {
     /** While building: finishes the build in a transaction of its own (at close, when the log has nothing more). */
     private void finishBuild() throws SQLException {
         if (!inTransaction) {
-            conn.setAutoCommit(false);
-            inTransaction = true;
+            begin();
         }
         try {
             commit(true);
@@ -344,15 +342,32 @@ final class ViewsWriter implements SubscriptionHandler {
         }
     }
 
+    private void begin() throws SQLException {
+        if (!conn.getAutoCommit()) {
+            // no BEGIN would be sent: the rows would commit one statement at a time, without the head
+            throw new SQLException("the views connection is not in autocommit between transactions");
+        }
+        conn.setAutoCommit(false);
+        inTransaction = true;
+    }
+
     /** Undoes the open transaction and goes back to the last commit; the next delivery applies the kept ones again. */
     private void rollBack() {
-        try {
-            if (inTransaction) {
+        if (inTransaction) {
+            // two steps, each on its own: after an I/O error, a full disk or a failed COMMIT, SQLite has
+            // rolled the transaction back itself, and ROLLBACK then throws "no transaction is active".
+            // The driver's autocommit flag must still be set back, or the next setAutoCommit(false) is a
+            // no-op that sends no BEGIN, and every statement after it commits on its own without the head
+            try {
                 conn.rollback();
-                conn.setAutoCommit(true);
+            } catch (SQLException e) {
+                // rolled back already (or the connection is unusable: the next attempt fails and says so)
             }
-        } catch (SQLException e) {
-            // the connection may be unusable; the next attempt fails again and says so
+            try {
+                conn.setAutoCommit(true);
+            } catch (SQLException e) {
+                // the driver sets its flag before it runs "commit", so the flag is right even when this throws
+            }
         }
         inTransaction = false;
         state = committedState;

@@ -250,4 +250,71 @@ class ViewsBuildIT {
         assertThat(rows(opened.conn())).as("rows after resuming").isEqualTo(expected);
         opened.conn().close();
     }
+
+    /**
+     * A views transaction that fails for want of room (SQLITE_FULL, from a page cap on the views
+     * connection): SQLite rolls it back itself, so the writer's ROLLBACK finds none. The retry must
+     * still run in a transaction of its own: nothing of it visible to another connection before its
+     * commit, the file's rows always matching its head's digest, and the file served as found at the
+     * next open, with the rows of a build in one go.
+     */
+    @Test
+    void aViewsTransactionThatFailsIsRetriedInATransactionAndTheFileStaysServable() throws Exception {
+        Log log = floorLog();
+        List<List<Object>> expected = builtInOneGo(log);
+        List<CommittedBatch> batches = log.batches();
+        int half = batches.size() / 2;
+        Path file = dir.resolve("full.db");
+        ViewsFile.Opened opened = open(file, log);
+        applyAndClose(opened, stateAt(opened), true, batches.subList(0, half));
+        opened.conn().close();
+
+        opened = open(file, log);
+        assertThat(opened.rebuiltBecause()).isNull();
+        ViewsFile.Head before = opened.head();
+        LongSupplier farAhead = () -> Long.MAX_VALUE / 2;
+        ViewsWriter writer = new ViewsWriter(opened.conn(), stateAt(opened), before.rowsDigest(), false, farAhead,
+                Clock.systemUTC());
+        try (Statement st = opened.conn().createStatement()) {
+            st.execute("PRAGMA max_page_count = " + pageCount(opened.conn()));
+        }
+        int failedAt = -1;
+        for (int i = half; i < batches.size() && failedAt < 0; i++) {
+            try {
+                writer.onBatch(batches.get(i));
+            } catch (java.sql.SQLException full) {
+                assertThat(full.getMessage()).contains("FULL");
+                failedAt = i;
+            }
+        }
+        assertThat(failedAt).as("the page cap stopped a transaction").isGreaterThanOrEqualTo(half);
+        try (Statement st = opened.conn().createStatement()) {
+            st.execute("PRAGMA max_page_count = 1073741823");
+        }
+        // redelivered, as the subscription does after a failure, and the rest after it: no commit yet (far ahead)
+        for (int i = failedAt; i < batches.size(); i++) {
+            writer.onBatch(batches.get(i));
+        }
+        try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + opened.file())) {
+            ViewsFile.Head seen = ViewsFile.readHead(other);
+            assertThat(seen.seq()).as("nothing committed before the writer's commit").isEqualTo(before.seq());
+            assertThat(ViewsFile.digestOfRows(other)).as("the rows another connection sees match the head")
+                    .isEqualTo(seen.rowsDigest());
+        }
+        writer.close();
+        assertThat(ViewsFile.readHead(opened.conn()).seq()).isEqualTo(log.head());
+        opened.conn().close();
+
+        opened = open(file, log);
+        assertThat(opened.rebuiltBecause()).as("served as found after the failed transaction").isNull();
+        assertThat(rows(opened.conn())).isEqualTo(expected);
+        opened.conn().close();
+    }
+
+    private static long pageCount(Connection conn) throws Exception {
+        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("PRAGMA page_count")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
 }
