@@ -341,7 +341,7 @@ public final class Ledger implements AutoCloseable {
                 config.batchEventsMax(), config.submitTimeout().toNanos(), clockMicros(config.clock()),
                 config.busyRetryDeadline().toNanos(), config.closeTimeout().toNanos(), config.stateSnapshotEveryEvents(),
                 config.pipelinedCommit(), config.logFirstCommit() ? config.idempotencyKeysMax() : 0,
-                java.util.concurrent.TimeUnit.MICROSECONDS.convert(config.idempotencyWindow()));
+                java.util.concurrent.TimeUnit.MICROSECONDS.convert(config.idempotencyWindow()), config.tableRules());
         // pipelined, the write connection is busy with the batch in flight while the next is decided
         if (config.pipelinedCommit()) {
             parts.lookups = io.bitcraps.ledger.store.LogLookups.open(config.path());

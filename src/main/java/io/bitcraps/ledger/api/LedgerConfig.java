@@ -44,6 +44,7 @@ public final class LedgerConfig {
     private final boolean pipelinedCommit;
     private final Duration idempotencyWindow;
     private final int idempotencyKeysMax;
+    private final boolean tableRules;
     private final Path hmacKeyFile;
     private final Path archiveDir;
     private final Path backupDir;
@@ -84,6 +85,7 @@ public final class LedgerConfig {
         this.pipelinedCommit = b.pipelinedCommit;
         this.idempotencyWindow = b.idempotencyWindow;
         this.idempotencyKeysMax = b.idempotencyKeysMax;
+        this.tableRules = b.tableRules;
         this.hmacKeyFile = b.hmacKeyFile;
         this.archiveDir = b.archiveDir;
         this.backupDir = b.backupDir != null ? b.backupDir
@@ -203,6 +205,11 @@ public final class LedgerConfig {
         return idempotencyKeysMax;
     }
 
+    /** Whether the writer judges bets and settlements by the craps rulebook; see {@link Builder#tableRules}. */
+    public boolean tableRules() {
+        return tableRules;
+    }
+
     /** True when batch N+1 is decided while batch N commits; see {@link Builder#pipelinedCommit}. */
     public boolean pipelinedCommit() {
         return pipelinedCommit;
@@ -319,7 +326,7 @@ public final class LedgerConfig {
                 + ", maxDatabaseBytes=" + maxDatabaseBytes + ", readerPoolSize=" + readerPoolSize
                 + ", queryCacheBytes=" + queryCacheBytes + ", views=" + views + ", logFirstCommit=" + logFirstCommit
                 + ", pipelinedCommit=" + pipelinedCommit + ", idempotencyWindow=" + idempotencyWindow
-                + ", idempotencyKeysMax=" + idempotencyKeysMax + "}";
+                + ", idempotencyKeysMax=" + idempotencyKeysMax + ", tableRules=" + tableRules + "}";
     }
 
     /** The most idempotency keys a window may hold (the writer's table is an int-indexed array). */
@@ -347,6 +354,7 @@ public final class LedgerConfig {
         private boolean pipelinedCommit = true;
         private Duration idempotencyWindow = Duration.ofHours(24);
         private int idempotencyKeysMax = 1_000_000;
+        private boolean tableRules = true;
         private Path hmacKeyFile;
         private Path archiveDir;
         private Path backupDir;
@@ -517,6 +525,21 @@ public final class LedgerConfig {
             }
             this.idempotencyWindow = window;
             this.idempotencyKeysMax = keysMax;
+            return this;
+        }
+
+        /**
+         * Whether the writer judges every bet and settlement by the craps rulebook under the table
+         * rules each game recorded (on by default): a bet the rules refuse at that moment
+         * ({@code BET_NOT_ALLOWED}), a settlement other than the rulebook's for the roll that decided
+         * the bet ({@code WRONG_PAYOUT}), a win, loss or push before any roll decided the bet
+         * ({@code EARLY_SETTLEMENT}), and a roll while an earlier roll's settlements are owed
+         * ({@code UNSETTLED_BETS}) are refused and nothing is written. Off, the ledger records what
+         * the engine says, as before the rules were enforced, and only the audit judges it: for
+         * importing a history kept elsewhere, never for a live floor.
+         */
+        public Builder tableRules(boolean judge) {
+            this.tableRules = judge;
             return this;
         }
 

@@ -59,9 +59,9 @@ final class CommandLines {
     // The command fields, by number; any other name is "unknown" to every command.
     private static final int TYPE = 0, KEY = 1, COMMANDS = 2, PLAYER = 3, AMOUNT = 4, REFERENCE = 5, GAME = 6,
             TABLE = 7, RULES = 8, BET = 9, BET_TYPE = 10, POINT = 11, DIE1 = 12, DIE2 = 13, OUTCOME = 14,
-            WINNINGS = 15, UNKNOWN = -1;
+            WINNINGS = 15, SETTLE = 16, UNKNOWN = -1;
     private static final String[] NAMES = {"type", "key", "commands", "player", "amount", "reference", "game",
-            "table", "rules", "bet", "bet_type", "point", "die1", "die2", "outcome", "winnings"};
+            "table", "rules", "bet", "bet_type", "point", "die1", "die2", "outcome", "winnings", "settle"};
     private static final int FIELD_COUNT = NAMES.length;
 
     /** What the previous parser's JsonNode was; FLOAT and BIG_INT are numbers no field accepts as is. */
@@ -74,7 +74,7 @@ final class CommandLines {
             case HOUSE_FUNDED -> bits(AMOUNT, REFERENCE);
             case GAME_OPENED -> bits(GAME, TABLE, RULES);
             case BET_PLACED -> bits(GAME, BET, PLAYER, BET_TYPE, POINT, AMOUNT);
-            case DICE_ROLLED -> bits(GAME, DIE1, DIE2);
+            case DICE_ROLLED -> bits(GAME, DIE1, DIE2, SETTLE);
             case BET_SETTLED -> bits(GAME, BET, OUTCOME, WINNINGS);
             case GAME_CLOSED -> bits(GAME);
         };
@@ -416,6 +416,7 @@ final class CommandLines {
             case "die2" -> DIE2;
             case "outcome" -> OUTCOME;
             case "winnings" -> WINNINGS;
+            case "settle" -> SETTLE;
             default -> UNKNOWN;
         };
     }
@@ -464,7 +465,7 @@ final class CommandLines {
                     n.has(RULES) && !n.isNull(RULES) ? text(n, RULES) : Command.OpenGame.STANDARD_RULES);
             case BET_PLACED -> new Command.PlaceBet(text(n, GAME), text(n, BET), text(n, PLAYER),
                     betType(text(n, BET_TYPE)), optionalInt(n, POINT), amount(n, AMOUNT));
-            case DICE_ROLLED -> new Command.RecordRoll(text(n, GAME), smallInt(n, DIE1), smallInt(n, DIE2));
+            case DICE_ROLLED -> new Command.RecordRoll(text(n, GAME), smallInt(n, DIE1), smallInt(n, DIE2), autoSettle(n));
             case BET_SETTLED -> new Command.SettleBet(text(n, GAME), text(n, BET), outcome(text(n, OUTCOME)),
                     amountOrZero(n, WINNINGS));
             case GAME_CLOSED -> new Command.CloseGame(text(n, GAME));
@@ -509,6 +510,17 @@ final class CommandLines {
             throw new Rejected.InvalidAmount(NAMES[field] + " " + n.text[field] + " is outside 1.." + Limits.AMOUNT_MAX);
         }
         return n.number[field];
+    }
+
+    /** {@code "settle": "auto"}: the ledger settles what the roll decides; absent or null: the engine does. */
+    private static boolean autoSettle(Fields n) throws Invalid {
+        if (!n.has(SETTLE) || n.isNull(SETTLE)) {
+            return false;
+        }
+        if (!"auto".equals(text(n, SETTLE))) {
+            throw new Invalid("field \"settle\" must be \"auto\" (or left out: the engine submits the settlements)");
+        }
+        return true;
     }
 
     private static long amountOrZero(Fields n, int field) throws Invalid {

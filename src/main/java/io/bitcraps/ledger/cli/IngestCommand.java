@@ -52,6 +52,11 @@ final class IngestCommand implements Callable<Integer> {
                     + " the views file beside the database; --no-log-first also writes the read model in the commit")
     boolean logFirst;
 
+    @Option(names = "--table-rules", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "judge every bet and settlement by the craps rulebook (default); --no-table-rules records what the"
+                    + " lines say, for importing a history kept elsewhere (the audit then judges it)")
+    boolean tableRules;
+
     @Option(names = "--idempotency-window-hours", defaultValue = "24",
             description = "with --log-first: a key is recognised for this many hours of ledger time (default: ${DEFAULT-VALUE})")
     long idempotencyWindowHours;
@@ -107,6 +112,7 @@ final class IngestCommand implements Callable<Integer> {
         }
         builder.allowCreateOverEvidence(allowCreateOverEvidence);
         builder.logFirstCommit(logFirst);
+        builder.tableRules(tableRules);
         if (idempotencyWindowHours < 1) {
             throw new IllegalArgumentException("--idempotency-window-hours must be at least 1, got " + idempotencyWindowHours);
         }
@@ -242,7 +248,8 @@ final class IngestCommand implements Callable<Integer> {
             b.append('"');
         }
         b.append(",\"status\":\"ok\",");
-        if (atomic) {
+        // a single roll the ledger settled (settle=auto) wrote its settlements too: their seqs, as for a group
+        if (atomic || r.firstSeq() != r.lastSeq()) {
             b.append("\"seqs\":[");
             for (long s = r.firstSeq(); s <= r.lastSeq(); s++) {
                 b.append(s).append(s < r.lastSeq() ? "," : "]");
@@ -268,7 +275,7 @@ final class IngestCommand implements Callable<Integer> {
             g.writeNumberProperty("line", line);
             writeKey(g, key);
             g.writeStringProperty("status", "ok");
-            if (atomic) {
+            if (atomic || r.firstSeq() != r.lastSeq()) {
                 g.writeName("seqs");
                 g.writeStartArray();
                 for (long s : r.seqs()) {

@@ -61,6 +61,11 @@ final class SimulateCommand implements Callable<Integer> {
                     + " default: standard and variant tables taking turns)")
     List<String> rules;
 
+    @Option(names = "--settle", defaultValue = "engine",
+            description = "who computes the payouts: engine (default; the floor submits each roll with its settlements)"
+                    + " or ledger (each roll alone with settle=auto: the ledger settles by the rulebook)")
+    String settle;
+
     @Option(names = "--seed", defaultValue = "42", description = "seed of the dice and the players' choices: same seed, same ledger (default: ${DEFAULT-VALUE})")
     long seed;
 
@@ -138,6 +143,11 @@ final class SimulateCommand implements Callable<Integer> {
             case "round" -> options.withGameLength(CrapsFloor.GameLength.ROUND);
             default -> throw new IllegalArgumentException("--game must be hand or round, got '" + game + "'");
         };
+        options = switch (settle.toLowerCase(Locale.ROOT)) {
+            case "engine" -> options.withSettle(CrapsFloor.Settle.ENGINE);
+            case "ledger" -> options.withSettle(CrapsFloor.Settle.LEDGER);
+            default -> throw new IllegalArgumentException("--settle must be engine or ledger, got '" + settle + "'");
+        };
         if (rules != null && !rules.isEmpty()) {
             List<TableRules> list = new ArrayList<>();
             for (String r : rules) {
@@ -175,7 +185,8 @@ final class SimulateCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "  throughput    %,.0f events/s over %.2f s%n", events / seconds, seconds);
         out.printf(Locale.ROOT, "  latency       p50 %.2f ms, p99 %.2f ms, max %.2f ms (submit to durable, %,d submissions)%n",
                 h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6, h.getMaxValue() / 1e6, h.getTotalCount());
-        out.printf(Locale.ROOT, "  rejected      %,d%n", r.rejected());
+        out.printf(Locale.ROOT, "  rejected      %,d%s%n", r.rejected(), r.rejectedByCode().isEmpty() ? ""
+                : " " + r.rejectedByCode().toString().replace('{', '(').replace('}', ')').replace("=", " "));
         long typesPlaced = r.betsByType().values().stream().filter(n -> n > 0).count();
         out.printf(Locale.ROOT, "  bets          %,d placed, %d of %d bet types%n", r.betsPlaced(), typesPlaced,
                 BetType.values().length);
@@ -190,8 +201,9 @@ final class SimulateCommand implements Callable<Integer> {
             line.append(line.length() == 0 ? "" : ", ").append(item);
         }
         out.println("                " + line);
-        out.printf(Locale.ROOT, "  payouts       %,d wins paid %,d, %,d losses took %,d, %,d pushes, %,d voided at close%n",
-                r.wins(), r.winningsPaid(), r.losses(), r.stakesLost(), r.pushes(), r.voids());
+        out.printf(Locale.ROOT, "  payouts       %,d wins paid %,d, %,d losses took %,d, %,d pushes, %,d voided at close%s%n",
+                r.wins(), r.winningsPaid(), r.losses(), r.stakesLost(), r.pushes(), r.voids(),
+                options.settle() == CrapsFloor.Settle.LEDGER ? " (settled by the ledger, by the rulebook)" : "");
         long houseChange = view.balance(Account.HOUSE) - houseBefore - r.houseFunding();
         boolean houseMatches = houseChange == r.houseNet();
         out.printf(Locale.ROOT, "  house         net %+,d (stakes lost less winnings paid): %s%n", r.houseNet(),

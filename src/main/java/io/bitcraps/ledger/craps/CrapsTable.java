@@ -71,17 +71,26 @@ public final class CrapsTable {
      * bet behind them and the odds limit. Empty when the bet may be placed.
      */
     public Optional<PlacementError> validate(String player, BetType type, Integer point, long stake) {
+        return validate(rules, state, open.values(), player, type, point, stake);
+    }
+
+    /**
+     * {@link Rulebook#validatePlacement} and, for odds, the flat bet of the same player behind them and the odds
+     * limit, counting that player's odds already among {@code open}: the one placement check of both tables.
+     */
+    static Optional<PlacementError> validate(TableRules rules, TableState state, Collection<OpenBet> open,
+                                             String player, BetType type, Integer point, long stake) {
         Optional<PlacementError> byRules = Rulebook.validatePlacement(rules, state, type, point, stake);
         if (byRules.isPresent() || !Rulebook.isOdds(type)) {
             return byRules;
         }
         int on = Rulebook.effectivePoint(state, type, point);
-        long flat = flatStake(player, type, on);
+        long flat = sum(open, player, Rulebook.flatBetFor(type), on);
         if (flat == 0) {
             return Optional.of(new PlacementError(Code.NO_FLAT_BET, type + " on " + on + " needs the player's "
                     + Rulebook.flatBetFor(type) + " on " + on));
         }
-        long room = room(player, type, on, flat);
+        long room = Rulebook.maxOddsStake(rules, type, on, flat) - sum(open, player, type, on);
         if (stake > room) {
             return Optional.of(new PlacementError(Code.ODDS_ABOVE_MAXIMUM, type + " on " + on + ": at most "
                     + room + " more chips behind a flat bet of " + flat + " (" + rules.maxOddsMultiple(on)
@@ -192,7 +201,7 @@ public final class CrapsTable {
         return cap - sum(open.values(), player, oddsType, on);
     }
 
-    private static long sum(Collection<OpenBet> bets, String player, BetType type, int on) {
+    static long sum(Collection<OpenBet> bets, String player, BetType type, int on) {
         long total = 0;
         for (OpenBet b : bets) {
             if (b.type() == type && Objects.equals(b.player(), player) && b.point() != null && b.point() == on) {

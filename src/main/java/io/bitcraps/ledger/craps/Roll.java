@@ -8,8 +8,23 @@ public record Roll(int die1, int die2) {
         }
     }
 
+    /** The 36 possible rolls, shared: a table keeps its last roll, and a floor of games should not mean a roll object per event. */
+    private static final Roll[] ALL = new Roll[36];
+
+    static {
+        for (int d1 = 1; d1 <= 6; d1++) {
+            for (int d2 = 1; d2 <= 6; d2++) {
+                ALL[(d1 - 1) * 6 + d2 - 1] = new Roll(d1, d2);
+            }
+        }
+    }
+
+    /** The roll of these dice (one shared instance per pair). */
     public static Roll of(int die1, int die2) {
-        return new Roll(die1, die2);
+        if (die1 < 1 || die1 > 6 || die2 < 1 || die2 > 6) {
+            return new Roll(die1, die2); // throws with the message of the constructor
+        }
+        return ALL[(die1 - 1) * 6 + die2 - 1];
     }
 
     /** The sum of the dice, 2..12. */

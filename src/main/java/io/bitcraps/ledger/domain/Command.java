@@ -114,13 +114,34 @@ public sealed interface Command
         }
     }
 
-    /** Records one throw of the dice in an open game. */
-    record RecordRoll(String gameId, int die1, int die2) implements Command {
+    /**
+     * Records one throw of the dice in an open game. With {@code autoSettle} the ledger settles, in
+     * the same atomic submission, every bet the roll decides, with the outcome and winnings of the
+     * craps rulebook under the game's table rules: the engine records dice and never computes a
+     * payout. The log holds the roll and the settlement events as if the engine had submitted them
+     * together; the flag itself is not stored.
+     */
+    record RecordRoll(String gameId, int die1, int die2, boolean autoSettle) implements Command {
         public RecordRoll {
             Ids.requireId("game", gameId);
             if (die1 < 1 || die1 > 6 || die2 < 1 || die2 > 6) {
                 throw new Rejected.InvalidDice(die1, die2);
             }
+        }
+
+        /** A roll whose settlements the engine submits itself (in the same atomic group). */
+        public RecordRoll(String gameId, int die1, int die2) {
+            this(gameId, die1, die2, false);
+        }
+
+        /** A roll the ledger settles by the rulebook. */
+        public static RecordRoll settledByTheRules(String gameId, int die1, int die2) {
+            return new RecordRoll(gameId, die1, die2, true);
+        }
+
+        /** The same roll as it is stored: the log does not keep whether the ledger settled it. */
+        public RecordRoll asStored() {
+            return autoSettle ? new RecordRoll(gameId, die1, die2, false) : this;
         }
 
         public int total() {

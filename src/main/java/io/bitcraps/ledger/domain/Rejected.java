@@ -217,6 +217,85 @@ public abstract sealed class Rejected extends LedgerException {
         }
     }
 
+    /**
+     * A bet the table's rules refuse at this moment: placed against the puck, naming a number it may not, outside
+     * the table's minimum and maximum, odds with no flat bet behind them or beyond the table's multiple, or a stake
+     * too small to win a chip. {@link #rule()} is the rulebook's reason (e.g. {@code ONLY_ON_COME_OUT}).
+     */
+    public static final class BetNotAllowed extends Rejected {
+        private final String rule;
+
+        public BetNotAllowed(String rule, String facts) {
+            super(facts);
+            this.rule = rule;
+        }
+
+        /** The rulebook's code for the rule broken: stable, for machines. */
+        public String rule() {
+            return rule;
+        }
+
+        @Override
+        public String code() {
+            return "BET_NOT_ALLOWED";
+        }
+    }
+
+    /** A settlement other than the one the rulebook gives for the roll that decided the bet (a VOID of a decided bet too). */
+    public static final class WrongPayout extends Rejected {
+        public WrongPayout(String facts) {
+            super(facts);
+        }
+
+        @Override
+        public String code() {
+            return "WRONG_PAYOUT";
+        }
+    }
+
+    /** A win, loss or push of a bet no roll has decided yet (only a VOID may take such a bet down). */
+    public static final class EarlySettlement extends Rejected {
+        public EarlySettlement(String facts) {
+            super(facts);
+        }
+
+        @Override
+        public String code() {
+            return "EARLY_SETTLEMENT";
+        }
+    }
+
+    /**
+     * A roll submitted without the settlements of the bets it decides: they belong in the roll's atomic
+     * submission (or let the ledger add them: {@code RecordRoll.settledByTheRules}).
+     */
+    public static final class MissingSettlement extends Rejected {
+        public MissingSettlement(String facts) {
+            super(facts);
+        }
+
+        @Override
+        public String code() {
+            return "MISSING_SETTLEMENT";
+        }
+    }
+
+    /**
+     * A roll while bets an earlier roll decided are still unsettled: their settlements belong with that roll.
+     * Only a roll deciding more bets than one submission holds, or a history written with the rules off, leaves
+     * settlements owed past its submission.
+     */
+    public static final class UnsettledBets extends Rejected {
+        public UnsettledBets(String facts) {
+            super(facts);
+        }
+
+        @Override
+        public String code() {
+            return "UNSETTLED_BETS";
+        }
+    }
+
     public static final class LimitExceeded extends Rejected {
         public LimitExceeded(String what) {
             super(what);

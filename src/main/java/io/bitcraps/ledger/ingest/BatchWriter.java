@@ -6,19 +6,26 @@ import io.bitcraps.ledger.codec.EventFrame;
 import io.bitcraps.ledger.codec.HeadSigner;
 import io.bitcraps.ledger.codec.PayloadCodec;
 import io.bitcraps.ledger.codec.PayloadException;
+import io.bitcraps.ledger.craps.GameTable;
+import io.bitcraps.ledger.craps.Roll;
+import io.bitcraps.ledger.craps.Settlement;
 import io.bitcraps.ledger.domain.Account;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.LedgerEvent;
 import io.bitcraps.ledger.domain.LedgerException;
+import io.bitcraps.ledger.domain.Limits;
 import io.bitcraps.ledger.domain.Posting;
 import io.bitcraps.ledger.domain.Receipt;
 import io.bitcraps.ledger.domain.Rejected;
+import io.bitcraps.ledger.projection.BetState;
 import io.bitcraps.ledger.projection.DirtySet;
+import io.bitcraps.ledger.projection.GameState;
 import io.bitcraps.ledger.projection.LedgerState;
 import io.bitcraps.ledger.projection.Projector;
 import io.bitcraps.ledger.projection.ReadModel;
 import io.bitcraps.ledger.projection.StateSnapshot;
 import io.bitcraps.ledger.projection.StoredEvents;
+import io.bitcraps.ledger.projection.Tables;
 import io.bitcraps.ledger.store.EventLog;
 import io.bitcraps.ledger.store.EventRow;
 import io.bitcraps.ledger.store.LogLookups;
@@ -100,6 +107,8 @@ final class BatchWriter implements EventHandler<Slot> {
     private final KeyWindow keyWindow;
 
     // the deciding thread's
+    /** Whether bets and settlements are judged by the craps rulebook ({@code LedgerConfig.tableRules}). */
+    private final boolean byTheRules;
     /** The newest state the writer knows to be committed: where {@code working} goes back to. */
     private LedgerState base;
     private LedgerState working;
@@ -221,8 +230,9 @@ final class BatchWriter implements EventHandler<Slot> {
     BatchWriter(EventLog store, LogLookups lookups, ReadModel readModel, PayloadCodec codec, HeadSigner signer,
                 LedgerState recovered, LongSupplier clockMicros, int submissionsPerBatchMax, int eventsPerBatchMax,
                 List<CommitListener> listeners, Completions completions, long busyRetryDeadlineNanos, long snapshotEveryEvents,
-                boolean pipelined, int keyWindowKeysMax, long keyWindowMicros) {
+                boolean pipelined, int keyWindowKeysMax, long keyWindowMicros, boolean byTheRules) {
         this.store = store;
+        this.byTheRules = byTheRules;
         this.lookups = lookups;
         this.snapshotEveryEvents = snapshotEveryEvents;
         this.completions = completions;
@@ -507,8 +517,9 @@ final class BatchWriter implements EventHandler<Slot> {
                 || r instanceof Rejected.InvalidSettlement);
     }
 
+    /** {@code earlier.commands} are as staged (as the log holds them): see {@link #sameSubmission}. */
     private void requireSameContent(String key, KeyedSubmission earlier, List<Command> commands) {
-        if (!earlier.commands.equals(commands)) {
+        if (!sameSubmission(earlier.commands, 0, commands, 0)) {
             throw new Rejected.IdempotencyConflict(key, earlier.receipt.firstSeq());
         }
     }
@@ -547,12 +558,162 @@ final class BatchWriter implements EventHandler<Slot> {
             original.add(StoredEvents.decode(codec, row).command());
         }
         Receipt receipt = new Receipt(first, last, firstEvent.timestampMicros());
-        requireSameContent(key, new KeyedSubmission(original, receipt), commands);
+        if (!sameSubmission(original, 0, commands, 0)) {
+            throw new Rejected.IdempotencyConflict(key, first);
+        }
         return receipt;
     }
 
+    /**
+     * Whether the submission as the log holds it ({@code logged}, from {@code j}) is what was
+     * submitted ({@code submitted}, from {@code i}): equal command by command, except that a roll
+     * the ledger settled ({@code autoSettle}) stands for the roll as stored and the run of its
+     * game's WIN, LOSE and PUSH settlements right after it: exactly the ones the ledger added, since
+     * anything the submission itself settles in that game after the roll can only be a VOID (the
+     * rest are settled already, or undecided). The log does not keep who computed a settlement, so
+     * a key is matched by what its submission recorded: the roll with the same settlements listed
+     * by hand is the same submission.
+     */
+    static boolean sameSubmission(List<Command> logged, int j, List<Command> submitted, int i) {
+        for (; i < submitted.size(); i++, j++) {
+            if (j >= logged.size()) {
+                return false;
+            }
+            Command c = submitted.get(i);
+            if (c instanceof Command.RecordRoll r && r.autoSettle()) {
+                if (!logged.get(j).equals(r.asStored())) {
+                    return false;
+                }
+                while (j + 1 < logged.size() && logged.get(j + 1) instanceof Command.SettleBet st
+                        && st.gameId().equals(r.gameId()) && st.outcome() != io.bitcraps.ledger.domain.Outcome.VOID) {
+                    j++;
+                }
+                continue;
+            }
+            if (!logged.get(j).equals(c)) {
+                return false;
+            }
+        }
+        return j == logged.size();
+    }
+
+    /**
+     * A submission as it is staged: {@code commands}, and for each the index of the submitted
+     * command it comes from (a settlement the ledger adds comes from its roll).
+     */
+    private record Staging(List<Command> commands, int[] origin) {}
+
+    /**
+     * The submission with the settlements of each roll the ledger settles ({@code autoSettle})
+     * after it: every bet that roll decides, by the rulebook under the game's rules, in the order
+     * the bets were placed (their seqs; then those placed in this submission). The tables are followed through
+     * the submission's own commands before the roll. The roll itself is replaced by its stored form.
+     * Null when no roll asks.
+     */
+    private static Staging withRulebookSettlements(LedgerState s, List<Command> submitted) {
+        java.util.Map<String, GameTable> tables = null;
+        for (Command c : submitted) {
+            if (c instanceof Command.RecordRoll r && r.autoSettle()) {
+                if (tables == null) {
+                    tables = new java.util.HashMap<>(4);
+                }
+                GameState game = s.game(r.gameId());
+                tables.put(r.gameId(), game == null ? null : game.table());
+            }
+        }
+        if (tables == null) {
+            return null;
+        }
+        List<Command> out = new ArrayList<>(submitted.size() + 16);
+        int[] origin = new int[Limits.ATOMIC_COMMANDS_MAX];
+        java.util.Map<String, Long> placedHere = new java.util.HashMap<>();
+        for (int i = 0; i < submitted.size(); i++) {
+            Command c = submitted.get(i);
+            String gameId = StoredEvents.gameOf(c);
+            if (gameId != null && tables.containsKey(gameId)) {
+                GameTable t = tables.get(gameId);
+                if (c instanceof Command.RecordRoll r && r.autoSettle()) {
+                    c = r.asStored();
+                    if (t == null && s.game(gameId) != null) {
+                        Rejected refused = new Rejected.InvalidCommand("game " + gameId + " records table rules the"
+                                + " rulebook cannot read: the ledger cannot settle its rolls");
+                        throw submitted.size() > 1 ? refused.markInGroup(i, submitted.size()) : refused;
+                    }
+                    // (a game that is not open has no table: the rules refuse the roll itself, with the reason)
+                }
+                List<Command.SettleBet> decided = List.of();
+                if (c instanceof Command.OpenGame o) {
+                    t = Tables.opened(o); // opened earlier in this submission: its table starts here
+                    tables.put(gameId, t);
+                } else if (c instanceof Command.CloseGame) {
+                    t = null;
+                    tables.put(gameId, null);
+                }
+                if (t != null && !(c instanceof Command.OpenGame)) {
+                    if (c instanceof Command.PlaceBet b) {
+                        t = Tables.placed(t, b);
+                        placedHere.put(gameId + "/" + b.betId(), (long) i);
+                    } else if (c instanceof Command.RecordRoll r) {
+                        GameTable after = t.roll(Roll.of(r.die1(), r.die2()));
+                        if (submitted.get(i) instanceof Command.RecordRoll asked && asked.autoSettle()) {
+                            GameState inState = s.game(gameId);
+                            decided = decidedBy(t, after, gameId, betId -> {
+                                // placement order: the seq of a bet placed before, then those placed in this submission
+                                BetState b = inState == null ? null : inState.bet(betId);
+                                return b != null ? b.placedSeq() : Long.MAX_VALUE / 2 + placedHere.get(gameId + "/" + betId);
+                            });
+                            for (Command.SettleBet st : decided) {
+                                after = after.settled(st.betId());
+                            }
+                        }
+                        t = after;
+                    } else if (c instanceof Command.SettleBet st) {
+                        t = Tables.settled(t, st.betId());
+                    }
+                    tables.put(gameId, t);
+                }
+                add(out, origin, c, i);
+                for (Command.SettleBet st : decided) {
+                    add(out, origin, st, i);
+                }
+            } else {
+                add(out, origin, c, i);
+            }
+        }
+        return new Staging(out, origin);
+    }
+
+    /** The settlements of the bets {@code before.roll(…)} = {@code after} decided, in placement order. */
+    private static List<Command.SettleBet> decidedBy(GameTable before, GameTable after, String gameId,
+                                                     java.util.function.ToLongFunction<String> placementOrder) {
+        List<Settlement> decided = new ArrayList<>();
+        for (Settlement d : after.due().values()) {
+            if (!before.due().containsKey(d.betId())) {
+                decided.add(d);
+            }
+        }
+        decided.sort(java.util.Comparator.comparingLong((Settlement d) -> placementOrder.applyAsLong(d.betId())));
+        List<Command.SettleBet> settlements = new ArrayList<>(decided.size());
+        for (Settlement d : decided) {
+            settlements.add(new Command.SettleBet(gameId, d.betId(), d.outcome(), d.winnings()));
+        }
+        return settlements;
+    }
+
+    private static void add(List<Command> out, int[] origin, Command c, int from) {
+        if (out.size() == Limits.ATOMIC_COMMANDS_MAX) {
+            throw new Rejected.LimitExceeded("with the settlements its rolls decide, the submission would be more than "
+                    + Limits.ATOMIC_COMMANDS_MAX + " commands, the most that commit together: submit the roll alone and"
+                    + " its settlements in groups before the game's next roll");
+        }
+        origin[out.size()] = from;
+        out.add(c);
+    }
+
     /** Checks and stages a submission; all of its commands become events, or none does. */
-    private Receipt append(List<Command> commands, String key) {
+    private Receipt append(List<Command> submitted, String key) {
+        Staging staging = withRulebookSettlements(working, submitted);
+        List<Command> commands = staging == null ? submitted : staging.commands();
         int size = commands.size();
         int mark = filling.rows.size();
         LedgerState s = working;
@@ -562,16 +723,26 @@ final class BatchWriter implements EventHandler<Slot> {
         for (int i = 0; i < size; i++) {
             Command c = commands.get(i);
             try {
-                List<Posting> postings = Decider.decide(s, c, history);
+                List<Posting> postings = Decider.decide(s, c, history, byTheRules);
                 LedgerEvent e = new LedgerEvent(s.seq() + 1, timestamp, c, postings, i == 0 ? key : null,
                         i == 0 ? size : 1);
                 s = stage(s, e);
             } catch (Rejected r) {
                 truncate(mark);
-                throw size > 1 ? r.markInGroup(i, size) : r;
+                // named by the command the caller submitted (a settlement the ledger added, by its roll)
+                int at = staging == null ? i : staging.origin()[i];
+                throw submitted.size() > 1 ? r.markInGroup(at, submitted.size()) : r;
             } catch (History.Unavailable u) {
                 truncate(mark);
                 throw u;
+            }
+        }
+        if (byTheRules) {
+            Decider.LeftOut missing = Decider.settlementsLeftOut(s, commands);
+            if (missing != null) {
+                truncate(mark);
+                int at = staging == null ? missing.rollIndex() : staging.origin()[missing.rollIndex()];
+                throw submitted.size() > 1 ? missing.rejection().markInGroup(at, submitted.size()) : missing.rejection();
             }
         }
         working = s;

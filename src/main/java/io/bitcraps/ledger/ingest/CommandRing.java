@@ -59,7 +59,8 @@ public final class CommandRing {
      */
     public record Settings(int ringSize, int submissionsPerBatchMax, int eventsPerBatchMax, long submitTimeoutNanos,
                            LongSupplier clockMicros, long busyRetryDeadlineNanos, long closeTimeoutNanos,
-                           long snapshotEveryEvents, boolean pipelined, int keyWindowKeysMax, long keyWindowMicros) {}
+                           long snapshotEveryEvents, boolean pipelined, int keyWindowKeysMax, long keyWindowMicros,
+                           boolean byTheRules) {}
 
     public CommandRing(EventLog store, LogLookups lookups, ReadModel readModel, PayloadCodec codec, HeadSigner signer, LedgerState recovered,
                        Settings settings, List<CommitListener> listeners) {
@@ -69,7 +70,7 @@ public final class CommandRing {
         this.writer = new BatchWriter(store, lookups, readModel, codec, signer, recovered, settings.clockMicros(),
                 settings.submissionsPerBatchMax(), settings.eventsPerBatchMax(), listeners, completions,
                 settings.busyRetryDeadlineNanos(), settings.snapshotEveryEvents(), settings.pipelined(),
-                settings.keyWindowKeysMax(), settings.keyWindowMicros());
+                settings.keyWindowKeysMax(), settings.keyWindowMicros(), settings.byTheRules());
         this.ring = RingBuffer.createMultiProducer(Slot::new, settings.ringSize(), new BlockingWaitStrategy());
         this.processor = new BatchEventProcessorBuilder()
                 .setMaxBatchSize(settings.submissionsPerBatchMax())

@@ -1,6 +1,12 @@
 package io.bitcraps.ledger.ingest;
 
+import io.bitcraps.ledger.craps.GameTable;
+import io.bitcraps.ledger.craps.OpenBet;
+import io.bitcraps.ledger.craps.PlacementError;
+import io.bitcraps.ledger.craps.Resolution;
+import io.bitcraps.ledger.craps.Settlement;
 import io.bitcraps.ledger.craps.TableRules;
+import io.bitcraps.ledger.craps.TableState;
 import io.bitcraps.ledger.domain.Account;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.Limits;
@@ -12,6 +18,7 @@ import io.bitcraps.ledger.projection.GameState;
 import io.bitcraps.ledger.projection.LedgerState;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The rules: given the state a command meets, either the postings it causes or the reason it is
@@ -19,11 +26,20 @@ import java.util.List;
  * longer holds), run on the writer thread against the state that already includes the earlier
  * commands of the batch. The projector re-checks the invariants when the event is
  * applied, so a mistake here halts the ledger rather than corrupting it.
+ * <p>
+ * With {@code byTheRules} (the default), every bet and settlement is also judged by the craps
+ * rulebook under the table rules the game recorded, through the game's {@link GameTable}: a
+ * placement the rules refuse, a settlement other than the rulebook's for the roll that decided the
+ * bet, a settlement of a bet no roll decided (other than VOID), and a roll while an earlier roll's
+ * settlements are still owed are each refused with the facts. A game without a table (rules the
+ * rulebook cannot read, only in a log from elsewhere) and a bet the table does not hold (placed
+ * against the rules in such a log) are not judged. The audit judges the same log again with its own
+ * fold ({@code audit.Payouts}), so the two are independent checks around one rulebook.
  */
 final class Decider {
     private Decider() {}
 
-    static List<Posting> decide(LedgerState s, Command c, History history) {
+    static List<Posting> decide(LedgerState s, Command c, History history, boolean byTheRules) {
         if (c instanceof Command.Deposit d) {
             Account player = Account.player(d.player());
             requireRoom(s, player, d.amount());
@@ -52,14 +68,17 @@ final class Decider {
             return List.of();
         }
         if (c instanceof Command.PlaceBet b) {
-            return placeBet(s, b, history);
+            return placeBet(s, b, history, byTheRules);
         }
         if (c instanceof Command.RecordRoll r) {
-            openGame(s, r.gameId(), history);
+            GameState game = openGame(s, r.gameId(), history);
+            if (byTheRules && game.table() != null) {
+                judgeRoll(game, r);
+            }
             return List.of();
         }
         if (c instanceof Command.SettleBet st) {
-            return settleBet(s, st, history);
+            return settleBet(s, st, history, byTheRules);
         }
         if (c instanceof Command.CloseGame cg) {
             GameState game = openGame(s, cg.gameId(), history);
@@ -71,7 +90,7 @@ final class Decider {
         throw new IllegalArgumentException("no rule for " + c);
     }
 
-    private static List<Posting> placeBet(LedgerState s, Command.PlaceBet b, History history) {
+    private static List<Posting> placeBet(LedgerState s, Command.PlaceBet b, History history, boolean byTheRules) {
         GameState game = openGame(s, b.gameId(), history);
         if (game.bet(b.betId()) != null) {
             throw new Rejected.DuplicateBet(b.gameId(), b.betId());
@@ -80,6 +99,9 @@ final class Decider {
             throw new Rejected.LimitExceeded("game " + b.gameId() + " already holds " + game.openBetCount()
                     + " open bets, the most one game may hold");
         }
+        if (byTheRules && game.table() != null) {
+            judgePlacement(game, b);
+        }
         Account player = Account.player(b.player());
         Account escrow = Account.escrow(b.gameId());
         requireFunds(s, player, b.amount(), history);
@@ -87,7 +109,7 @@ final class Decider {
         return List.of(new Posting(player, -b.amount()), new Posting(escrow, b.amount()));
     }
 
-    private static List<Posting> settleBet(LedgerState s, Command.SettleBet st, History history) {
+    private static List<Posting> settleBet(LedgerState s, Command.SettleBet st, History history, boolean byTheRules) {
         GameState game = openGame(s, st.gameId(), history);
         BetState bet = game.bet(st.betId());
         if (bet == null) {
@@ -95,6 +117,9 @@ final class Decider {
         }
         if (!bet.isOpen()) {
             throw new Rejected.BetNotOpen(st.gameId(), st.betId(), bet.settledSeq());
+        }
+        if (byTheRules && game.table() != null && game.table().holds(st.betId())) {
+            judgeSettlement(game, st);
         }
         Account escrow = Account.escrow(st.gameId());
         Account player = Account.player(bet.player());
@@ -112,6 +137,131 @@ final class Decider {
         }
         requireRoom(s, player, bet.amount());
         return List.of(new Posting(escrow, -bet.amount()), new Posting(player, bet.amount()));
+    }
+
+    /** A submission's roll that left settlements owed: the refusal, and the index of that roll in the submission. */
+    record LeftOut(Rejected rejection, int rollIndex) {}
+
+    /**
+     * After a whole submission, in the state it leaves: a game it rolled whose table still owes
+     * settlements is missing them (they belong in the roll's atomic submission), unless the roll
+     * decided more bets than one submission can hold with it. Null when nothing is owed.
+     */
+    static LeftOut settlementsLeftOut(LedgerState after, List<Command> submission) {
+        for (int i = submission.size() - 1; i >= 0; i--) {
+            if (!(submission.get(i) instanceof Command.RecordRoll r)) {
+                continue;
+            }
+            GameState game = after.game(r.gameId());
+            GameTable t = game == null ? null : game.table();
+            if (t == null || t.due().isEmpty() || t.due().size() >= Limits.ATOMIC_COMMANDS_MAX) {
+                continue;
+            }
+            List<Settlement> owed = t.dueSettlements();
+            StringBuilder facts = new StringBuilder("game " + r.gameId() + ": roll " + (t.state().rollCount() - 1) + " ("
+                    + t.lastRoll() + ") decides " + owed.size() + " bet(s) its submission does not settle: ");
+            int shown = 0;
+            for (Settlement d : owed) {
+                if (shown++ == 5) {
+                    facts.append(", …");
+                    break;
+                }
+                facts.append(shown > 1 ? ", " : "").append(d.betId()).append(' ').append(result(d.resolution()));
+            }
+            facts.append("; submit them with the roll, in one atomic group, or the roll with settle=auto");
+            return new LeftOut(new Rejected.MissingSettlement(facts.toString()), i);
+        }
+        return null;
+    }
+
+    private static void judgePlacement(GameState game, Command.PlaceBet b) {
+        GameTable t = game.table();
+        Optional<PlacementError> refused = t.validate(b.player(), b.betType(), b.point(), b.amount());
+        if (refused.isPresent()) {
+            PlacementError e = refused.get();
+            throw new Rejected.BetNotAllowed(e.code().name(), bet(b.gameId(), b.betId(), b.betType().name(), b.point(),
+                    b.amount()) + " by " + b.player() + " " + moment(t) + " is not allowed under " + t.rules().canonical()
+                    + ": " + e.code() + ": " + e.message());
+        }
+    }
+
+    private static void judgeRoll(GameState game, Command.RecordRoll r) {
+        GameTable t = game.table();
+        if (t.due().isEmpty()) {
+            return;
+        }
+        List<Settlement> owed = t.dueSettlements();
+        StringBuilder facts = new StringBuilder("game " + r.gameId() + ": roll " + t.state().rollCount() + " ("
+                + r.die1() + "+" + r.die2() + ") while " + owed.size() + " bet(s) an earlier roll decided are unsettled"
+                + " (the last roll: " + t.lastRoll() + "); settle them with the roll that decided them: ");
+        int shown = 0;
+        for (Settlement d : owed) {
+            if (shown++ == 5) {
+                facts.append(", …");
+                break;
+            }
+            facts.append(shown > 1 ? ", " : "").append(d.betId()).append(' ').append(result(d.resolution()))
+                    .append(" on roll ").append(d.resolution().rollIndex());
+        }
+        throw new Rejected.UnsettledBets(facts.toString());
+    }
+
+    private static void judgeSettlement(GameState game, Command.SettleBet st) {
+        GameTable t = game.table();
+        Settlement due = t.dueSettlement(st.betId());
+        if (due != null) {
+            Resolution want = due.resolution();
+            if (st.outcome() != want.outcome() || st.winnings() != want.winnings()) {
+                String dice = want.rollIndex() == t.state().rollCount() - 1 ? " (" + t.lastRoll() + ")" : "";
+                throw new Rejected.WrongPayout(describe(st.gameId(), due.bet()) + " was " + decided(want) + " on roll "
+                        + want.rollIndex() + dice + riding(want.point()) + " under "
+                        + t.rules().canonical() + ": expected " + result(want) + ", given " + given(st));
+            }
+            return;
+        }
+        OpenBet open = t.openBet(st.betId());
+        if (open != null && st.outcome() != Outcome.VOID) {
+            throw new Rejected.EarlySettlement(describe(st.gameId(), open) + " is still open" + riding(open.point())
+                    + " " + moment(t) + ": no roll has decided it; given " + given(st)
+                    + " (only VOID takes down an undecided bet)");
+        }
+    }
+
+    /** "before roll 3 (point 6)" or "before roll 0 (come-out, puck off)". */
+    private static String moment(GameTable t) {
+        TableState state = t.state();
+        return "before roll " + state.rollCount() + " (" + (state.isComeOut() ? "come-out, puck off" : "point " + state.point())
+                + (t.lastRoll() == null ? "" : ", last roll " + t.lastRoll()) + ")";
+    }
+
+    private static String describe(String gameId, OpenBet b) {
+        return bet(gameId, b.betId(), b.type().name(), b.bet().point(), b.stake()) + " placed before roll " + b.placedAt();
+    }
+
+    /** "bet b3 of game g7 (PLACE 6, stake 12)". */
+    private static String bet(String gameId, String betId, String type, Integer point, long stake) {
+        return "bet " + betId + " of game " + gameId + " (" + type + (point == null ? "" : " " + point) + ", stake " + stake + ")";
+    }
+
+    private static String riding(Integer point) {
+        return point == null ? "" : " riding on " + point;
+    }
+
+    private static String decided(Resolution r) {
+        return switch (r.status()) {
+            case WIN -> "won";
+            case LOSE -> "lost";
+            case PUSH -> "pushed";
+            case OPEN -> "not decided";
+        };
+    }
+
+    private static String result(Resolution r) {
+        return r.status() == Resolution.Status.WIN ? "WIN " + r.winnings() : r.status().name();
+    }
+
+    private static String given(Command.SettleBet st) {
+        return st.outcome() == Outcome.WIN ? "WIN " + st.winnings() : st.outcome().name();
     }
 
     private static GameState openGame(LedgerState s, String gameId, History history) {

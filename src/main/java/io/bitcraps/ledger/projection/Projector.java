@@ -21,6 +21,19 @@ public final class Projector {
     private Projector() {}
 
     public static LedgerState apply(LedgerState s, LedgerEvent e, byte[] hashAfter) {
+        return apply(s, e, hashAfter, true);
+    }
+
+    /**
+     * As {@link #apply(LedgerState, LedgerEvent, byte[])}, for a reader that never decides: games
+     * opened here get no rulebook table ({@link GameState#table()} null), which spares the views'
+     * fold the stepping of every bet at every roll. Such a state must never reach the writer.
+     */
+    public static LedgerState applyWithoutTables(LedgerState s, LedgerEvent e, byte[] hashAfter) {
+        return apply(s, e, hashAfter, false);
+    }
+
+    private static LedgerState apply(LedgerState s, LedgerEvent e, byte[] hashAfter, boolean tables) {
         Invariants.check(e.seq() == s.seq() + 1, "event seq %d does not follow %d", e.seq(), s.seq());
         Invariants.check(e.timestampMicros() >= s.lastTimestampMicros(),
                 "event seq %d timestamp %d is before %d", e.seq(), e.timestampMicros(), s.lastTimestampMicros());
@@ -35,7 +48,7 @@ public final class Projector {
         if (c instanceof Command.OpenGame g) {
             // a game id used before is refused by the rules (ingest.History); memory only knows open games
             Invariants.check(!games.containsKey(g.gameId()), "seq %d reopens game %s", e.seq(), g.gameId());
-            GameState opened = GameState.opened(g.gameId(), g.tableId(), e.seq());
+            GameState opened = GameState.opened(g.gameId(), g.tableId(), e.seq(), tables ? Tables.opened(g) : null);
             games = games.plus(g.gameId(), opened);
             d += StateDigest.game(opened);
         } else if (c instanceof Command.PlaceBet b) {
@@ -43,12 +56,12 @@ public final class Projector {
             Invariants.check(game.bet(b.betId()) == null, "seq %d reuses bet id %s", e.seq(), b.betId());
             BetState bet = new BetState(b.gameId(), b.betId(), b.player(), b.betType(), b.point(), b.amount(),
                     e.seq(), 0, null, 0);
-            GameState after = game.withBet(bet, +1);
+            GameState after = game.withBet(bet, +1, Tables.placed(game.table(), b));
             games = games.plus(b.gameId(), after);
             d += StateDigest.game(after) - StateDigest.game(game) + StateDigest.bet(bet);
         } else if (c instanceof Command.RecordRoll r) {
             GameState game = openGame(games, r.gameId(), e.seq());
-            GameState after = game.rolled(r.die1(), r.die2());
+            GameState after = game.rolled(r.die1(), r.die2(), Tables.rolled(game.table(), r));
             games = games.plus(r.gameId(), after);
             d += StateDigest.game(after) - StateDigest.game(game);
         } else if (c instanceof Command.SettleBet st) {
@@ -56,7 +69,7 @@ public final class Projector {
             BetState bet = game.bet(st.betId());
             Invariants.check(bet != null && bet.isOpen(), "seq %d settles bet %s that is not open", e.seq(), st.betId());
             BetState settled = bet.settled(e.seq(), st.outcome(), st.winnings());
-            GameState after = game.withBet(settled, -1);
+            GameState after = game.withBet(settled, -1, Tables.settled(game.table(), st.betId()));
             games = games.plus(st.gameId(), after);
             d += StateDigest.game(after) - StateDigest.game(game) + StateDigest.bet(settled) - StateDigest.bet(bet);
         } else if (c instanceof Command.CloseGame cg) {

@@ -230,7 +230,7 @@ public final class ReadModel implements AutoCloseable {
     /** A game row without its bets, from {@code GAME_COLUMNS}. */
     private static GameState gameOf(ResultSet rs) throws SQLException {
         return GameState.loaded(rs.getString(1), rs.getString(2), rs.getInt(3) == 1, rs.getLong(4), rs.getLong(5),
-                rs.getInt(6), rs.getInt(7), rs.getInt(8), rs.getInt(9), rs.getInt(10), HashTreePMap.empty());
+                rs.getInt(6), rs.getInt(7), rs.getInt(8), rs.getInt(9), rs.getInt(10), HashTreePMap.empty(), null);
     }
 
     private static PlayerStats playerOf(ResultSet rs) throws SQLException {
@@ -309,7 +309,7 @@ public final class ReadModel implements AutoCloseable {
                 String id = rs.getString(1);
                 PMap<String, BetState> bets = openBets.getOrDefault(id, HashTreePMap.empty());
                 games = games.plus(id, GameState.loaded(id, rs.getString(2), rs.getInt(3) == 1, rs.getLong(4),
-                        rs.getLong(5), rs.getInt(6), rs.getInt(7), rs.getInt(8), rs.getInt(9), rs.getInt(10), bets));
+                        rs.getLong(5), rs.getInt(6), rs.getInt(7), rs.getInt(8), rs.getInt(9), rs.getInt(10), bets, null));
             }
         }
         LedgerState loaded = new LedgerState(seq, lastTimestampMicros, headHash, balances, sum, games, 0);

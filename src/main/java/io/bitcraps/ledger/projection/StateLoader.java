@@ -57,7 +57,7 @@ public final class StateLoader {
             LedgerState state = ReadModel.load(conn, head.seq(), head.hash(), last.timestampMicros());
             damage = damageIn(state, EventReader.storedDigest(conn));
             if (damage == null) {
-                return new Loaded(state, false, null);
+                return new Loaded(Tables.rebuild(conn, codec, state), false, null); // rows hold no tables
             }
         } catch (RuntimeException unreadable) { // a damaged row: an unknown enum name, an overflowing sum
             damage = "a read-model row cannot be read: " + unreadable;
@@ -108,7 +108,8 @@ public final class StateLoader {
                         at.get(0).timestampMicros(), snapshot.digest());
                 LedgerState state = replayer.replayFrom(conn, from, (b, a, e) -> { }, true);
                 if (stored == null || stored == state.digest()) {
-                    return new Loaded(state, false, null);
+                    // a snapshot of the format before tables: fold them from the log
+                    return new Loaded(Tables.missing(state) ? Tables.rebuild(conn, codec, state) : state, false, null);
                 }
                 damage = "the snapshot at seq " + snapshot.seq() + " and the log after it hash to "
                         + Long.toHexString(state.digest()) + ", the head row recorded " + Long.toHexString(stored);

@@ -1,5 +1,13 @@
 package io.bitcraps.ledger.projection;
 
+import io.bitcraps.ledger.craps.Bet;
+import io.bitcraps.ledger.craps.GameTable;
+import io.bitcraps.ledger.craps.OpenBet;
+import io.bitcraps.ledger.craps.Resolution;
+import io.bitcraps.ledger.craps.Roll;
+import io.bitcraps.ledger.craps.Settlement;
+import io.bitcraps.ledger.craps.TableRules;
+import io.bitcraps.ledger.craps.TableState;
 import io.bitcraps.ledger.domain.BetType;
 import io.bitcraps.ledger.domain.Outcome;
 import org.pcollections.HashTreePMap;
@@ -26,9 +34,16 @@ import java.util.TreeMap;
  * die 1 and 2, point, open-bet count, bet count, then per bet: id, player, bet type name, point
  * (-1 for none), amount, placed seq, settled seq, outcome name ("" while open), winnings.
  * Entries are written in key order, so the same state always gives the same bytes.
+ * <p>
+ * Version 2 adds, after each game's bets, its rulebook table ({@link GameState#table()}): a flag,
+ * then the rules' canonical text, roll count, point (0 for none), decisions, last roll (0 for none,
+ * else {@code 6 * (die1 - 1) + die2}), the open bets (id, player, type, named point or -1, stake,
+ * placed-at roll, riding point or -1) and the due ones (the same, then outcome, winnings and the
+ * deciding roll's index); and ends with a CRC-32C of everything before it, since the digest does
+ * not cover the tables. Version 1 still decodes, without tables: the loader folds them from the log.
  */
 public final class StateSnapshot {
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
 
     private StateSnapshot() {}
 
@@ -66,11 +81,123 @@ public final class StateSnapshot {
                     out.writeUTF(b.outcome() == null ? "" : b.outcome().name());
                     out.writeLong(b.winnings());
                 }
+                writeTable(out, g.table());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a byte array does not fail
         }
-        return bytes.toByteArray();
+        byte[] body = bytes.toByteArray();
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(body);
+        byte[] all = java.util.Arrays.copyOf(body, body.length + 4);
+        int c = (int) crc.getValue();
+        all[body.length] = (byte) (c >>> 24);
+        all[body.length + 1] = (byte) (c >>> 16);
+        all[body.length + 2] = (byte) (c >>> 8);
+        all[body.length + 3] = (byte) c;
+        return all;
+    }
+
+    private static void writeTable(DataOutputStream out, GameTable t) throws IOException {
+        out.writeBoolean(t != null);
+        if (t == null) {
+            return;
+        }
+        out.writeUTF(t.rules().canonical());
+        out.writeInt(t.state().rollCount());
+        out.writeByte(t.state().point() == null ? 0 : t.state().point());
+        out.writeInt(t.state().decisions());
+        out.writeByte(t.lastRoll() == null ? 0 : 6 * (t.lastRoll().die1() - 1) + t.lastRoll().die2());
+        Map<String, OpenBet> open = new TreeMap<>(t.open());
+        out.writeInt(open.size());
+        for (OpenBet b : open.values()) {
+            writeBet(out, b);
+        }
+        Map<String, Settlement> due = new TreeMap<>(t.due());
+        out.writeInt(due.size());
+        for (Settlement d : due.values()) {
+            writeBet(out, d.bet());
+            out.writeUTF(d.resolution().status().name());
+            out.writeLong(d.resolution().winnings());
+            out.writeInt(d.resolution().rollIndex());
+        }
+    }
+
+    private static void writeBet(DataOutputStream out, OpenBet b) throws IOException {
+        out.writeUTF(b.betId());
+        out.writeUTF(b.player());
+        out.writeUTF(b.type().name());
+        out.writeInt(b.bet().point() == null ? -1 : b.bet().point());
+        out.writeLong(b.stake());
+        out.writeInt(b.placedAt());
+        out.writeInt(b.point() == null ? -1 : b.point());
+    }
+
+    private static GameTable readTable(DataInputStream in) throws IOException {
+        if (!in.readBoolean()) {
+            return null;
+        }
+        TableRules rules = TableRules.parse(in.readUTF());
+        int rollCount = in.readInt();
+        int point = in.readByte();
+        int decisions = in.readInt();
+        int last = in.readByte();
+        TableState state = new TableState(rollCount, point == 0 ? null : point, decisions);
+        Roll lastRoll = last == 0 ? null : Roll.of((last - 1) / 6 + 1, (last - 1) % 6 + 1);
+        PMap<String, OpenBet> open = HashTreePMap.empty();
+        int openCount = in.readInt();
+        for (int i = 0; i < openCount; i++) {
+            OpenBet b = readBet(in);
+            open = open.plus(b.betId(), b);
+        }
+        PMap<String, Settlement> due = HashTreePMap.empty();
+        int dueCount = in.readInt();
+        for (int i = 0; i < dueCount; i++) {
+            OpenBet b = readBet(in);
+            Resolution.Status status = Resolution.Status.valueOf(in.readUTF());
+            long winnings = in.readLong();
+            int rollIndex = in.readInt();
+            due = due.plus(b.betId(), new Settlement(b, new Resolution(status, winnings, rollIndex, b.point())));
+        }
+        return new GameTable(rules, state, lastRoll, open, due);
+    }
+
+    /**
+     * The digest covers the game and its bets, not its table: a table must agree with them (its
+     * rolls, puck and last dice; each bet it holds open in the game with the same player, type and
+     * stake), or the snapshot is damaged.
+     */
+    private static void checkTable(String gameId, GameTable t, int rolls, int die1, int die2, int point,
+                                   PMap<String, BetState> bets) {
+        boolean agrees = t.state().rollCount() == rolls && (t.state().point() == null ? 0 : t.state().point()) == point
+                && (rolls == 0 ? t.lastRoll() == null
+                    : t.lastRoll() != null && t.lastRoll().die1() == die1 && t.lastRoll().die2() == die2);
+        for (OpenBet b : t.open().values()) {
+            agrees &= sameOpenBet(bets.get(b.betId()), b);
+        }
+        for (Settlement d : t.due().values()) {
+            agrees &= sameOpenBet(bets.get(d.betId()), d.bet());
+        }
+        if (!agrees) {
+            throw new IllegalArgumentException("the rulebook table of game " + gameId + " does not match the game");
+        }
+    }
+
+    private static boolean sameOpenBet(BetState b, OpenBet t) {
+        return b != null && b.isOpen() && b.player().equals(t.player()) && b.betType() == t.type()
+                && b.amount() == t.stake() && java.util.Objects.equals(b.point(), t.bet().point());
+    }
+
+    private static OpenBet readBet(DataInputStream in) throws IOException {
+        String betId = in.readUTF();
+        String player = in.readUTF();
+        BetType type = BetType.valueOf(in.readUTF());
+        int named = in.readInt();
+        long stake = in.readLong();
+        int placedAt = in.readInt();
+        int riding = in.readInt();
+        return new OpenBet(betId, player, new Bet(type, named < 0 ? null : named, stake, placedAt),
+                riding < 0 ? null : riding);
     }
 
     /** Thrown for bytes that are not a snapshot of this format, or that do not hash to their digest. */
@@ -89,10 +216,25 @@ public final class StateSnapshot {
         PMap<String, Long> balances = HashTreePMap.empty();
         PMap<String, GameState> games = HashTreePMap.empty();
         long sum = 0;
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot))) {
-            int version = in.readUnsignedByte();
-            if (version != VERSION) {
-                throw new Damaged("snapshot format version " + version + ", this code reads " + VERSION, null);
+        int version = snapshot.length == 0 ? -1 : snapshot[0] & 0xff;
+        int length = snapshot.length;
+        if (version == VERSION) {
+            if (length < 5) {
+                throw new Damaged("a snapshot of " + length + " bytes", null);
+            }
+            length -= 4;
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            crc.update(snapshot, 0, length);
+            int stored = ((snapshot[length] & 0xff) << 24) | ((snapshot[length + 1] & 0xff) << 16)
+                    | ((snapshot[length + 2] & 0xff) << 8) | (snapshot[length + 3] & 0xff);
+            if (stored != (int) crc.getValue()) {
+                throw new Damaged("the snapshot's CRC-32C does not match its bytes", null);
+            }
+        }
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot, 0, length))) {
+            in.readUnsignedByte();
+            if (version != VERSION && version != 1) {
+                throw new Damaged("snapshot format version " + version + ", this code reads 1 and " + VERSION, null);
             }
             int accounts = in.readInt();
             for (int i = 0; i < accounts; i++) {
@@ -126,8 +268,12 @@ public final class StateSnapshot {
                     bets = bets.plus(betId, new BetState(gameId, betId, player, type, betPoint < 0 ? null : betPoint, amount,
                             placedSeq, settledSeq, outcome.isEmpty() ? null : Outcome.valueOf(outcome), winnings));
                 }
+                GameTable table = version >= 2 ? readTable(in) : null;
+                if (table != null) {
+                    checkTable(gameId, table, rolls, die1, die2, point, bets);
+                }
                 games = games.plus(gameId, GameState.loaded(gameId, tableId, true, openedSeq, 0, rolls, die1, die2, point,
-                        openBets, bets));
+                        openBets, bets, table));
             }
             if (in.available() != 0) {
                 throw new Damaged(in.available() + " bytes after the end of the snapshot", null);

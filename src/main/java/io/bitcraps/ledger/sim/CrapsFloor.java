@@ -90,6 +90,14 @@ public final class CrapsFloor {
         }
     }
 
+    /** Who computes the payouts of a roll. */
+    public enum Settle {
+        /** The floor (its own {@code CrapsTable}) submits each roll with its settlements, in one atomic group. */
+        ENGINE,
+        /** The floor submits each roll alone with {@code autoSettle}: the ledger settles by the rulebook. */
+        LEDGER
+    }
+
     /** How long a game lasts. */
     public enum GameLength {
         /** A shooter's hand: until the seven-out (or the first decision after {@link Options#maxRollsPerGame()}). */
@@ -109,7 +117,7 @@ public final class CrapsFloor {
      *                           {@code Limits.ATOMIC_COMMANDS_MAX - 1}
      */
     public record Options(GameLength gameLength, List<TableRules> tableRules, int maxRollsPerGame,
-                          int maxOpenBetsPerGame) {
+                          int maxOpenBetsPerGame, Settle settle) {
         /**
          * The house-variant table of the default floor: field 12 pays 2:1, place bets working on the come-out,
          * 10x odds, bets of 1 to 1000 chips.
@@ -119,6 +127,9 @@ public final class CrapsFloor {
         public static final List<TableRules> MIXED = List.of(TableRules.standard(), VARIANT);
 
         public Options {
+            if (settle == null) {
+                throw new IllegalArgumentException("settle is required");
+            }
             if (gameLength == null) {
                 throw new IllegalArgumentException("gameLength is required");
             }
@@ -137,23 +148,27 @@ public final class CrapsFloor {
 
         /** Hands of up to 24 rolls (then to the next decision), mixed tables, at most 200 open bets a game. */
         public static Options defaults() {
-            return new Options(GameLength.HAND, MIXED, 24, 200);
+            return new Options(GameLength.HAND, MIXED, 24, 200, Settle.ENGINE);
         }
 
         public Options withGameLength(GameLength length) {
-            return new Options(length, tableRules, maxRollsPerGame, maxOpenBetsPerGame);
+            return new Options(length, tableRules, maxRollsPerGame, maxOpenBetsPerGame, settle);
         }
 
         public Options withTableRules(List<TableRules> rules) {
-            return new Options(gameLength, rules, maxRollsPerGame, maxOpenBetsPerGame);
+            return new Options(gameLength, rules, maxRollsPerGame, maxOpenBetsPerGame, settle);
         }
 
         public Options withMaxRollsPerGame(int rolls) {
-            return new Options(gameLength, tableRules, rolls, maxOpenBetsPerGame);
+            return new Options(gameLength, tableRules, rolls, maxOpenBetsPerGame, settle);
         }
 
         public Options withMaxOpenBetsPerGame(int bets) {
-            return new Options(gameLength, tableRules, maxRollsPerGame, bets);
+            return new Options(gameLength, tableRules, maxRollsPerGame, bets, settle);
+        }
+
+        public Options withSettle(Settle by) {
+            return new Options(gameLength, tableRules, maxRollsPerGame, maxOpenBetsPerGame, by);
         }
     }
 
@@ -169,7 +184,7 @@ public final class CrapsFloor {
     public record Report(long submissions, long rejected, long games, long rolls, long elapsedNanos,
                          Histogram latencyNanos, Map<BetType, Long> betsByType, long betsPlaced, long staked,
                          long wins, long winningsPaid, long losses, long stakesLost, long pushes, long voids,
-                         long houseFunding) {
+                         long houseFunding, Map<String, Long> rejectedByCode) {
         /** What the house gained at the tables: stakes lost minus winnings paid (its balance change less its funding). */
         public long houseNet() {
             return stakesLost - winningsPaid;
@@ -192,6 +207,9 @@ public final class CrapsFloor {
     private final Recorder latency = new Recorder(3);
     private final AtomicLong submissions = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
+    /** Refusals by code, for the summary: a floor that plays by the rules should see none. */
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder> rejectedByCode =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public CrapsFloor(Ledger ledger, Settings settings) {
         this(ledger, settings, Options.defaults());
@@ -243,7 +261,14 @@ public final class CrapsFloor {
         }
         return new Report(submissions.get(), rejected.get(), total.games, total.rolls, System.nanoTime() - start,
                 latency.getIntervalHistogram(), total.placedByType(), placed, total.staked, total.wins,
-                total.winningsPaid, total.losses, total.stakesLost, total.pushes, total.voids, settings.houseBankroll());
+                total.winningsPaid, total.losses, total.stakesLost, total.pushes, total.voids, settings.houseBankroll(),
+                rejectedByCodeSnapshot());
+    }
+
+    private Map<String, Long> rejectedByCodeSnapshot() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        rejectedByCode.forEach((code, n) -> out.put(code, n.sum()));
+        return java.util.Collections.unmodifiableMap(out);
     }
 
     private CompletableFuture<Receipt> submit(Command c) {
@@ -268,6 +293,8 @@ public final class CrapsFloor {
         } catch (ExecutionException e) {
             if (e.getCause() instanceof Rejected) {
                 rejected.incrementAndGet();
+                rejectedByCode.computeIfAbsent(((Rejected) e.getCause()).code(),
+                        c -> new java.util.concurrent.atomic.LongAdder()).increment();
                 return null;
             }
             throw new IllegalStateException("ledger failed: " + e.getCause().getMessage(), e.getCause());
@@ -361,14 +388,27 @@ public final class CrapsFloor {
                 Roll roll = Roll.of(1 + dice.nextInt(6), 1 + dice.nextInt(6));
                 tally.rolls++;
                 RollResult result = table.roll(roll);
-                List<Command> group = new ArrayList<>(1 + result.settlements().size());
-                group.add(new Command.RecordRoll(gameId, roll.die1(), roll.die2()));
-                for (Settlement s : result.settlements()) {
-                    group.add(new Command.SettleBet(gameId, s.betId(), s.outcome(), s.winnings()));
-                    settled(s.bet(), s.outcome(), s.winnings());
+                CompletableFuture<Receipt> committed;
+                if (options.settle() == Settle.LEDGER) {
+                    for (Settlement s : result.settlements()) {
+                        settled(s.bet(), s.outcome(), s.winnings()); // the floor's own books: what the ledger must do
+                    }
+                    committed = submit(Command.RecordRoll.settledByTheRules(gameId, roll.die1(), roll.die2()));
+                } else {
+                    List<Command> group = new ArrayList<>(1 + result.settlements().size());
+                    group.add(new Command.RecordRoll(gameId, roll.die1(), roll.die2()));
+                    for (Settlement s : result.settlements()) {
+                        group.add(new Command.SettleBet(gameId, s.betId(), s.outcome(), s.winnings()));
+                        settled(s.bet(), s.outcome(), s.winnings());
+                    }
+                    committed = submitAtomically(group);
                 }
-                CompletableFuture<Receipt> committed = submitAtomically(group);
-                await(committed); // the dice are not thrown again before this roll is durable
+                Receipt receipt = await(committed); // the dice are not thrown again before this roll is durable
+                if (receipt != null && receipt.lastSeq() - receipt.firstSeq() != result.settlements().size()) {
+                    throw new IllegalStateException("game " + gameId + " roll " + roll + ": the ledger wrote "
+                            + (receipt.lastSeq() - receipt.firstSeq() + 1) + " events, the floor's table settles "
+                            + result.settlements().size() + " bets with it");
+                }
                 awaitPending();
                 if (gameEnds(result)) {
                     break;

@@ -195,7 +195,7 @@ final class ViewsWriter implements SubscriptionHandler {
             }
             Invariants.check(ce.seq() == state.seq() + 1, "views: seq %d does not follow the watermark %d",
                     ce.seq(), state.seq());
-            LedgerState after = Projector.apply(state, ce.event(), ce.chainHash());
+            LedgerState after = Projector.applyWithoutTables(state, ce.event(), ce.chainHash());
             dirty.record(state, after, ce.event());
             for (Posting p : ce.event().postings()) {
                 accountUpdatedSeq.put(p.account().key(), batch.lastSeq());

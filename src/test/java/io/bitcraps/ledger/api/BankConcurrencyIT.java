@@ -44,8 +44,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Jepsen's bank test, for the ledger's views. Eight producers move chips between the house and
- * a shared pool of players (bets from random players, a roll settling them all WIN, LOSE or PUSH
- * in one atomic group, now and then a deposit or a withdrawal), each in games of its own, while
+ * a shared pool of players (one-roll bets from random players, then a roll the ledger settles by
+ * the rulebook, all in one transaction, or, when the house cannot pay, the bets voided; now and
+ * then a deposit or a withdrawal), each in games of its own, while
  * four readers take views as fast as they can. Every view must balance (I1, both the running
  * {@code totals()} and the sum of {@code balances()}), hold no negative account but {@code world}
  * (I2), have each game's escrow equal to its open stakes (I3), and never be older than the
@@ -178,6 +179,9 @@ class BankConcurrencyIT {
     // ---------------------------------------------------------------------------------------------
     // Producers
 
+    private static final List<BetType> ONE_ROLL = List.of(BetType.FIELD, BetType.ANY_SEVEN, BetType.ANY_CRAPS,
+            BetType.ELEVEN, BetType.ACES, BetType.TWELVE, BetType.ACE_DEUCE);
+
     /** Plays rounds in games of its own until the deadline, then settles what is open and closes. */
     private void produce(Ledger ledger, int producer, Random random, long deadline) {
         int games = 0;
@@ -191,8 +195,9 @@ class BankConcurrencyIT {
                 List<PlaceBet> bets = new ArrayList<>();
                 List<CompletableFuture<Receipt>> placed = new ArrayList<>();
                 for (int k = 1 + random.nextInt(4); k > 0; k--) {
+                    // one-roll bets: the next roll decides every one of them
                     PlaceBet bet = new PlaceBet(game, "b" + betIds++, player(random.nextInt(PLAYERS)),
-                            random.nextBoolean() ? BetType.PASS_LINE : BetType.FIELD, null, 1 + random.nextInt(200));
+                            ONE_ROLL.get(random.nextInt(ONE_ROLL.size())), null, 5 + random.nextInt(200));
                     bets.add(bet);
                     placed.add(ledger.submit(bet));
                 }
@@ -204,23 +209,22 @@ class BankConcurrencyIT {
                         open.add(bets.get(i));
                     }
                 }
-                // the roll and every settlement it decides, in one transaction
-                List<Command> settlement = new ArrayList<>();
-                settlement.add(new RecordRoll(game, 1 + random.nextInt(6), 1 + random.nextInt(6)));
-                for (PlaceBet bet : open) {
-                    Outcome o = List.of(Outcome.WIN, Outcome.LOSE, Outcome.PUSH).get(random.nextInt(3));
-                    long winnings = o == Outcome.WIN ? 1 + random.nextInt(2 * (int) bet.amount()) : 0;
-                    settlement.add(new SettleBet(game, bet.betId(), o, winnings));
+                // the roll and every settlement it decides, in one transaction: the ledger pays by the rulebook
+                Receipt settled = await(ledger.submit(RecordRoll.settledByTheRules(game, 1 + random.nextInt(6),
+                        1 + random.nextInt(6))));
+                if (settled != null && settled.lastSeq() - settled.firstSeq() != open.size()) {
+                    failures.add(new AssertionError("the roll of " + game + " settled " + (settled.lastSeq()
+                            - settled.firstSeq()) + " bets, " + open.size() + " one-roll bets were open"));
                 }
-                Receipt settled = await(ledger.submitAtomically(settlement));
                 if (settled == null) {
-                    // refused as a whole (the house short of chips): nothing moved; return the stakes instead
-                    List<Command> push = new ArrayList<>();
+                    // refused as a whole (the house short of chips): nothing moved, no bet decided; return the stakes
+                    List<Command> voids = new ArrayList<>();
                     for (PlaceBet bet : open) {
-                        push.add(new SettleBet(game, bet.betId(), Outcome.PUSH, 0));
+                        voids.add(new SettleBet(game, bet.betId(), Outcome.VOID, 0));
                     }
-                    if (!push.isEmpty()) {
-                        settled = require(ledger.submitAtomically(push), "pushing the bets of " + game);
+                    if (!voids.isEmpty()) {
+                        settled = require(voids.size() == 1 ? ledger.submit(voids.get(0)) : ledger.submitAtomically(voids),
+                                "voiding the bets of " + game);
                     }
                 }
                 acknowledge(settled);

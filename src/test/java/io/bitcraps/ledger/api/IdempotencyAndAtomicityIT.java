@@ -125,6 +125,46 @@ class IdempotencyAndAtomicityIT {
         }
     }
 
+    /**
+     * A keyed roll the ledger settled: the log holds the roll and the settlements it added, the
+     * submission held only the roll. A retry of that roll under the key, in flight with it, after the
+     * commit, and after a reopen, gets the original receipt, as does the same roll with the same
+     * settlements listed by hand (the key is matched by what the log recorded); another roll, or
+     * the roll with a settlement missing, under the same key is a conflict.
+     */
+    @Test
+    void aRollTheLedgerSettledIsRecognisedUnderItsKeyAfterCommitAndReopen() throws Exception {
+        Receipt first;
+        try (Ledger ledger = open(dir)) {
+            ok(ledger.submit(new FundHouse(1_000, "bank")));
+            ok(ledger.submit(new Deposit("alice", 100, "c")));
+            ok(ledger.submit(new OpenGame("g1", "t1")));
+            ok(ledger.submit(new PlaceBet("g1", "b1", "alice", BetType.PASS_LINE, null, 40)));
+            ok(ledger.submit(new PlaceBet("g1", "b2", "alice", BetType.FIELD, null, 10)));
+            CompletableFuture<Receipt> a = ledger.submit(RecordRoll.settledByTheRules("g1", 5, 6), "roll-1");
+            CompletableFuture<Receipt> b = ledger.submit(RecordRoll.settledByTheRules("g1", 5, 6), "roll-1");
+            first = ok(a);
+            assertThat(ok(b)).as("the same key, in flight together").isEqualTo(first);
+            assertThat(first.lastSeq() - first.firstSeq()).as("the roll and its two settlements").isEqualTo(2);
+            assertThat(ok(ledger.submit(RecordRoll.settledByTheRules("g1", 5, 6), "roll-1"))).as("after the commit")
+                    .isEqualTo(first);
+            assertThat(error(ledger.submit(RecordRoll.settledByTheRules("g1", 6, 6), "roll-1")).code())
+                    .isEqualTo("IDEMPOTENCY_CONFLICT");
+            // the key is matched by what the log recorded: the same roll and settlements listed by hand are the same
+            assertThat(ok(ledger.submitAtomically(List.of(new RecordRoll("g1", 5, 6),
+                    new SettleBet("g1", "b1", Outcome.WIN, 40), new SettleBet("g1", "b2", Outcome.WIN, 10)), "roll-1")))
+                    .isEqualTo(first);
+            assertThat(error(ledger.submitAtomically(List.of(new RecordRoll("g1", 5, 6),
+                    new SettleBet("g1", "b1", Outcome.WIN, 40)), "roll-1")).code())
+                    .as("one settlement short").isEqualTo("IDEMPOTENCY_CONFLICT");
+        }
+        try (Ledger ledger = open(dir)) {
+            assertThat(ok(ledger.submit(RecordRoll.settledByTheRules("g1", 5, 6), "roll-1"))).as("after a reopen")
+                    .isEqualTo(first);
+            assertThat(ledger.view().balance(Account.player("alice"))).isEqualTo(100 + 40 + 10);
+        }
+    }
+
     @Test
     void anAtomicGroupWhoseLastCommandIsInvalidWritesNothing() throws Exception {
         try (Ledger ledger = open(dir)) {
@@ -145,7 +185,7 @@ class IdempotencyAndAtomicityIT {
             assertThat(ledger.view().game("g1").rolls()).isZero();
             assertThat(ledger.view().balance(Account.player("alice"))).isEqualTo(20);
             // later commands in the same batch see the state without the refused group
-            Receipt next = ok(ledger.submit(new SettleBet("g1", "b1", Outcome.LOSE, 0)));
+            Receipt next = ok(ledger.submit(new SettleBet("g1", "b1", Outcome.VOID, 0)));
             assertThat(next.seq()).isEqualTo(before + 1);
         }
         try (Connection conn = LedgerDatabase.openReadOnly(dir.resolve("ledger.db"))) {

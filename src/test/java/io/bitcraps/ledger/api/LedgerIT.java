@@ -85,9 +85,11 @@ class LedgerIT {
             assertThat(view.openBets("g1")).extracting(b -> b.betId()).containsExactly("b1");
             // the idempotency key survived the restart
             assertThat(ok(ledger.submit(new Deposit("alice", 1_000, "c1"), "dep-1")).seq()).isEqualTo(2);
-            // the bet is still open in its game and settles once
-            Receipt settle = ok(ledger.submit(new SettleBet("g1", "b1", Outcome.WIN, 100)));
-            assertThat(settle.seq()).isEqualTo(5);
+            // the bet is still open in its game, and the game's table came back with it: a roll of 4 the
+            // ledger settles by the rulebook pays the field even money, once
+            Receipt settle = ok(ledger.submit(RecordRoll.settledByTheRules("g1", 3, 1)));
+            assertThat(settle.firstSeq()).isEqualTo(5);
+            assertThat(settle.lastSeq()).isEqualTo(6);
             assertThat(error(ledger.submit(new SettleBet("g1", "b1", Outcome.WIN, 100))).code()).isEqualTo("BET_NOT_OPEN");
             assertThat(error(ledger.submit(new OpenGame("g1", "t1"))).code()).isEqualTo("GAME_EXISTS");
             assertThat(ledger.view().balance(Account.player("alice"))).isEqualTo(1_100);

@@ -64,6 +64,11 @@ import static org.quicktheories.generators.SourceDSL.lists;
  * The universe is kept small on purpose (four players, three games, six bet ids, amounts of tens
  * of chips) so that the interesting refusals, overdrafts, an unpaid house, duplicate and settled
  * bets, closed games, idempotency conflicts, happen often instead of once in a million commands.
+ * The table rules are on, as by default: bets of every type at random moments (many refused,
+ * {@code BET_NOT_ALLOWED}), rolls the engine settles with settlements chosen as the rulebook says
+ * (an engine that follows the rules), or at random (refused: {@code WRONG_PAYOUT},
+ * {@code EARLY_SETTLEMENT}, {@code UNSETTLED_BETS} at the next roll), and rolls the ledger settles
+ * itself ({@code autoSettle}), whose settlements the model must predict to the seq.
  * <p>
  * Replay a run with {@code mvn test -Dtest=LedgerProperties -Dledger.seed=<seed>}; the seed is
  * printed on stdout at the start. {@code -Dledger.examples=<n>} runs longer campaigns, and
@@ -214,13 +219,30 @@ class LedgerProperties {
         Gen<Integer> settlementCount = range(1, 4);
         Gen<String> bet = pick(BETS);
         Gen<Settlement> settlement = settlements();
+        Gen<Integer> percent = range(1, 100);
+        Gen<Integer> pick = range(0, 11);
         return in -> {
             String g = game.generate(in);
             List<Draft> round = new ArrayList<>();
+            int shape = percent.generate(in);
+            if (shape <= 30) {
+                // the ledger settles by the rulebook
+                round.add(Draft.autoRoll(g, die.generate(in), die.generate(in)));
+                if (shape <= 5) {
+                    round.add(Draft.settleDue(g, pick.generate(in))); // a settlement after it: refused or a VOID
+                }
+                return round;
+            }
             round.add(Draft.roll(g, die.generate(in), die.generate(in)));
             for (int n = settlementCount.generate(in); n > 0; n--) {
-                Settlement s = settlement.generate(in);
-                round.add(Draft.settle(g, bet.generate(in), s.outcome(), s.winnings()));
+                if (shape <= 80) {
+                    round.add(Draft.settleDue(g, pick.generate(in))); // as an engine that follows the rules
+                } else if (shape <= 88) {
+                    round.add(Draft.settleDueWrongly(g, pick.generate(in))); // refused: WRONG_PAYOUT
+                } else {
+                    Settlement s = settlement.generate(in); // at random: mostly refused by the rules
+                    round.add(Draft.settle(g, bet.generate(in), s.outcome(), s.winnings()));
+                }
             }
             return round;
         };
@@ -239,11 +261,14 @@ class LedgerProperties {
         Gen<Draft> placeBet = game.zip(bet, player, betShapes(), longRange(1, 80),
                 (g, b, p, shape, amount) -> Draft.placeBet(g, b, p, shape.type(), shape.point(), amount));
         Gen<Draft> roll = game.zip(range(1, 6), range(1, 6), Draft::roll);
+        Gen<Draft> autoRoll = game.zip(range(1, 6), range(1, 6), Draft::autoRoll);
         Gen<Draft> settle = game.zip(bet, settlements(), (g, b, s) -> Draft.settle(g, b, s.outcome(), s.winnings()));
+        Gen<Draft> settleDue = game.zip(range(0, 11), Draft::settleDue);
         Gen<Draft> closeGame = game.map(Draft::closeGame);
         return frequency(List.of(
                 Pair.of(14, deposit), Pair.of(8, withdraw), Pair.of(6, fundHouse), Pair.of(10, openGame),
-                Pair.of(28, placeBet), Pair.of(6, roll), Pair.of(20, settle), Pair.of(2, closeGame),
+                Pair.of(28, placeBet), Pair.of(4, roll), Pair.of(4, autoRoll), Pair.of(8, settle), Pair.of(12, settleDue),
+                Pair.of(2, closeGame),
                 Pair.of(3, malformed())));
     }
 
@@ -394,7 +419,12 @@ class LedgerProperties {
             if (special == Special.OVERSIZED_GROUP) {
                 commands.addAll(Collections.nCopies(Limits.ATOMIC_COMMANDS_MAX + 1, new Command.RecordRoll("g0", 1, 1)));
             }
-            for (Draft d : drafts) {
+            List<Draft> chosen = new ArrayList<>(drafts.size());
+            for (Draft asked : drafts) {
+                // a settlement due is chosen now, from what the model holds after the commands before it
+                Draft d = asked.kind() == Draft.Kind.SETTLE_DUE
+                        ? model.settlementDue(asked.gameId(), asked.die1(), asked.die2() == 1, commands) : asked;
+                chosen.add(d);
                 String predicted = d.shapeProblem();
                 try {
                     commands.add(d.toCommand());
@@ -406,6 +436,7 @@ class LedgerProperties {
                 }
                 assertNull(predicted, why("the constructor accepted " + d + ", the model expected " + predicted));
             }
+            drafts = chosen; // a retry of this key with the same body sends the same commands
             if (key != null && ReferenceLedger.isKey(key)) {
                 keyed.add(new Keyed(key, drafts, atomic, special));
             }

@@ -66,7 +66,7 @@ class LiveStateIT {
                 int bets = 1 + random.nextInt(4);
                 for (int b = 0; b < bets; b++) {
                     String p = player(random.nextInt(PLAYERS));
-                    long stake = 1 + random.nextInt(50);
+                    long stake = 5 + random.nextInt(46); // the standard table takes 5 to 5,000
                     batch.add(ledger.submit(new PlaceBet(game, "b" + b, p, BetType.FIELD, null, stake)));
                     expectedStats.merge(p, new PlayerStats(stake, 0, 0, 1, 0), LiveStateIT::plus);
                 }
@@ -75,14 +75,10 @@ class LiveStateIT {
                     stillOpen.add(game); // the last two stay open, their stakes in escrow
                     continue;
                 }
-                List<Command> finish = new ArrayList<>();
-                finish.add(new RecordRoll(game, 1 + random.nextInt(6), 1 + random.nextInt(6)));
-                for (int b = 0; b < bets; b++) {
-                    boolean win = random.nextBoolean();
-                    finish.add(new SettleBet(game, "b" + b, win ? Outcome.WIN : Outcome.LOSE, win ? 7 : 0));
-                }
-                finish.add(new CloseGame(game));
-                ok(ledger.submitAtomically(finish));
+                // the roll decides every field bet and the ledger settles them by the rulebook; then the close
+                ok(ledger.submitAtomically(List.of(
+                        RecordRoll.settledByTheRules(game, 1 + random.nextInt(6), 1 + random.nextInt(6)),
+                        new CloseGame(game))));
             }
             // half of the players cash out to zero
             for (int p = 0; p < PLAYERS; p += 2) {
@@ -136,7 +132,7 @@ class LiveStateIT {
             ok(ledger.submit(new Deposit("alice", 100, "c")));
             ok(ledger.submit(new OpenGame("g1", "t1")));
             ok(ledger.submit(new PlaceBet("g1", "b1", "alice", BetType.FIELD, null, 10)));
-            ok(ledger.submitAtomically(List.of(new RecordRoll("g1", 1, 2), new SettleBet("g1", "b1", Outcome.LOSE, 0),
+            ok(ledger.submitAtomically(List.of(new RecordRoll("g1", 3, 4), new SettleBet("g1", "b1", Outcome.LOSE, 0),
                     new CloseGame("g1"))));
             ok(ledger.submit(new Withdraw("alice", 90, "out")));
             assertThat(ledger.view().game("g1")).isNull();

@@ -83,7 +83,8 @@ class LogFirstCommitIT {
         exec("UPDATE state_snapshots SET state = substr(state, 1, length(state) - 9) || x'00' || substr(state, length(state) - 7)"
                 + " WHERE seq = (SELECT max(seq) FROM state_snapshots)");
         try (Ledger ledger = open(true)) {
-            assertThat(ledger.openReport()).contains("the state snapshot was unusable", "hashes to", "replaying");
+            // a byte changed: the snapshot's CRC finds it
+            assertThat(ledger.openReport()).contains("the state snapshot was unusable", "CRC-32C", "replaying");
             assertSameState(ledger.view().state(), before);
         }
         exec("DELETE FROM state_snapshots");
@@ -91,6 +92,13 @@ class LogFirstCommitIT {
             assertThat(ledger.openReport()).contains("no state snapshot", "replaying " + before.seq() + " events");
             assertSameState(ledger.view().state(), before);
             assertThat(ledger.view().balance(Account.HOUSE)).isEqualTo(before.balance(Account.HOUSE));
+        }
+        // the close above stored a sound snapshot; one balance in it changed and the CRC made to
+        // match: the state digest finds it
+        changeABalanceInTheNewestSnapshotKeepingItsCrc();
+        try (Ledger ledger = open(true)) {
+            assertThat(ledger.openReport()).contains("the state snapshot was unusable", "hashes to", "replaying");
+            assertSameState(ledger.view().state(), before);
         }
     }
 
@@ -268,6 +276,34 @@ class LogFirstCommitIT {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("ledger.db"));
              Statement st = c.createStatement()) {
             assertThat(st.executeUpdate(statement)).as(statement).isPositive();
+        }
+    }
+
+    /** Adds one to the first balance of the newest snapshot (version byte, count, then account and balance) and re-seals its CRC-32C. */
+    private void changeABalanceInTheNewestSnapshotKeepingItsCrc() throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("ledger.db"))) {
+            long seq;
+            byte[] state;
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                    "SELECT seq, state FROM state_snapshots ORDER BY seq DESC LIMIT 1")) {
+                assertThat(rs.next()).isTrue();
+                seq = rs.getLong(1);
+                state = rs.getBytes(2);
+            }
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(state);
+            assertThat(b.get()).as("snapshot format").isEqualTo((byte) 2);
+            assertThat(b.getInt()).as("balances").isPositive();
+            int nameLength = b.getShort() & 0xffff;
+            int balanceAt = b.position() + nameLength;
+            b.putLong(balanceAt, b.getLong(balanceAt) + 1);
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            crc.update(state, 0, state.length - 4);
+            b.putInt(state.length - 4, (int) crc.getValue());
+            try (var ps = c.prepareStatement("UPDATE state_snapshots SET state = ? WHERE seq = ?")) {
+                ps.setBytes(1, state);
+                ps.setLong(2, seq);
+                assertThat(ps.executeUpdate()).isEqualTo(1);
+            }
         }
     }
 }

@@ -61,8 +61,7 @@ class ReadModelDamageIT {
             ok(ledger.submit(new PlaceBet("g1", "b3", "alice", BetType.FIELD, null, 40)));
             ok(ledger.submit(new OpenGame("g2", "t1")));
             ok(ledger.submit(new PlaceBet("g2", "b1", "bob", BetType.PASS_LINE, null, 25)));
-            ok(ledger.submit(new RecordRoll("g2", 1, 1)));
-            ok(ledger.submit(new SettleBet("g2", "b1", Outcome.LOSE, 0)));
+            ok(ledger.submitAtomically(List.of(new RecordRoll("g2", 1, 1), new SettleBet("g2", "b1", Outcome.LOSE, 0))));
             ok(ledger.submit(new CloseGame("g2")));
             LedgerState state = ledger.view().state();
             assertThat(state.digest()).as("the running digest equals one computed from scratch")

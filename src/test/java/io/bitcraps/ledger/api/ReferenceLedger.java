@@ -1,5 +1,11 @@
 package io.bitcraps.ledger.api;
 
+import io.bitcraps.ledger.craps.PlacementError;
+import io.bitcraps.ledger.craps.Resolution;
+import io.bitcraps.ledger.craps.Roll;
+import io.bitcraps.ledger.craps.Rulebook;
+import io.bitcraps.ledger.craps.TableRules;
+import io.bitcraps.ledger.craps.TableState;
 import io.bitcraps.ledger.domain.BetType;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.Limits;
@@ -20,6 +26,12 @@ import java.util.TreeMap;
  * submission for all-or-nothing groups. It shares no code with {@code Decider} or
  * {@code Projector}, so when the two agree on thousands of random commands, the agreement means
  * something. It only reads the command records' fields and the numeric bounds in {@link Limits}.
+ * <p>
+ * The table rules, as the writer enforces them by default, are re-stated here over the whole
+ * history of each game: the rolls in a list, each bet as the rulebook's {@link Bet}, and
+ * {@link Rulebook#resolve} asked afresh whether and how a bet was decided (the writer folds a
+ * persistent table roll by roll instead; the audit a mutable one). Odds limits are summed here
+ * from the open bets, with the number each rides on as {@code resolve} says.
  */
 final class ReferenceLedger {
     static final String WORLD = "world";
@@ -58,33 +70,42 @@ final class ReferenceLedger {
         }
     }
 
-    /** A bet; settledSeq stays 0 while it is open. */
+    /** A bet; settledSeq stays 0 while it is open. {@code rules} is the rulebook's view of it. */
     private static final class Bet {
         final String player;
         final long amount;
+        final io.bitcraps.ledger.craps.Bet rules;
         long settledSeq;
 
-        Bet(String player, long amount) {
+        Bet(String player, long amount, io.bitcraps.ledger.craps.Bet rules) {
             this.player = player;
             this.amount = amount;
+            this.rules = rules;
         }
 
         Bet copy() {
-            Bet b = new Bet(player, amount);
+            Bet b = new Bet(player, amount, rules);
             b.settledSeq = settledSeq;
             return b;
         }
     }
 
     private static final class Game {
+        final TableRules rules;
         boolean open = true;
         /** Every bet ever placed in the game, in placement order (bet ids are unique per game). */
         final Map<String, Bet> bets = new LinkedHashMap<>();
+        final List<Roll> rolls = new ArrayList<>();
+
+        Game(TableRules rules) {
+            this.rules = rules;
+        }
 
         Game copy() {
-            Game g = new Game();
+            Game g = new Game(rules);
             g.open = open;
             bets.forEach((id, b) -> g.bets.put(id, b.copy()));
+            g.rolls.addAll(rolls);
             return g;
         }
 
@@ -96,6 +117,11 @@ final class ReferenceLedger {
                 }
             }
             return n;
+        }
+
+        /** How the rolls so far decided the bet (OPEN, riding on a number or not, when they did not). */
+        Resolution resolution(Bet b) {
+            return Rulebook.resolve(rules, rolls, b.rules);
         }
     }
 
@@ -133,23 +159,97 @@ final class ReferenceLedger {
         }
         if (key != null && keys.containsKey(key)) {
             Keyed earlier = keys.get(key);
-            return earlier.commands.equals(commands)
+            return recordsTheSame(earlier.commands, 0, commands, 0)
                     ? Decision.accepted(earlier.firstSeq, earlier.lastSeq)
                     : Decision.refused("IDEMPOTENCY_CONFLICT", -1);
         }
         State trial = state.copy();
         long first = trial.events + 1;
+        List<Command> recorded = new ArrayList<>();
         for (int i = 0; i < commands.size(); i++) {
-            String code = apply(trial, commands.get(i));
+            Command c = commands.get(i);
+            boolean auto = c instanceof Command.RecordRoll r && r.autoSettle();
+            Command stored = auto ? ((Command.RecordRoll) c).asStored() : c;
+            String code = apply(trial, stored);
+            recorded.add(stored);
+            if (code == null && auto) {
+                code = settleByTheRules(trial, ((Command.RecordRoll) c).gameId(), recorded);
+            }
             if (code != null) {
                 return Decision.refused(code, commands.size() > 1 ? i : -1);
             }
         }
+        // a roll's settlements belong in its submission: a game this one rolled must owe nothing after it
+        for (int i = commands.size() - 1; i >= 0; i--) {
+            if (commands.get(i) instanceof Command.RecordRoll r) {
+                Game g = trial.games.get(r.gameId());
+                long owed = g.bets.values().stream().filter(b -> b.settledSeq == 0 && !g.resolution(b).isOpen()).count();
+                if (owed > 0 && owed < Limits.ATOMIC_COMMANDS_MAX) {
+                    return Decision.refused("MISSING_SETTLEMENT", commands.size() > 1 ? i : -1);
+                }
+            }
+        }
         state = trial;
         if (key != null) {
-            keys.put(key, new Keyed(List.copyOf(commands), first, trial.events));
+            keys.put(key, new Keyed(List.copyOf(recorded), first, trial.events));
         }
         return Decision.accepted(first, trial.events);
+    }
+
+    /**
+     * After a roll the ledger settles: every unsettled bet of the game the rolls have decided (all
+     * decided by this roll, since a roll is refused while others are owed), in placement order
+     * (the game's bets are kept in the order they were placed), each settled with the rulebook's result.
+     */
+    /**
+     * A retry under a key is the same submission when it records the same: command by command, a
+     * roll the ledger settles standing for the roll and the WIN, LOSE and PUSH settlements of its
+     * game right after it in the record (what the ledger added: anything else settled in that game
+     * after the roll could only be a VOID).
+     */
+    private static boolean recordsTheSame(List<Command> recorded, int j, List<Command> submitted, int i) {
+        int at = j;
+        for (Command c : submitted.subList(i, submitted.size())) {
+            if (at == recorded.size()) {
+                return false;
+            }
+            if (c instanceof Command.RecordRoll r && r.autoSettle()) {
+                if (!recorded.get(at++).equals(r.asStored())) {
+                    return false;
+                }
+                while (at < recorded.size() && recorded.get(at) instanceof Command.SettleBet st
+                        && st.gameId().equals(r.gameId()) && st.outcome() != Outcome.VOID) {
+                    at++;
+                }
+            } else if (!recorded.get(at++).equals(c)) {
+                return false;
+            }
+        }
+        return at == recorded.size();
+    }
+
+    private static String settleByTheRules(State s, String gameId) {
+        return settleByTheRules(s, gameId, new ArrayList<>());
+    }
+
+    private static String settleByTheRules(State s, String gameId, List<Command> recorded) {
+        Game g = s.games.get(gameId);
+        List<Map.Entry<String, Bet>> decided = new ArrayList<>();
+        for (Map.Entry<String, Bet> e : g.bets.entrySet()) {
+            if (e.getValue().settledSeq == 0 && !g.resolution(e.getValue()).isOpen()) {
+                decided.add(e);
+            }
+        }
+        for (Map.Entry<String, Bet> e : decided) {
+            Resolution r = g.resolution(e.getValue());
+            Command.SettleBet settle = new Command.SettleBet(gameId, e.getKey(), r.outcome(), r.winnings());
+            String code = apply(s, settle);
+            if (code != null) {
+                return code;
+            }
+            recorded.add(settle);
+        }
+        return null;
     }
 
     /** Applies one command to {@code s}; returns the refusal code, or null when it was accepted. */
@@ -188,10 +288,23 @@ final class ReferenceLedger {
             if (g.openBets() >= Limits.OPEN_BETS_PER_GAME_MAX) {
                 return "LIMIT_EXCEEDED";
             }
+            if (placementRefused(g, b)) {
+                return "BET_NOT_ALLOWED";
+            }
             return firstOf(funds(s, "player:" + b.player(), b.amount()), roomFor(s, "escrow:" + b.gameId(), b.amount()));
         }
         if (c instanceof Command.RecordRoll r) {
-            return openGame(s, r.gameId());
+            String gameProblem = openGame(s, r.gameId());
+            if (gameProblem != null) {
+                return gameProblem;
+            }
+            Game g = s.games.get(r.gameId());
+            for (Bet b : g.bets.values()) {
+                if (b.settledSeq == 0 && !g.resolution(b).isOpen()) {
+                    return "UNSETTLED_BETS";
+                }
+            }
+            return null;
         }
         if (c instanceof Command.SettleBet st) {
             String gameProblem = openGame(s, st.gameId());
@@ -204,6 +317,13 @@ final class ReferenceLedger {
             }
             if (bet.settledSeq != 0) {
                 return "BET_NOT_OPEN";
+            }
+            Resolution r = s.games.get(st.gameId()).resolution(bet);
+            if (!r.isOpen() && (st.outcome() != r.outcome() || st.winnings() != r.winnings())) {
+                return "WRONG_PAYOUT";
+            }
+            if (r.isOpen() && st.outcome() != Outcome.VOID) {
+                return "EARLY_SETTLEMENT";
             }
             switch (st.outcome()) {
                 case LOSE:
@@ -237,10 +357,12 @@ final class ReferenceLedger {
         } else if (c instanceof Command.FundHouse f) {
             move(s, WORLD, HOUSE, f.amount());
         } else if (c instanceof Command.OpenGame o) {
-            s.games.put(o.gameId(), new Game());
+            s.games.put(o.gameId(), new Game(TableRules.parse(o.rules())));
         } else if (c instanceof Command.PlaceBet b) {
             move(s, "player:" + b.player(), "escrow:" + b.gameId(), b.amount());
-            s.games.get(b.gameId()).bets.put(b.betId(), new Bet(b.player(), b.amount()));
+            Game g = s.games.get(b.gameId());
+            g.bets.put(b.betId(), new Bet(b.player(), b.amount(),
+                    new io.bitcraps.ledger.craps.Bet(b.betType(), b.point(), b.amount(), g.rolls.size())));
         } else if (c instanceof Command.SettleBet st) {
             Bet bet = s.games.get(st.gameId()).bets.get(st.betId());
             String escrow = "escrow:" + st.gameId();
@@ -257,8 +379,45 @@ final class ReferenceLedger {
             bet.settledSeq = s.events;
         } else if (c instanceof Command.CloseGame cg) {
             s.games.get(cg.gameId()).open = false;
+        } else if (c instanceof Command.RecordRoll r) {
+            s.games.get(r.gameId()).rolls.add(Roll.of(r.die1(), r.die2())); // no chips move
         }
-        // RecordRoll moves no chips
+    }
+
+    /**
+     * Whether the table's rules refuse the bet now: the rulebook's checks of the moment, the number
+     * and the stake, and for odds a flat bet of the same player riding on the same number, with
+     * room under the table's multiple for the player's odds already there.
+     */
+    private static boolean placementRefused(Game g, Command.PlaceBet b) {
+        TableState now = TableState.after(g.rolls, g.rolls.size());
+        java.util.Optional<PlacementError> byRules = Rulebook.validatePlacement(g.rules, now, b.betType(), b.point(),
+                b.amount());
+        if (byRules.isPresent()) {
+            return true;
+        }
+        if (!Rulebook.isOdds(b.betType())) {
+            return false;
+        }
+        int on = Rulebook.effectivePoint(now, b.betType(), b.point());
+        BetType flatType = Rulebook.flatBetFor(b.betType());
+        long flat = 0;
+        long odds = 0;
+        for (Bet other : g.bets.values()) {
+            if (other.settledSeq != 0 || !other.player.equals(b.player())) {
+                continue;
+            }
+            Resolution r = g.resolution(other);
+            if (!r.isOpen() || r.point() == null || r.point() != on) {
+                continue; // decided bets leave the table with the roll that decided them
+            }
+            if (other.rules.type() == flatType) {
+                flat += other.amount;
+            } else if (other.rules.type() == b.betType()) {
+                odds += other.amount;
+            }
+        }
+        return flat == 0 || b.amount() > Rulebook.maxOddsStake(g.rules, b.betType(), on, flat) - odds;
     }
 
     private static String openGame(State s, String gameId) {
@@ -302,6 +461,41 @@ final class ReferenceLedger {
 
     private static long balance(State s, String account) {
         return s.balances.getOrDefault(account, 0L);
+    }
+
+    /**
+     * The settlement the rulebook gives for one of the bets of {@code gameId} the rolls have decided,
+     * in the state after {@code before} (the earlier commands of the same submission; those the
+     * model would refuse are skipped): the {@code pick}-th by bet id ({@code wrongly}: a chip more than a
+ * win, or a win of one chip where it lost or pushed). With none decided, a VOID of
+     * bet {@code b<pick mod 6>}, which takes an open bet down (or is refused, with a reason).
+     */
+    Draft settlementDue(String gameId, int pick, boolean wrongly, List<Command> before) {
+        State trial = state.copy();
+        for (Command c : before) {
+            boolean auto = c instanceof Command.RecordRoll r && r.autoSettle();
+            if (apply(trial, auto ? ((Command.RecordRoll) c).asStored() : c) == null && auto) {
+                settleByTheRules(trial, ((Command.RecordRoll) c).gameId());
+            }
+        }
+        Game g = trial.games.get(gameId);
+        List<String> due = new ArrayList<>();
+        if (g != null) {
+            new TreeMap<>(g.bets).forEach((id, b) -> {
+                if (b.settledSeq == 0 && !g.resolution(b).isOpen()) {
+                    due.add(id);
+                }
+            });
+        }
+        if (due.isEmpty()) {
+            return Draft.settle(gameId, "b" + (pick % 6), Outcome.VOID, 0);
+        }
+        String id = due.get(pick % due.size());
+        Resolution r = g.resolution(g.bets.get(id));
+        if (wrongly) {
+            return Draft.settle(gameId, id, Outcome.WIN, r.outcome() == Outcome.WIN ? r.winnings() + 1 : 1);
+        }
+        return Draft.settle(gameId, id, r.outcome(), r.winnings());
     }
 
     // ---- what the model knows, for comparison with the ledger's view ----
@@ -365,7 +559,12 @@ final class ReferenceLedger {
      */
     record Draft(Kind kind, String gameId, String betId, String player, String text, BetType betType,
                  Integer point, long amount, int die1, int die2, Outcome outcome) {
-        enum Kind { DEPOSIT, WITHDRAW, FUND_HOUSE, OPEN_GAME, PLACE_BET, ROLL, SETTLE, CLOSE_GAME }
+        /**
+         * {@code AUTO_ROLL}: a roll the ledger settles by the rulebook. {@code SETTLE_DUE}: a
+         * settlement chosen when the submission is sent ({@link ReferenceLedger#settlementDue}):
+         * the rulebook's result for a bet the rolls decided, {@code die1} choosing which.
+         */
+        enum Kind { DEPOSIT, WITHDRAW, FUND_HOUSE, OPEN_GAME, PLACE_BET, ROLL, AUTO_ROLL, SETTLE, SETTLE_DUE, CLOSE_GAME }
 
         static Draft deposit(String player, long amount, String reference) {
             return new Draft(Kind.DEPOSIT, null, null, player, reference, null, null, amount, 0, 0, null);
@@ -391,6 +590,19 @@ final class ReferenceLedger {
             return new Draft(Kind.ROLL, gameId, null, null, null, null, null, 0, die1, die2, null);
         }
 
+        static Draft autoRoll(String gameId, int die1, int die2) {
+            return new Draft(Kind.AUTO_ROLL, gameId, null, null, null, null, null, 0, die1, die2, null);
+        }
+
+        static Draft settleDue(String gameId, int pick) {
+            return new Draft(Kind.SETTLE_DUE, gameId, null, null, null, null, null, 0, pick, 0, null);
+        }
+
+        /** As {@link #settleDue}, but one chip more than the rulebook's win, or a win where it says lose or push. */
+        static Draft settleDueWrongly(String gameId, int pick) {
+            return new Draft(Kind.SETTLE_DUE, gameId, null, null, null, null, null, 0, pick, 1, null);
+        }
+
         static Draft settle(String gameId, String betId, Outcome outcome, long winnings) {
             return new Draft(Kind.SETTLE, gameId, betId, null, null, null, null, winnings, 0, 0, outcome);
         }
@@ -407,7 +619,9 @@ final class ReferenceLedger {
                 case OPEN_GAME -> new Command.OpenGame(gameId, text);
                 case PLACE_BET -> new Command.PlaceBet(gameId, betId, player, betType, point, amount);
                 case ROLL -> new Command.RecordRoll(gameId, die1, die2);
+                case AUTO_ROLL -> Command.RecordRoll.settledByTheRules(gameId, die1, die2);
                 case SETTLE -> new Command.SettleBet(gameId, betId, outcome, amount);
+                case SETTLE_DUE -> throw new IllegalStateException("a settlement due is chosen when it is sent: " + this);
                 case CLOSE_GAME -> new Command.CloseGame(gameId);
             };
         }
@@ -420,7 +634,8 @@ final class ReferenceLedger {
                 case OPEN_GAME -> firstOf(idProblem(gameId), idProblem(text));
                 case PLACE_BET -> firstOf(firstOf(idProblem(gameId), idProblem(betId)),
                         firstOf(idProblem(player), firstOf(betProblem(betType, point), amountProblem(amount))));
-                case ROLL -> firstOf(idProblem(gameId), die1 < 1 || die1 > 6 || die2 < 1 || die2 > 6 ? "INVALID_DICE" : null);
+                case ROLL, AUTO_ROLL -> firstOf(idProblem(gameId), die1 < 1 || die1 > 6 || die2 < 1 || die2 > 6 ? "INVALID_DICE" : null);
+                case SETTLE_DUE -> idProblem(gameId);
                 case SETTLE -> firstOf(firstOf(idProblem(gameId), idProblem(betId)), settlementProblem(outcome, amount));
                 case CLOSE_GAME -> idProblem(gameId);
             };
@@ -488,6 +703,8 @@ final class ReferenceLedger {
                 case PLACE_BET -> "PlaceBet(" + q(gameId) + ", " + q(betId) + ", " + q(player) + ", " + betType + ", "
                         + point + ", " + amount + ")";
                 case ROLL -> "RecordRoll(" + q(gameId) + ", " + die1 + ", " + die2 + ")";
+                case AUTO_ROLL -> "RecordRoll.settledByTheRules(" + q(gameId) + ", " + die1 + ", " + die2 + ")";
+                case SETTLE_DUE -> "<a settlement due in " + q(gameId) + " #" + die1 + (die2 == 1 ? ", wrongly" : "") + ">";
                 case SETTLE -> "SettleBet(" + q(gameId) + ", " + q(betId) + ", " + outcome + ", " + amount + ")";
                 case CLOSE_GAME -> "CloseGame(" + q(gameId) + ")";
             };

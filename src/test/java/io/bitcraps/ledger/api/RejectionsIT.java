@@ -82,14 +82,74 @@ class RejectionsIT {
 
     @Test
     void rejectsWinningsTheHouseCannotPay() {
-        LedgerException e = refused(new SettleBet("g1", "b1", Outcome.WIN, 1_001), "INSUFFICIENT_FUNDS");
-        assertThat(e.getMessage()).contains("house");
+        // aces pay 30:1: 40 chips win 1,200; the house holds 1,000, and 1,100 once the pass line (b1) loses on the 2
+        ok(ledger.submit(new PlaceBet("g1", "b2", "alice", BetType.ACES, null, 40)));
+        LedgerException e = refused(RecordRoll.settledByTheRules("g1", 1, 1), "INSUFFICIENT_FUNDS");
+        assertThat(e.getMessage()).contains("house", "1100", "1200");
     }
 
     @Test
     void rejectsMoneyMovementsOfAnUnknownPlayer() {
         refused(new Withdraw("nobody", 1, "c2"), "UNKNOWN_ACCOUNT");
-        refused(new PlaceBet("g1", "b9", "nobody", BetType.FIELD, null, 1), "UNKNOWN_ACCOUNT");
+        refused(new PlaceBet("g1", "b9", "nobody", BetType.FIELD, null, 5), "UNKNOWN_ACCOUNT");
+    }
+
+    @Test
+    void rejectsABetTheTableRulesDoNotAllowNow() {
+        LedgerException e = refused(new PlaceBet("g1", "b2", "alice", BetType.PASS_ODDS, null, 10), "BET_NOT_ALLOWED");
+        assertThat(((Rejected.BetNotAllowed) e).rule()).isEqualTo("ONLY_WHILE_POINT_ON");
+        assertThat(e.getMessage()).contains("b2", "PASS_ODDS", "come-out", "ONLY_WHILE_POINT_ON",
+                Command.OpenGame.STANDARD_RULES);
+        e = refused(new PlaceBet("g1", "b3", "alice", BetType.FIELD, null, 4), "BET_NOT_ALLOWED");
+        assertThat(((Rejected.BetNotAllowed) e).rule()).isEqualTo("BELOW_MINIMUM");
+    }
+
+    @Test
+    void rejectsAWinLossOrPushOfABetNoRollDecided() {
+        LedgerException e = refused(new SettleBet("g1", "b1", Outcome.WIN, 100), "EARLY_SETTLEMENT");
+        assertThat(e.getMessage()).contains("b1", "no roll has decided it", "WIN 100");
+        // a VOID takes an undecided bet down
+        ok(ledger.submit(new SettleBet("g1", "b1", Outcome.VOID, 0)));
+    }
+
+    @Test
+    void rejectsASettlementOtherThanTheRulebooks() {
+        long before = ledger.view().seq();
+        // a natural: the pass line wins even money
+        LedgerException e = error(ledger.submitAtomically(List.of(new RecordRoll("g1", 3, 4),
+                new SettleBet("g1", "b1", Outcome.WIN, 99))));
+        assertThat(e.code()).isEqualTo("WRONG_PAYOUT");
+        assertThat(((Rejected) e).groupIndex()).isEqualTo(1);
+        assertThat(e.getMessage()).contains("b1", "won on roll 0 (3+4)", "expected WIN 100, given WIN 99");
+        e = error(ledger.submitAtomically(List.of(new RecordRoll("g1", 3, 4), new SettleBet("g1", "b1", Outcome.VOID, 0))));
+        assertThat(e.code()).isEqualTo("WRONG_PAYOUT");
+        assertThat(ledger.view().seq()).isEqualTo(before);
+        ok(ledger.submitAtomically(List.of(new RecordRoll("g1", 3, 4), new SettleBet("g1", "b1", Outcome.WIN, 100))));
+    }
+
+    @Test
+    void rejectsARollSubmittedWithoutTheSettlementsItDecides() {
+        LedgerException e = refused(new RecordRoll("g1", 3, 4), "MISSING_SETTLEMENT");
+        assertThat(e.getMessage()).contains("roll 0 (3+4)", "b1 WIN 100", "settle=auto");
+        // a roll that decides nothing needs no settlement
+        ok(ledger.submit(new RecordRoll("g1", 2, 2)));
+    }
+
+    /**
+     * A roll while an earlier roll's settlements are owed: only a history written with the rules
+     * off (or a roll deciding more bets than a submission holds) leaves them owed past the roll.
+     */
+    @Test
+    void rejectsARollWhileAnEarlierRollsSettlementsAreOwed() {
+        ledger.close();
+        ledger = Ledger.open(LedgerConfig.builder(dir.resolve("ledger.db")).tableRules(false).build());
+        ok(ledger.submit(new RecordRoll("g1", 3, 4))); // the rules off: recorded, b1's win left owed
+        ledger.close();
+        ledger = Ledger.open(LedgerConfig.builder(dir.resolve("ledger.db")).build());
+        LedgerException e = refused(new RecordRoll("g1", 2, 2), "UNSETTLED_BETS");
+        assertThat(e.getMessage()).contains("roll 1 (2+2)", "b1 WIN 100 on roll 0");
+        ok(ledger.submit(new SettleBet("g1", "b1", Outcome.WIN, 100)));
+        ok(ledger.submit(new RecordRoll("g1", 2, 2)));
     }
 
     @Test
@@ -107,7 +167,7 @@ class RejectionsIT {
 
     @Test
     void rejectsEveryCommandOnAClosedGame() {
-        ok(ledger.submit(new SettleBet("g1", "b1", Outcome.LOSE, 0)));
+        ok(ledger.submit(new SettleBet("g1", "b1", Outcome.VOID, 0)));
         ok(ledger.submit(new CloseGame("g1")));
         refused(new RecordRoll("g1", 1, 2), "GAME_CLOSED");
         refused(new PlaceBet("g1", "b2", "alice", BetType.FIELD, null, 1), "GAME_CLOSED");
@@ -136,7 +196,7 @@ class RejectionsIT {
 
     @Test
     void rejectsSettlingABetTwice() {
-        Receipt first = ok(ledger.submit(new SettleBet("g1", "b1", Outcome.PUSH, 0)));
+        Receipt first = ok(ledger.submit(new SettleBet("g1", "b1", Outcome.VOID, 0)));
         LedgerException e = refused(new SettleBet("g1", "b1", Outcome.WIN, 10), "BET_NOT_OPEN");
         assertThat(e.getMessage()).contains("seq " + first.seq());
     }

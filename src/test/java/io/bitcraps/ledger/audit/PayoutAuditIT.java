@@ -41,7 +41,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Payout verification: the audit re-plays every game's dice through the craps rulebook, under the rules the
  * game recorded, and judges every placement and settlement. Every ledger here is written through the normal API
- * (the writer accepts any settlement the house can pay; judging it is the audit's job); nothing edits the file.
+ * with the writer's own judgement off ({@code tableRules(false)}, as for a history imported from elsewhere: the
+ * writer then accepts any settlement the house can pay, and judging it is the audit's job); nothing edits the file.
+ * {@code RulesAtCommitIT} shows the writer refusing the same faults when its rules are on.
  * Each faulty ledger must be found not intact with exactly the problem planted, naming the bet, the roll, the seq
  * and both amounts; the untouched ones must audit intact.
  */
@@ -65,7 +67,7 @@ class PayoutAuditIT {
 
         Script(String name) {
             db = dir.resolve(name + ".db");
-            ledger = Ledger.open(LedgerConfig.builder(db).durability(Durability.NORMAL).build());
+            ledger = Ledger.open(LedgerConfig.builder(db).durability(Durability.NORMAL).tableRules(false).build());
             ledger.submit(new Command.FundHouse(1_000_000, "bankroll")).join();
             for (int p = 1; p <= 4; p++) {
                 ledger.submit(new Command.Deposit("p" + p, 10_000, "cage")).join();
@@ -338,7 +340,7 @@ class PayoutAuditIT {
     @Test
     void theSimulatedFloorAuditsIntactWithEverySettlementVerified() throws Exception {
         Path db = dir.resolve("floor.db");
-        try (Ledger ledger = Ledger.open(LedgerConfig.builder(db).durability(Durability.NORMAL).build())) {
+        try (Ledger ledger = Ledger.open(LedgerConfig.builder(db).durability(Durability.NORMAL).tableRules(false).build())) {
             new CrapsFloor(ledger, new CrapsFloor.Settings(8, 32, 25, 7, "payout", 1_000, 10_000_000)).run(n -> { });
         }
         AuditReport r = new Auditor().audit(db, Auditor.Options.everything(), n -> { });
@@ -354,7 +356,7 @@ class PayoutAuditIT {
         System.out.printf("PayoutAuditIT: random floor seed %d (-Dledger.payout.seed=%d to repeat), %d games%n", SEED, SEED, GAMES);
         Path clean = dir.resolve("random.db");
         RandomFloor.Result played;
-        try (Ledger ledger = Ledger.open(LedgerConfig.builder(clean).durability(Durability.NORMAL).build())) {
+        try (Ledger ledger = Ledger.open(LedgerConfig.builder(clean).durability(Durability.NORMAL).tableRules(false).build())) {
             played = new RandomFloor(ledger, SEED, UnaryOperator.identity()).play(GAMES);
         }
         assertThat(played.betTypes()).as("every bet type placed").isEqualTo(EnumSet.allOf(BetType.class));
@@ -376,7 +378,7 @@ class PayoutAuditIT {
             return st;
         };
         RandomFloor.Result replayed;
-        try (Ledger ledger = Ledger.open(LedgerConfig.builder(tampered).durability(Durability.NORMAL).build())) {
+        try (Ledger ledger = Ledger.open(LedgerConfig.builder(tampered).durability(Durability.NORMAL).tableRules(false).build())) {
             replayed = new RandomFloor(ledger, SEED, oneChipMore).play(GAMES);
         }
         assertThat(changed[0]).as("the floor paid at least 200 wins").isNotNull();

@@ -189,6 +189,10 @@ class CommandsSchemaTest {
         for (EventType t : EventType.values()) {
             Set<String> command = new TreeSet<>(kindSchema(t.commandName()).path("properties").propertyNames());
             command.removeAll(Set.of("type", "key"));
+            if (t == EventType.DICE_ROLLED) {
+                // an instruction to the writer, not a fact the event keeps: the settlements it asks for are events of their own
+                assertThat(command.remove("settle")).as("roll's settle").isTrue();
+            }
             Set<String> payload = new TreeSet<>(JsonSchemaCheck.read("schemas/events/" + t.name() + ".schema.json")
                     .path("properties").propertyNames());
             payload.removeAll(Set.of("v", "postings", "key", "n"));

@@ -46,7 +46,7 @@ final class TreeCommandLines {
             EventType.HOUSE_FUNDED, Set.of("amount", "reference"),
             EventType.GAME_OPENED, Set.of("game", "table", "rules"),
             EventType.BET_PLACED, Set.of("game", "bet", "player", "bet_type", "point", "amount"),
-            EventType.DICE_ROLLED, Set.of("game", "die1", "die2"),
+            EventType.DICE_ROLLED, Set.of("game", "die1", "die2", "settle"),
             EventType.BET_SETTLED, Set.of("game", "bet", "outcome", "winnings"),
             EventType.GAME_CLOSED, Set.of("game"));
 
@@ -123,7 +123,8 @@ final class TreeCommandLines {
                     n.has("rules") && !n.get("rules").isNull() ? text(n, "rules") : Command.OpenGame.STANDARD_RULES);
             case BET_PLACED -> new Command.PlaceBet(text(n, "game"), text(n, "bet"), text(n, "player"),
                     betType(text(n, "bet_type")), optionalInt(n, "point"), amount(n, "amount"));
-            case DICE_ROLLED -> new Command.RecordRoll(text(n, "game"), smallInt(n, "die1"), smallInt(n, "die2"));
+            case DICE_ROLLED -> new Command.RecordRoll(text(n, "game"), smallInt(n, "die1"), smallInt(n, "die2"),
+                    autoSettle(n));
             case BET_SETTLED -> new Command.SettleBet(text(n, "game"), text(n, "bet"), outcome(text(n, "outcome")),
                     amountOrZero(n, "winnings"));
             case GAME_CLOSED -> new Command.CloseGame(text(n, "game"));
@@ -161,6 +162,17 @@ final class TreeCommandLines {
             throw new Rejected.InvalidAmount(field + " " + v.asString() + " is outside 1.." + Limits.AMOUNT_MAX);
         }
         return v.longValue();
+    }
+
+    private static boolean autoSettle(JsonNode n) throws CommandLines.Invalid {
+        JsonNode v = n.get("settle");
+        if (v == null || v.isNull()) {
+            return false;
+        }
+        if (!"auto".equals(text(n, "settle"))) {
+            throw new CommandLines.Invalid("field \"settle\" must be \"auto\" (or left out: the engine submits the settlements)");
+        }
+        return true;
     }
 
     private static long amountOrZero(JsonNode n, String field) throws CommandLines.Invalid {

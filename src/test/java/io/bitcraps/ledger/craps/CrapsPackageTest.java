@@ -38,11 +38,15 @@ class CrapsPackageTest {
         assertThat(classes.contain(CrapsTable.class)).isTrue();
     }
 
+    /**
+     * And on pcollections' persistent maps, which {@link GameTable} is made of, and on the JDK's
+     * SHA-256 and HMAC, which {@link FairDice} derives the dice with: pure functions and values, no I/O.
+     */
     @Test
-    void dependsOnlyOnTheDomainAndJavaLangAndUtil() {
+    void dependsOnlyOnTheDomainJavaLangAndUtilPersistentCollectionsAndHashes() {
         classes().that().resideInAPackage(CRAPS + "..")
                 .should().onlyDependOnClassesThat().resideInAnyPackage(CRAPS + "..", "io.bitcraps.ledger.domain..",
-                        "java.lang..", "java.util..")
+                        "java.lang..", "java.util..", "org.pcollections..", "java.security..", "javax.crypto..")
                 .check(classes);
     }
 
@@ -56,6 +60,7 @@ class CrapsPackageTest {
                 .orShould().dependOnClassesThat().haveFullyQualifiedName(Runtime.class.getName())
                 .orShould().dependOnClassesThat().haveFullyQualifiedName(java.util.Random.class.getName())
                 .orShould().dependOnClassesThat().haveFullyQualifiedName(java.util.SplittableRandom.class.getName())
+                .orShould().dependOnClassesThat().haveFullyQualifiedName(java.security.SecureRandom.class.getName())
                 .check(classes);
     }
 }

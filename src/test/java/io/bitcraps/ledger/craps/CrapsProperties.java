@@ -34,6 +34,9 @@ import static org.quicktheories.generators.SourceDSL.lists;
  *   <li>chips: players' winnings minus lost stakes equals minus the house's net change, where the house's
  *       change is computed by moving chips between accounts (player, escrow, house) settlement by settlement;
  *       escrow ends at zero;</li>
+ *   <li>{@link GameTable}, the writer's immutable table, stepped alongside, refuses the same placements with the
+ *       same codes, makes the same bets due on each roll with the same results, and keeps the same bets open
+ *       riding on the same numbers;</li>
  *   <li>{@link Rulebook#resolve} over the whole game's rolls agrees with the table on every bet (resolution,
  *       winnings, roll index, point), and so does an independent, naive re-statement of the rules in this
  *       class ({@link #reference});</li>
@@ -112,6 +115,7 @@ class CrapsProperties {
     private void play(Script script, long seed) {
         TableRules rules = script.rules();
         CrapsTable table = new CrapsTable(rules);
+        GameTable persistent = GameTable.start(rules); // the writer's immutable twin, stepped alongside
         Map<String, OpenBet> placed = new LinkedHashMap<>();
         Map<String, Resolution> settled = new HashMap<>();
         Map<String, OpenBet> voided = new LinkedHashMap<>();
@@ -129,6 +133,7 @@ class CrapsProperties {
                 Integer number = number(table, player, type, intent.number());
                 long stake = stake(table, player, type, number, intent);
                 Optional<PlacementError> byTable = table.validate(player, type, number, stake);
+                assertThat(persistent.validate(player, type, number, stake)).as(context).isEqualTo(byTable);
                 Optional<PlacementError> byRules = Rulebook.validatePlacement(rules, table.state(), type, number, stake);
                 if (byRules.isPresent()) {
                     assertThat(byTable).as(context).isEqualTo(byRules);
@@ -142,12 +147,29 @@ class CrapsProperties {
                     continue;
                 }
                 OpenBet bet = table.place(id, player, type, number, stake);
+                persistent = persistent.place(id, player, type, number, stake);
+                assertThat(persistent.openBet(id)).as(context).isEqualTo(bet);
                 assertThat(bet.placedAt()).isEqualTo(table.rolls().size());
                 placed.put(id, bet);
                 move(balance, player, "escrow", stake);
             }
 
+            GameTable beforeRoll = persistent;
             RollResult result = table.roll(turn.roll());
+            persistent = persistent.roll(turn.roll());
+            // the same bets become due, each with the same result, and the same stay open, riding on the same numbers
+            Map<String, Settlement> due = new HashMap<>();
+            for (Settlement s : result.settlements()) {
+                due.put(s.betId(), s);
+            }
+            assertThat(persistent.due()).as(context).isEqualTo(due);
+            assertThat(java.util.Set.copyOf(persistent.openBets())).as(context).isEqualTo(java.util.Set.copyOf(table.openBets()));
+            assertThat(persistent.state()).as(context).isEqualTo(table.state());
+            assertThat(beforeRoll.due()).as("the earlier table is unchanged").isEmpty();
+            for (Settlement s : result.settlements()) {
+                persistent = persistent.settled(s.betId());
+                assertThat(persistent.holds(s.betId())).isFalse();
+            }
             assertThat(result.rollIndex()).as(context).isEqualTo(before.rollCount());
             assertThat(result.before()).as(context).isEqualTo(before);
             assertThat(result.after()).as(context).isEqualTo(before.next(turn.roll()));
@@ -180,6 +202,7 @@ class CrapsProperties {
                 break;
             }
         }
+        assertThat(java.util.Set.copyOf(persistent.openBets())).as(context).isEqualTo(java.util.Set.copyOf(table.openBets()));
         for (OpenBet left : table.close()) {
             assertThat(settled).as(context).doesNotContainKey(left.betId());
             voided.put(left.betId(), left);

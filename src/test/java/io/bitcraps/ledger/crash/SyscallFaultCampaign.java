@@ -20,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
@@ -387,9 +386,10 @@ final class SyscallFaultCampaign {
                     throw new AssertionError(c.where + ": seqs have gaps (" + rs.getLong(1) + " rows, max seq " + max + ")");
                 }
             }
-            try (PreparedStatement ps = conn.prepareStatement("SELECT seq FROM events WHERE idem_key = ?")) {
+            Map<String, Long> inLog = keysInLog(conn);
+            {
                 for (Map.Entry<String, Long> e : acknowledged.entrySet()) {
-                    Long seq = seqOf(ps, e.getKey());
+                    Long seq = inLog.get(e.getKey());
                     if (seq == null || seq.longValue() != e.getValue()) {
                         throw new AssertionError(c.where + ": acknowledged " + e.getKey() + " at seq " + e.getValue()
                                 + " is " + (seq == null ? "not in the log" : "at seq " + seq));
@@ -399,11 +399,20 @@ final class SyscallFaultCampaign {
         }
     }
 
-    private static Long seqOf(PreparedStatement byKey, String k) throws Exception {
-        byKey.setString(1, k);
-        try (ResultSet rs = byKey.executeQuery()) {
-            return rs.next() ? rs.getLong(1) : null;
+    /**
+     * Every idempotency key of the log with its seq, in one scan: the log-first layout keeps no
+     * index over the keys (the writer holds a window of them in memory), so a query per key would
+     * scan the whole log each time.
+     */
+    private static Map<String, Long> keysInLog(Connection conn) throws Exception {
+        Map<String, Long> keys = new HashMap<>();
+        try (Statement st = conn.createStatement();
+             ResultSet rs = st.executeQuery("SELECT idem_key, seq FROM events WHERE idem_key IS NOT NULL")) {
+            while (rs.next()) {
+                keys.put(rs.getString(1), rs.getLong(2));
+            }
         }
+        return keys;
     }
 
     /**
@@ -418,11 +427,11 @@ final class SyscallFaultCampaign {
         }
         Map<String, Long> alreadyThere = new HashMap<>();
         if (Files.exists(db)) {
-            try (Connection conn = LedgerDatabase.openReadOnly(db);
-                 PreparedStatement ps = conn.prepareStatement("SELECT seq FROM events WHERE idem_key = ?")) {
+            try (Connection conn = LedgerDatabase.openReadOnly(db)) {
+                Map<String, Long> inLog = keysInLog(conn);
                 for (String k : keys) {
                     if (!c.printed.containsKey(k)) {
-                        Long seq = seqOf(ps, k);
+                        Long seq = inLog.get(k);
                         if (seq != null) {
                             alreadyThere.put(k, seq);
                         }

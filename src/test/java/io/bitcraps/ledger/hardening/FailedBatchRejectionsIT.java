@@ -146,4 +146,29 @@ class FailedBatchRejectionsIT {
         assertThat(error(fs.get(0)).code()).isEqualTo("STORAGE_FAILURE");
         assertThat(error(fs.get(1)).code()).isEqualTo("STORAGE_FAILURE");
     }
+
+    /**
+     * The rules judge against the tables of the batch too: a settlement refused because a roll
+     * earlier in the failed batch decided its bet another way rests on that roll, so it fails as
+     * retryable, and the tables go back with the state: after the failure the bet is undecided again.
+     */
+    @Test
+    void aRulesRefusalCausedByAnUncommittedRollFailsAsRetryableAndTheTableGoesBack() {
+        ok(ledger.submit(new OpenGame("g1", "t1")));
+        ok(ledger.submit(new Command.PlaceBet("g1", "b1", "alice", io.bitcraps.ledger.domain.BetType.PASS_LINE, null, 10)));
+        List<CompletableFuture<Receipt>> fs = inOneFailingBatch(() -> List.of(
+                // a natural: the pass line wins even money, settled with its roll
+                ledger.submitAtomically(List.<Command>of(new Command.RecordRoll("g1", 3, 4),
+                        new Command.SettleBet("g1", "b1", io.bitcraps.ledger.domain.Outcome.WIN, 10))),
+                // decided against that roll: b1 is no longer open
+                ledger.submit(new Command.SettleBet("g1", "b1", io.bitcraps.ledger.domain.Outcome.VOID, 0))));
+        assertThat(error(fs.get(0)).code()).isEqualTo("STORAGE_FAILURE");
+        LedgerException second = error(fs.get(1));
+        assertThat(second.code()).as("refused against a roll that never committed").isEqualTo("STORAGE_FAILURE");
+        assertThat(second.getMessage()).contains("BET_NOT_OPEN");
+        // the state and its tables went back: no roll, b1 undecided, so a VOID takes it down
+        assertThat(ledger.view().game("g1").rolls()).isZero();
+        assertThat(ledger.view().state().game("g1").table().openBet("b1")).isNotNull();
+        ok(ledger.submit(new Command.SettleBet("g1", "b1", io.bitcraps.ledger.domain.Outcome.VOID, 0)));
+    }
 }

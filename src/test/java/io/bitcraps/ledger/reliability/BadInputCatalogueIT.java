@@ -280,7 +280,7 @@ class BadInputCatalogueIT {
                 "LIMIT_EXCEEDED"));
         // unknown things
         c.add(new Item("a withdrawal by an unknown player", () -> l.submit(new Withdraw("nobody", 1, "r")), "UNKNOWN_ACCOUNT"));
-        c.add(new Item("a bet by an unknown player", () -> l.submit(new PlaceBet("g1", "b9", "nobody", BetType.FIELD, null, 1)),
+        c.add(new Item("a bet by an unknown player", () -> l.submit(new PlaceBet("g1", "b9", "nobody", BetType.FIELD, null, 5)),
                 "UNKNOWN_ACCOUNT"));
         c.add(new Item("a roll in an unknown game", () -> l.submit(new RecordRoll("g9", 1, 2)), "UNKNOWN_GAME"));
         c.add(new Item("a settlement in an unknown game", () -> l.submit(new SettleBet("g9", "b2", Outcome.LOSE, 0)), "UNKNOWN_GAME"));
@@ -290,10 +290,17 @@ class BadInputCatalogueIT {
                 "UNKNOWN_BET"));
         // overdraft
         c.add(new Item("an overdraft withdrawal", () -> l.submit(new Withdraw("alice", 1_000_000, "r")), "INSUFFICIENT_FUNDS"));
-        c.add(new Item("a stake larger than the balance", () -> l.submit(new PlaceBet("g1", "b9", "alice", BetType.FIELD, null, 1_000_000)),
+        c.add(new Item("a stake larger than the balance", () -> l.submit(new PlaceBet("g1", "b9", "alice", BetType.FIELD, null, 5_000)),
                 "INSUFFICIENT_FUNDS"));
-        c.add(new Item("winnings the house cannot pay", () -> l.submit(new SettleBet("g1", "b2", Outcome.WIN, 5_000_000)),
-                "INSUFFICIENT_FUNDS"));
+        // the table's rules (the house's funds are RejectionsIT's: no stake this table takes wins a million)
+        c.add(new Item("a win before any roll decided the bet", () -> l.submit(new SettleBet("g1", "b2", Outcome.WIN, 50)),
+                "EARLY_SETTLEMENT"));
+        c.add(new Item("odds while the puck is off", () -> l.submit(new PlaceBet("g1", "b9", "alice", BetType.PASS_ODDS, null, 10)),
+                "BET_NOT_ALLOWED"));
+        c.add(new Item("a stake below the table minimum", () -> l.submit(new PlaceBet("g1", "b9", "alice", BetType.FIELD, null, 4)),
+                "BET_NOT_ALLOWED"));
+        c.add(new Item("a stake above the table maximum", () -> l.submit(new PlaceBet("g1", "b9", "alice", BetType.FIELD, null, 5_001)),
+                "BET_NOT_ALLOWED"));
         // settling twice, and other state rules
         c.add(new Item("settling a bet twice", () -> l.submit(new SettleBet("g1", "b1", Outcome.WIN, 10)), "BET_NOT_OPEN"));
         c.add(new Item("reopening a game", () -> l.submit(new OpenGame("g1", "t1")), "GAME_EXISTS"));
@@ -447,9 +454,8 @@ class BadInputCatalogueIT {
         s.add(deposit("alice", 1000, "cash"), Expect.ok());
         s.add("{\"type\":\"open_game\",\"game\":\"g1\",\"table\":\"t1\"}", Expect.ok());
         s.add("{\"type\":\"place_bet\",\"game\":\"g1\",\"bet\":\"b1\",\"player\":\"alice\",\"bet_type\":\"PASS_LINE\",\"amount\":100}", Expect.ok());
-        // craps on the come-out: the pass line loses, settled right after the roll, as the rulebook says
-        s.add("{\"type\":\"roll\",\"game\":\"g1\",\"die1\":1,\"die2\":1}", Expect.ok());
-        s.add("{\"type\":\"settle\",\"game\":\"g1\",\"bet\":\"b1\",\"outcome\":\"LOSE\"}", Expect.ok());
+        // craps on the come-out: the pass line loses, settled with the roll by the ledger, as the rulebook says
+        s.add("{\"type\":\"roll\",\"game\":\"g1\",\"die1\":1,\"die2\":1,\"settle\":\"auto\"}", Expect.ok());
         s.add("{\"type\":\"place_bet\",\"game\":\"g1\",\"bet\":\"b2\",\"player\":\"alice\",\"bet_type\":\"FIELD\",\"amount\":50}", Expect.ok());
         String keyed = "{\"type\":\"deposit\",\"player\":\"alice\",\"amount\":10,\"reference\":\"keyed\",\"key\":\"dup-1\"}";
         int keyedLine = s.add(keyed, Expect.ok());
@@ -485,6 +491,12 @@ class BadInputCatalogueIT {
         s.bad("{\"type\":\"roll\",\"game\":\"g1\",\"die1\":0,\"die2\":3}", Expect.rejected("INVALID_DICE"));
         s.bad("{\"type\":\"roll\",\"game\":\"g1\",\"die1\":3,\"die2\":7}", Expect.rejected("INVALID_DICE"));
         s.bad("{\"type\":\"roll\",\"game\":\"g1\",\"die1\":4294967296,\"die2\":3}", Expect.invalid("far out of range"));
+        s.bad("{\"type\":\"roll\",\"game\":\"g1\",\"die1\":1,\"die2\":3,\"settle\":\"yes\"}",
+                Expect.invalid("\"settle\" must be \"auto\""));
+        // the table's rules: a field bet (b2) is open; a 7 decides it, so a roll alone is refused, and so is a win by hand
+        s.bad("{\"type\":\"roll\",\"game\":\"g1\",\"die1\":3,\"die2\":4}", Expect.rejected("MISSING_SETTLEMENT"));
+        s.bad("{\"type\":\"settle\",\"game\":\"g1\",\"bet\":\"b2\",\"outcome\":\"WIN\",\"winnings\":50}",
+                Expect.rejected("EARLY_SETTLEMENT"));
         // ids
         s.bad(depositRaw(js(tooLong), "1", "\"r\""), Expect.rejected("INVALID_ID"));
         s.bad(depositRaw("\"\"", "1", "\"r\""), Expect.rejected("INVALID_ID"));
@@ -594,6 +606,10 @@ class BadInputCatalogueIT {
                 long seq = r.has("seq") ? r.get("seq").longValue() : r.get("seqs").get(0).longValue();
                 if (e.sameSeqAsLine() != null) {
                     assertThat(seq).as(what).isEqualTo(receipts.get(e.sameSeqAsLine() - 1).get("seq").longValue());
+                } else if (r.has("seqs")) {
+                    for (JsonNode each : r.get("seqs")) { // a group, or a roll the ledger settled: every event it wrote
+                        assertThat(committed.add(each.longValue())).as("%s: a new seq", what).isTrue();
+                    }
                 } else {
                     assertThat(committed.add(seq)).as("%s: a new seq", what).isTrue();
                 }

@@ -91,6 +91,58 @@ class FloorProperties {
         assertThat(outcomes.keySet()).as("the floors saw every outcome").contains(Outcome.WIN, Outcome.LOSE);
     }
 
+    /**
+     * The same floor (same seed: the same dice and choices) played twice into fresh ledgers, once with the floor's
+     * table computing every payout, once with each roll settled by the ledger itself: the same balances, and every
+     * bet settled with the same outcome and winnings, whoever computed them.
+     */
+    @Test
+    void theLedgerPaysByTheBookWhatTheEnginePaysForTheSameDice() throws Exception {
+        long seed = Long.getLong("sim.seed", new SecureRandom().nextLong());
+        System.out.println("FloorProperties (engine against ledger settlement) seed " + seed
+                + " (replay: mvn test -Dtest=FloorProperties -Dsim.seed=" + seed + ")");
+        qt().withFixedSeed(seed)
+                .withExamples(Math.max(5, EXAMPLES / 2))
+                .withShrinkCycles(3)
+                .forAll(floors())
+                .checkAssert(f -> {
+                    try {
+                        Played engine = play(f, CrapsFloor.Settle.ENGINE);
+                        Played ledger = play(f, CrapsFloor.Settle.LEDGER);
+                        assertThat(ledger.balances()).as("%s: balances", f).isEqualTo(engine.balances());
+                        assertThat(ledger.settlements()).as("%s: every bet's settlement", f).isEqualTo(engine.settlements());
+                        assertThat(engine.settlements()).as("%s: bets were settled", f).isNotEmpty();
+                    } catch (Exception e) {
+                        throw new AssertionError(f + ": " + e, e);
+                    }
+                });
+    }
+
+    /** A floor's final balances, and "game/bet" to "OUTCOME winnings" for every settlement in its log. */
+    private record Played(Map<String, Long> balances, Map<String, String> settlements) {}
+
+    private Played play(Floor f, CrapsFloor.Settle settle) throws Exception {
+        Path db = dir.resolve("floor-" + floors++ + "-" + settle + ".db");
+        Map<String, Long> balances;
+        try (Ledger ledger = Ledger.open(LedgerConfig.builder(db).durability(Durability.NORMAL)
+                .backupInterval(Duration.ZERO).build())) {
+            CrapsFloor.Report report = new CrapsFloor(ledger, f.settings(), f.options().withSettle(settle)).run(n -> { });
+            assertThat(report.rejected()).as("%s, settled by %s: refusals", f, settle).isZero();
+            balances = new TreeMap<>(ledger.view().balances());
+        }
+        Map<String, String> settlements = new TreeMap<>();
+        io.bitcraps.ledger.codec.PayloadCodec codec = new io.bitcraps.ledger.codec.PayloadCodec();
+        try (java.sql.Connection c = io.bitcraps.ledger.store.LedgerDatabase.openReadOnly(db)) {
+            io.bitcraps.ledger.store.EventReader.forEach(c, 1, Long.MAX_VALUE, row -> {
+                if (io.bitcraps.ledger.projection.StoredEvents.decode(codec, row).command()
+                        instanceof io.bitcraps.ledger.domain.Command.SettleBet st) {
+                    settlements.put(st.gameId() + "/" + st.betId(), st.outcome() + " " + st.winnings());
+                }
+            });
+        }
+        return new Played(balances, settlements);
+    }
+
     private static Gen<Floor> floors() {
         Gen<TableRules> randomRules = pick(List.of(2, 3)).zip(booleans(), range(0, 10), range(0, 10),
                 range(0, 10), (f12, works, o4, o5, o6) -> new int[]{f12, works ? 1 : 0, o4, o5, o6})
@@ -98,9 +150,11 @@ class FloorProperties {
                         new TableRules(a[0], a[1] == 1, a[2], a[3], a[4], min, min + spread));
         Gen<List<TableRules>> tableRules = lists().of(pick(List.of(TableRules.standard(), CrapsFloor.Options.VARIANT))
                 .mix(randomRules, 50)).ofSizeBetween(1, 3);
+        // who settles: the floor's own table (the engine), or the ledger by the rulebook (autoSettle rolls)
         Gen<CrapsFloor.Options> options = pick(List.of(CrapsFloor.GameLength.values())).zip(tableRules,
-                range(1, 30), range(1, 200),
-                (length, r, rolls, open) -> new CrapsFloor.Options(length, r, rolls, open));
+                range(1, 30), range(1, 200), booleans(),
+                (length, r, rolls, open, byLedger) -> new CrapsFloor.Options(length, r, rolls, open,
+                        byLedger ? CrapsFloor.Settle.LEDGER : CrapsFloor.Settle.ENGINE));
         return range(1, 3).zip(range(1, 5), range(1, 4), longRange(Long.MIN_VALUE, Long.MAX_VALUE), options,
                 Floor::new);
     }
