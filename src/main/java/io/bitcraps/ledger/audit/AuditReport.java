@@ -7,14 +7,15 @@ import java.util.List;
  * up to {@code snapshotSeq}. {@code problemCount} may exceed {@code problems.size()}: the list
  * keeps the first {@link Auditor#PROBLEMS_KEPT}. The series feed the HTML report's charts.
  * {@code payoutsVerified} says whether every game was re-played through the craps rulebook (a full audit of a
- * readable log only); then {@code settlementsVerified} settlements of {@code gamesVerified} games were judged.
+ * readable log only); then {@code settlementsVerified} settlements of {@code gamesVerified} games were judged,
+ * and every die of {@code fairGamesVerified} provably fair games (closed, their seeds revealed) re-derived.
  * {@code views} says what became of the views file beside the database (the read model of the
  * log-first commit): "none", compared with the replay at its watermark, or why it was not compared.
  */
 public record AuditReport(String database, String ledgerId, boolean intact, long events, long fromSeq, long toSeq,
                           long headSeq, String headHash, long snapshotSeq, long batches, long signedBatches,
                           int accounts, long balanceSum, boolean projectionsCompared, String views, boolean payoutsVerified,
-                          long settlementsVerified, long gamesVerified, long elapsedNanos,
+                          long settlementsVerified, long gamesVerified, long fairGamesVerified, long elapsedNanos,
                           List<Problem> problems, long problemCount, Series series) {
 
     public double eventsPerSecond() {

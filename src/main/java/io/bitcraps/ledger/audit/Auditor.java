@@ -129,7 +129,7 @@ public final class Auditor {
 
     private static AuditReport damaged(Path db, Exception e, long start) {
         Problem p = new Problem(0, ProblemKind.STORAGE_CORRUPT, "cannot read " + db + " as a ledger: " + e.getMessage());
-        return new AuditReport(db.toString(), null, false, 0, 0, 0, 0, "", 0, 0, 0, 0, 0, false, "not compared", false, 0, 0,
+        return new AuditReport(db.toString(), null, false, 0, 0, 0, 0, "", 0, 0, 0, 0, 0, false, "not compared", false, 0, 0, 0,
                 System.nanoTime() - start, List.of(p), 1, AuditReport.Series.EMPTY);
     }
 
@@ -198,7 +198,7 @@ public final class Auditor {
                     lastSeq, head.seq(), head.hash() == null ? "" : Hex.of(head.hash()), head.seq(), batchCount,
                     signedBatches, books.balances.size(), books.total, fullRange && !unreadable && readModelInDatabase(),
                     viewsStatus(), fullRange && !unreadable,
-                    payouts.settlementsVerified, payouts.gamesVerified, System.nanoTime() - start, kept,
+                    payouts.settlementsVerified, payouts.gamesVerified, payouts.fairGamesVerified, System.nanoTime() - start, kept,
                     problemCount, series.build());
         }
 

@@ -1,6 +1,7 @@
 package io.bitcraps.ledger.audit;
 
 import io.bitcraps.ledger.craps.CrapsTable;
+import io.bitcraps.ledger.craps.FairDice;
 import io.bitcraps.ledger.craps.OpenBet;
 import io.bitcraps.ledger.craps.PlacementError;
 import io.bitcraps.ledger.craps.Resolution;
@@ -81,7 +82,71 @@ final class Payouts {
     /** Games opened with rules the rulebook could read, whose bets were therefore judged. */
     long gamesVerified;
 
+    /** A provably fair game while it is open: its commitment and rolls, checked when its close reveals the seed. */
+    private record FairGame(String commitment, List<Command.RecordRoll> rolls, List<Long> seqs, boolean[] unordered) {}
+
+    private final Map<String, FairGame> fairGames = new HashMap<>();
+    /** Provably fair games closed with their seed revealed, every die re-derived. */
+    long fairGamesVerified;
+
+    /** The fairness of dice: commitments at the opening, seeds and nonces on the rolls, the seed revealed at the close. */
+    private void fairness(long seq, Command c, Consumer<Problem> report) {
+        if (c instanceof Command.OpenGame o && o.commitment() != null) {
+            fairGames.putIfAbsent(o.gameId(), new FairGame(o.commitment(), new ArrayList<>(), new ArrayList<>(), new boolean[1]));
+        } else if (c instanceof Command.RecordRoll r && fairGames.containsKey(r.gameId())) {
+            FairGame f = fairGames.get(r.gameId());
+            int index = f.rolls().size();
+            if (r.clientSeed() != null && (r.nonce() != index
+                    || index > 0 && f.rolls().get(0).clientSeed() != null && !r.clientSeed().equals(f.rolls().get(0).clientSeed()))) {
+                f.unordered()[0] = true;
+                report.accept(new Problem(seq, ProblemKind.NONCE_NOT_IN_ORDER, "game " + r.gameId() + ": roll " + index
+                        + " names client seed " + r.clientSeed() + " and nonce " + r.nonce() + "; a fair game's nonces count"
+                        + " its rolls from 0 under one client seed"));
+            }
+            f.rolls().add(r);
+            f.seqs().add(seq);
+        } else if (c instanceof Command.CloseGame cg) {
+            FairGame f = fairGames.remove(cg.gameId());
+            if (f == null) {
+                return;
+            }
+            if (cg.serverSeed() == null) {
+                report.accept(new Problem(seq, ProblemKind.SEED_NOT_REVEALED, "game " + cg.gameId()
+                        + " committed to " + f.commitment() + " but closed without revealing its server seed"));
+                return;
+            }
+            byte[] seed = FairDice.parseSeed(cg.serverSeed());
+            String hashed = FairDice.commitment(seed);
+            if (!hashed.equals(f.commitment())) {
+                report.accept(new Problem(seq, ProblemKind.SEED_MISMATCH, "game " + cg.gameId() + ": the seed revealed"
+                        + " hashes to " + hashed + ", the game committed to " + f.commitment()));
+                return;
+            }
+            boolean fair = true;
+            for (int i = 0; i < f.rolls().size(); i++) {
+                Command.RecordRoll r = f.rolls().get(i);
+                if (r.clientSeed() == null) {
+                    fair = false;
+                    report.accept(new Problem(f.seqs().get(i), ProblemKind.DICE_MISMATCH, "game " + cg.gameId()
+                            + ": roll " + i + " (" + r.die1() + "+" + r.die2() + ") names no client seed and nonce"));
+                    continue;
+                }
+                Roll derived = FairDice.dice(seed, r.clientSeed(), r.nonce());
+                if (derived.die1() != r.die1() || derived.die2() != r.die2()) {
+                    fair = false;
+                    report.accept(new Problem(f.seqs().get(i), ProblemKind.DICE_MISMATCH, "game " + cg.gameId()
+                            + ": roll " + i + " (client seed " + r.clientSeed() + ", nonce " + r.nonce() + ") recorded "
+                            + r.die1() + "+" + r.die2() + ", the revealed seed gives " + derived));
+                }
+            }
+            if (fair && !f.unordered()[0]) {
+                fairGamesVerified++;
+            }
+        }
+    }
+
     void apply(long seq, Command c, Consumer<Problem> report) {
+        fairness(seq, c, report);
         if (c instanceof Command.RecordRoll r) {
             roll(seq, r);
         } else if (c instanceof Command.SettleBet s) {
@@ -113,6 +178,7 @@ final class Payouts {
         missing.sort(Comparator.comparingLong(Problem::seq));
         missing.forEach(report);
         games.clear();
+        fairGames.clear(); // still open: their seeds are not revealed yet, so there is nothing to check
     }
 
     private void open(long seq, Command.OpenGame o, Consumer<Problem> report) {

@@ -50,6 +50,17 @@ public enum ProblemKind {
     BET_NOT_ALLOWED("a bet was placed that the table rules refuse"),
     /** A game records table rules the rulebook cannot read (the writer refuses them), so its payouts cannot be verified. */
     UNKNOWN_RULES("a game records table rules the rulebook cannot read"),
+    /** A provably fair game was closed with a server seed that does not hash to the commitment made at its opening. */
+    SEED_MISMATCH("a fair game's revealed seed does not match its commitment"),
+    /** A roll of a provably fair game recorded other dice than its seed, client seed and nonce derive (or named no seed). */
+    DICE_MISMATCH("a fair game's roll is not the one its seeds derive"),
+    /**
+     * A roll of a provably fair game whose nonce is not its roll number (from 0), or whose client seed is not the one
+     * of the game's first roll: with either free, the house could have tried values until the dice suited it.
+     */
+    NONCE_NOT_IN_ORDER("a fair game's roll skips or repeats a nonce, or changes its client seed"),
+    /** A provably fair game was closed without revealing its server seed: its dice cannot be checked. */
+    SEED_NOT_REVEALED("a fair game closed without revealing its seed"),
     /** SQLite itself reports damage, or the file cannot be read as a ledger. */
     STORAGE_CORRUPT("the database file is damaged or unreadable");
 

@@ -100,8 +100,9 @@ final class AuditCommand implements Callable<Integer> {
                         + " that could not be read to its end)"));
         s.append(String.format(Locale.ROOT, "  views      %s%n", r.views()));
         s.append(r.payoutsVerified()
-                ? String.format(Locale.ROOT, "  payouts    %,d settlements of %,d games judged by the craps rulebook%n",
-                        r.settlementsVerified(), r.gamesVerified())
+                ? String.format(Locale.ROOT, "  payouts    %,d settlements of %,d games judged by the craps rulebook;"
+                        + " every die of %,d provably fair games re-derived%n",
+                        r.settlementsVerified(), r.gamesVerified(), r.fairGamesVerified())
                 : String.format(Locale.ROOT, "  payouts    not verified (a partial range, or a log that could not be read to its end)%n"));
         s.append(String.format(Locale.ROOT, "  time       %.2f s (%,.0f events/s)%n", r.elapsedNanos() / 1e9, r.eventsPerSecond()));
         int shown = 0;
@@ -137,6 +138,7 @@ final class AuditCommand implements Callable<Integer> {
             g.writeStringProperty("views", r.views());
             g.writeBooleanProperty("payoutsVerified", r.payoutsVerified());
             g.writeNumberProperty("settlementsVerified", r.settlementsVerified());
+            g.writeNumberProperty("fairGamesVerified", r.fairGamesVerified());
             g.writeNumberProperty("gamesVerified", r.gamesVerified());
             g.writeNumberProperty("elapsedMillis", r.elapsedNanos() / 1_000_000);
             g.writeNumberProperty("eventsPerSecond", Math.round(r.eventsPerSecond()));

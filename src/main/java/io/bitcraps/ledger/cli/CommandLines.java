@@ -59,9 +59,10 @@ final class CommandLines {
     // The command fields, by number; any other name is "unknown" to every command.
     private static final int TYPE = 0, KEY = 1, COMMANDS = 2, PLAYER = 3, AMOUNT = 4, REFERENCE = 5, GAME = 6,
             TABLE = 7, RULES = 8, BET = 9, BET_TYPE = 10, POINT = 11, DIE1 = 12, DIE2 = 13, OUTCOME = 14,
-            WINNINGS = 15, SETTLE = 16, UNKNOWN = -1;
+            WINNINGS = 15, SETTLE = 16, COMMITMENT = 17, CLIENT_SEED = 18, NONCE = 19, SERVER_SEED = 20, UNKNOWN = -1;
     private static final String[] NAMES = {"type", "key", "commands", "player", "amount", "reference", "game",
-            "table", "rules", "bet", "bet_type", "point", "die1", "die2", "outcome", "winnings", "settle"};
+            "table", "rules", "bet", "bet_type", "point", "die1", "die2", "outcome", "winnings", "settle", "commitment", "client_seed", "nonce",
+            "server_seed"};
     private static final int FIELD_COUNT = NAMES.length;
 
     /** What the previous parser's JsonNode was; FLOAT and BIG_INT are numbers no field accepts as is. */
@@ -72,11 +73,11 @@ final class CommandLines {
         int own = switch (t) {
             case DEPOSITED, WITHDRAWN -> bits(PLAYER, AMOUNT, REFERENCE);
             case HOUSE_FUNDED -> bits(AMOUNT, REFERENCE);
-            case GAME_OPENED -> bits(GAME, TABLE, RULES);
+            case GAME_OPENED -> bits(GAME, TABLE, RULES, COMMITMENT);
             case BET_PLACED -> bits(GAME, BET, PLAYER, BET_TYPE, POINT, AMOUNT);
-            case DICE_ROLLED -> bits(GAME, DIE1, DIE2, SETTLE);
+            case DICE_ROLLED -> bits(GAME, DIE1, DIE2, SETTLE, CLIENT_SEED, NONCE);
             case BET_SETTLED -> bits(GAME, BET, OUTCOME, WINNINGS);
-            case GAME_CLOSED -> bits(GAME);
+            case GAME_CLOSED -> bits(GAME, SERVER_SEED);
         };
         return own | bits(TYPE, KEY);
     }
@@ -417,6 +418,10 @@ final class CommandLines {
             case "outcome" -> OUTCOME;
             case "winnings" -> WINNINGS;
             case "settle" -> SETTLE;
+            case "commitment" -> COMMITMENT;
+            case "client_seed" -> CLIENT_SEED;
+            case "nonce" -> NONCE;
+            case "server_seed" -> SERVER_SEED;
             default -> UNKNOWN;
         };
     }
@@ -462,13 +467,15 @@ final class CommandLines {
             case WITHDRAWN -> new Command.Withdraw(text(n, PLAYER), amount(n, AMOUNT), text(n, REFERENCE));
             case HOUSE_FUNDED -> new Command.FundHouse(amount(n, AMOUNT), text(n, REFERENCE));
             case GAME_OPENED -> new Command.OpenGame(text(n, GAME), text(n, TABLE),
-                    n.has(RULES) && !n.isNull(RULES) ? text(n, RULES) : Command.OpenGame.STANDARD_RULES);
+                    n.has(RULES) && !n.isNull(RULES) ? text(n, RULES) : Command.OpenGame.STANDARD_RULES,
+                    optionalText(n, COMMITMENT));
             case BET_PLACED -> new Command.PlaceBet(text(n, GAME), text(n, BET), text(n, PLAYER),
                     betType(text(n, BET_TYPE)), optionalInt(n, POINT), amount(n, AMOUNT));
-            case DICE_ROLLED -> new Command.RecordRoll(text(n, GAME), smallInt(n, DIE1), smallInt(n, DIE2), autoSettle(n));
+            case DICE_ROLLED -> new Command.RecordRoll(text(n, GAME), smallInt(n, DIE1), smallInt(n, DIE2), autoSettle(n),
+                    optionalText(n, CLIENT_SEED), optionalNonce(n));
             case BET_SETTLED -> new Command.SettleBet(text(n, GAME), text(n, BET), outcome(text(n, OUTCOME)),
                     amountOrZero(n, WINNINGS));
-            case GAME_CLOSED -> new Command.CloseGame(text(n, GAME));
+            case GAME_CLOSED -> new Command.CloseGame(text(n, GAME), optionalText(n, SERVER_SEED));
         };
     }
 
@@ -537,6 +544,20 @@ final class CommandLines {
 
     private static Integer optionalInt(Fields n, int field) throws Invalid {
         return !n.has(field) || n.isNull(field) ? null : smallInt(n, field);
+    }
+
+    private static String optionalText(Fields n, int field) throws Invalid {
+        return !n.has(field) || n.isNull(field) ? null : text(n, field);
+    }
+
+    private static Long optionalNonce(Fields n) throws Invalid {
+        if (!n.has(NONCE) || n.isNull(NONCE)) {
+            return null;
+        }
+        if (n.kind[NONCE] != INT) {
+            throw new Invalid("field \"nonce\" must be a whole number from 0 to " + Long.MAX_VALUE);
+        }
+        return n.number[NONCE];
     }
 
     private static BetType betType(String name) throws Invalid {

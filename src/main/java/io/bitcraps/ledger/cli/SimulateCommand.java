@@ -66,6 +66,11 @@ final class SimulateCommand implements Callable<Integer> {
                     + " or ledger (each roll alone with settle=auto: the ledger settles by the rulebook)")
     String settle;
 
+    @Option(names = "--fair",
+            description = "provably fair games: each opens with the commitment to a server seed, each roll's dice are derived"
+                    + " from it (docs/fairness.md), each close reveals it; the ledger checks every die at the close")
+    boolean fair;
+
     @Option(names = "--seed", defaultValue = "42", description = "seed of the dice and the players' choices: same seed, same ledger (default: ${DEFAULT-VALUE})")
     long seed;
 
@@ -148,6 +153,7 @@ final class SimulateCommand implements Callable<Integer> {
             case "ledger" -> options.withSettle(CrapsFloor.Settle.LEDGER);
             default -> throw new IllegalArgumentException("--settle must be engine or ledger, got '" + settle + "'");
         };
+        options = options.withFairDice(fair);
         if (rules != null && !rules.isEmpty()) {
             List<TableRules> list = new ArrayList<>();
             for (String r : rules) {
@@ -210,6 +216,10 @@ final class SimulateCommand implements Callable<Integer> {
                 houseMatches ? "matches the ledger" : "DIFFERS from the ledger (" + houseChange + ")");
         out.printf(Locale.ROOT, "  conservation  sum of %,d balances = %d: %s%n", balances.size(), sum,
                 conserved ? "I1 holds" : "I1 BROKEN");
+        if (options.fairDice()) {
+            out.printf(Locale.ROOT, "  fair dice     %,d games opened with a commitment, each closed with its seed: the ledger"
+                    + " re-derived every die at the close%n", r.games());
+        }
         out.printf(Locale.ROOT, "  replay        %,d events re-read from disk, hash chain verified, balances %s%n",
                 replayed.seq(), replayMatches ? "match the live view" : "DIFFER from the live view");
         out.flush();

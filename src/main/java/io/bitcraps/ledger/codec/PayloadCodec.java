@@ -104,6 +104,9 @@ public final class PayloadCodec {
             g.writeStringProperty("game", o.gameId());
             g.writeStringProperty("table", o.tableId());
             g.writeStringProperty("rules", o.rules());
+            if (o.commitment() != null) {
+                g.writeStringProperty("commitment", o.commitment());
+            }
         } else if (c instanceof Command.PlaceBet b) {
             g.writeStringProperty("game", b.gameId());
             g.writeStringProperty("bet", b.betId());
@@ -117,6 +120,10 @@ public final class PayloadCodec {
             g.writeStringProperty("game", r.gameId());
             g.writeNumberProperty("die1", r.die1());
             g.writeNumberProperty("die2", r.die2());
+            if (r.clientSeed() != null) {
+                g.writeStringProperty("client_seed", r.clientSeed());
+                g.writeNumberProperty("nonce", r.nonce());
+            }
         } else if (c instanceof Command.SettleBet s) {
             g.writeStringProperty("game", s.gameId());
             g.writeStringProperty("bet", s.betId());
@@ -124,6 +131,9 @@ public final class PayloadCodec {
             g.writeNumberProperty("winnings", s.winnings());
         } else if (c instanceof Command.CloseGame cg) {
             g.writeStringProperty("game", cg.gameId());
+            if (cg.serverSeed() != null) {
+                g.writeStringProperty("server_seed", cg.serverSeed());
+            }
         } else {
             throw new IllegalArgumentException("no encoding for " + c);
         }
@@ -187,6 +197,10 @@ public final class PayloadCodec {
                 case "die2" -> f.die2 = once(f.die2, name, intNumber(p, t, name));
                 case "outcome" -> f.outcome = once(f.outcome, name, text(p, t, name));
                 case "winnings" -> f.winnings = once(f.winnings, name, number(p, t, name));
+                case "commitment" -> f.commitment = once(f.commitment, name, text(p, t, name));
+                case "client_seed" -> f.clientSeed = once(f.clientSeed, name, text(p, t, name));
+                case "nonce" -> f.nonce = once(f.nonce, name, number(p, t, name));
+                case "server_seed" -> f.serverSeed = once(f.serverSeed, name, text(p, t, name));
                 case "key" -> f.key = once(f.key, name, Ids.requireKey(text(p, t, name)));
                 case "n" -> f.n = once(f.n, name, groupSize(intNumber(p, t, name)));
                 case "postings" -> f.postings = once(f.postings, name, postings(p, t));
@@ -316,6 +330,10 @@ public final class PayloadCodec {
         Integer die2;
         String outcome;
         Long winnings;
+        String commitment;
+        String clientSeed;
+        Long nonce;
+        String serverSeed;
         String key;
         Integer n;
         List<Posting> postings;
@@ -325,13 +343,15 @@ public final class PayloadCodec {
                 case DEPOSITED -> new Command.Deposit(req(player, "player"), req(amount, "amount"), req(reference, "reference"));
                 case WITHDRAWN -> new Command.Withdraw(req(player, "player"), req(amount, "amount"), req(reference, "reference"));
                 case HOUSE_FUNDED -> new Command.FundHouse(req(amount, "amount"), req(reference, "reference"));
-                case GAME_OPENED -> new Command.OpenGame(req(game, "game"), req(table, "table"), req(rules, "rules"));
+                case GAME_OPENED -> new Command.OpenGame(req(game, "game"), req(table, "table"), req(rules, "rules"),
+                        commitment);
                 case BET_PLACED -> new Command.PlaceBet(req(game, "game"), req(bet, "bet"), req(player, "player"),
                         BetType.valueOf(req(betType, "bet_type")), point, req(amount, "amount"));
-                case DICE_ROLLED -> new Command.RecordRoll(req(game, "game"), req(die1, "die1"), req(die2, "die2"));
+                case DICE_ROLLED -> new Command.RecordRoll(req(game, "game"), req(die1, "die1"), req(die2, "die2"), false,
+                        clientSeed, nonce);
                 case BET_SETTLED -> new Command.SettleBet(req(game, "game"), req(bet, "bet"),
                         Outcome.valueOf(req(outcome, "outcome")), req(winnings, "winnings"));
-                case GAME_CLOSED -> new Command.CloseGame(req(game, "game"));
+                case GAME_CLOSED -> new Command.CloseGame(req(game, "game"), serverSeed);
             };
             rejectExtraFields(type);
             return c;
@@ -341,9 +361,9 @@ public final class PayloadCodec {
         private void rejectExtraFields(EventType type) {
             boolean[] allowed = allowedFields(type);
             Object[] values = {player, amount, reference, game, table, bet, betType, point, die1, die2, outcome, winnings,
-                rules};
+                rules, commitment, clientSeed, nonce, serverSeed};
             String[] names = {"player", "amount", "reference", "game", "table", "bet", "bet_type", "point", "die1",
-                    "die2", "outcome", "winnings", "rules"};
+                    "die2", "outcome", "winnings", "rules", "commitment", "client_seed", "nonce", "server_seed"};
             for (int i = 0; i < values.length; i++) {
                 if (values[i] != null && !allowed[i]) {
                     throw new PayloadException(type + " payload has field \"" + names[i] + "\" of another event type");
@@ -352,22 +372,22 @@ public final class PayloadCodec {
         }
 
         private static boolean[] allowedFields(EventType type) {
-            //                      player amount ref   game   table  bet    type   point  die1   die2   outc   winn   rules
+            //                      player amount ref   game   table  bet    type   point  die1   die2   outc   winn   rules  commit cseed  nonce  sseed
             return switch (type) {
                 case DEPOSITED, WITHDRAWN ->
-                        new boolean[]{true, true, true, false, false, false, false, false, false, false, false, false, false};
+                        new boolean[]{true, true, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
                 case HOUSE_FUNDED ->
-                        new boolean[]{false, true, true, false, false, false, false, false, false, false, false, false, false};
+                        new boolean[]{false, true, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
                 case GAME_OPENED ->
-                        new boolean[]{false, false, false, true, true, false, false, false, false, false, false, false, true};
+                        new boolean[]{false, false, false, true, true, false, false, false, false, false, false, false, true, true, false, false, false};
                 case BET_PLACED ->
-                        new boolean[]{true, true, false, true, false, true, true, true, false, false, false, false, false};
+                        new boolean[]{true, true, false, true, false, true, true, true, false, false, false, false, false, false, false, false, false};
                 case DICE_ROLLED ->
-                        new boolean[]{false, false, false, true, false, false, false, false, true, true, false, false, false};
+                        new boolean[]{false, false, false, true, false, false, false, false, true, true, false, false, false, false, true, true, false};
                 case BET_SETTLED ->
-                        new boolean[]{false, false, false, true, false, true, false, false, false, false, true, true, false};
+                        new boolean[]{false, false, false, true, false, true, false, false, false, false, true, true, false, false, false, false, false};
                 case GAME_CLOSED ->
-                        new boolean[]{false, false, false, true, false, false, false, false, false, false, false, false, false};
+                        new boolean[]{false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, true};
             };
         }
 

@@ -3,6 +3,8 @@ package io.bitcraps.ledger.craps;
 import io.bitcraps.ledger.domain.BetType;
 import org.pcollections.HashTreePMap;
 import org.pcollections.PMap;
+import org.pcollections.PVector;
+import org.pcollections.TreePVector;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -28,19 +30,40 @@ import java.util.Optional;
  * second implementation of the fold around the same rules, not a copy of this one).
  */
 public record GameTable(TableRules rules, TableState state, Roll lastRoll,
-                        PMap<String, OpenBet> open, PMap<String, Settlement> due) {
+                        PMap<String, OpenBet> open, PMap<String, Settlement> due,
+                        String commitment, PVector<FairRoll> fairRolls) {
+
+    /** A roll of a provably fair game: the client seed and nonce it names, and the dice recorded. */
+    public record FairRoll(String clientSeed, long nonce, Roll roll) {}
 
     public GameTable {
         Objects.requireNonNull(rules, "rules");
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(open, "open");
         Objects.requireNonNull(due, "due");
+        Objects.requireNonNull(fairRolls, "fairRolls");
     }
 
     /** A new game under {@code rules}: puck off, no roll, no bet. */
     public static GameTable start(TableRules rules) {
-        return new GameTable(rules, TableState.START, null, HashTreePMap.empty(), HashTreePMap.empty());
+        return start(rules, null);
     }
+
+    /**
+     * A new game under {@code rules}; with a {@code commitment} (the SHA-256 of its server seed, hex)
+     * a provably fair one, whose rolls the table keeps with their client seeds and nonces until the
+     * seed is revealed ({@link FairDice}).
+     */
+    public static GameTable start(TableRules rules, String commitment) {
+        return new GameTable(rules, TableState.START, null, HashTreePMap.empty(), HashTreePMap.empty(), commitment,
+                TreePVector.empty());
+    }
+
+    /** True for a provably fair game. */
+    public boolean isFair() {
+        return commitment != null;
+    }
+
 
     /** Whether {@code player} may place this bet now, as {@link CrapsTable#validate}. Empty when they may. */
     public Optional<PlacementError> validate(String player, BetType type, Integer point, long stake) {
@@ -51,11 +74,16 @@ public record GameTable(TableRules rules, TableState state, Roll lastRoll,
     public GameTable place(String betId, String player, BetType type, Integer point, long stake) {
         OpenBet bet = new OpenBet(betId, player, new Bet(type, point, stake, state.rollCount()),
                 Rulebook.effectivePoint(state, type, point));
-        return new GameTable(rules, state, lastRoll, open.plus(betId, bet), due);
+        return new GameTable(rules, state, lastRoll, open.plus(betId, bet), due, commitment, fairRolls);
     }
 
     /** The table after {@code roll}: the open bets it decides become due, with their results; the puck moves. */
     public GameTable roll(Roll roll) {
+        return roll(roll, null, 0);
+    }
+
+    /** As {@link #roll(Roll)}; in a fair game the roll is kept with the client seed and nonce it names. */
+    public GameTable roll(Roll roll, String clientSeed, long nonce) {
         Objects.requireNonNull(roll, "roll");
         int index = state.rollCount();
         PMap<String, OpenBet> stillOpen = open;
@@ -72,7 +100,8 @@ public record GameTable(TableRules rules, TableState state, Roll lastRoll,
                 nowDue = nowDue.plus(bet.betId(), new Settlement(bet, step.resolution(index)));
             }
         }
-        return new GameTable(rules, state.next(roll), roll, stillOpen, nowDue);
+        PVector<FairRoll> kept = isFair() && clientSeed != null ? fairRolls.plus(new FairRoll(clientSeed, nonce, roll)) : fairRolls;
+        return new GameTable(rules, state.next(roll), roll, stillOpen, nowDue, commitment, kept);
     }
 
     /** The table without the bet (settled or voided): it leaves whichever set holds it. */
@@ -80,7 +109,7 @@ public record GameTable(TableRules rules, TableState state, Roll lastRoll,
         if (!open.containsKey(betId) && !due.containsKey(betId)) {
             return this;
         }
-        return new GameTable(rules, state, lastRoll, open.minus(betId), due.minus(betId));
+        return new GameTable(rules, state, lastRoll, open.minus(betId), due.minus(betId), commitment, fairRolls);
     }
 
     /** The result a roll decided for the bet, or null if no roll decided it (or the table does not hold it). */

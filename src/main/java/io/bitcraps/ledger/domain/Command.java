@@ -58,8 +58,13 @@ public sealed interface Command
      * Opens a game at a table; game ids are never reused. {@code rules} are the table's rules in
      * the rulebook's canonical form ({@code io.bitcraps.ledger.craps.TableRules#canonical()}),
      * recorded with the game so that an audit can judge its payouts by the rules it was played under.
+     * <p>
+     * {@code commitment}, when not null, makes the game provably fair ({@code docs/fairness.md}): the
+     * SHA-256 of the house's secret server seed, 64 lower-case hex digits. Every roll of the game then
+     * names a client seed and a nonce, and {@link CloseGame} must reveal the seed, which the ledger
+     * checks against the commitment and every recorded roll.
      */
-    record OpenGame(String gameId, String tableId, String rules) implements Command {
+    record OpenGame(String gameId, String tableId, String rules, String commitment) implements Command {
         /** The standard table's rules: field 12 pays 3:1, place bets off on the come-out, 3-4-5x odds, bets of 5 to 5000. */
         public static final String STANDARD_RULES = "field12=3;placeWorksOnComeOut=false;maxOdds=3-4-5;min=5;max=5000";
         /** Longest rules text. */
@@ -78,6 +83,15 @@ public sealed interface Command
                     throw new Rejected.InvalidCommand("table rules " + Ids.quote(rules) + " hold a character outside printable ASCII");
                 }
             }
+            if (commitment != null && !isHex64(commitment)) {
+                throw new Rejected.InvalidCommand("a commitment is the SHA-256 of the server seed as 64 lower-case hex"
+                        + " digits, got " + Ids.quote(commitment));
+            }
+        }
+
+        /** A game under {@code rules}, not provably fair. */
+        public OpenGame(String gameId, String tableId, String rules) {
+            this(gameId, tableId, rules, null);
         }
 
         /** A game under the standard table's rules. */
@@ -121,17 +135,40 @@ public sealed interface Command
      * payout. The log holds the roll and the settlement events as if the engine had submitted them
      * together; the flag itself is not stored.
      */
-    record RecordRoll(String gameId, int die1, int die2, boolean autoSettle) implements Command {
+    record RecordRoll(String gameId, int die1, int die2, boolean autoSettle, String clientSeed, Long nonce)
+            implements Command {
+        /** Longest client seed. */
+        public static final int CLIENT_SEED_LENGTH_MAX = 64;
+
         public RecordRoll {
             Ids.requireId("game", gameId);
             if (die1 < 1 || die1 > 6 || die2 < 1 || die2 > 6) {
                 throw new Rejected.InvalidDice(die1, die2);
             }
+            if ((clientSeed == null) != (nonce == null)) {
+                throw new Rejected.InvalidCommand("a fair roll names both a client seed and a nonce, got "
+                        + Ids.quote(clientSeed) + " and " + nonce);
+            }
+            if (clientSeed != null) {
+                if (clientSeed.isEmpty() || clientSeed.length() > CLIENT_SEED_LENGTH_MAX
+                        || !clientSeed.chars().allMatch(c -> c > ' ' && c <= '~')) {
+                    throw new Rejected.InvalidCommand("a client seed is 1.." + CLIENT_SEED_LENGTH_MAX
+                            + " printable ASCII characters without spaces, got " + Ids.quote(clientSeed));
+                }
+                if (nonce < 0) {
+                    throw new Rejected.InvalidCommand("a nonce is 0 or more, got " + nonce);
+                }
+            }
         }
 
         /** A roll whose settlements the engine submits itself (in the same atomic group). */
         public RecordRoll(String gameId, int die1, int die2) {
-            this(gameId, die1, die2, false);
+            this(gameId, die1, die2, false, null, null);
+        }
+
+        /** A roll, settled by the ledger when {@code autoSettle}. */
+        public RecordRoll(String gameId, int die1, int die2, boolean autoSettle) {
+            this(gameId, die1, die2, autoSettle, null, null);
         }
 
         /** A roll the ledger settles by the rulebook. */
@@ -139,9 +176,24 @@ public sealed interface Command
             return new RecordRoll(gameId, die1, die2, true);
         }
 
+        /** A roll of a provably fair game: its dice are those of {@code clientSeed} and {@code nonce} under the game's seed. */
+        public static RecordRoll fair(String gameId, int die1, int die2, String clientSeed, long nonce) {
+            return new RecordRoll(gameId, die1, die2, false, clientSeed, nonce);
+        }
+
+        /** The same roll, settled by the ledger. */
+        public RecordRoll withAutoSettle() {
+            return new RecordRoll(gameId, die1, die2, true, clientSeed, nonce);
+        }
+
         /** The same roll as it is stored: the log does not keep whether the ledger settled it. */
         public RecordRoll asStored() {
-            return autoSettle ? new RecordRoll(gameId, die1, die2, false) : this;
+            return autoSettle ? new RecordRoll(gameId, die1, die2, false, clientSeed, nonce) : this;
+        }
+
+        /** True for a roll of a provably fair game (it names a client seed and a nonce). */
+        public boolean isFair() {
+            return clientSeed != null;
         }
 
         public int total() {
@@ -180,15 +232,32 @@ public sealed interface Command
         }
     }
 
-    /** Closes a game that has no open bet. */
-    record CloseGame(String gameId) implements Command {
+    /**
+     * Closes a game that has no open bet. {@code serverSeed}, required for a provably fair game and
+     * refused for any other, reveals the seed its commitment hid: 64 lower-case hex digits.
+     */
+    record CloseGame(String gameId, String serverSeed) implements Command {
         public CloseGame {
             Ids.requireId("game", gameId);
+            if (serverSeed != null && !isHex64(serverSeed)) {
+                throw new Rejected.InvalidCommand("a server seed is 32 bytes as 64 lower-case hex digits, got "
+                        + Ids.quote(serverSeed));
+            }
+        }
+
+        /** Closes a game that is not provably fair. */
+        public CloseGame(String gameId) {
+            this(gameId, null);
         }
 
         @Override
         public EventType eventType() {
             return EventType.GAME_CLOSED;
         }
+    }
+
+    /** 64 lower-case hex digits: a SHA-256, or a 32-byte seed. */
+    private static boolean isHex64(String s) {
+        return s.length() == 64 && s.chars().allMatch(c -> c >= '0' && c <= '9' || c >= 'a' && c <= 'f');
     }
 }

@@ -296,6 +296,30 @@ public abstract sealed class Rejected extends LedgerException {
         }
     }
 
+    /** A provably fair game closed with a server seed that does not hash to the game's commitment. */
+    public static final class SeedMismatch extends Rejected {
+        public SeedMismatch(String facts) {
+            super(facts);
+        }
+
+        @Override
+        public String code() {
+            return "SEED_MISMATCH";
+        }
+    }
+
+    /** A provably fair game closed with a seed under which a recorded roll's dice are not the ones derived. */
+    public static final class DiceMismatch extends Rejected {
+        public DiceMismatch(String facts) {
+            super(facts);
+        }
+
+        @Override
+        public String code() {
+            return "DICE_MISMATCH";
+        }
+    }
+
     public static final class LimitExceeded extends Rejected {
         public LimitExceeded(String what) {
             super(what);

@@ -1,9 +1,11 @@
 package io.bitcraps.ledger.ingest;
 
+import io.bitcraps.ledger.craps.FairDice;
 import io.bitcraps.ledger.craps.GameTable;
 import io.bitcraps.ledger.craps.OpenBet;
 import io.bitcraps.ledger.craps.PlacementError;
 import io.bitcraps.ledger.craps.Resolution;
+import io.bitcraps.ledger.craps.Roll;
 import io.bitcraps.ledger.craps.Settlement;
 import io.bitcraps.ledger.craps.TableRules;
 import io.bitcraps.ledger.craps.TableState;
@@ -73,6 +75,7 @@ final class Decider {
         if (c instanceof Command.RecordRoll r) {
             GameState game = openGame(s, r.gameId(), history);
             if (byTheRules && game.table() != null) {
+                judgeFairness(game, r);
                 judgeRoll(game, r);
             }
             return List.of();
@@ -84,6 +87,9 @@ final class Decider {
             GameState game = openGame(s, cg.gameId(), history);
             if (game.openBetCount() > 0) {
                 throw new Rejected.GameHasOpenBets(cg.gameId(), game.openBetCount());
+            }
+            if (byTheRules && game.table() != null) {
+                judgeReveal(game, cg);
             }
             return List.of();
         }
@@ -172,6 +178,72 @@ final class Decider {
             return new LeftOut(new Rejected.MissingSettlement(facts.toString()), i);
         }
         return null;
+    }
+
+    /**
+     * A fair game's roll names the game's client seed (its first roll chooses it) and the nonce that
+     * counts the game's rolls from 0; any other game's roll names neither.
+     */
+    private static void judgeFairness(GameState game, Command.RecordRoll r) {
+        GameTable t = game.table();
+        if (!t.isFair()) {
+            if (r.isFair()) {
+                throw new Rejected.InvalidCommand("game " + r.gameId() + " was opened without a commitment: its rolls"
+                        + " name no client seed or nonce");
+            }
+            return;
+        }
+        if (!r.isFair()) {
+            throw new Rejected.InvalidCommand("game " + r.gameId() + " is provably fair: each roll names the client seed"
+                    + " and the nonce its dice were derived with");
+        }
+        // the nonces count the game's rolls and the client seed is the game's: with either free, the house,
+        // which knows the seed, could try values until the dice suit it
+        long expected = t.fairRolls().size();
+        if (r.nonce() != expected) {
+            throw new Rejected.InvalidCommand("game " + r.gameId() + ": this roll's nonce is " + expected
+                    + " (a fair game's nonces count its rolls from 0), got " + r.nonce());
+        }
+        if (expected > 0 && !r.clientSeed().equals(t.fairRolls().get(0).clientSeed())) {
+            throw new Rejected.InvalidCommand("game " + r.gameId() + ": the client seed is "
+                    + t.fairRolls().get(0).clientSeed() + " for the whole game (its first roll named it), got "
+                    + r.clientSeed());
+        }
+    }
+
+    /**
+     * A fair game's close reveals its server seed: it must hash to the commitment made at the opening,
+     * and every roll recorded must have the dice the seed derives for its client seed and nonce.
+     */
+    private static void judgeReveal(GameState game, Command.CloseGame cg) {
+        GameTable t = game.table();
+        if (!t.isFair()) {
+            if (cg.serverSeed() != null) {
+                throw new Rejected.InvalidCommand("game " + cg.gameId() + " was opened without a commitment: there is"
+                        + " no server seed to reveal");
+            }
+            return;
+        }
+        if (cg.serverSeed() == null) {
+            throw new Rejected.InvalidCommand("game " + cg.gameId() + " is provably fair: its close reveals the server"
+                    + " seed of commitment " + t.commitment());
+        }
+        byte[] seed = FairDice.parseSeed(cg.serverSeed());
+        String hashed = FairDice.commitment(seed);
+        if (!hashed.equals(t.commitment())) {
+            throw new Rejected.SeedMismatch("game " + cg.gameId() + ": the server seed revealed hashes to " + hashed
+                    + ", the game committed to " + t.commitment());
+        }
+        int index = 0;
+        for (GameTable.FairRoll f : t.fairRolls()) {
+            Roll derived = FairDice.dice(seed, f.clientSeed(), f.nonce());
+            if (!derived.equals(f.roll())) {
+                throw new Rejected.DiceMismatch("game " + cg.gameId() + ": roll " + index + " (client seed "
+                        + f.clientSeed() + ", nonce " + f.nonce() + ") recorded " + f.roll() + ", the revealed seed gives "
+                        + derived);
+            }
+            index++;
+        }
     }
 
     private static void judgePlacement(GameState game, Command.PlaceBet b) {

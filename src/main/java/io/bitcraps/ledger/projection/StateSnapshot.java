@@ -40,10 +40,13 @@ import java.util.TreeMap;
  * else {@code 6 * (die1 - 1) + die2}), the open bets (id, player, type, named point or -1, stake,
  * placed-at roll, riding point or -1) and the due ones (the same, then outcome, winnings and the
  * deciding roll's index); and ends with a CRC-32C of everything before it, since the digest does
- * not cover the tables. Version 1 still decodes, without tables: the loader folds them from the log.
+ * not cover the tables. Version 3 adds, after a table's due bets, the commitment of a provably fair
+ * game ("" for none) and its rolls (client seed, nonce, dice as for the last roll). Versions 1
+ * (without tables: the loader folds them from the log) and 2 (tables of games that are not fair)
+ * still decode.
  */
 public final class StateSnapshot {
-    private static final int VERSION = 2;
+    private static final int VERSION = 3;
 
     private StateSnapshot() {}
 
@@ -121,6 +124,13 @@ public final class StateSnapshot {
             out.writeLong(d.resolution().winnings());
             out.writeInt(d.resolution().rollIndex());
         }
+        out.writeUTF(t.commitment() == null ? "" : t.commitment());
+        out.writeInt(t.fairRolls().size());
+        for (GameTable.FairRoll f : t.fairRolls()) {
+            out.writeUTF(f.clientSeed());
+            out.writeLong(f.nonce());
+            out.writeByte(6 * (f.roll().die1() - 1) + f.roll().die2());
+        }
     }
 
     private static void writeBet(DataOutputStream out, OpenBet b) throws IOException {
@@ -133,7 +143,7 @@ public final class StateSnapshot {
         out.writeInt(b.point() == null ? -1 : b.point());
     }
 
-    private static GameTable readTable(DataInputStream in) throws IOException {
+    private static GameTable readTable(DataInputStream in, int version) throws IOException {
         if (!in.readBoolean()) {
             return null;
         }
@@ -159,7 +169,19 @@ public final class StateSnapshot {
             int rollIndex = in.readInt();
             due = due.plus(b.betId(), new Settlement(b, new Resolution(status, winnings, rollIndex, b.point())));
         }
-        return new GameTable(rules, state, lastRoll, open, due);
+        org.pcollections.PVector<GameTable.FairRoll> fairRolls = org.pcollections.TreePVector.empty();
+        if (version < 3) {
+            return new GameTable(rules, state, lastRoll, open, due, null, fairRolls); // before fair games
+        }
+        String commitment = in.readUTF();
+        int fairCount = in.readInt();
+        for (int i = 0; i < fairCount; i++) {
+            String clientSeed = in.readUTF();
+            long nonce = in.readLong();
+            int code = in.readByte();
+            fairRolls = fairRolls.plus(new GameTable.FairRoll(clientSeed, nonce, Roll.of((code - 1) / 6 + 1, (code - 1) % 6 + 1)));
+        }
+        return new GameTable(rules, state, lastRoll, open, due, commitment.isEmpty() ? null : commitment, fairRolls);
     }
 
     /**
@@ -218,7 +240,7 @@ public final class StateSnapshot {
         long sum = 0;
         int version = snapshot.length == 0 ? -1 : snapshot[0] & 0xff;
         int length = snapshot.length;
-        if (version == VERSION) {
+        if (version >= 2) {
             if (length < 5) {
                 throw new Damaged("a snapshot of " + length + " bytes", null);
             }
@@ -233,8 +255,8 @@ public final class StateSnapshot {
         }
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot, 0, length))) {
             in.readUnsignedByte();
-            if (version != VERSION && version != 1) {
-                throw new Damaged("snapshot format version " + version + ", this code reads 1 and " + VERSION, null);
+            if (version < 1 || version > VERSION) {
+                throw new Damaged("snapshot format version " + version + ", this code reads 1 to " + VERSION, null);
             }
             int accounts = in.readInt();
             for (int i = 0; i < accounts; i++) {
@@ -268,7 +290,7 @@ public final class StateSnapshot {
                     bets = bets.plus(betId, new BetState(gameId, betId, player, type, betPoint < 0 ? null : betPoint, amount,
                             placedSeq, settledSeq, outcome.isEmpty() ? null : Outcome.valueOf(outcome), winnings));
                 }
-                GameTable table = version >= 2 ? readTable(in) : null;
+                GameTable table = version >= 2 ? readTable(in, version) : null;
                 if (table != null) {
                     checkTable(gameId, table, rolls, die1, die2, point, bets);
                 }

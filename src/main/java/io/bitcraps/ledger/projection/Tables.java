@@ -47,7 +47,7 @@ public final class Tables {
                 PARSED.put(g.rules(), rules);
             }
         }
-        return GameTable.start(rules);
+        return GameTable.start(rules, g.commitment());
     }
 
     /** The table after the bet: placed if the rules allow it, else unchanged (such a bet is not judged). */
@@ -60,7 +60,7 @@ public final class Tables {
 
     /** The table after the roll (null stays null: a game without a table). */
     public static GameTable rolled(GameTable t, Command.RecordRoll r) {
-        return t == null ? null : t.roll(Roll.of(r.die1(), r.die2()));
+        return t == null ? null : t.roll(Roll.of(r.die1(), r.die2()), r.clientSeed(), r.nonce() == null ? 0 : r.nonce());
     }
 
     /** The table without the bet. */

@@ -117,7 +117,7 @@ public final class CrapsFloor {
      *                           {@code Limits.ATOMIC_COMMANDS_MAX - 1}
      */
     public record Options(GameLength gameLength, List<TableRules> tableRules, int maxRollsPerGame,
-                          int maxOpenBetsPerGame, Settle settle) {
+                          int maxOpenBetsPerGame, Settle settle, boolean fairDice) {
         /**
          * The house-variant table of the default floor: field 12 pays 2:1, place bets working on the come-out,
          * 10x odds, bets of 1 to 1000 chips.
@@ -148,27 +148,36 @@ public final class CrapsFloor {
 
         /** Hands of up to 24 rolls (then to the next decision), mixed tables, at most 200 open bets a game. */
         public static Options defaults() {
-            return new Options(GameLength.HAND, MIXED, 24, 200, Settle.ENGINE);
+            return new Options(GameLength.HAND, MIXED, 24, 200, Settle.ENGINE, false);
         }
 
         public Options withGameLength(GameLength length) {
-            return new Options(length, tableRules, maxRollsPerGame, maxOpenBetsPerGame, settle);
+            return new Options(length, tableRules, maxRollsPerGame, maxOpenBetsPerGame, settle, fairDice);
         }
 
         public Options withTableRules(List<TableRules> rules) {
-            return new Options(gameLength, rules, maxRollsPerGame, maxOpenBetsPerGame, settle);
+            return new Options(gameLength, rules, maxRollsPerGame, maxOpenBetsPerGame, settle, fairDice);
         }
 
         public Options withMaxRollsPerGame(int rolls) {
-            return new Options(gameLength, tableRules, rolls, maxOpenBetsPerGame, settle);
+            return new Options(gameLength, tableRules, rolls, maxOpenBetsPerGame, settle, fairDice);
         }
 
         public Options withMaxOpenBetsPerGame(int bets) {
-            return new Options(gameLength, tableRules, maxRollsPerGame, bets, settle);
+            return new Options(gameLength, tableRules, maxRollsPerGame, bets, settle, fairDice);
         }
 
         public Options withSettle(Settle by) {
-            return new Options(gameLength, tableRules, maxRollsPerGame, maxOpenBetsPerGame, by);
+            return new Options(gameLength, tableRules, maxRollsPerGame, maxOpenBetsPerGame, by, fairDice);
+        }
+
+        /**
+         * Provably fair games: each game opens with the commitment to a server seed drawn from the
+         * floor's seed, each roll's dice are {@code FairDice.dice(seed, "table-<i>", nonce)} with the
+         * nonce counting the game's rolls from 0, and the close reveals the seed.
+         */
+        public Options withFairDice(boolean fair) {
+            return new Options(gameLength, tableRules, maxRollsPerGame, maxOpenBetsPerGame, settle, fair);
         }
     }
 
@@ -374,7 +383,17 @@ public final class CrapsFloor {
             gameId = id;
             table = new CrapsTable(rules);
             betCounter = 0;
-            pending.add(submit(new Command.OpenGame(gameId, "table-" + index, rules.canonical())));
+            byte[] serverSeed = null;
+            String clientSeed = "table-" + index;
+            if (options.fairDice()) {
+                serverSeed = new byte[io.bitcraps.ledger.craps.FairDice.SEED_BYTES];
+                for (int i = 0; i < serverSeed.length; i++) {
+                    serverSeed[i] = (byte) dice.nextInt(256); // from the floor's seed: same seed, same ledger
+                }
+            }
+            pending.add(submit(new Command.OpenGame(gameId, "table-" + index, rules.canonical(),
+                    serverSeed == null ? null : io.bitcraps.ledger.craps.FairDice.commitment(serverSeed))));
+            long nonce = 0;
             for (Player p : players) {
                 if (p.balance < Math.max(1, settings.playerBankroll() / 4)) {
                     pending.add(submit(new Command.Deposit(p.id, settings.playerBankroll(), "cage-" + gameId)));
@@ -385,7 +404,8 @@ public final class CrapsFloor {
                 for (Player p : players) {
                     decideBets(p);
                 }
-                Roll roll = Roll.of(1 + dice.nextInt(6), 1 + dice.nextInt(6));
+                Roll roll = serverSeed != null ? io.bitcraps.ledger.craps.FairDice.dice(serverSeed, clientSeed, nonce)
+                        : Roll.of(1 + dice.nextInt(6), 1 + dice.nextInt(6));
                 tally.rolls++;
                 RollResult result = table.roll(roll);
                 CompletableFuture<Receipt> committed;
@@ -393,10 +413,12 @@ public final class CrapsFloor {
                     for (Settlement s : result.settlements()) {
                         settled(s.bet(), s.outcome(), s.winnings()); // the floor's own books: what the ledger must do
                     }
-                    committed = submit(Command.RecordRoll.settledByTheRules(gameId, roll.die1(), roll.die2()));
+                    committed = submit(new Command.RecordRoll(gameId, roll.die1(), roll.die2(), true,
+                            serverSeed == null ? null : clientSeed, serverSeed == null ? null : nonce));
                 } else {
                     List<Command> group = new ArrayList<>(1 + result.settlements().size());
-                    group.add(new Command.RecordRoll(gameId, roll.die1(), roll.die2()));
+                    group.add(new Command.RecordRoll(gameId, roll.die1(), roll.die2(), false,
+                            serverSeed == null ? null : clientSeed, serverSeed == null ? null : nonce));
                     for (Settlement s : result.settlements()) {
                         group.add(new Command.SettleBet(gameId, s.betId(), s.outcome(), s.winnings()));
                         settled(s.bet(), s.outcome(), s.winnings());
@@ -409,6 +431,7 @@ public final class CrapsFloor {
                             + (receipt.lastSeq() - receipt.firstSeq() + 1) + " events, the floor's table settles "
                             + result.settlements().size() + " bets with it");
                 }
+                nonce++;
                 awaitPending();
                 if (gameEnds(result)) {
                     break;
@@ -420,7 +443,7 @@ public final class CrapsFloor {
                 closing.add(new Command.SettleBet(gameId, b.betId(), Outcome.VOID, 0));
                 settled(b, Outcome.VOID, 0);
             }
-            closing.add(new Command.CloseGame(gameId));
+            closing.add(new Command.CloseGame(gameId, serverSeed == null ? null : java.util.HexFormat.of().formatHex(serverSeed)));
             await(closing.size() == 1 ? submit(closing.get(0)) : submitAtomically(closing));
         }
 

@@ -291,7 +291,7 @@ class LogFirstCommitIT {
                 state = rs.getBytes(2);
             }
             java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(state);
-            assertThat(b.get()).as("snapshot format").isEqualTo((byte) 2);
+            assertThat(b.get()).as("snapshot format").isEqualTo((byte) 3);
             assertThat(b.getInt()).as("balances").isPositive();
             int nameLength = b.getShort() & 0xffff;
             int balanceAt = b.position() + nameLength;

@@ -193,7 +193,7 @@ class ReadModelProperties {
         Gen<Outcome> outcome = pick(List.of(Outcome.values()));
         Gen<Command> settle = betting.zip(bet, outcome, longRange(1, 100),
                 (g, b, o, w) -> new Command.SettleBet(g, b, o, o == Outcome.WIN ? w : 0));
-        Gen<Command> close = game.map(Command.CloseGame::new);
+        Gen<Command> close = game.map(g -> new Command.CloseGame(g));
         return frequency(List.of(
                 Pair.of(10, deposit), Pair.of(5, withdraw), Pair.of(5, fundHouse), Pair.of(5, openGame),
                 Pair.of(32, placeBet), Pair.of(8, roll), Pair.of(16, settle), Pair.of(2, close)));

@@ -44,11 +44,11 @@ final class TreeCommandLines {
             EventType.DEPOSITED, Set.of("player", "amount", "reference"),
             EventType.WITHDRAWN, Set.of("player", "amount", "reference"),
             EventType.HOUSE_FUNDED, Set.of("amount", "reference"),
-            EventType.GAME_OPENED, Set.of("game", "table", "rules"),
+            EventType.GAME_OPENED, Set.of("game", "table", "rules", "commitment"),
             EventType.BET_PLACED, Set.of("game", "bet", "player", "bet_type", "point", "amount"),
-            EventType.DICE_ROLLED, Set.of("game", "die1", "die2", "settle"),
+            EventType.DICE_ROLLED, Set.of("game", "die1", "die2", "settle", "client_seed", "nonce"),
             EventType.BET_SETTLED, Set.of("game", "bet", "outcome", "winnings"),
-            EventType.GAME_CLOSED, Set.of("game"));
+            EventType.GAME_CLOSED, Set.of("game", "server_seed"));
 
     private TreeCommandLines() {}
 
@@ -120,14 +120,14 @@ final class TreeCommandLines {
             case WITHDRAWN -> new Command.Withdraw(text(n, "player"), amount(n, "amount"), text(n, "reference"));
             case HOUSE_FUNDED -> new Command.FundHouse(amount(n, "amount"), text(n, "reference"));
             case GAME_OPENED -> new Command.OpenGame(text(n, "game"), text(n, "table"),
-                    n.has("rules") && !n.get("rules").isNull() ? text(n, "rules") : Command.OpenGame.STANDARD_RULES);
+                    n.has("rules") && !n.get("rules").isNull() ? text(n, "rules") : Command.OpenGame.STANDARD_RULES, optionalText(n, "commitment"));
             case BET_PLACED -> new Command.PlaceBet(text(n, "game"), text(n, "bet"), text(n, "player"),
                     betType(text(n, "bet_type")), optionalInt(n, "point"), amount(n, "amount"));
             case DICE_ROLLED -> new Command.RecordRoll(text(n, "game"), smallInt(n, "die1"), smallInt(n, "die2"),
-                    autoSettle(n));
+                    autoSettle(n), optionalText(n, "client_seed"), optionalNonce(n));
             case BET_SETTLED -> new Command.SettleBet(text(n, "game"), text(n, "bet"), outcome(text(n, "outcome")),
                     amountOrZero(n, "winnings"));
-            case GAME_CLOSED -> new Command.CloseGame(text(n, "game"));
+            case GAME_CLOSED -> new Command.CloseGame(text(n, "game"), optionalText(n, "server_seed"));
         };
     }
 
@@ -186,6 +186,22 @@ final class TreeCommandLines {
             throw new CommandLines.Invalid("field \"" + field + "\" value " + value + " is far out of range");
         }
         return (int) value;
+    }
+
+    private static String optionalText(JsonNode n, String field) throws CommandLines.Invalid {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? null : text(n, field);
+    }
+
+    private static Long optionalNonce(JsonNode n) throws CommandLines.Invalid {
+        JsonNode v = n.get("nonce");
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+            throw new CommandLines.Invalid("field \"nonce\" must be a whole number from 0 to " + Long.MAX_VALUE);
+        }
+        return v.longValue();
     }
 
     private static Integer optionalInt(JsonNode n, String field) throws CommandLines.Invalid {

@@ -205,6 +205,10 @@ class EventSchemasTest {
                 case "v" -> assertThat(p.path("const").intValue()).isEqualTo(type.schemaVersion());
                 case "rules" -> assertThat(p.path("maxLength").intValue()).isEqualTo(
                         io.bitcraps.ledger.domain.Command.OpenGame.RULES_LENGTH_MAX);
+                case "commitment", "server_seed" -> assertThat(p.path("pattern").stringValue()).isEqualTo("^[0-9a-f]{64}$");
+                case "client_seed" -> assertThat(p.path("maxLength").intValue()).isEqualTo(
+                        io.bitcraps.ledger.domain.Command.RecordRoll.CLIENT_SEED_LENGTH_MAX);
+                case "nonce" -> assertThat(p.path("minimum").longValue()).isZero();
                 default -> throw new AssertionError(type + " declares \"" + name + "\", which this test does not know;"
                         + " add its bounds here");
             }

@@ -103,6 +103,12 @@ final class SampleEvents {
                 List.of(new Posting(escrow, -1), new Posting(alice, 1))));
 
         out.add(new Sample(new Command.CloseGame("g-1001"), List.of()));
+        // a provably fair game (docs/fairness.md's worked example): commitment, seeded rolls, the seed revealed
+        out.add(new Sample(new Command.OpenGame("g-fair", "table-3", Command.OpenGame.STANDARD_RULES,
+                "7e2fd5891809508f6bdbc7de00736ab09782f9f9426bd27eff34d93d6747deba"), List.of()));
+        out.add(new Sample(new Command.RecordRoll("g-fair", 5, 3, false, "player-lucky-7", 132L), List.of()));
+        out.add(new Sample(new Command.CloseGame("g-fair", "7f3c1e9a0b2d4c6e8f1a3b5c7d9e0f21436587a9cbed0f1032547698badcfe10"),
+                List.of()));
         return out;
     }
 }

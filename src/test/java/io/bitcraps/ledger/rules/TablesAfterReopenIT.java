@@ -40,6 +40,16 @@ class TablesAfterReopenIT {
     /** SNAPSHOT_BEFORE_TABLES: the newest snapshot rewritten in format 1, which holds no tables. */
     enum Source { SNAPSHOT, SNAPSHOT_BEFORE_TABLES, REPLAY, READ_MODEL_ROWS }
 
+    private static final byte[] FAIR_SEED = new byte[32];
+
+    static {
+        for (int i = 0; i < FAIR_SEED.length; i++) {
+            FAIR_SEED[i] = (byte) (i * 7 + 1);
+        }
+    }
+
+    private static final String FAIR_COMMITMENT = io.bitcraps.ledger.craps.FairDice.commitment(FAIR_SEED);
+
     private Ledger open(Source source, boolean tableRules) {
         return Ledger.open(LedgerConfig.builder(dir.resolve("ledger.db")).logFirstCommit(source != Source.READ_MODEL_ROWS)
                 .tableRules(tableRules).backupInterval(Duration.ZERO).healthInterval(Duration.ZERO).build());
@@ -69,6 +79,12 @@ class TablesAfterReopenIT {
             ok(ledger.submit(new Command.PlaceBet("g", "field", "ann", BetType.FIELD, null, 10)));
             // a 5: the come bet moves to 5, the field loses; its settlement is left owed across the reopen
             ok(ledger.submit(new Command.RecordRoll("g", 1, 4)));
+            // a provably fair game part-way: its commitment and rolls must come back too
+            ok(ledger.submit(new Command.OpenGame("fair", "t3", Command.OpenGame.STANDARD_RULES, FAIR_COMMITMENT)));
+            for (long nonce = 0; nonce < 3; nonce++) {
+                io.bitcraps.ledger.craps.Roll r = io.bitcraps.ledger.craps.FairDice.dice(FAIR_SEED, "c", nonce);
+                ok(ledger.submit(new Command.RecordRoll("fair", r.die1(), r.die2(), false, "c", nonce)));
+            }
             for (GameState g : ledger.view().state().games().values()) {
                 before.put(g.gameId(), g.table());
             }
@@ -115,6 +131,10 @@ class TablesAfterReopenIT {
             Receipt old = ok(ledger.submit(Command.RecordRoll.settledByTheRules("old", 1, 3)));
             assertThat(old.lastSeq() - old.firstSeq()).isEqualTo(1);
             assertThat(ledger.view().state().game("old").bet("p1").outcome()).isEqualTo(Outcome.WIN);
+            // the fair game goes on from its third roll and closes with its seed, every die checked
+            io.bitcraps.ledger.craps.Roll next = io.bitcraps.ledger.craps.FairDice.dice(FAIR_SEED, "c", 3);
+            ok(ledger.submit(new Command.RecordRoll("fair", next.die1(), next.die2(), false, "c", 3L)));
+            ok(ledger.submit(new Command.CloseGame("fair", java.util.HexFormat.of().formatHex(FAIR_SEED))));
             List<String> stillOpen = ledger.view().openBets("g").stream().map(b -> b.betId()).toList();
             assertThat(stillOpen).containsExactlyInAnyOrder("come", "codds");
         }
@@ -138,7 +158,7 @@ class TablesAfterReopenIT {
                 digest = rs.getLong(3);
                 bytes = rs.getBytes(4);
             }
-            assertThat(bytes[0]).as("written in format 2").isEqualTo((byte) 2);
+            assertThat(bytes[0]).as("written in format 3").isEqualTo((byte) 3);
             io.bitcraps.ledger.projection.LedgerState state = io.bitcraps.ledger.projection.StateSnapshot.decode(bytes, seq,
                     new byte[32], lastTs, digest);
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();

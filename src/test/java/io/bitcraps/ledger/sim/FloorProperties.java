@@ -154,7 +154,7 @@ class FloorProperties {
         Gen<CrapsFloor.Options> options = pick(List.of(CrapsFloor.GameLength.values())).zip(tableRules,
                 range(1, 30), range(1, 200), booleans(),
                 (length, r, rolls, open, byLedger) -> new CrapsFloor.Options(length, r, rolls, open,
-                        byLedger ? CrapsFloor.Settle.LEDGER : CrapsFloor.Settle.ENGINE));
+                        byLedger ? CrapsFloor.Settle.LEDGER : CrapsFloor.Settle.ENGINE, rolls % 2 == 0));
         return range(1, 3).zip(range(1, 5), range(1, 4), longRange(Long.MIN_VALUE, Long.MAX_VALUE), options,
                 Floor::new);
     }
@@ -223,6 +223,8 @@ class FloorProperties {
         assertThat(audit.problems()).isEmpty();
         assertThat(audit.intact()).isTrue();
         assertThat(audit.settlementsVerified()).isEqualTo(log.outcomes.values().stream().mapToLong(Long::longValue).sum());
+        // provably fair floors: every game's seed revealed at its close and every die re-derived by the audit
+        assertThat(audit.fairGamesVerified()).as("fair games verified").isEqualTo(f.options().fairDice() ? audit.gamesVerified() : 0);
 
         log.placedByType.forEach((t, n) -> placed.merge(t, n, Long::sum));
         log.outcomes.forEach((o, n) -> outcomes.merge(o, n, Long::sum));
