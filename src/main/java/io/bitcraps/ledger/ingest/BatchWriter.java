@@ -627,6 +627,7 @@ final class BatchWriter implements EventHandler<Slot> {
         List<Command> out = new ArrayList<>(submitted.size() + 16);
         int[] origin = new int[Limits.ATOMIC_COMMANDS_MAX];
         java.util.Map<String, Long> placedHere = new java.util.HashMap<>();
+        java.util.Set<String> closedHere = new java.util.HashSet<>(2);
         for (int i = 0; i < submitted.size(); i++) {
             Command c = submitted.get(i);
             String gameId = StoredEvents.gameOf(c);
@@ -634,7 +635,9 @@ final class BatchWriter implements EventHandler<Slot> {
                 GameTable t = tables.get(gameId);
                 if (c instanceof Command.RecordRoll r && r.autoSettle()) {
                     c = r.asStored();
-                    if (t == null && s.game(gameId) != null) {
+                    // open before this submission and not closed in it, yet without a table: its rules do not parse
+                    // (a game closed earlier in the submission is the rules' to refuse, in the order of its commands)
+                    if (t == null && s.game(gameId) != null && !closedHere.contains(gameId)) {
                         Rejected refused = new Rejected.InvalidCommand("game " + gameId + " records table rules the"
                                 + " rulebook cannot read: the ledger cannot settle its rolls");
                         throw submitted.size() > 1 ? refused.markInGroup(i, submitted.size()) : refused;
@@ -648,6 +651,7 @@ final class BatchWriter implements EventHandler<Slot> {
                 } else if (c instanceof Command.CloseGame) {
                     t = null;
                     tables.put(gameId, null);
+                    closedHere.add(gameId);
                 }
                 if (t != null && !(c instanceof Command.OpenGame)) {
                     if (c instanceof Command.PlaceBet b) {
