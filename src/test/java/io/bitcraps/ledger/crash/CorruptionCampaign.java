@@ -190,17 +190,8 @@ final class CorruptionCampaign {
                     "SELECT table_id, opened_seq, game_id FROM games INDEXED BY games_by_table ORDER BY table_id, opened_seq, game_id",
                     "SELECT game_id FROM games INDEXED BY games_open WHERE open = 1 ORDER BY game_id",
                     "SELECT key, id FROM accounts INDEXED BY sqlite_autoindex_accounts_1 ORDER BY key"}) {
-                MessageDigest md = MessageDigest.getInstance("SHA-256");
-                try (ResultSet rs = st.executeQuery(q)) {
-                    int cols = rs.getMetaData().getColumnCount();
-                    while (rs.next()) {
-                        for (int i = 1; i <= cols; i++) {
-                            md.update(String.valueOf(rs.getObject(i)).getBytes(StandardCharsets.UTF_8));
-                            md.update((byte) 0);
-                        }
-                    }
-                }
-                out.append(HexFormat.of().formatHex(md.digest(), 0, 6)).append(' ');
+                byte[] digest = digestOf(st, q);
+                out.append(HexFormat.of().formatHex(digest, 0, 6)).append(' ');
             }
             return out.toString().strip();
         } catch (Exception e) {
@@ -285,6 +276,21 @@ final class CorruptionCampaign {
         return "bit " + bit + " of byte " + offset + " (page " + page + ") of " + file.getFileName();
     }
 
+    /** SHA-256 over every value of every row the query returns, in its order. */
+    private static byte[] digestOf(Statement st, String query) throws Exception {
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        try (ResultSet rs = st.executeQuery(query)) {
+            int cols = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                for (int i = 1; i <= cols; i++) {
+                    md.update(String.valueOf(rs.getObject(i)).getBytes(StandardCharsets.UTF_8));
+                    md.update((byte) 0);
+                }
+            }
+        }
+        return md.digest();
+    }
+
     /** A digest of everything the ledger means: the log and every read-model table; "unreadable" if it cannot be read. */
     static String contentOf(Path db) {
         try (Connection c = LedgerDatabase.openReadOnly(db); Statement st = c.createStatement()) {
@@ -297,18 +303,9 @@ final class CorruptionCampaign {
                     "SELECT * FROM player_stats ORDER BY player",
                     "SELECT last_seq, first_seq, hex(head_hash), hex(hmac) FROM batches ORDER BY last_seq",
                     "SELECT seq, hex(hash), read_model_seq FROM ledger_head"}) {
-                MessageDigest md = MessageDigest.getInstance("SHA-256");
-                try (ResultSet rs = st.executeQuery(q)) {
-                    int cols = rs.getMetaData().getColumnCount();
-                    while (rs.next()) {
-                        for (int i = 1; i <= cols; i++) {
-                            md.update(String.valueOf(rs.getObject(i)).getBytes(StandardCharsets.UTF_8));
-                            md.update((byte) 0);
-                        }
-                    }
-                }
+                byte[] digest = digestOf(st, q);
                 out.append(q, q.indexOf(" FROM ") + 6, q.indexOf(' ', q.indexOf(" FROM ") + 6)).append('=')
-                        .append(HexFormat.of().formatHex(md.digest(), 0, 8)).append(' ');
+                        .append(HexFormat.of().formatHex(digest, 0, 8)).append(' ');
             }
             return out.toString().strip();
         } catch (Exception e) {
