@@ -47,6 +47,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.Generate.booleans;
 import static org.quicktheories.generators.Generate.constant;
 import static org.quicktheories.generators.Generate.enumValues;
 import static org.quicktheories.generators.Generate.frequency;
@@ -68,7 +69,10 @@ import static org.quicktheories.generators.SourceDSL.lists;
  * {@code BET_NOT_ALLOWED}), rolls the engine settles with settlements chosen as the rulebook says
  * (an engine that follows the rules), or at random (refused: {@code WRONG_PAYOUT},
  * {@code EARLY_SETTLEMENT}, {@code UNSETTLED_BETS} at the next roll), and rolls the ledger settles
- * itself ({@code autoSettle}), whose settlements the model must predict to the seq.
+ * itself ({@code autoSettle}), whose settlements the model must predict to the seq; and provably
+ * fair games, their rolls chosen when sent (mostly the honest next nonce and dice, sometimes a
+ * skipped nonce or a die other than the seed's) and their closes revealing the seed or another one
+ * ({@code INVALID_COMMAND}, {@code SEED_MISMATCH}, {@code DICE_MISMATCH}).
  * <p>
  * Replay a run with {@code mvn test -Dtest=LedgerProperties -Dledger.seed=<seed>}; the seed is
  * printed on stdout at the start. {@code -Dledger.examples=<n>} runs longer campaigns, and
@@ -265,10 +269,14 @@ class LedgerProperties {
         Gen<Draft> settle = game.zip(bet, settlements(), (g, b, s) -> Draft.settle(g, b, s.outcome(), s.winnings()));
         Gen<Draft> settleDue = game.zip(range(0, 11), Draft::settleDue);
         Gen<Draft> closeGame = game.map(Draft::closeGame);
+        // provably fair games: committed at the opening, rolls chosen when sent (mostly honest), closed with the seed
+        Gen<Draft> openFairGame = game.zip(pick(TABLES), Draft::openFairGame);
+        Gen<Draft> fairRoll = game.zip(range(0, 7), booleans(), Draft::fairRoll);
+        Gen<Draft> closeFairGame = game.zip(range(0, 5), (g, n) -> Draft.closeFairGame(g, n == 0));
         return frequency(List.of(
                 Pair.of(14, deposit), Pair.of(8, withdraw), Pair.of(6, fundHouse), Pair.of(10, openGame),
                 Pair.of(28, placeBet), Pair.of(4, roll), Pair.of(4, autoRoll), Pair.of(8, settle), Pair.of(12, settleDue),
-                Pair.of(2, closeGame),
+                Pair.of(2, closeGame), Pair.of(3, openFairGame), Pair.of(5, fairRoll), Pair.of(2, closeFairGame),
                 Pair.of(3, malformed())));
     }
 
@@ -423,7 +431,9 @@ class LedgerProperties {
             for (Draft asked : drafts) {
                 // a settlement due is chosen now, from what the model holds after the commands before it
                 Draft d = asked.kind() == Draft.Kind.SETTLE_DUE
-                        ? model.settlementDue(asked.gameId(), asked.die1(), asked.die2() == 1, commands) : asked;
+                        ? model.settlementDue(asked.gameId(), asked.die1(), asked.die2() == 1, commands)
+                        : asked.kind() == Draft.Kind.FAIR_ROLL && asked.die1() < 10
+                        ? model.fairRollFor(asked.gameId(), asked.die1(), asked.die2() == 1, commands) : asked;
                 chosen.add(d);
                 String predicted = d.shapeProblem();
                 try {

@@ -1,5 +1,6 @@
 package io.bitcraps.ledger.api;
 
+import io.bitcraps.ledger.craps.FairDice;
 import io.bitcraps.ledger.craps.PlacementError;
 import io.bitcraps.ledger.craps.Resolution;
 import io.bitcraps.ledger.craps.Roll;
@@ -31,7 +32,9 @@ import java.util.TreeMap;
  * history of each game: the rolls in a list, each bet as the rulebook's {@link Bet}, and
  * {@link Rulebook#resolve} asked afresh whether and how a bet was decided (the writer folds a
  * persistent table roll by roll instead; the audit a mutable one). Odds limits are summed here
- * from the open bets, with the number each rides on as {@code resolve} says.
+ * from the open bets, with the number each rides on as {@code resolve} says. Provably fair games
+ * keep their rolls and are checked at the close with {@code FairDice}, the derivation itself
+ * (tested on its own against vectors computed in Python).
  */
 final class ReferenceLedger {
     static final String WORLD = "world";
@@ -92,17 +95,22 @@ final class ReferenceLedger {
 
     private static final class Game {
         final TableRules rules;
+        /** Null unless the game is provably fair; then its rolls as recorded, each with its client seed and nonce. */
+        final String commitment;
+        final List<Command.RecordRoll> fairRolls = new ArrayList<>();
         boolean open = true;
         /** Every bet ever placed in the game, in placement order (bet ids are unique per game). */
         final Map<String, Bet> bets = new LinkedHashMap<>();
         final List<Roll> rolls = new ArrayList<>();
 
-        Game(TableRules rules) {
+        Game(TableRules rules, String commitment) {
             this.rules = rules;
+            this.commitment = commitment;
         }
 
         Game copy() {
-            Game g = new Game(rules);
+            Game g = new Game(rules, commitment);
+            g.fairRolls.addAll(fairRolls);
             g.open = open;
             bets.forEach((id, b) -> g.bets.put(id, b.copy()));
             g.rolls.addAll(rolls);
@@ -299,6 +307,13 @@ final class ReferenceLedger {
                 return gameProblem;
             }
             Game g = s.games.get(r.gameId());
+            // provably fair: a fair game's roll names its seed and the nonce counting its rolls from 0, under the
+            // client seed of its first roll; another game's names none
+            if (g.commitment == null ? r.clientSeed() != null
+                    : r.clientSeed() == null || r.nonce() != g.fairRolls.size()
+                    || !g.fairRolls.isEmpty() && !r.clientSeed().equals(g.fairRolls.get(0).clientSeed())) {
+                return "INVALID_COMMAND";
+            }
             for (Bet b : g.bets.values()) {
                 if (b.settledSeq == 0 && !g.resolution(b).isOpen()) {
                     return "UNSETTLED_BETS";
@@ -343,7 +358,26 @@ final class ReferenceLedger {
             if (gameProblem != null) {
                 return gameProblem;
             }
-            return s.games.get(cg.gameId()).openBets() > 0 ? "GAME_HAS_OPEN_BETS" : null;
+            Game g = s.games.get(cg.gameId());
+            if (g.openBets() > 0) {
+                return "GAME_HAS_OPEN_BETS";
+            }
+            if (g.commitment == null) {
+                return cg.serverSeed() == null ? null : "INVALID_COMMAND";
+            }
+            if (cg.serverSeed() == null) {
+                return "INVALID_COMMAND";
+            }
+            byte[] seed = java.util.HexFormat.of().parseHex(cg.serverSeed());
+            if (!FairDice.commitment(seed).equals(g.commitment)) {
+                return "SEED_MISMATCH";
+            }
+            for (Command.RecordRoll r : g.fairRolls) {
+                if (!FairDice.dice(seed, r.clientSeed(), r.nonce()).equals(Roll.of(r.die1(), r.die2()))) {
+                    return "DICE_MISMATCH";
+                }
+            }
+            return null;
         }
         throw new IllegalArgumentException("the model has no rule for " + c);
     }
@@ -357,7 +391,7 @@ final class ReferenceLedger {
         } else if (c instanceof Command.FundHouse f) {
             move(s, WORLD, HOUSE, f.amount());
         } else if (c instanceof Command.OpenGame o) {
-            s.games.put(o.gameId(), new Game(TableRules.parse(o.rules())));
+            s.games.put(o.gameId(), new Game(TableRules.parse(o.rules()), o.commitment()));
         } else if (c instanceof Command.PlaceBet b) {
             move(s, "player:" + b.player(), "escrow:" + b.gameId(), b.amount());
             Game g = s.games.get(b.gameId());
@@ -380,7 +414,11 @@ final class ReferenceLedger {
         } else if (c instanceof Command.CloseGame cg) {
             s.games.get(cg.gameId()).open = false;
         } else if (c instanceof Command.RecordRoll r) {
-            s.games.get(r.gameId()).rolls.add(Roll.of(r.die1(), r.die2())); // no chips move
+            Game g = s.games.get(r.gameId());
+            g.rolls.add(Roll.of(r.die1(), r.die2())); // no chips move
+            if (g.commitment != null) {
+                g.fairRolls.add(r);
+            }
         }
     }
 
@@ -498,6 +536,27 @@ final class ReferenceLedger {
         return Draft.settle(gameId, id, r.outcome(), r.winnings());
     }
 
+    /**
+     * A fair roll for {@code gameId}, in the state after {@code before} (the earlier commands of the same
+     * submission): the next nonce and the dice the game's seed derives ({@code choice} 6: a nonce skipped;
+     * 7: the first die changed), as a FAIR_ROLL draft whose dice are fixed (die1 = 10 * first + second).
+     */
+    Draft fairRollFor(String gameId, int choice, boolean auto, List<Command> before) {
+        State trial = state.copy();
+        for (Command c : before) {
+            boolean a = c instanceof Command.RecordRoll r && r.autoSettle();
+            if (apply(trial, a ? ((Command.RecordRoll) c).asStored() : c) == null && a) {
+                settleByTheRules(trial, ((Command.RecordRoll) c).gameId());
+            }
+        }
+        Game g = trial.games.get(gameId);
+        long nonce = (g == null ? 0 : g.fairRolls.size()) + (choice == 6 ? 1 : 0);
+        Roll dice = FairDice.dice(Draft.seedOf(gameId), "c-" + gameId, nonce);
+        int first = choice == 7 ? dice.die1() % 6 + 1 : dice.die1();
+        return new Draft(Draft.Kind.FAIR_ROLL, gameId, null, null, null, null, null, nonce, 10 * first + dice.die2(),
+                auto ? 1 : 0, null);
+    }
+
     // ---- what the model knows, for comparison with the ledger's view ----
 
     /** Events written so far: the seq the ledger must be at. */
@@ -564,7 +623,8 @@ final class ReferenceLedger {
          * settlement chosen when the submission is sent ({@link ReferenceLedger#settlementDue}):
          * the rulebook's result for a bet the rolls decided, {@code die1} choosing which.
          */
-        enum Kind { DEPOSIT, WITHDRAW, FUND_HOUSE, OPEN_GAME, PLACE_BET, ROLL, AUTO_ROLL, SETTLE, SETTLE_DUE, CLOSE_GAME }
+        enum Kind { DEPOSIT, WITHDRAW, FUND_HOUSE, OPEN_GAME, OPEN_FAIR_GAME, PLACE_BET, ROLL, AUTO_ROLL, FAIR_ROLL, SETTLE,
+            SETTLE_DUE, CLOSE_GAME, CLOSE_FAIR_GAME }
 
         static Draft deposit(String player, long amount, String reference) {
             return new Draft(Kind.DEPOSIT, null, null, player, reference, null, null, amount, 0, 0, null);
@@ -607,6 +667,34 @@ final class ReferenceLedger {
             return new Draft(Kind.SETTLE, gameId, betId, null, null, null, null, winnings, 0, 0, outcome);
         }
 
+        /** A provably fair game, committed to the seed {@link #seedOf} gives its id. */
+        static Draft openFairGame(String gameId, String tableId) {
+            return new Draft(Kind.OPEN_FAIR_GAME, gameId, null, null, tableId, null, null, 0, 0, 0, null);
+        }
+
+        /**
+         * A roll of a fair game, chosen when it is sent ({@link ReferenceLedger#fairRollFor}): {@code choice} 0 to 5
+         * the honest next roll, 6 a nonce skipped, 7 a die other than the seed's; {@code auto} settled by the ledger.
+         */
+        static Draft fairRoll(String gameId, int choice, boolean auto) {
+            return new Draft(Kind.FAIR_ROLL, gameId, null, null, null, null, null, 0, choice, auto ? 1 : 0, null);
+        }
+
+        /** The close of a fair game revealing its seed ({@code wrongSeed}: another one). */
+        static Draft closeFairGame(String gameId, boolean wrongSeed) {
+            return new Draft(Kind.CLOSE_FAIR_GAME, gameId, null, null, null, null, null, 0, wrongSeed ? 1 : 0, 0, null);
+        }
+
+        /** The server seed of a fair game of the model's universe: SHA-256 of "seed:" and its id. */
+        static byte[] seedOf(String gameId) {
+            try {
+                return java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(("seed:" + gameId).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
         static Draft closeGame(String gameId) {
             return new Draft(Kind.CLOSE_GAME, gameId, null, null, null, null, null, 0, 0, 0, null);
         }
@@ -617,6 +705,11 @@ final class ReferenceLedger {
                 case WITHDRAW -> new Command.Withdraw(player, amount, text);
                 case FUND_HOUSE -> new Command.FundHouse(amount, text);
                 case OPEN_GAME -> new Command.OpenGame(gameId, text);
+                case OPEN_FAIR_GAME -> new Command.OpenGame(gameId, text, Command.OpenGame.STANDARD_RULES,
+                        FairDice.commitment(seedOf(gameId)));
+                case FAIR_ROLL -> new Command.RecordRoll(gameId, die1 / 10, die1 % 10, die2 == 1, "c-" + gameId, amount);
+                case CLOSE_FAIR_GAME -> new Command.CloseGame(gameId,
+                        java.util.HexFormat.of().formatHex(die1 == 1 ? seedOf("other:" + gameId) : seedOf(gameId)));
                 case PLACE_BET -> new Command.PlaceBet(gameId, betId, player, betType, point, amount);
                 case ROLL -> new Command.RecordRoll(gameId, die1, die2);
                 case AUTO_ROLL -> Command.RecordRoll.settledByTheRules(gameId, die1, die2);
@@ -631,7 +724,8 @@ final class ReferenceLedger {
             return switch (kind) {
                 case DEPOSIT, WITHDRAW -> firstOf(idProblem(player), firstOf(amountProblem(amount), referenceProblem(text)));
                 case FUND_HOUSE -> firstOf(amountProblem(amount), referenceProblem(text));
-                case OPEN_GAME -> firstOf(idProblem(gameId), idProblem(text));
+                case OPEN_GAME, OPEN_FAIR_GAME -> firstOf(idProblem(gameId), idProblem(text));
+                case FAIR_ROLL, CLOSE_FAIR_GAME -> idProblem(gameId);
                 case PLACE_BET -> firstOf(firstOf(idProblem(gameId), idProblem(betId)),
                         firstOf(idProblem(player), firstOf(betProblem(betType, point), amountProblem(amount))));
                 case ROLL, AUTO_ROLL -> firstOf(idProblem(gameId), die1 < 1 || die1 > 6 || die2 < 1 || die2 > 6 ? "INVALID_DICE" : null);
@@ -700,6 +794,10 @@ final class ReferenceLedger {
                 case WITHDRAW -> "Withdraw(" + q(player) + ", " + amount + ", " + q(text) + ")";
                 case FUND_HOUSE -> "FundHouse(" + amount + ", " + q(text) + ")";
                 case OPEN_GAME -> "OpenGame(" + q(gameId) + ", " + q(text) + ")";
+                case OPEN_FAIR_GAME -> "OpenGame(" + q(gameId) + ", " + q(text) + ", STANDARD_RULES, <commitment of its seed>)";
+                case FAIR_ROLL -> "RecordRoll(" + q(gameId) + ", " + (die1 / 10) + ", " + (die1 % 10) + ", " + (die2 == 1)
+                        + ", " + q("c-" + gameId) + ", " + amount + ")";
+                case CLOSE_FAIR_GAME -> "CloseGame(" + q(gameId) + ", " + (die1 == 1 ? "<another seed>" : "<its seed>") + ")";
                 case PLACE_BET -> "PlaceBet(" + q(gameId) + ", " + q(betId) + ", " + q(player) + ", " + betType + ", "
                         + point + ", " + amount + ")";
                 case ROLL -> "RecordRoll(" + q(gameId) + ", " + die1 + ", " + die2 + ")";
