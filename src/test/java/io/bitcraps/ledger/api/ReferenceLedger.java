@@ -501,14 +501,8 @@ final class ReferenceLedger {
         return s.balances.getOrDefault(account, 0L);
     }
 
-    /**
-     * The settlement the rulebook gives for one of the bets of {@code gameId} the rolls have decided,
-     * in the state after {@code before} (the earlier commands of the same submission; those the
-     * model would refuse are skipped): the {@code pick}-th by bet id ({@code wrongly}: a chip more than a
- * win, or a win of one chip where it lost or pushed). With none decided, a VOID of
-     * bet {@code b<pick mod 6>}, which takes an open bet down (or is refused, with a reason).
-     */
-    Draft settlementDue(String gameId, int pick, boolean wrongly, List<Command> before) {
+    /** A copy of the state with {@code before} applied (the commands it would refuse skipped), rolls settled as asked. */
+    private State stateAfter(List<Command> before) {
         State trial = state.copy();
         for (Command c : before) {
             boolean auto = c instanceof Command.RecordRoll r && r.autoSettle();
@@ -516,7 +510,18 @@ final class ReferenceLedger {
                 settleByTheRules(trial, ((Command.RecordRoll) c).gameId());
             }
         }
-        Game g = trial.games.get(gameId);
+        return trial;
+    }
+
+    /**
+     * The settlement the rulebook gives for one of the bets of {@code gameId} the rolls have decided,
+     * in the state after {@code before} (the earlier commands of the same submission; those the
+     * model would refuse are skipped): the {@code pick}-th by bet id ({@code wrongly}: a chip more than a
+     * win, or a win of one chip where it lost or pushed). With none decided, a VOID of
+     * bet {@code b<pick mod 6>}, which takes an open bet down (or is refused, with a reason).
+     */
+    Draft settlementDue(String gameId, int pick, boolean wrongly, List<Command> before) {
+        Game g = stateAfter(before).games.get(gameId);
         List<String> due = new ArrayList<>();
         if (g != null) {
             new TreeMap<>(g.bets).forEach((id, b) -> {
@@ -542,14 +547,7 @@ final class ReferenceLedger {
      * 7: the first die changed), as a FAIR_ROLL draft whose dice are fixed (die1 = 10 * first + second).
      */
     Draft fairRollFor(String gameId, int choice, boolean auto, List<Command> before) {
-        State trial = state.copy();
-        for (Command c : before) {
-            boolean a = c instanceof Command.RecordRoll r && r.autoSettle();
-            if (apply(trial, a ? ((Command.RecordRoll) c).asStored() : c) == null && a) {
-                settleByTheRules(trial, ((Command.RecordRoll) c).gameId());
-            }
-        }
-        Game g = trial.games.get(gameId);
+        Game g = stateAfter(before).games.get(gameId);
         long nonce = (g == null ? 0 : g.fairRolls.size()) + (choice == 6 ? 1 : 0);
         Roll dice = FairDice.dice(Draft.seedOf(gameId), "c-" + gameId, nonce);
         int first = choice == 7 ? dice.die1() % 6 + 1 : dice.die1();
