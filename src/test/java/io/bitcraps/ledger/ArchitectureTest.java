@@ -76,6 +76,12 @@ class ArchitectureTest {
         onlyOn("domain", "internal").check(classes);
     }
 
+    /** Player protection is pure rules over event timestamps, like the craps rulebook: no state, I/O or clock of ours. */
+    @Test
+    void protectionDependsOnlyOnDomainAndInternal() {
+        onlyOn("protection", "domain", "internal").check(classes);
+    }
+
     @Test
     void codecDependsOnlyOnDomainAndInternal() {
         onlyOn("codec", "domain", "internal").check(classes);
@@ -94,12 +100,12 @@ class ArchitectureTest {
      */
     @Test
     void projectionDependsOnlyOnDomainCodecCrapsStoreAndInternal() {
-        onlyOn("projection", "domain", "codec", "craps", "store", "internal").check(classes);
+        onlyOn("projection", "domain", "codec", "craps", "protection", "store", "internal").check(classes);
     }
 
     @Test
     void ingestDependsOnlyOnDomainCodecStoreProjectionAndInternal() {
-        onlyOn("ingest", "domain", "codec", "craps", "store", "projection", "internal").check(classes);
+        onlyOn("ingest", "domain", "codec", "craps", "protection", "store", "projection", "internal").check(classes);
     }
 
     /**
@@ -158,7 +164,7 @@ class ArchitectureTest {
      */
     @Test
     void auditIsIndependentOfTheLiveProjectionAndWriterCode() {
-        onlyOn("audit", "domain", "codec", "craps", "store", "internal").check(classes);
+        onlyOn("audit", "domain", "codec", "craps", "protection", "store", "internal").check(classes);
     }
 
     @Test

@@ -166,5 +166,13 @@ final class BenchSupport {
         LedgerEvent closeGame(String game) {
             return next(new Command.CloseGame(game), List.of());
         }
+
+        LedgerEvent setLimits(String player) {
+            return next(new Command.SetLimits(player, 500L, 2_000L, 5_000L, 300L, 100L), List.of());
+        }
+
+        LedgerEvent selfExclude(String player) {
+            return next(new Command.SelfExclude(player, io.bitcraps.ledger.domain.Exclusion.COOL_OFF, 72), List.of());
+        }
     }
 }

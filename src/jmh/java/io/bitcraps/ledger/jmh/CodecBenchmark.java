@@ -84,6 +84,8 @@ public class CodecBenchmark {
             case DICE_ROLLED -> ev.roll(game, 3, 4);
             case BET_SETTLED -> ev.settle(game, bet, player, 500, true);
             case GAME_CLOSED -> ev.closeGame(game);
+            case LIMITS_SET -> ev.setLimits(player);
+            case PLAYER_EXCLUDED -> ev.selfExclude(player);
         };
     }
 

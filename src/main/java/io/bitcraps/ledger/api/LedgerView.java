@@ -5,6 +5,9 @@ import io.bitcraps.ledger.internal.Hex;
 import io.bitcraps.ledger.projection.BetState;
 import io.bitcraps.ledger.projection.GameState;
 import io.bitcraps.ledger.projection.LedgerState;
+import io.bitcraps.ledger.protection.PlayerProtection;
+
+import java.time.Instant;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -81,6 +84,29 @@ public final class LedgerView {
         }
         open.sort(Comparator.comparingLong(BetState::placedSeq));
         return open;
+    }
+
+    /**
+     * The player's protection at {@code at} (not before the view's last event): each limit in force with what the
+     * player used of it and has left, a raise waiting out its cooling period, and a cool-off or self-exclusion in
+     * force. Usage counts the events of this view only. Null for a player who never set a limit or excluded
+     * themselves.
+     */
+    public PlayerProtection.Status protection(String player, Instant at) {
+        PlayerProtection p = state.protection(player);
+        if (p == null) {
+            return null;
+        }
+        long micros = Math.max(Math.addExact(Math.multiplyExact(at.getEpochSecond(), 1_000_000L), at.getNano() / 1000),
+                state.lastTimestampMicros());
+        return p.statusOf(player, micros);
+    }
+
+    /** The players who set a limit or excluded themselves, sorted. */
+    public List<String> protectedPlayers() {
+        List<String> players = new ArrayList<>(state.protection().keySet());
+        Collections.sort(players);
+        return players;
     }
 
     /**

@@ -8,14 +8,17 @@ import java.util.List;
  * keeps the first {@link Auditor#PROBLEMS_KEPT}. The series feed the HTML report's charts.
  * {@code payoutsVerified} says whether every game was re-played through the craps rulebook (a full audit of a
  * readable log only); then {@code settlementsVerified} settlements of {@code gamesVerified} games were judged,
- * and every die of {@code fairGamesVerified} provably fair games (closed, their seeds revealed) re-derived.
+ * and every die of {@code fairGamesVerified} provably fair games (closed, their seeds revealed) re-derived; and
+ * {@code limitChecks} deposits and bets of the {@code protectedPlayers} players who set limits or excluded themselves
+ * were judged against the protection in force at their time.
  * {@code views} says what became of the views file beside the database (the read model of the
  * log-first commit): "none", compared with the replay at its watermark, or why it was not compared.
  */
 public record AuditReport(String database, String ledgerId, boolean intact, long events, long fromSeq, long toSeq,
                           long headSeq, String headHash, long snapshotSeq, long batches, long signedBatches,
                           int accounts, long balanceSum, boolean projectionsCompared, String views, boolean payoutsVerified,
-                          long settlementsVerified, long gamesVerified, long fairGamesVerified, long elapsedNanos,
+                          long settlementsVerified, long gamesVerified, long fairGamesVerified,
+                          int protectedPlayers, long limitChecks, long elapsedNanos,
                           List<Problem> problems, long problemCount, Series series) {
 
     public double eventsPerSecond() {

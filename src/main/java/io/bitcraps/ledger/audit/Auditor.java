@@ -129,7 +129,7 @@ public final class Auditor {
 
     private static AuditReport damaged(Path db, Exception e, long start) {
         Problem p = new Problem(0, ProblemKind.STORAGE_CORRUPT, "cannot read " + db + " as a ledger: " + e.getMessage());
-        return new AuditReport(db.toString(), null, false, 0, 0, 0, 0, "", 0, 0, 0, 0, 0, false, "not compared", false, 0, 0, 0,
+        return new AuditReport(db.toString(), null, false, 0, 0, 0, 0, "", 0, 0, 0, 0, 0, false, "not compared", false, 0, 0, 0, 0, 0,
                 System.nanoTime() - start, List.of(p), 1, AuditReport.Series.EMPTY);
     }
 
@@ -145,6 +145,7 @@ public final class Auditor {
         private long problemCount;
         private final Books books = new Books();
         private final Payouts payouts = new Payouts();
+        private final Protections protections = new Protections();
         /** Held by whoever uses {@link #conn} while the reader thread may be reading it. */
         private final Object connectionLock = new Object();
         private final boolean fullRange;
@@ -198,7 +199,9 @@ public final class Auditor {
                     lastSeq, head.seq(), head.hash() == null ? "" : Hex.of(head.hash()), head.seq(), batchCount,
                     signedBatches, books.balances.size(), books.total, fullRange && !unreadable && readModelInDatabase(),
                     viewsStatus(), fullRange && !unreadable,
-                    payouts.settlementsVerified, payouts.gamesVerified, payouts.fairGamesVerified, System.nanoTime() - start, kept,
+                    payouts.settlementsVerified, payouts.gamesVerified, payouts.fairGamesVerified,
+                    protections.protectedPlayers(), protections.depositsChecked + protections.betsChecked,
+                    System.nanoTime() - start, kept,
                     problemCount, series.build());
         }
 
@@ -312,6 +315,9 @@ public final class Auditor {
             DecodedPayload p = checked.payload();
             checkColumns(row, p);
             if (fullRange) {
+                Command c = p.command();
+                protections.apply(row.seq(), row.timestampMicros(), c, p.postings(),
+                        c instanceof Command.SettleBet s ? books.bettor(s.gameId(), s.betId()) : null, this::report);
                 books.apply(row.seq(), row.timestampMicros(), p.command(), p.postings(), this::report);
                 payouts.apply(row.seq(), p.command(), this::report);
             } else {

@@ -209,6 +209,9 @@ final class Books {
             }
             return List.of();
         }
+        if (c instanceof Command.SetLimits || c instanceof Command.SelfExclude) {
+            return List.of(); // moves no chips (the protections fold judges them)
+        }
         throw new IllegalArgumentException("unknown command " + c);
     }
 

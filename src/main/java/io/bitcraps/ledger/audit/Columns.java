@@ -20,7 +20,9 @@ final class Columns {
     static String playerOf(Command c) {
         return c instanceof Command.Deposit d ? d.player()
                 : c instanceof Command.Withdraw w ? w.player()
-                : c instanceof Command.PlaceBet b ? b.player() : null;
+                : c instanceof Command.PlaceBet b ? b.player()
+                : c instanceof Command.SetLimits sl ? sl.player()
+                : c instanceof Command.SelfExclude x ? x.player() : null;
     }
 
     static String betOf(Command c) {

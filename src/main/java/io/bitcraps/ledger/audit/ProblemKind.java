@@ -61,6 +61,12 @@ public enum ProblemKind {
     NONCE_NOT_IN_ORDER("a fair game's roll skips or repeats a nonce, or changes its client seed"),
     /** A provably fair game was closed without revealing its server seed: its dice cannot be checked. */
     SEED_NOT_REVEALED("a fair game closed without revealing its seed"),
+    /**
+     * A deposit or bet committed although the player's own protection refused it at its timestamp: a deposit or
+     * loss limit exceeded, a stake over the player's maximum, play during a cool-off or self-exclusion, or an
+     * exclusion shortened.
+     */
+    LIMIT_BROKEN("a deposit or bet broke a limit or exclusion the player had set"),
     /** SQLite itself reports damage, or the file cannot be read as a ledger. */
     STORAGE_CORRUPT("the database file is damaged or unreadable");
 

@@ -104,6 +104,10 @@ final class AuditCommand implements Callable<Integer> {
                         + " every die of %,d provably fair games re-derived%n",
                         r.settlementsVerified(), r.gamesVerified(), r.fairGamesVerified())
                 : String.format(Locale.ROOT, "  payouts    not verified (a partial range, or a log that could not be read to its end)%n"));
+        if (r.payoutsVerified()) {
+            s.append(String.format(Locale.ROOT, "  protection %,d deposits and bets of %,d protected players judged against"
+                    + " their limits and exclusions%n", r.limitChecks(), r.protectedPlayers()));
+        }
         s.append(String.format(Locale.ROOT, "  time       %.2f s (%,.0f events/s)%n", r.elapsedNanos() / 1e9, r.eventsPerSecond()));
         int shown = 0;
         for (Problem p : r.problems()) {
@@ -139,6 +143,8 @@ final class AuditCommand implements Callable<Integer> {
             g.writeBooleanProperty("payoutsVerified", r.payoutsVerified());
             g.writeNumberProperty("settlementsVerified", r.settlementsVerified());
             g.writeNumberProperty("fairGamesVerified", r.fairGamesVerified());
+            g.writeNumberProperty("protectedPlayers", r.protectedPlayers());
+            g.writeNumberProperty("limitChecks", r.limitChecks());
             g.writeNumberProperty("gamesVerified", r.gamesVerified());
             g.writeNumberProperty("elapsedMillis", r.elapsedNanos() / 1_000_000);
             g.writeNumberProperty("eventsPerSecond", Math.round(r.eventsPerSecond()));

@@ -3,6 +3,7 @@ package io.bitcraps.ledger.cli;
 import io.bitcraps.ledger.domain.BetType;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.EventType;
+import io.bitcraps.ledger.domain.Exclusion;
 import io.bitcraps.ledger.domain.Ids;
 import io.bitcraps.ledger.domain.Limits;
 import io.bitcraps.ledger.domain.Outcome;
@@ -59,10 +60,12 @@ final class CommandLines {
     // The command fields, by number; any other name is "unknown" to every command.
     private static final int TYPE = 0, KEY = 1, COMMANDS = 2, PLAYER = 3, AMOUNT = 4, REFERENCE = 5, GAME = 6,
             TABLE = 7, RULES = 8, BET = 9, BET_TYPE = 10, POINT = 11, DIE1 = 12, DIE2 = 13, OUTCOME = 14,
-            WINNINGS = 15, SETTLE = 16, COMMITMENT = 17, CLIENT_SEED = 18, NONCE = 19, SERVER_SEED = 20, UNKNOWN = -1;
+            WINNINGS = 15, SETTLE = 16, COMMITMENT = 17, CLIENT_SEED = 18, NONCE = 19, SERVER_SEED = 20,
+            DEPOSIT_24H = 21, DEPOSIT_7D = 22, DEPOSIT_30D = 23, LOSS_24H = 24, STAKE_MAX = 25, KIND = 26, HOURS = 27,
+            UNKNOWN = -1;
     private static final String[] NAMES = {"type", "key", "commands", "player", "amount", "reference", "game",
             "table", "rules", "bet", "bet_type", "point", "die1", "die2", "outcome", "winnings", "settle", "commitment", "client_seed", "nonce",
-            "server_seed"};
+            "server_seed", "deposit_24h", "deposit_7d", "deposit_30d", "loss_24h", "stake_max", "kind", "hours"};
     private static final int FIELD_COUNT = NAMES.length;
 
     /** What the previous parser's JsonNode was; FLOAT and BIG_INT are numbers no field accepts as is. */
@@ -78,6 +81,8 @@ final class CommandLines {
             case DICE_ROLLED -> bits(GAME, DIE1, DIE2, SETTLE, CLIENT_SEED, NONCE);
             case BET_SETTLED -> bits(GAME, BET, OUTCOME, WINNINGS);
             case GAME_CLOSED -> bits(GAME, SERVER_SEED);
+            case LIMITS_SET -> bits(PLAYER, DEPOSIT_24H, DEPOSIT_7D, DEPOSIT_30D, LOSS_24H, STAKE_MAX);
+            case PLAYER_EXCLUDED -> bits(PLAYER, KIND, HOURS);
         };
         return own | bits(TYPE, KEY);
     }
@@ -422,6 +427,13 @@ final class CommandLines {
             case "client_seed" -> CLIENT_SEED;
             case "nonce" -> NONCE;
             case "server_seed" -> SERVER_SEED;
+            case "deposit_24h" -> DEPOSIT_24H;
+            case "deposit_7d" -> DEPOSIT_7D;
+            case "deposit_30d" -> DEPOSIT_30D;
+            case "loss_24h" -> LOSS_24H;
+            case "stake_max" -> STAKE_MAX;
+            case "kind" -> KIND;
+            case "hours" -> HOURS;
             default -> UNKNOWN;
         };
     }
@@ -459,7 +471,7 @@ final class CommandLines {
         EventType t = EventType.ofCommandName(type);
         if (t == null) {
             throw new Invalid("unknown command type \"" + type + "\"; expected one of deposit, withdraw, fund_house,"
-                    + " open_game, place_bet, roll, settle, close_game, atomic");
+                    + " open_game, place_bet, roll, settle, close_game, set_limits, self_exclude, atomic");
         }
         onlyFields(n, allowedFields(t), type);
         return switch (t) {
@@ -476,6 +488,10 @@ final class CommandLines {
             case BET_SETTLED -> new Command.SettleBet(text(n, GAME), text(n, BET), outcome(text(n, OUTCOME)),
                     amountOrZero(n, WINNINGS));
             case GAME_CLOSED -> new Command.CloseGame(text(n, GAME), optionalText(n, SERVER_SEED));
+            case LIMITS_SET -> new Command.SetLimits(text(n, PLAYER), optionalAmount(n, DEPOSIT_24H),
+                    optionalAmount(n, DEPOSIT_7D), optionalAmount(n, DEPOSIT_30D), optionalAmount(n, LOSS_24H),
+                    optionalAmount(n, STAKE_MAX));
+            case PLAYER_EXCLUDED -> new Command.SelfExclude(text(n, PLAYER), exclusion(text(n, KIND)), smallInt(n, HOURS));
         };
     }
 
@@ -544,6 +560,19 @@ final class CommandLines {
 
     private static Integer optionalInt(Fields n, int field) throws Invalid {
         return !n.has(field) || n.isNull(field) ? null : smallInt(n, field);
+    }
+
+    /** A limit's chips; absent or null is no limit. */
+    private static Long optionalAmount(Fields n, int field) throws Invalid {
+        return !n.has(field) || n.isNull(field) ? null : amount(n, field);
+    }
+
+    private static Exclusion exclusion(String name) throws Invalid {
+        Exclusion e = Exclusion.ofField(name);
+        if (e == null) {
+            throw new Invalid("field \"kind\" is cool_off or self_exclusion, got \"" + name + "\"");
+        }
+        return e;
     }
 
     private static String optionalText(Fields n, int field) throws Invalid {

@@ -38,7 +38,7 @@ import java.util.concurrent.Callable;
         description = "Export the event log as JSON Lines or CSV (read-only; safe beside a running writer).")
 final class ExportCommand implements Callable<Integer> {
     static final String CSV_HEADER = "seq,ts,type,player,amount,reference,game,table,bet,bet_type,point,die1,die2,"
-            + "outcome,winnings,key,group,postings,hash";
+            + "outcome,winnings,key,group,postings,hash,protection";
 
     @Option(names = "--db", required = true, description = "ledger database file")
     Path db;
@@ -127,7 +127,7 @@ final class ExportCommand implements Callable<Integer> {
 
     /** One CSV line in the column order of {@link #CSV_HEADER}; empty cells for fields the type lacks. */
     static String csvLine(LedgerEvent e, EventRow row) {
-        String[] cells = new String[19];
+        String[] cells = new String[20];
         java.util.Arrays.fill(cells, "");
         cells[0] = Long.toString(e.seq());
         cells[1] = timestamp(e.timestampMicros());
@@ -165,6 +165,18 @@ final class ExportCommand implements Callable<Integer> {
             cells[14] = Long.toString(s.winnings());
         } else if (c instanceof Command.CloseGame cg) {
             cells[6] = cg.gameId();
+        } else if (c instanceof Command.SetLimits sl) {
+            cells[3] = sl.player();
+            StringBuilder limits = new StringBuilder();
+            for (io.bitcraps.ledger.domain.PlayerLimit l : io.bitcraps.ledger.domain.PlayerLimit.ALL) {
+                if (sl.limit(l) != null) {
+                    limits.append(limits.length() == 0 ? "" : ";").append(l.field()).append('=').append(sl.limit(l));
+                }
+            }
+            cells[19] = limits.toString();
+        } else if (c instanceof Command.SelfExclude x) {
+            cells[3] = x.player();
+            cells[19] = x.kind().field() + "=" + x.hours() + "h";
         }
         cells[15] = e.key() == null ? "" : e.key();
         cells[16] = e.submissionSize() > 1 ? Integer.toString(e.submissionSize()) : "";

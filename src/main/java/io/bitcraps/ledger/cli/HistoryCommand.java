@@ -1,6 +1,13 @@
 package io.bitcraps.ledger.cli;
 
+import io.bitcraps.ledger.codec.PayloadCodec;
+import io.bitcraps.ledger.domain.PlayerLimit;
 import io.bitcraps.ledger.projection.BetState;
+import io.bitcraps.ledger.projection.Protections;
+import io.bitcraps.ledger.protection.PlayerProtection;
+import io.bitcraps.ledger.store.EventReader;
+import io.bitcraps.ledger.store.EventRow;
+import io.bitcraps.ledger.store.Head;
 import io.bitcraps.ledger.query.BetRepository;
 import io.bitcraps.ledger.query.Page;
 import io.bitcraps.ledger.query.PageRequest;
@@ -15,12 +22,20 @@ import tools.jackson.core.json.JsonFactory;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** Prints a player's bets, newest first, from the read model (keyset-paged underneath). */
+/**
+ * Prints a player's protection (limits in force, what is used and left of each, a raise waiting out its
+ * cooling period, an exclusion), folded from the log, then their bets, newest first, from the read model
+ * (keyset-paged underneath).
+ */
 @Command(name = "history", mixinStandardHelpOptions = true,
-        description = "Print a player's bets, newest first (read-only; safe beside a running writer).")
+        description = "Print a player's limits and exclusion, if any, then their bets, newest first (read-only; safe"
+                + " beside a running writer).")
 final class HistoryCommand implements Callable<Integer> {
     @Option(names = "--db", required = true, description = "ledger database file")
     Path db;
@@ -54,6 +69,7 @@ final class HistoryCommand implements Callable<Integer> {
                     return LedgerCli.EXIT_ERROR;
                 }
             }
+            printProtection(check);
             check.rollback();
         }
         int printed = 0;
@@ -77,6 +93,99 @@ final class HistoryCommand implements Callable<Integer> {
             System.err.println("no bets for player " + player);
         }
         return LedgerCli.EXIT_OK;
+    }
+
+    /**
+     * The player's protection now (the ledger's last event time if later), folded from the log within one read
+     * transaction: nothing printed for a player who never set a limit or excluded themselves.
+     */
+    private void printProtection(Connection conn) throws Exception {
+        Head head = EventReader.head(conn);
+        if (head.seq() <= 0) {
+            return;
+        }
+        List<EventRow> last = new ArrayList<>(1);
+        EventReader.forEach(conn, head.seq(), head.seq(), last::add);
+        long headMicros = last.isEmpty() ? 0 : last.get(0).timestampMicros();
+        PlayerProtection p = Protections.ofPlayer(conn, new PayloadCodec(), head.seq(), player);
+        if (p == null) {
+            return;
+        }
+        Instant now = Instant.now();
+        long micros = Math.max(headMicros, now.getEpochSecond() * 1_000_000L + now.getNano() / 1000);
+        PlayerProtection.Status status = p.statusOf(player, micros);
+        System.out.println(json ? protectionJson(status) : protectionText(status));
+    }
+
+    private static String protectionText(PlayerProtection.Status s) {
+        StringBuilder out = new StringBuilder("protection of " + s.player() + " at " + PlayerProtection.instant(s.atMicros()));
+        for (PlayerProtection.LimitStatus l : s.limits()) {
+            if (l.value() == null && !l.raisePending()) {
+                continue;
+            }
+            out.append(String.format(Locale.ROOT, "%n  %-12s ", l.limit().field()));
+            if (l.value() == null) {
+                out.append("none");
+            } else if (l.limit() == PlayerLimit.STAKE_MAX) {
+                out.append(String.format(Locale.ROOT, "%,d per bet", l.value()));
+            } else {
+                out.append(String.format(Locale.ROOT, "%,d per %s: %s %,d, %,d left", l.value(), l.limit().window(),
+                        l.limit().isDeposit() ? "deposited" : "net loss", l.used(), l.left()));
+            }
+            if (l.raisePending()) {
+                out.append(l.raisedTo() == null ? "; removed" : String.format(Locale.ROOT, "; raised to %,d", l.raisedTo()))
+                        .append(" from ").append(PlayerProtection.instant(l.raiseFromMicros()));
+            }
+        }
+        if (s.exclusion() != null) {
+            out.append(String.format(Locale.ROOT, "%n  %-12s until %s: deposits and bets refused", s.exclusion().field(),
+                    PlayerProtection.instant(s.excludedUntilMicros())));
+        }
+        return out.toString();
+    }
+
+    private static String protectionJson(PlayerProtection.Status s) {
+        StringWriter w = new StringWriter();
+        try (JsonGenerator g = new JsonFactory().createGenerator(ObjectWriteContext.empty(), w)) {
+            g.writeStartObject();
+            g.writeName("protection");
+            g.writeStartObject();
+            g.writeStringProperty("player", s.player());
+            g.writeStringProperty("at", PlayerProtection.instant(s.atMicros()));
+            g.writeName("limits");
+            g.writeStartObject();
+            for (PlayerProtection.LimitStatus l : s.limits()) {
+                if (l.value() == null && !l.raisePending()) {
+                    continue;
+                }
+                g.writeName(l.limit().field());
+                g.writeStartObject();
+                if (l.value() != null) {
+                    g.writeNumberProperty("value", l.value());
+                    g.writeNumberProperty("used", l.used());
+                    g.writeNumberProperty("left", l.left());
+                } else {
+                    g.writeNullProperty("value");
+                }
+                if (l.raisePending()) {
+                    if (l.raisedTo() == null) {
+                        g.writeNullProperty("raised_to");
+                    } else {
+                        g.writeNumberProperty("raised_to", l.raisedTo());
+                    }
+                    g.writeStringProperty("raised_from", PlayerProtection.instant(l.raiseFromMicros()));
+                }
+                g.writeEndObject();
+            }
+            g.writeEndObject();
+            if (s.exclusion() != null) {
+                g.writeStringProperty("exclusion", s.exclusion().field());
+                g.writeStringProperty("excluded_until", PlayerProtection.instant(s.excludedUntilMicros()));
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+        }
+        return w.toString();
     }
 
     private static String toLine(BetState b) {

@@ -4,11 +4,13 @@ import io.bitcraps.ledger.domain.Account;
 import io.bitcraps.ledger.domain.BetType;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.EventType;
+import io.bitcraps.ledger.domain.Exclusion;
 import io.bitcraps.ledger.domain.Ids;
 import io.bitcraps.ledger.domain.LedgerEvent;
 import io.bitcraps.ledger.domain.LedgerException;
 import io.bitcraps.ledger.domain.Limits;
 import io.bitcraps.ledger.domain.Outcome;
+import io.bitcraps.ledger.domain.PlayerLimit;
 import io.bitcraps.ledger.domain.Posting;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
@@ -134,6 +136,18 @@ public final class PayloadCodec {
             if (cg.serverSeed() != null) {
                 g.writeStringProperty("server_seed", cg.serverSeed());
             }
+        } else if (c instanceof Command.SetLimits sl) {
+            g.writeStringProperty("player", sl.player());
+            for (PlayerLimit l : PlayerLimit.ALL) {
+                Long v = sl.limit(l);
+                if (v != null) {
+                    g.writeNumberProperty(l.field(), v);
+                }
+            }
+        } else if (c instanceof Command.SelfExclude x) {
+            g.writeStringProperty("player", x.player());
+            g.writeStringProperty("kind", x.kind().field());
+            g.writeNumberProperty("hours", x.hours());
         } else {
             throw new IllegalArgumentException("no encoding for " + c);
         }
@@ -201,6 +215,13 @@ public final class PayloadCodec {
                 case "client_seed" -> f.clientSeed = once(f.clientSeed, name, text(p, t, name));
                 case "nonce" -> f.nonce = once(f.nonce, name, number(p, t, name));
                 case "server_seed" -> f.serverSeed = once(f.serverSeed, name, text(p, t, name));
+                case "deposit_24h" -> f.deposit24h = once(f.deposit24h, name, number(p, t, name));
+                case "deposit_7d" -> f.deposit7d = once(f.deposit7d, name, number(p, t, name));
+                case "deposit_30d" -> f.deposit30d = once(f.deposit30d, name, number(p, t, name));
+                case "loss_24h" -> f.loss24h = once(f.loss24h, name, number(p, t, name));
+                case "stake_max" -> f.stakeMax = once(f.stakeMax, name, number(p, t, name));
+                case "kind" -> f.kind = once(f.kind, name, text(p, t, name));
+                case "hours" -> f.hours = once(f.hours, name, intNumber(p, t, name));
                 case "key" -> f.key = once(f.key, name, Ids.requireKey(text(p, t, name)));
                 case "n" -> f.n = once(f.n, name, groupSize(intNumber(p, t, name)));
                 case "postings" -> f.postings = once(f.postings, name, postings(p, t));
@@ -334,6 +355,13 @@ public final class PayloadCodec {
         String clientSeed;
         Long nonce;
         String serverSeed;
+        Long deposit24h;
+        Long deposit7d;
+        Long deposit30d;
+        Long loss24h;
+        Long stakeMax;
+        String kind;
+        Integer hours;
         String key;
         Integer n;
         List<Posting> postings;
@@ -352,6 +380,10 @@ public final class PayloadCodec {
                 case BET_SETTLED -> new Command.SettleBet(req(game, "game"), req(bet, "bet"),
                         Outcome.valueOf(req(outcome, "outcome")), req(winnings, "winnings"));
                 case GAME_CLOSED -> new Command.CloseGame(req(game, "game"), serverSeed);
+                case LIMITS_SET -> new Command.SetLimits(req(player, "player"), deposit24h, deposit7d, deposit30d, loss24h,
+                        stakeMax);
+                case PLAYER_EXCLUDED -> new Command.SelfExclude(req(player, "player"), exclusion(req(kind, "kind")),
+                        req(hours, "hours"));
             };
             rejectExtraFields(type);
             return c;
@@ -359,36 +391,43 @@ public final class PayloadCodec {
 
         /** A field that belongs to another event type is as wrong as an unknown one. */
         private void rejectExtraFields(EventType type) {
-            boolean[] allowed = allowedFields(type);
             Object[] values = {player, amount, reference, game, table, bet, betType, point, die1, die2, outcome, winnings,
-                rules, commitment, clientSeed, nonce, serverSeed};
-            String[] names = {"player", "amount", "reference", "game", "table", "bet", "bet_type", "point", "die1",
-                    "die2", "outcome", "winnings", "rules", "commitment", "client_seed", "nonce", "server_seed"};
+                rules, commitment, clientSeed, nonce, serverSeed, deposit24h, deposit7d, deposit30d, loss24h, stakeMax,
+                kind, hours};
+            java.util.Set<String> allowed = allowedFields(type);
             for (int i = 0; i < values.length; i++) {
-                if (values[i] != null && !allowed[i]) {
-                    throw new PayloadException(type + " payload has field \"" + names[i] + "\" of another event type");
+                if (values[i] != null && !allowed.contains(FIELD_NAMES[i])) {
+                    throw new PayloadException(type + " payload has field \"" + FIELD_NAMES[i] + "\" of another event type");
                 }
             }
         }
 
-        private static boolean[] allowedFields(EventType type) {
-            //                      player amount ref   game   table  bet    type   point  die1   die2   outc   winn   rules  commit cseed  nonce  sseed
+        /** The command fields, in the order of {@link #rejectExtraFields}' values. */
+        private static final String[] FIELD_NAMES = {"player", "amount", "reference", "game", "table", "bet", "bet_type",
+            "point", "die1", "die2", "outcome", "winnings", "rules", "commitment", "client_seed", "nonce", "server_seed",
+            "deposit_24h", "deposit_7d", "deposit_30d", "loss_24h", "stake_max", "kind", "hours"};
+
+        private static java.util.Set<String> allowedFields(EventType type) {
             return switch (type) {
-                case DEPOSITED, WITHDRAWN ->
-                        new boolean[]{true, true, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
-                case HOUSE_FUNDED ->
-                        new boolean[]{false, true, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
-                case GAME_OPENED ->
-                        new boolean[]{false, false, false, true, true, false, false, false, false, false, false, false, true, true, false, false, false};
-                case BET_PLACED ->
-                        new boolean[]{true, true, false, true, false, true, true, true, false, false, false, false, false, false, false, false, false};
-                case DICE_ROLLED ->
-                        new boolean[]{false, false, false, true, false, false, false, false, true, true, false, false, false, false, true, true, false};
-                case BET_SETTLED ->
-                        new boolean[]{false, false, false, true, false, true, false, false, false, false, true, true, false, false, false, false, false};
-                case GAME_CLOSED ->
-                        new boolean[]{false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, true};
+                case DEPOSITED, WITHDRAWN -> java.util.Set.of("player", "amount", "reference");
+                case HOUSE_FUNDED -> java.util.Set.of("amount", "reference");
+                case GAME_OPENED -> java.util.Set.of("game", "table", "rules", "commitment");
+                case BET_PLACED -> java.util.Set.of("player", "amount", "game", "bet", "bet_type", "point");
+                case DICE_ROLLED -> java.util.Set.of("game", "die1", "die2", "client_seed", "nonce");
+                case BET_SETTLED -> java.util.Set.of("game", "bet", "outcome", "winnings");
+                case GAME_CLOSED -> java.util.Set.of("game", "server_seed");
+                case LIMITS_SET -> java.util.Set.of("player", "deposit_24h", "deposit_7d", "deposit_30d", "loss_24h",
+                        "stake_max");
+                case PLAYER_EXCLUDED -> java.util.Set.of("player", "kind", "hours");
             };
+        }
+
+        private static Exclusion exclusion(String field) {
+            Exclusion e = Exclusion.ofField(field);
+            if (e == null) {
+                throw new PayloadException("kind \"" + field + "\" is not cool_off or self_exclusion");
+            }
+            return e;
         }
 
         private static <T> T req(T value, String name) {

@@ -8,7 +8,8 @@ package io.bitcraps.ledger.domain;
  */
 public sealed interface Command
         permits Command.Deposit, Command.Withdraw, Command.FundHouse, Command.OpenGame,
-                Command.PlaceBet, Command.RecordRoll, Command.SettleBet, Command.CloseGame {
+                Command.PlaceBet, Command.RecordRoll, Command.SettleBet, Command.CloseGame,
+                Command.SetLimits, Command.SelfExclude {
 
     /** The event this command becomes when accepted. */
     EventType eventType();
@@ -254,6 +255,82 @@ public sealed interface Command
         public EventType eventType() {
             return EventType.GAME_CLOSED;
         }
+    }
+
+    /**
+     * Sets all of a player's limits at once ({@link PlayerLimit}); a null limit is none. A limit
+     * lowered (or added) applies from this event; one raised (or removed) applies only
+     * {@link Limits#LIMIT_RAISE_COOLING_MICROS} later, and until then the lower one stays in force.
+     * Deposits and bets count toward a limit from the player's first {@code set_limits} or
+     * {@code self_exclude} on (the ledger tracks usage only for players who asked for protection).
+     */
+    record SetLimits(String player, Long deposit24h, Long deposit7d, Long deposit30d, Long loss24h, Long stakeMax)
+            implements Command {
+        public SetLimits {
+            Ids.requireId("player", player);
+            for (PlayerLimit l : PlayerLimit.ALL) {
+                Long v = switch (l) {
+                    case DEPOSIT_24H -> deposit24h;
+                    case DEPOSIT_7D -> deposit7d;
+                    case DEPOSIT_30D -> deposit30d;
+                    case LOSS_24H -> loss24h;
+                    case STAKE_MAX -> stakeMax;
+                };
+                if (v != null && (v < 1 || v > Limits.BALANCE_MAX)) {
+                    throw invalidAmountFor(l, v);
+                }
+            }
+        }
+
+        /** The limit's value, or null for none. */
+        public Long limit(PlayerLimit l) {
+            return switch (l) {
+                case DEPOSIT_24H -> deposit24h;
+                case DEPOSIT_7D -> deposit7d;
+                case DEPOSIT_30D -> deposit30d;
+                case LOSS_24H -> loss24h;
+                case STAKE_MAX -> stakeMax;
+            };
+        }
+
+        /** Limits from values by {@link PlayerLimit#ordinal()} (null for none). */
+        public static SetLimits of(String player, Long[] byLimit) {
+            return new SetLimits(player, byLimit[0], byLimit[1], byLimit[2], byLimit[3], byLimit[4]);
+        }
+
+        @Override
+        public EventType eventType() {
+            return EventType.LIMITS_SET;
+        }
+    }
+
+    /**
+     * Excludes a player from deposits and bets for {@code hours} from this event's time: a
+     * {@link Exclusion#COOL_OFF} or a {@link Exclusion#SELF_EXCLUSION}, each within its bounds. It can
+     * be extended by another, never shortened. The length, not an end time, is recorded, so that the
+     * end follows from the ledger's own timestamp and a replay decides the same way.
+     */
+    record SelfExclude(String player, Exclusion kind, int hours) implements Command {
+        public SelfExclude {
+            Ids.requireId("player", player);
+            if (kind == null) {
+                throw new Rejected.InvalidCommand("self_exclude needs a kind: cool_off or self_exclusion");
+            }
+            if (hours < kind.hoursMin() || hours > kind.hoursMax()) {
+                throw new Rejected.InvalidCommand("a " + kind.field() + " lasts " + kind.hoursMin() + ".." + kind.hoursMax()
+                        + " hours, got " + hours);
+            }
+        }
+
+        @Override
+        public EventType eventType() {
+            return EventType.PLAYER_EXCLUDED;
+        }
+    }
+
+    /** A limit value out of bounds: an {@link Rejected.InvalidAmount} that names the limit. */
+    private static Rejected.InvalidAmount invalidAmountFor(PlayerLimit l, long v) {
+        return new Rejected.InvalidAmount(l.field() + " limit", v, 1, Limits.BALANCE_MAX);
     }
 
     /** 64 lower-case hex digits: a SHA-256, or a 32-byte seed. */

@@ -13,7 +13,9 @@ public enum EventType {
     BET_PLACED(5, "place_bet"),
     DICE_ROLLED(6, "roll"),
     BET_SETTLED(7, "settle"),
-    GAME_CLOSED(8, "close_game");
+    GAME_CLOSED(8, "close_game"),
+    LIMITS_SET(9, "set_limits"),
+    PLAYER_EXCLUDED(10, "self_exclude");
 
     private static final EventType[] BY_CODE = new EventType[16];
     /** {@code values()} clones its array at every call; ingest looks a name up once per command. */

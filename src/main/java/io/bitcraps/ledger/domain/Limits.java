@@ -27,6 +27,17 @@ public final class Limits {
     /** Most bets one game may hold open at once. */
     public static final int OPEN_BETS_PER_GAME_MAX = 4_096;
 
+    /** How long a raised (or removed) player limit waits before it applies; a lowered one applies at once. */
+    public static final long LIMIT_RAISE_COOLING_MICROS = PlayerLimit.Windows.DAY_MICROS;
+    /** Shortest cool-off, in hours: a day. */
+    public static final int COOL_OFF_HOURS_MIN = 24;
+    /** Longest cool-off, in hours: six weeks. */
+    public static final int COOL_OFF_HOURS_MAX = 42 * 24;
+    /** Shortest self-exclusion, in hours: six months (182 days). */
+    public static final int SELF_EXCLUSION_HOURS_MIN = 182 * 24;
+    /** Longest self-exclusion, in hours: five years (1826 days). */
+    public static final int SELF_EXCLUSION_HOURS_MAX = 1826 * 24;
+
     static {
         // a full group of maximal settlements must still fit comfortably in a balance
         if (Math.multiplyHigh(WINNINGS_MAX, ATOMIC_COMMANDS_MAX) != 0

@@ -320,6 +320,112 @@ public abstract sealed class Rejected extends LedgerException {
         }
     }
 
+    /**
+     * A deposit that would take the player's deposits over a rolling window beyond the limit they set. Names the
+     * limit, the window, and the chips the player may still deposit in it.
+     */
+    public static final class DepositLimit extends Rejected {
+        private final PlayerLimit limit;
+        private final long left;
+
+        public DepositLimit(PlayerLimit limit, long left, String facts) {
+            super(facts);
+            this.limit = limit;
+            this.left = left;
+        }
+
+        public PlayerLimit limit() {
+            return limit;
+        }
+
+        /** Chips the player may still deposit in the window now. */
+        public long left() {
+            return left;
+        }
+
+        @Override
+        public String code() {
+            return "DEPOSIT_LIMIT";
+        }
+    }
+
+    /** A bet whose stake, if lost, would take the player's net loss over 24 h beyond the limit they set. */
+    public static final class LossLimit extends Rejected {
+        private final long left;
+
+        public LossLimit(long left, String facts) {
+            super(facts);
+            this.left = left;
+        }
+
+        public PlayerLimit limit() {
+            return PlayerLimit.LOSS_24H;
+        }
+
+        /** The largest stake the player may still lose in the window now. */
+        public long left() {
+            return left;
+        }
+
+        @Override
+        public String code() {
+            return "LOSS_LIMIT";
+        }
+    }
+
+    /** A bet larger than the largest stake the player set. */
+    public static final class StakeLimit extends Rejected {
+        private final long left;
+
+        public StakeLimit(long left, String facts) {
+            super(facts);
+            this.left = left;
+        }
+
+        public PlayerLimit limit() {
+            return PlayerLimit.STAKE_MAX;
+        }
+
+        /** The largest stake allowed. */
+        public long left() {
+            return left;
+        }
+
+        @Override
+        public String code() {
+            return "STAKE_LIMIT";
+        }
+    }
+
+    /**
+     * A deposit or bet by a player in a cool-off or self-exclusion, or an attempt to end one early. Withdrawals
+     * are never refused for it.
+     */
+    public static final class SelfExcluded extends Rejected {
+        private final Exclusion kind;
+        private final long untilMicros;
+
+        public SelfExcluded(Exclusion kind, long untilMicros, String facts) {
+            super(facts);
+            this.kind = kind;
+            this.untilMicros = untilMicros;
+        }
+
+        public Exclusion kind() {
+            return kind;
+        }
+
+        /** When the exclusion ends, in microseconds since the epoch. */
+        public long untilMicros() {
+            return untilMicros;
+        }
+
+        @Override
+        public String code() {
+            return "SELF_EXCLUDED";
+        }
+    }
+
     public static final class LimitExceeded extends Rejected {
         public LimitExceeded(String what) {
             super(what);

@@ -727,7 +727,7 @@ final class BatchWriter implements EventHandler<Slot> {
         for (int i = 0; i < size; i++) {
             Command c = commands.get(i);
             try {
-                List<Posting> postings = Decider.decide(s, c, history, byTheRules);
+                List<Posting> postings = Decider.decide(s, c, history, byTheRules, timestamp);
                 LedgerEvent e = new LedgerEvent(s.seq() + 1, timestamp, c, postings, i == 0 ? key : null,
                         i == 0 ? size : 1);
                 s = stage(s, e);

@@ -18,6 +18,7 @@ import io.bitcraps.ledger.domain.Rejected;
 import io.bitcraps.ledger.projection.BetState;
 import io.bitcraps.ledger.projection.GameState;
 import io.bitcraps.ledger.projection.LedgerState;
+import io.bitcraps.ledger.protection.PlayerProtection;
 
 import java.util.List;
 import java.util.Optional;
@@ -35,20 +36,29 @@ import java.util.Optional;
  * bet, a settlement of a bet no roll decided (other than VOID), and a roll while an earlier roll's
  * settlements are still owed are each refused with the facts. A game without a table (rules the
  * rulebook cannot read, only in a log from elsewhere) and a bet the table does not hold (placed
- * against the rules in such a log) are not judged. The audit judges the same log again with its own
+ * against the rules in such a log) are not judged.
+ * <p>
+ * Player protection is judged whatever {@code byTheRules} says: a deposit or bet by a player whose
+ * limits or exclusion ({@code protection.PlayerProtection}) refuse it at {@code nowMicros}, the
+ * timestamp the event will carry, is refused; a withdrawal never is. The audit judges the same log again with its own
  * fold ({@code audit.Payouts}), so the two are independent checks around one rulebook.
  */
 final class Decider {
     private Decider() {}
 
-    static List<Posting> decide(LedgerState s, Command c, History history, boolean byTheRules) {
+    static List<Posting> decide(LedgerState s, Command c, History history, boolean byTheRules, long nowMicros) {
         if (c instanceof Command.Deposit d) {
+            PlayerProtection protection = s.protection(d.player());
+            if (protection != null) {
+                refuse(protection.refuseDeposit(d.player(), d.amount(), nowMicros));
+            }
             Account player = Account.player(d.player());
             requireRoom(s, player, d.amount());
             requireWorldRoom(s, d.amount());
             return List.of(new Posting(Account.WORLD, -d.amount()), new Posting(player, d.amount()));
         }
         if (c instanceof Command.Withdraw w) {
+            // never refused for the player's limits or exclusion: a protected player may always cash out
             Account player = Account.player(w.player());
             requireFunds(s, player, w.amount(), history);
             return List.of(new Posting(player, -w.amount()), new Posting(Account.WORLD, w.amount()));
@@ -70,7 +80,17 @@ final class Decider {
             return List.of();
         }
         if (c instanceof Command.PlaceBet b) {
-            return placeBet(s, b, history, byTheRules);
+            return placeBet(s, b, history, byTheRules, nowMicros);
+        }
+        if (c instanceof Command.SetLimits) {
+            return List.of(); // any limits: a lowered one applies at once, a raised one waits (PlayerProtection)
+        }
+        if (c instanceof Command.SelfExclude x) {
+            PlayerProtection protection = s.protection(x.player());
+            if (protection != null) {
+                refuse(protection.refuseExclusion(x.player(), x, nowMicros));
+            }
+            return List.of();
         }
         if (c instanceof Command.RecordRoll r) {
             GameState game = openGame(s, r.gameId(), history);
@@ -96,7 +116,14 @@ final class Decider {
         throw new IllegalArgumentException("no rule for " + c);
     }
 
-    private static List<Posting> placeBet(LedgerState s, Command.PlaceBet b, History history, boolean byTheRules) {
+    private static void refuse(Rejected refusal) {
+        if (refusal != null) {
+            throw refusal;
+        }
+    }
+
+    private static List<Posting> placeBet(LedgerState s, Command.PlaceBet b, History history, boolean byTheRules,
+                                          long nowMicros) {
         GameState game = openGame(s, b.gameId(), history);
         if (game.bet(b.betId()) != null) {
             throw new Rejected.DuplicateBet(b.gameId(), b.betId());
@@ -107,6 +134,10 @@ final class Decider {
         }
         if (byTheRules && game.table() != null) {
             judgePlacement(game, b);
+        }
+        PlayerProtection protection = s.protection(b.player());
+        if (protection != null) {
+            refuse(protection.refuseBet(b.player(), b.amount(), nowMicros));
         }
         Account player = Account.player(b.player());
         Account escrow = Account.escrow(b.gameId());

@@ -1,6 +1,7 @@
 package io.bitcraps.ledger.projection;
 
 import io.bitcraps.ledger.domain.Account;
+import io.bitcraps.ledger.protection.PlayerProtection;
 import org.pcollections.HashTreePMap;
 import org.pcollections.PMap;
 
@@ -17,15 +18,30 @@ import org.pcollections.PMap;
  * committed state and the state of the batch in flight side by side: a failed batch simply goes
  * back to the committed value, and publishing a reader snapshot is a pointer handoff.
  * <p>
+ * {@code protection} holds, for each player who set a limit or excluded themselves, what the rules of
+ * player protection decide by ({@link PlayerProtection}); like the tables it is not in the digest.
+ * <p>
  * {@code balanceSum} is kept as a running sum of every posting, so checking I1 costs nothing;
  * {@code digest} is the running {@link StateDigest} of the projections, stored with every batch.
  */
 public record LedgerState(long seq, long lastTimestampMicros, byte[] headHash,
                           PMap<String, Long> balances, long balanceSum,
-                          PMap<String, GameState> games, long digest) {
+                          PMap<String, GameState> games, long digest,
+                          PMap<String, PlayerProtection> protection) {
 
     public static LedgerState genesis(byte[] genesisHash) {
-        return new LedgerState(0, 0, genesisHash.clone(), HashTreePMap.empty(), 0, HashTreePMap.empty(), 0);
+        return new LedgerState(0, 0, genesisHash.clone(), HashTreePMap.empty(), 0, HashTreePMap.empty(), 0,
+                HashTreePMap.empty());
+    }
+
+    /** The player's protection (limits, exclusion, usage) once they asked for any; null before. */
+    public PlayerProtection protection(String player) {
+        return protection.get(player);
+    }
+
+    /** The same state with other protections (a loader that folds them from the log). */
+    LedgerState withProtection(PMap<String, PlayerProtection> protection) {
+        return new LedgerState(seq, lastTimestampMicros, headHash, balances, balanceSum, games, digest, protection);
     }
 
     public long balance(Account account) {
@@ -61,6 +77,6 @@ public record LedgerState(long seq, long lastTimestampMicros, byte[] headHash,
      * persistent and immutable, the hash array is the only part a caller could change.
      */
     public LedgerState withHeadHashCopy() {
-        return new LedgerState(seq, lastTimestampMicros, headHash.clone(), balances, balanceSum, games, digest);
+        return new LedgerState(seq, lastTimestampMicros, headHash.clone(), balances, balanceSum, games, digest, protection);
     }
 }

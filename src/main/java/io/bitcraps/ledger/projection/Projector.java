@@ -6,6 +6,7 @@ import io.bitcraps.ledger.domain.LedgerEvent;
 import io.bitcraps.ledger.domain.Limits;
 import io.bitcraps.ledger.domain.Posting;
 import io.bitcraps.ledger.internal.Invariants;
+import io.bitcraps.ledger.protection.PlayerProtection;
 import org.pcollections.PMap;
 
 import java.util.List;
@@ -43,8 +44,10 @@ public final class Projector {
         long[] digest = {s.digest()};
         PMap<String, Long> balances = applyPostings(s.balances(), e.postings(), e.seq(), digest);
         PMap<String, GameState> games = s.games();
+        PMap<String, PlayerProtection> protection = s.protection();
         long d = digest[0];
         Command c = e.command();
+        String bettor = null;
         if (c instanceof Command.OpenGame g) {
             // a game id used before is refused by the rules (ingest.History); memory only knows open games
             Invariants.check(!games.containsKey(g.gameId()), "seq %d reopens game %s", e.seq(), g.gameId());
@@ -71,6 +74,7 @@ public final class Projector {
             BetState settled = bet.settled(e.seq(), st.outcome(), st.winnings());
             GameState after = game.withBet(settled, -1, Tables.settled(game.table(), st.betId()));
             games = games.plus(st.gameId(), after);
+            bettor = bet.player();
             d += StateDigest.game(after) - StateDigest.game(game) + StateDigest.bet(settled) - StateDigest.bet(bet);
         } else if (c instanceof Command.CloseGame cg) {
             GameState game = openGame(games, cg.gameId(), e.seq());
@@ -79,8 +83,12 @@ public final class Projector {
             games = games.minus(cg.gameId());
             d -= StateDigest.game(game) + StateDigest.bets(game);
         }
+        // most floors have no protected player: then only a protection event has anything to fold
+        if (!protection.isEmpty() || c instanceof Command.SetLimits || c instanceof Command.SelfExclude) {
+            protection = Protections.after(protection, c, e.postings(), bettor, e.timestampMicros());
+        }
         return new LedgerState(e.seq(), e.timestampMicros(), hashAfter, balances,
-                Math.addExact(s.balanceSum(), postingSum), games, d);
+                Math.addExact(s.balanceSum(), postingSum), games, d, protection);
     }
 
     /**

@@ -312,8 +312,11 @@ public final class ReadModel implements AutoCloseable {
                         rs.getLong(5), rs.getInt(6), rs.getInt(7), rs.getInt(8), rs.getInt(9), rs.getInt(10), bets, null));
             }
         }
-        LedgerState loaded = new LedgerState(seq, lastTimestampMicros, headHash, balances, sum, games, 0);
-        return new LedgerState(seq, lastTimestampMicros, headHash, balances, sum, games, StateDigest.of(loaded));
+        // rows hold no protections: the loader folds them from the log (Protections)
+        LedgerState loaded = new LedgerState(seq, lastTimestampMicros, headHash, balances, sum, games, 0,
+                HashTreePMap.empty());
+        return new LedgerState(seq, lastTimestampMicros, headHash, balances, sum, games, StateDigest.of(loaded),
+                HashTreePMap.empty());
     }
 
     private static Map<String, PMap<String, BetState>> loadOpenBets(Connection conn) throws SQLException {

@@ -57,7 +57,8 @@ public final class StateLoader {
             LedgerState state = ReadModel.load(conn, head.seq(), head.hash(), last.timestampMicros());
             damage = damageIn(state, EventReader.storedDigest(conn));
             if (damage == null) {
-                return new Loaded(Tables.rebuild(conn, codec, state), false, null); // rows hold no tables
+                // rows hold no tables and no protections
+                return new Loaded(Protections.rebuild(conn, codec, Tables.rebuild(conn, codec, state)), false, null);
             }
         } catch (RuntimeException unreadable) { // a damaged row: an unknown enum name, an overflowing sum
             damage = "a read-model row cannot be read: " + unreadable;
@@ -109,7 +110,10 @@ public final class StateLoader {
                 LedgerState state = replayer.replayFrom(conn, from, (b, a, e) -> { }, true);
                 if (stored == null || stored == state.digest()) {
                     // a snapshot of the format before tables: fold them from the log
-                    return new Loaded(Tables.missing(state) ? Tables.rebuild(conn, codec, state) : state, false, null);
+                    LedgerState withTables = Tables.missing(state) ? Tables.rebuild(conn, codec, state) : state;
+                    // a snapshot of the format before protections: fold them from the log
+                    return new Loaded(StateSnapshot.holdsProtections(snapshot.state()) ? withTables
+                            : Protections.rebuild(conn, codec, withTables), false, null);
                 }
                 damage = "the snapshot at seq " + snapshot.seq() + " and the log after it hash to "
                         + Long.toHexString(state.digest()) + ", the head row recorded " + Long.toHexString(stored);

@@ -1,5 +1,6 @@
 package io.bitcraps.ledger.projection;
 
+import io.bitcraps.ledger.protection.PlayerProtection;
 import io.bitcraps.ledger.craps.Bet;
 import io.bitcraps.ledger.craps.GameTable;
 import io.bitcraps.ledger.craps.OpenBet;
@@ -41,12 +42,14 @@ import java.util.TreeMap;
  * placed-at roll, riding point or -1) and the due ones (the same, then outcome, winnings and the
  * deciding roll's index); and ends with a CRC-32C of everything before it, since the digest does
  * not cover the tables. Version 3 adds, after a table's due bets, the commitment of a provably fair
- * game ("" for none) and its rolls (client seed, nonce, dice as for the last roll). Versions 1
- * (without tables: the loader folds them from the log) and 2 (tables of games that are not fair)
- * still decode.
+ * game ("" for none) and its rolls (client seed, nonce, dice as for the last roll). Version 4 adds,
+ * after the games, the protected players: a count, then per player (in id order) the id and its
+ * {@link PlayerProtection#writeTo} bytes. Versions 1 (without tables: the loader folds them from the
+ * log), 2 (tables of games that are not fair) and 3 (without protections: the loader folds them
+ * from the log, {@link Protections}) still decode.
  */
 public final class StateSnapshot {
-    private static final int VERSION = 3;
+    private static final int VERSION = 4;
 
     private StateSnapshot() {}
 
@@ -85,6 +88,12 @@ public final class StateSnapshot {
                     out.writeLong(b.winnings());
                 }
                 writeTable(out, g.table());
+            }
+            Map<String, PlayerProtection> protected_ = new TreeMap<>(s.protection());
+            out.writeInt(protected_.size());
+            for (var e : protected_.entrySet()) {
+                out.writeUTF(e.getKey());
+                e.getValue().writeTo(out);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a byte array does not fail
@@ -237,6 +246,7 @@ public final class StateSnapshot {
             throws Damaged {
         PMap<String, Long> balances = HashTreePMap.empty();
         PMap<String, GameState> games = HashTreePMap.empty();
+        PMap<String, PlayerProtection> protection = HashTreePMap.empty();
         long sum = 0;
         int version = snapshot.length == 0 ? -1 : snapshot[0] & 0xff;
         int length = snapshot.length;
@@ -297,18 +307,30 @@ public final class StateSnapshot {
                 games = games.plus(gameId, GameState.loaded(gameId, tableId, true, openedSeq, 0, rolls, die1, die2, point,
                         openBets, bets, table));
             }
+            if (version >= 4) {
+                int players = in.readInt();
+                for (int i = 0; i < players; i++) {
+                    String player = in.readUTF();
+                    protection = protection.plus(player, PlayerProtection.readFrom(in));
+                }
+            }
             if (in.available() != 0) {
                 throw new Damaged(in.available() + " bytes after the end of the snapshot", null);
             }
         } catch (IOException | IllegalArgumentException | ArithmeticException e) {
             throw new Damaged("the snapshot does not decode: " + e, e);
         }
-        LedgerState s = new LedgerState(seq, lastTimestampMicros, headHash, balances, sum, games, 0);
+        LedgerState s = new LedgerState(seq, lastTimestampMicros, headHash, balances, sum, games, 0, protection);
         long actual = StateDigest.of(s);
         if (actual != digest) {
             throw new Damaged("the snapshot hashes to " + Long.toHexString(actual) + ", its stored digest is "
                     + Long.toHexString(digest), null);
         }
-        return new LedgerState(seq, lastTimestampMicros, headHash, balances, sum, games, digest);
+        return new LedgerState(seq, lastTimestampMicros, headHash, balances, sum, games, digest, protection);
+    }
+
+    /** True when these snapshot bytes hold the protected players (format 4 on): older ones leave them to the log. */
+    public static boolean holdsProtections(byte[] snapshot) {
+        return snapshot.length > 0 && (snapshot[0] & 0xff) >= 4;
     }
 }

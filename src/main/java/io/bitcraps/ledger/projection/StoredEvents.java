@@ -53,6 +53,12 @@ public final class StoredEvents {
         if (c instanceof Command.SettleBet st) {
             return before.game(st.gameId()).bet(st.betId()).player();
         }
+        if (c instanceof Command.SetLimits sl) {
+            return sl.player();
+        }
+        if (c instanceof Command.SelfExclude x) {
+            return x.player();
+        }
         return null;
     }
 

@@ -135,6 +135,6 @@ public final class Tables {
             games = games.plus(e.getKey(), games.get(e.getKey()).withTable(e.getValue()));
         }
         return new LedgerState(s.seq(), s.lastTimestampMicros(), s.headHashUnsafe(), s.balances(), s.balanceSum(), games,
-                s.digest());
+                s.digest(), s.protection());
     }
 }

@@ -12,6 +12,7 @@ import io.bitcraps.ledger.craps.TableEvent;
 import io.bitcraps.ledger.craps.TableRules;
 import io.bitcraps.ledger.domain.BetType;
 import io.bitcraps.ledger.domain.Command;
+import io.bitcraps.ledger.domain.Exclusion;
 import io.bitcraps.ledger.domain.Limits;
 import io.bitcraps.ledger.domain.Outcome;
 import io.bitcraps.ledger.domain.Receipt;
@@ -53,7 +54,8 @@ import java.util.function.LongConsumer;
  * {@code CloseGame}. With at most {@link Options#maxOpenBetsPerGame()} open bets a group never exceeds
  * {@link Limits#ATOMIC_COMMANDS_MAX}.
  * <p>
- * <b>Nothing is ever refused</b>: each table owns its players (players {@code p}, {@code p + tables}, …) and
+ * <b>Nothing is ever refused</b> (but for {@link Options#withProtection}, where the ledger judges the protected
+ * players' bets and buy-ins): each table owns its players (players {@code p}, {@code p + tables}, …) and
  * keeps their balances itself, so a bet never overdraws; a player short of chips at the start of a game buys
  * in again ({@code Deposit} with reference {@code cage-<game>}). Each table may draw on an equal share of the
  * house bankroll and places a bet only when its share, plus what the house has won at the table, covers the
@@ -117,7 +119,7 @@ public final class CrapsFloor {
      *                           {@code Limits.ATOMIC_COMMANDS_MAX - 1}
      */
     public record Options(GameLength gameLength, List<TableRules> tableRules, int maxRollsPerGame,
-                          int maxOpenBetsPerGame, Settle settle, boolean fairDice) {
+                          int maxOpenBetsPerGame, Settle settle, boolean fairDice, boolean protection) {
         /**
          * The house-variant table of the default floor: field 12 pays 2:1, place bets working on the come-out,
          * 10x odds, bets of 1 to 1000 chips.
@@ -148,27 +150,27 @@ public final class CrapsFloor {
 
         /** Hands of up to 24 rolls (then to the next decision), mixed tables, at most 200 open bets a game. */
         public static Options defaults() {
-            return new Options(GameLength.HAND, MIXED, 24, 200, Settle.ENGINE, false);
+            return new Options(GameLength.HAND, MIXED, 24, 200, Settle.ENGINE, false, false);
         }
 
         public Options withGameLength(GameLength length) {
-            return new Options(length, tableRules, maxRollsPerGame, maxOpenBetsPerGame, settle, fairDice);
+            return new Options(length, tableRules, maxRollsPerGame, maxOpenBetsPerGame, settle, fairDice, protection);
         }
 
         public Options withTableRules(List<TableRules> rules) {
-            return new Options(gameLength, rules, maxRollsPerGame, maxOpenBetsPerGame, settle, fairDice);
+            return new Options(gameLength, rules, maxRollsPerGame, maxOpenBetsPerGame, settle, fairDice, protection);
         }
 
         public Options withMaxRollsPerGame(int rolls) {
-            return new Options(gameLength, tableRules, rolls, maxOpenBetsPerGame, settle, fairDice);
+            return new Options(gameLength, tableRules, rolls, maxOpenBetsPerGame, settle, fairDice, protection);
         }
 
         public Options withMaxOpenBetsPerGame(int bets) {
-            return new Options(gameLength, tableRules, maxRollsPerGame, bets, settle, fairDice);
+            return new Options(gameLength, tableRules, maxRollsPerGame, bets, settle, fairDice, protection);
         }
 
         public Options withSettle(Settle by) {
-            return new Options(gameLength, tableRules, maxRollsPerGame, maxOpenBetsPerGame, by, fairDice);
+            return new Options(gameLength, tableRules, maxRollsPerGame, maxOpenBetsPerGame, by, fairDice, protection);
         }
 
         /**
@@ -177,7 +179,20 @@ public final class CrapsFloor {
          * nonce counting the game's rolls from 0, and the close reveals the seed.
          */
         public Options withFairDice(boolean fair) {
-            return new Options(gameLength, tableRules, maxRollsPerGame, maxOpenBetsPerGame, settle, fair);
+            return new Options(gameLength, tableRules, maxRollsPerGame, maxOpenBetsPerGame, settle, fair, protection);
+        }
+
+        /**
+         * Player protection on the floor: at each table the second seated player (and every eighth after it) sets a
+         * stake limit of twice their unit and a net loss limit of a fifth of their bankroll per 24 h before the first
+         * game, the sixth (and every eighth after it) a deposit limit of one and a half bankrolls per 24 h (their
+         * second buy-in is refused); and the third seated player takes a 24-hour cool-off halfway through the
+         * table's games. The floor offers their bets and buy-ins as an engine
+         * would and lets the ledger judge them: it awaits each one, and a refused one (STAKE_LIMIT, LOSS_LIMIT,
+         * DEPOSIT_LIMIT, SELF_EXCLUDED) is left out of its table. The summary counts the refusals by code.
+         */
+        public Options withProtection(boolean on) {
+            return new Options(gameLength, tableRules, maxRollsPerGame, maxOpenBetsPerGame, settle, fairDice, on);
         }
     }
 
@@ -193,7 +208,23 @@ public final class CrapsFloor {
     public record Report(long submissions, long rejected, long games, long rolls, long elapsedNanos,
                          Histogram latencyNanos, Map<BetType, Long> betsByType, long betsPlaced, long staked,
                          long wins, long winningsPaid, long losses, long stakesLost, long pushes, long voids,
-                         long houseFunding, Map<String, Long> rejectedByCode) {
+                         long houseFunding, Map<String, Long> rejectedByCode, int limitedPlayers,
+                         int coolingPlayers) {
+        /** Refusals by a player's own protection (expected with {@link Options#withProtection}). */
+        public static final java.util.Set<String> PROTECTION_CODES =
+                java.util.Set.of("DEPOSIT_LIMIT", "LOSS_LIMIT", "STAKE_LIMIT", "SELF_EXCLUDED");
+
+        /** Refusals other than by a player's protection: a floor that plays by the rules sees none. */
+        public long unexpectedRejections() {
+            long protection = 0;
+            for (var e : rejectedByCode.entrySet()) {
+                if (PROTECTION_CODES.contains(e.getKey())) {
+                    protection += e.getValue();
+                }
+            }
+            return rejected - protection;
+        }
+
         /** What the house gained at the tables: stakes lost minus winnings paid (its balance change less its funding). */
         public long houseNet() {
             return stakesLost - winningsPaid;
@@ -271,7 +302,17 @@ public final class CrapsFloor {
         return new Report(submissions.get(), rejected.get(), total.games, total.rolls, System.nanoTime() - start,
                 latency.getIntervalHistogram(), total.placedByType(), placed, total.staked, total.wins,
                 total.winningsPaid, total.losses, total.stakesLost, total.pushes, total.voids, settings.houseBankroll(),
-                rejectedByCodeSnapshot());
+                rejectedByCodeSnapshot(), count(tables, p -> p.limited), count(tables, p -> p.tookCoolOff));
+    }
+
+    private static int count(List<Table> tables, java.util.function.Predicate<Player> which) {
+        int n = 0;
+        for (Table t : tables) {
+            for (Player p : t.players) {
+                n += which.test(p) ? 1 : 0;
+            }
+        }
+        return n;
     }
 
     private Map<String, Long> rejectedByCodeSnapshot() {
@@ -310,6 +351,16 @@ public final class CrapsFloor {
         }
     }
 
+    /** {@link #await} for the players' choices, which are not interruptible: an interrupt stops the table at its next roll. */
+    private Receipt awaitUninterrupted(CompletableFuture<Receipt> f) {
+        try {
+            return await(f);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
     /** A generator for table {@code table}'s stream {@code stream} (0 dice, 1 choices): SplitMix64 of the three. */
     static long streamSeed(long seed, int table, int stream) {
         long z = seed + 0x9E3779B97F4A7C15L * (1 + 2L * table + ((long) stream << 32));
@@ -325,6 +376,14 @@ public final class CrapsFloor {
         /** Typical flat stake. */
         final long unit;
         long balance;
+        /** The player's seat at their table, from 0. */
+        int seat;
+        /** Set limits before the first game ({@link Options#withProtection}); every bet and buy-in is then awaited. */
+        boolean limited;
+        /** Takes a cool-off halfway through the table's games. */
+        boolean coolsOff;
+        /** Took it (a table of one game has no halfway). */
+        boolean tookCoolOff;
 
         Player(String id, Personality style, long unit) {
             this.id = id;
@@ -365,14 +424,35 @@ public final class CrapsFloor {
             int seat = 0;
             for (int p = index; p < settings.players(); p += settings.tables()) {
                 long unit = clamp(5 + choices.nextInt(21));
-                Player player = new Player(String.format("p%05d", p), Personality.forSeat(seat++), unit);
+                Player player = new Player(String.format("p%05d", p), Personality.forSeat(seat), unit);
+                player.seat = seat;
+                player.limited = options.protection() && seat % 4 == 1;
+                player.coolsOff = options.protection() && seat == 2;
+                seat++;
                 players.add(player);
                 byId.put(player.id, player);
             }
         }
 
         void play(LongConsumer roundDone) throws InterruptedException {
+            for (Player p : players) {
+                if (p.limited) {
+                    // two kinds of careful player: one bounds each bet and the day's loss, one the day's buy-ins
+                    long bankroll = settings.playerBankroll();
+                    await(submit(p.seat % 8 == 1
+                            ? new Command.SetLimits(p.id, null, null, null, Math.max(1, bankroll / 5), 2 * p.unit)
+                            : new Command.SetLimits(p.id, Math.max(1, bankroll + bankroll / 2), null, null, null, null)));
+                }
+            }
             for (int game = 0; game < settings.roundsPerTable(); game++) {
+                if (game == settings.roundsPerTable() / 2 && game > 0) {
+                    for (Player p : players) {
+                        if (p.coolsOff) {
+                            p.tookCoolOff = await(submit(new Command.SelfExclude(p.id, Exclusion.COOL_OFF,
+                                    Limits.COOL_OFF_HOURS_MIN))) != null;
+                        }
+                    }
+                }
                 playGame(settings.runTag() + "-t" + index + "-g" + game);
                 tally.games++;
                 roundDone.accept(1);
@@ -396,7 +476,14 @@ public final class CrapsFloor {
             long nonce = 0;
             for (Player p : players) {
                 if (p.balance < Math.max(1, settings.playerBankroll() / 4)) {
-                    pending.add(submit(new Command.Deposit(p.id, settings.playerBankroll(), "cage-" + gameId)));
+                    Command.Deposit buyIn = new Command.Deposit(p.id, settings.playerBankroll(), "cage-" + gameId);
+                    if (p.limited || p.coolsOff) {
+                        if (await(submit(buyIn)) == null) {
+                            continue; // refused by the player's protection: they sit this game out with what they have
+                        }
+                    } else {
+                        pending.add(submit(buyIn));
+                    }
                     p.balance += settings.playerBankroll();
                 }
             }
@@ -527,8 +614,16 @@ public final class CrapsFloor {
                 return; // the house's share at this table could not cover it
             }
             String betId = "b" + betCounter++;
+            Command.PlaceBet bet = new Command.PlaceBet(gameId, betId, p.id, type, point, stake);
+            if (p.limited || p.coolsOff) {
+                // as an engine would: the ledger judges a protected player's bet before the table takes it
+                if (awaitUninterrupted(submit(bet)) == null) {
+                    return;
+                }
+            } else {
+                pending.add(submit(bet));
+            }
             table.place(betId, p.id, type, point, stake);
-            pending.add(submit(new Command.PlaceBet(gameId, betId, p.id, type, point, stake)));
             p.balance -= stake;
             exposure += maxWin;
             maxWinOf.put(betId, maxWin);

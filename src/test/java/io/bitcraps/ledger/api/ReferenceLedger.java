@@ -11,6 +11,7 @@ import io.bitcraps.ledger.domain.BetType;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.Limits;
 import io.bitcraps.ledger.domain.Outcome;
+import io.bitcraps.ledger.domain.PlayerLimit;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -133,17 +134,129 @@ final class ReferenceLedger {
         }
     }
 
+    /**
+     * A player who asked for protection, kept as raw history: every limit request with its time, the
+     * exclusion's end, and each deposit and each chip movement into and out of bets (from the first
+     * protection event on), summed afresh over the window whenever a decision needs it.
+     */
+    private static final class Guard {
+        final List<long[]> deposits = new ArrayList<>();   // {time, amount}
+        /** {time, what a settlement lost the player: stake less stake back and winnings}. */
+        final List<long[]> lost = new ArrayList<>();
+        /** The open bets placed while protected: "game/bet" to stake. */
+        final Map<String, Long> atRisk = new HashMap<>();
+        final List<Long> requestTimes = new ArrayList<>();
+        final List<Command.SetLimits> requests = new ArrayList<>();
+        long excludedUntil;
+
+        Guard copy() {
+            Guard g = new Guard();
+            g.deposits.addAll(deposits);
+            g.lost.addAll(lost);
+            g.atRisk.putAll(atRisk);
+            g.requestTimes.addAll(requestTimes);
+            g.requests.addAll(requests);
+            g.excludedUntil = excludedUntil;
+            return g;
+        }
+
+        /**
+         * The limit in force at {@code t}, by re-reading the requests: each one lowers the limit at once (and
+         * drops a raise still waiting) or asks for a raise that applies a day after it, if nothing lowered the
+         * limit in between.
+         */
+        Long limitAt(PlayerLimit l, long t) {
+            Long inForce = null; // null is no limit
+            Long raise = null;
+            boolean raiseWaits = false;
+            long raiseAt = 0;
+            for (int i = 0; i < requests.size(); i++) {
+                long time = requestTimes.get(i);
+                if (raiseWaits && time >= raiseAt) {
+                    inForce = raise;
+                    raiseWaits = false;
+                }
+                Long asked = requests.get(i).limit(l);
+                boolean lower = asked != null && (inForce == null || asked <= inForce);
+                boolean same = asked == null && inForce == null;
+                if (lower || same) {
+                    inForce = asked;
+                    raiseWaits = false;
+                } else {
+                    raise = asked;
+                    raiseWaits = true;
+                    raiseAt = time + Limits.LIMIT_RAISE_COOLING_MICROS;
+                }
+            }
+            if (raiseWaits && t >= raiseAt) {
+                inForce = raise;
+            }
+            return inForce;
+        }
+
+        long sumSince(List<long[]> entries, long after) {
+            long sum = 0;
+            for (long[] e : entries) {
+                if (e[0] > after) {
+                    sum += e[1];
+                }
+            }
+            return sum;
+        }
+
+        /** The protection refusal of a deposit, or null. */
+        String depositRefused(long amount, long t) {
+            if (t < excludedUntil) {
+                return "SELF_EXCLUDED";
+            }
+            for (PlayerLimit l : List.of(PlayerLimit.DEPOSIT_24H, PlayerLimit.DEPOSIT_7D, PlayerLimit.DEPOSIT_30D)) {
+                Long limit = limitAt(l, t);
+                if (limit != null && sumSince(deposits, t - l.windowMicros()) + amount > limit) {
+                    return "DEPOSIT_LIMIT";
+                }
+            }
+            return null;
+        }
+
+        /** The protection refusal of a bet, or null. */
+        String betRefused(long stake, long t) {
+            if (t < excludedUntil) {
+                return "SELF_EXCLUDED";
+            }
+            Long stakeMax = limitAt(PlayerLimit.STAKE_MAX, t);
+            if (stakeMax != null && stake > stakeMax) {
+                return "STAKE_LIMIT";
+            }
+            Long lossMax = limitAt(PlayerLimit.LOSS_24H, t);
+            return lossMax != null && netLoss(t) + stake > lossMax ? "LOSS_LIMIT" : null;
+        }
+
+        /** The stakes still at risk plus what the last 24 hours' settlements lost. */
+        long netLoss(long t) {
+            long open = 0;
+            for (long stake : atRisk.values()) {
+                open += stake;
+            }
+            return open + sumSince(lost, t - PlayerLimit.LOSS_24H.windowMicros());
+        }
+    }
+
     /** Everything that a submission may change, copied whole so a refused group leaves no trace. */
     private static final class State {
         final Map<String, Long> balances = new HashMap<>();
         final Map<String, Game> games = new HashMap<>();
+        final Map<String, Guard> guards = new HashMap<>();
         long events;
+        /** The time the ledger stamps on this submission's events. */
+        long now;
 
         State copy() {
             State s = new State();
             s.balances.putAll(balances);
             games.forEach((id, g) -> s.games.put(id, g.copy()));
+            guards.forEach((id, g) -> s.guards.put(id, g.copy()));
             s.events = events;
+            s.now = now;
             return s;
         }
     }
@@ -154,8 +267,37 @@ final class ReferenceLedger {
     /** Keys of accepted submissions only: a refused submission leaves its key free. */
     private final Map<String, Keyed> keys = new HashMap<>();
 
-    /** Submits commands (one alone, or an atomic group) under an optional idempotency key. */
+    /** True once the player set a limit or excluded themselves. */
+    boolean isProtected(String player) {
+        return state.guards.containsKey(player);
+    }
+
+    /** The player's limit in force at {@code nowMicros} (null for none). */
+    Long limitAt(String player, PlayerLimit l, long nowMicros) {
+        Guard g = state.guards.get(player);
+        return g == null ? null : g.limitAt(l, nowMicros);
+    }
+
+    /** Deposits in the limit's window, or the net loss over 24 h, at {@code nowMicros}. */
+    long usedAt(String player, PlayerLimit l, long nowMicros) {
+        Guard g = state.guards.get(player);
+        if (g == null || l == PlayerLimit.STAKE_MAX) {
+            return 0;
+        }
+        return l.isDeposit() ? g.sumSince(g.deposits, nowMicros - l.windowMicros()) : g.netLoss(nowMicros);
+    }
+
+    /** Submits commands (one alone, or an atomic group) under an optional idempotency key, at time 0. */
     Decision submit(List<Command> commands, String key) {
+        return submit(commands, key, state.now);
+    }
+
+    /**
+     * Submits commands as the ledger does when its events are stamped {@code nowMicros} (not before the last
+     * submission's time).
+     */
+    Decision submit(List<Command> commands, String key, long nowMicros) {
+        state.now = Math.max(state.now, nowMicros);
         if (key != null && !isKey(key)) {
             return Decision.refused("INVALID_ID", -1);
         }
@@ -273,7 +415,17 @@ final class ReferenceLedger {
     /** The rules, in the order the ledger checks them when several are broken at once. */
     private static String check(State s, Command c) {
         if (c instanceof Command.Deposit d) {
-            return firstOf(roomFor(s, "player:" + d.player(), d.amount()), worldMayIssue(s, d.amount()));
+            Guard guard = s.guards.get(d.player());
+            String protection = guard == null ? null : guard.depositRefused(d.amount(), s.now);
+            return firstOf(protection, roomFor(s, "player:" + d.player(), d.amount()), worldMayIssue(s, d.amount()));
+        }
+        if (c instanceof Command.SetLimits) {
+            return null;
+        }
+        if (c instanceof Command.SelfExclude x) {
+            Guard guard = s.guards.get(x.player());
+            long until = s.now + x.hours() * PlayerLimit.Windows.HOUR_MICROS;
+            return guard != null && s.now < guard.excludedUntil && until < guard.excludedUntil ? "SELF_EXCLUDED" : null;
         }
         if (c instanceof Command.Withdraw w) {
             return funds(s, "player:" + w.player(), w.amount());
@@ -298,6 +450,11 @@ final class ReferenceLedger {
             }
             if (placementRefused(g, b)) {
                 return "BET_NOT_ALLOWED";
+            }
+            Guard guard = s.guards.get(b.player());
+            String protection = guard == null ? null : guard.betRefused(b.amount(), s.now);
+            if (protection != null) {
+                return protection;
             }
             return firstOf(funds(s, "player:" + b.player(), b.amount()), roomFor(s, "escrow:" + b.gameId(), b.amount()));
         }
@@ -384,6 +541,26 @@ final class ReferenceLedger {
 
     /** The chip movements and state changes of an accepted command; s.events is already its seq. */
     private static void post(State s, Command c) {
+        if (c instanceof Command.SetLimits sl) {
+            Guard g = s.guards.computeIfAbsent(sl.player(), p -> new Guard());
+            g.requests.add(sl);
+            g.requestTimes.add(s.now);
+        } else if (c instanceof Command.SelfExclude x) {
+            s.guards.computeIfAbsent(x.player(), p -> new Guard()).excludedUntil =
+                    s.now + x.hours() * PlayerLimit.Windows.HOUR_MICROS;
+        } else if (c instanceof Command.PlaceBet b && s.guards.containsKey(b.player())) {
+            s.guards.get(b.player()).atRisk.put(b.gameId() + "/" + b.betId(), b.amount());
+        } else if (c instanceof Command.SettleBet st) {
+            Bet bet = s.games.get(st.gameId()).bets.get(st.betId());
+            Guard g = s.guards.get(bet.player);
+            long back = st.outcome() == Outcome.WIN ? bet.amount + st.winnings() : st.outcome() == Outcome.LOSE ? 0 : bet.amount;
+            if (g != null) {
+                g.atRisk.remove(st.gameId() + "/" + st.betId());
+                g.lost.add(new long[]{s.now, bet.amount - back});
+            }
+        } else if (c instanceof Command.Deposit d && s.guards.containsKey(d.player())) {
+            s.guards.get(d.player()).deposits.add(new long[]{s.now, d.amount()});
+        }
         if (c instanceof Command.Deposit d) {
             move(s, WORLD, "player:" + d.player(), d.amount());
         } else if (c instanceof Command.Withdraw w) {
@@ -484,8 +661,13 @@ final class ReferenceLedger {
         return balance(s, WORLD) - amount < Long.MIN_VALUE / 2 ? "LIMIT_EXCEEDED" : null;
     }
 
-    private static String firstOf(String a, String b) {
-        return a != null ? a : b;
+    private static String firstOf(String... codes) {
+        for (String code : codes) {
+            if (code != null) {
+                return code;
+            }
+        }
+        return null;
     }
 
     private static void move(State s, String from, String to, long amount) {

@@ -48,7 +48,9 @@ final class TreeCommandLines {
             EventType.BET_PLACED, Set.of("game", "bet", "player", "bet_type", "point", "amount"),
             EventType.DICE_ROLLED, Set.of("game", "die1", "die2", "settle", "client_seed", "nonce"),
             EventType.BET_SETTLED, Set.of("game", "bet", "outcome", "winnings"),
-            EventType.GAME_CLOSED, Set.of("game", "server_seed"));
+            EventType.GAME_CLOSED, Set.of("game", "server_seed"),
+            EventType.LIMITS_SET, Set.of("player", "deposit_24h", "deposit_7d", "deposit_30d", "loss_24h", "stake_max"),
+            EventType.PLAYER_EXCLUDED, Set.of("player", "kind", "hours"));
 
     private TreeCommandLines() {}
 
@@ -109,7 +111,7 @@ final class TreeCommandLines {
         EventType t = EventType.ofCommandName(type);
         if (t == null) {
             throw new CommandLines.Invalid("unknown command type \"" + type + "\"; expected one of deposit, withdraw, fund_house,"
-                    + " open_game, place_bet, roll, settle, close_game, atomic");
+                    + " open_game, place_bet, roll, settle, close_game, set_limits, self_exclude, atomic");
         }
         Set<String> allowed = new java.util.HashSet<>(FIELDS.get(t));
         allowed.add("type");
@@ -128,6 +130,17 @@ final class TreeCommandLines {
             case BET_SETTLED -> new Command.SettleBet(text(n, "game"), text(n, "bet"), outcome(text(n, "outcome")),
                     amountOrZero(n, "winnings"));
             case GAME_CLOSED -> new Command.CloseGame(text(n, "game"), optionalText(n, "server_seed"));
+            case LIMITS_SET -> new Command.SetLimits(text(n, "player"), optionalAmount(n, "deposit_24h"),
+                    optionalAmount(n, "deposit_7d"), optionalAmount(n, "deposit_30d"), optionalAmount(n, "loss_24h"),
+                    optionalAmount(n, "stake_max"));
+            case PLAYER_EXCLUDED -> {
+                String kind = text(n, "kind");
+                io.bitcraps.ledger.domain.Exclusion e = io.bitcraps.ledger.domain.Exclusion.ofField(kind);
+                if (e == null) {
+                    throw new CommandLines.Invalid("field \"kind\" is cool_off or self_exclusion, got \"" + kind + "\"");
+                }
+                yield new Command.SelfExclude(text(n, "player"), e, smallInt(n, "hours"));
+            }
         };
     }
 
@@ -173,6 +186,11 @@ final class TreeCommandLines {
             throw new CommandLines.Invalid("field \"settle\" must be \"auto\" (or left out: the engine submits the settlements)");
         }
         return true;
+    }
+
+    private static Long optionalAmount(JsonNode n, String field) throws CommandLines.Invalid {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? null : amount(n, field);
     }
 
     private static long amountOrZero(JsonNode n, String field) throws CommandLines.Invalid {

@@ -209,6 +209,18 @@ class EventSchemasTest {
                 case "client_seed" -> assertThat(p.path("maxLength").intValue()).isEqualTo(
                         io.bitcraps.ledger.domain.Command.RecordRoll.CLIENT_SEED_LENGTH_MAX);
                 case "nonce" -> assertThat(p.path("minimum").longValue()).isZero();
+                case "deposit_24h", "deposit_7d", "deposit_30d", "loss_24h", "stake_max" -> {
+                    assertThat(io.bitcraps.ledger.domain.PlayerLimit.ofField(name)).as(name).isNotNull();
+                    assertThat(p.path("minimum").longValue()).isEqualTo(1);
+                    assertThat(p.path("maximum").longValue()).isEqualTo(Limits.BALANCE_MAX);
+                }
+                case "kind" -> assertThat(strings(p.path("enum"))).containsExactly(
+                        Arrays.stream(io.bitcraps.ledger.domain.Exclusion.values())
+                                .map(io.bitcraps.ledger.domain.Exclusion::field).toArray(String[]::new));
+                case "hours" -> {
+                    assertThat(p.path("minimum").intValue()).isEqualTo(Limits.COOL_OFF_HOURS_MIN);
+                    assertThat(p.path("maximum").intValue()).isEqualTo(Limits.SELF_EXCLUSION_HOURS_MAX);
+                }
                 default -> throw new AssertionError(type + " declares \"" + name + "\", which this test does not know;"
                         + " add its bounds here");
             }

@@ -109,6 +109,15 @@ final class SampleEvents {
         out.add(new Sample(new Command.RecordRoll("g-fair", 5, 3, false, "player-lucky-7", 132L), List.of()));
         out.add(new Sample(new Command.CloseGame("g-fair", "7f3c1e9a0b2d4c6e8f1a3b5c7d9e0f21436587a9cbed0f1032547698badcfe10"),
                 List.of()));
+        // player protection: every limit, none, the largest; both kinds of exclusion at their bounds
+        out.add(new Sample(new Command.SetLimits("alice", 500L, 2_000L, 5_000L, 300L, 100L), List.of()));
+        out.add(new Sample(new Command.SetLimits("alice", null, null, null, null, null), List.of()));
+        out.add(new Sample(new Command.SetLimits(LONGEST_ID, Limits.BALANCE_MAX, 1L, null, Limits.BALANCE_MAX, 1L),
+                List.of()));
+        out.add(new Sample(new Command.SelfExclude("alice", io.bitcraps.ledger.domain.Exclusion.COOL_OFF,
+                Limits.COOL_OFF_HOURS_MIN), List.of()));
+        out.add(new Sample(new Command.SelfExclude(LONGEST_ID, io.bitcraps.ledger.domain.Exclusion.SELF_EXCLUSION,
+                Limits.SELF_EXCLUSION_HOURS_MAX), List.of()));
         return out;
     }
 }

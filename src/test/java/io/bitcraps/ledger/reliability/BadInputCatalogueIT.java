@@ -726,6 +726,9 @@ class BadInputCatalogueIT {
                 ok(l.submitAtomically(List.of(new Deposit("q" + i, 10, "a"), new Deposit("q" + i, 20, "b"),
                         new Withdraw("q" + i, 5, "c"))));
             }
+            ok(l.submit(new io.bitcraps.ledger.domain.Command.SetLimits("alice", 500L, null, null, 200L, 100L)));
+            ok(l.submit(new io.bitcraps.ledger.domain.Command.SelfExclude("q0", io.bitcraps.ledger.domain.Exclusion.COOL_OFF,
+                    24)));
             ok(l.submit(new CloseGame("g1")));
         }
         return new Archived(db, archive, backups, backupName, backupSeq, LedgerFile.maxSeq(db));

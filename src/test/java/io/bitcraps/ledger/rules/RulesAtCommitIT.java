@@ -40,7 +40,10 @@ import static org.assertj.core.api.Assertions.fail;
  * The rules at commit, end to end: the events of a simulated floor, turned back into the commands
  * that made them (one submission per atomic group, in log order), are accepted in full by a fresh
  * ledger; the same stream with one rule broken anywhere (a seeded choice of where) is refused at
- * exactly that submission, with the code of the rule, and nothing of it is written.
+ * exactly that submission, with the code of the rule, and nothing of it is written. The floor seats
+ * protected players ({@code CrapsFloor.Options.withProtection}), so the stream holds their limits and
+ * cool-offs; a broken protection rule is a limit or cool-off a player takes just before a deposit or
+ * bet that it refuses.
  */
 class RulesAtCommitIT {
     @TempDir
@@ -56,7 +59,9 @@ class RulesAtCommitIT {
         System.out.println("RulesAtCommitIT seed " + seed + " (rerun with -Drules.seed=" + seed + ")");
         Path db = dir.resolve("floor.db");
         try (Ledger ledger = open(db)) {
-            new CrapsFloor(ledger, new CrapsFloor.Settings(3, 12, 8, seed, "r", 1_000, 1_000_000)).run(n -> { });
+            // with protected players: their limits and cool-offs are in the stream, and what broke them is not
+            new CrapsFloor(ledger, new CrapsFloor.Settings(3, 12, 8, seed, "r", 1_000, 1_000_000),
+                    CrapsFloor.Options.defaults().withProtection(true)).run(n -> { });
             floorBalances = new TreeMap<>(ledger.view().balances());
         }
         stream = submissionsOf(db);
@@ -134,7 +139,15 @@ class RulesAtCommitIT {
         /** A come bet made as a pass-line bet, while the point is on. */
         PASS_LINE_WHILE_POINT_ON("BET_NOT_ALLOWED"),
         /** A flat bet one chip below the table's minimum (above its maximum where the minimum is one chip). */
-        BELOW_TABLE_MINIMUM("BET_NOT_ALLOWED");
+        BELOW_TABLE_MINIMUM("BET_NOT_ALLOWED"),
+        /** A player sets a deposit limit of one chip per 24 h just before a deposit of more. */
+        DEPOSIT_OVER_THE_PLAYERS_LIMIT("DEPOSIT_LIMIT"),
+        /** A player sets a stake limit one chip below the stake of their next bet. */
+        BET_OVER_THE_PLAYERS_STAKE_LIMIT("STAKE_LIMIT"),
+        /** A player sets a loss limit of one chip per 24 h just before a bet of more. */
+        BET_OVER_THE_PLAYERS_LOSS_LIMIT("LOSS_LIMIT"),
+        /** A player takes a cool-off just before a bet. */
+        BET_DURING_A_COOL_OFF("SELF_EXCLUDED");
 
         final String code;
 
@@ -242,8 +255,61 @@ class RulesAtCommitIT {
                         stake));
                 return new Broken(s, at[0], at, kind.code).withRule("BELOW_MINIMUM|ABOVE_MAXIMUM");
             }
+            case DEPOSIT_OVER_THE_PLAYERS_LIMIT -> {
+                int at = pickAlone(s, random, c -> c instanceof Command.Deposit d && d.amount() > 1
+                        && !isProtected(s, d.player()));
+                String player = ((Command.Deposit) s.get(at).get(0)).player();
+                s.add(at, new ArrayList<>(List.of(new Command.SetLimits(player, 1L, null, null, null, null))));
+                return new Broken(s, at + 1, kind.code, -1, null);
+            }
+            case BET_OVER_THE_PLAYERS_STAKE_LIMIT -> {
+                int at = pickAlone(s, random, c -> c instanceof Command.PlaceBet b && b.amount() > 1
+                        && !isProtected(s, b.player()));
+                Command.PlaceBet b = (Command.PlaceBet) s.get(at).get(0);
+                s.add(at, new ArrayList<>(List.of(new Command.SetLimits(b.player(), null, null, null, null, b.amount() - 1))));
+                return new Broken(s, at + 1, kind.code, -1, null);
+            }
+            case BET_OVER_THE_PLAYERS_LOSS_LIMIT -> {
+                int at = pickAlone(s, random, c -> c instanceof Command.PlaceBet b && b.amount() > 1
+                        && !isProtected(s, b.player()));
+                Command.PlaceBet b = (Command.PlaceBet) s.get(at).get(0);
+                s.add(at, new ArrayList<>(List.of(new Command.SetLimits(b.player(), null, null, null, 1L, null))));
+                return new Broken(s, at + 1, kind.code, -1, null);
+            }
+            case BET_DURING_A_COOL_OFF -> {
+                int at = pickAlone(s, random, c -> c instanceof Command.PlaceBet b && !isProtected(s, b.player()));
+                String player = ((Command.PlaceBet) s.get(at).get(0)).player();
+                s.add(at, new ArrayList<>(List.of(new Command.SelfExclude(player,
+                        io.bitcraps.ledger.domain.Exclusion.COOL_OFF, 24))));
+                return new Broken(s, at + 1, kind.code, -1, null);
+            }
         }
         throw new IllegalArgumentException(kind.name());
+    }
+
+    /** A random submission of one command matching {@code which}. */
+    private static int pickAlone(List<List<Command>> s, Random random, Predicate<Command> which) {
+        List<Integer> matches = new ArrayList<>();
+        for (int i = 0; i < s.size(); i++) {
+            if (s.get(i).size() == 1 && which.test(s.get(i).get(0))) {
+                matches.add(i);
+            }
+        }
+        assertThat(matches).as("seed %d: the floor holds such a submission", seed).isNotEmpty();
+        return matches.get(random.nextInt(matches.size()));
+    }
+
+    /** True when the stream protects the player anywhere (their usage would count from then on). */
+    private static boolean isProtected(List<List<Command>> s, String player) {
+        for (List<Command> group : s) {
+            for (Command c : group) {
+                if (c instanceof Command.SetLimits sl && sl.player().equals(player)
+                        || c instanceof Command.SelfExclude x && x.player().equals(player)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static io.bitcraps.ledger.craps.TableRules rulesOf(List<List<Command>> s, String gameId) {

@@ -158,7 +158,7 @@ class TablesAfterReopenIT {
                 digest = rs.getLong(3);
                 bytes = rs.getBytes(4);
             }
-            assertThat(bytes[0]).as("written in format 3").isEqualTo((byte) 3);
+            assertThat(bytes[0]).as("written in format 4").isEqualTo((byte) 4);
             io.bitcraps.ledger.projection.LedgerState state = io.bitcraps.ledger.projection.StateSnapshot.decode(bytes, seq,
                     new byte[32], lastTs, digest);
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();

@@ -48,6 +48,24 @@ class CrapsFloorIT {
     }
 
     @Test
+    void aFloorWithProtectedPlayersHasTheirBetsAndBuyInsJudgedAndCountsTheRefusalsByCode() throws Exception {
+        CrapsFloor.Settings settings = new CrapsFloor.Settings(4, 24, 20, 42, "it", 1_000, 10_000_000);
+        Result r = run(settings, CrapsFloor.Options.defaults().withProtection(true));
+
+        // seats 1 and 5 of each table set limits, seat 2 takes a cool-off halfway
+        assertThat(r.report().limitedPlayers()).isEqualTo(8);
+        assertThat(r.report().coolingPlayers()).isEqualTo(4);
+        assertThat(r.report().unexpectedRejections()).as("%s", r.report().rejectedByCode()).isZero();
+        assertThat(r.report().rejectedByCode()).containsKeys("STAKE_LIMIT", "LOSS_LIMIT", "DEPOSIT_LIMIT", "SELF_EXCLUDED");
+        assertThat(r.report().rejectedByCode().keySet()).isSubsetOf(CrapsFloor.Report.PROTECTION_CODES);
+        assertThat(r.log().problems()).isEmpty();
+        assertThat(r.audit().problems()).isEmpty();
+        assertThat(r.audit().protectedPlayers()).isEqualTo(12);
+        assertThat(r.audit().limitChecks()).isPositive();
+        assertThat(r.house() - 10_000_000).isEqualTo(r.report().houseNet());
+    }
+
+    @Test
     void theDefaultFloorPlacesEveryBetTypeByTheRulesAndAuditsIntact() throws Exception {
         CrapsFloor.Settings settings = new CrapsFloor.Settings(8, 48, 12, 42, "it", 1_000, 10_000_000);
         Result r = run(settings, CrapsFloor.Options.defaults());

@@ -39,7 +39,8 @@ import static org.quicktheories.generators.SourceDSL.lists;
  * rules and caps, random seeds), each run into a fresh ledger and then read back from the database file.
  * For every floor:
  * <ul>
- *   <li>nothing was refused ({@code rejected == 0});</li>
+ *   <li>nothing was refused but by the protection of the players who set limits or took a cool-off
+ *       ({@code unexpectedRejections() == 0}), and the audit judged every deposit and bet of those players;</li>
  *   <li>the sum of all winnings paid minus all stakes lost equals minus the house's net change (its balance in
  *       {@code ledger.view()} less its funding), and equals what the floor reported;</li>
  *   <li>every bet was settled exactly once by the time its game closed, as the log says ({@link FloorLog}) and as
@@ -127,7 +128,8 @@ class FloorProperties {
         try (Ledger ledger = Ledger.open(LedgerConfig.builder(db).durability(Durability.NORMAL)
                 .backupInterval(Duration.ZERO).build())) {
             CrapsFloor.Report report = new CrapsFloor(ledger, f.settings(), f.options().withSettle(settle)).run(n -> { });
-            assertThat(report.rejected()).as("%s, settled by %s: refusals", f, settle).isZero();
+            assertThat(report.unexpectedRejections()).as("%s, settled by %s: refusals %s", f, settle,
+                    report.rejectedByCode()).isZero();
             balances = new TreeMap<>(ledger.view().balances());
         }
         Map<String, String> settlements = new TreeMap<>();
@@ -154,7 +156,7 @@ class FloorProperties {
         Gen<CrapsFloor.Options> options = pick(List.of(CrapsFloor.GameLength.values())).zip(tableRules,
                 range(1, 30), range(1, 200), booleans(),
                 (length, r, rolls, open, byLedger) -> new CrapsFloor.Options(length, r, rolls, open,
-                        byLedger ? CrapsFloor.Settle.LEDGER : CrapsFloor.Settle.ENGINE, rolls % 2 == 0));
+                        byLedger ? CrapsFloor.Settle.LEDGER : CrapsFloor.Settle.ENGINE, rolls % 2 == 0, open % 2 == 0));
         return range(1, 3).zip(range(1, 5), range(1, 4), longRange(Long.MIN_VALUE, Long.MAX_VALUE), options,
                 Floor::new);
     }
@@ -197,7 +199,10 @@ class FloorProperties {
             }
         }
         FloorLog log = FloorLog.read(db);
-        assertThat(report.rejected()).as("submissions the ledger refused").isZero();
+        assertThat(report.unexpectedRejections()).as("submissions the ledger refused: %s", report.rejectedByCode()).isZero();
+        if (!f.options().protection()) {
+            assertThat(report.rejected()).isZero();
+        }
         assertThat(log.problems()).as("breaches of the rules in the log").isEmpty();
 
         // chips: what the players won less what they lost is what the house gave up
@@ -225,6 +230,8 @@ class FloorProperties {
         assertThat(audit.settlementsVerified()).isEqualTo(log.outcomes.values().stream().mapToLong(Long::longValue).sum());
         // provably fair floors: every game's seed revealed at its close and every die re-derived by the audit
         assertThat(audit.fairGamesVerified()).as("fair games verified").isEqualTo(f.options().fairDice() ? audit.gamesVerified() : 0);
+        // protected floors: every player who set limits or took a cool-off was judged by the audit too
+        assertThat(audit.protectedPlayers()).isEqualTo(report.limitedPlayers() + report.coolingPlayers());
 
         log.placedByType.forEach((t, n) -> placed.merge(t, n, Long::sum));
         log.outcomes.forEach((o, n) -> outcomes.merge(o, n, Long::sum));
