@@ -284,6 +284,11 @@ public final class Ledger implements AutoCloseable {
         if (indexes != null && !creating) {
             report.add(indexes);
         }
+        int commitments = io.bitcraps.ledger.projection.FairCommitments.fill(parts.conn, codec);
+        if (commitments > 0) {
+            report.add("recorded the commitments of " + commitments + " provably fair game(s) opened before the ledger"
+                    + " refused a commitment used twice");
+        }
         parts.log = new EventLog(parts.conn, !config.logFirstCommit());
         if (config.faultInjector() != null) {
             parts.log.injectFaults(config.faultInjector());

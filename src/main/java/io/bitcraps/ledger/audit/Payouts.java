@@ -86,12 +86,20 @@ final class Payouts {
     private record FairGame(String commitment, List<Command.RecordRoll> rolls, List<Long> seqs, boolean[] unordered) {}
 
     private final Map<String, FairGame> fairGames = new HashMap<>();
+    /** Every commitment a fair game opened with, and that game: a second game under one is predictable. */
+    private final Map<String, String> commitments = new HashMap<>();
     /** Provably fair games closed with their seed revealed, every die re-derived. */
     long fairGamesVerified;
 
     /** The fairness of dice: commitments at the opening, seeds and nonces on the rolls, the seed revealed at the close. */
     private void fairness(long seq, Command c, Consumer<Problem> report) {
         if (c instanceof Command.OpenGame o && o.commitment() != null) {
+            String first = commitments.putIfAbsent(o.commitment(), o.gameId());
+            if (first != null) {
+                report.accept(new Problem(seq, ProblemKind.COMMITMENT_REUSED, "game " + o.gameId() + " commits to "
+                        + o.commitment() + ", as game " + first + " did: the seed revealed at one close gives every die"
+                        + " of the other"));
+            }
             fairGames.putIfAbsent(o.gameId(), new FairGame(o.commitment(), new ArrayList<>(), new ArrayList<>(), new boolean[1]));
         } else if (c instanceof Command.RecordRoll r && fairGames.containsKey(r.gameId())) {
             FairGame f = fairGames.get(r.gameId());

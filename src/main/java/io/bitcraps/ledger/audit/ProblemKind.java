@@ -59,6 +59,8 @@ public enum ProblemKind {
      * of the game's first roll: with either free, the house could have tried values until the dice suited it.
      */
     NONCE_NOT_IN_ORDER("a fair game's roll skips or repeats a nonce, or changes its client seed"),
+    /** A provably fair game opened with the commitment of an earlier one: the seed one close reveals gives the other's dice. */
+    COMMITMENT_REUSED("a fair game reuses another's commitment, so its dice were predictable"),
     /** A provably fair game was closed without revealing its server seed: its dice cannot be checked. */
     SEED_NOT_REVEALED("a fair game closed without revealing its seed"),
     /**

@@ -127,6 +127,9 @@ public final class ArchiveReplay {
                 }
                 dirty.record(before, s, event);
                 log.add(row);
+                if (event.command() instanceof Command.OpenGame g && g.commitment() != null) {
+                    log.knowCommitment(g.commitment(), g.gameId());
+                }
             }
             if (batchFirst < 0) {
                 if (cut) {

@@ -296,6 +296,18 @@ public abstract sealed class Rejected extends LedgerException {
         }
     }
 
+    /** A provably fair game opened with a commitment another game already used (its seed is, or will be, revealed). */
+    public static final class CommitmentReused extends Rejected {
+        public CommitmentReused(String facts) {
+            super(facts);
+        }
+
+        @Override
+        public String code() {
+            return "COMMITMENT_REUSED";
+        }
+    }
+
     /** A provably fair game closed with a server seed that does not hash to the game's commitment. */
     public static final class SeedMismatch extends Rejected {
         public SeedMismatch(String facts) {

@@ -481,6 +481,28 @@ final class BatchWriter implements EventHandler<Slot> {
         }
 
         @Override
+        public boolean commitmentEverUsed(String commitment) {
+            // the batches not committed yet (this submission's staged events are in filling's), then the log
+            if (opensWith(filling.events, commitment) || inflight != null && opensWith(inflight.events, commitment)) {
+                return true;
+            }
+            try {
+                return lookups.commitmentEverUsed(commitment);
+            } catch (SQLException e) {
+                throw new History.Unavailable("looking up commitment " + commitment + " failed", e);
+            }
+        }
+
+        private boolean opensWith(List<LedgerEvent> events, String commitment) {
+            for (LedgerEvent e : events) {
+                if (e.command() instanceof Command.OpenGame g && commitment.equals(g.commitment())) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
         public boolean accountEverPosted(Account account) {
             String key = account.key();
             if (submissionDirty.touchedAccount(key) || filling.dirty.touchedAccount(key)
@@ -1028,6 +1050,11 @@ final class BatchWriter implements EventHandler<Slot> {
         store.begin();
         for (EventRow row : batch.rows) {
             store.add(row);
+        }
+        for (LedgerEvent e : batch.events) {
+            if (e.command() instanceof Command.OpenGame g && g.commitment() != null) {
+                store.knowCommitment(g.commitment(), g.gameId());
+            }
         }
         LedgerState after = batch.after;
         if (readModel != null) {

@@ -72,6 +72,12 @@ final class Decider {
             if (s.game(g.gameId()) != null || history.gameEverOpened(g.gameId())) {
                 throw new Rejected.GameExists(g.gameId());
             }
+            if (byTheRules && g.commitment() != null && history.commitmentEverUsed(g.commitment())) {
+                // its seed may be known: a game opened under it was closed, revealing it, or will be
+                throw new Rejected.CommitmentReused("game " + g.gameId() + " commits to " + g.commitment()
+                        + ", which another provably fair game already used: its server seed is revealed at that game's"
+                        + " close, so every die of this one could be predicted; commit to a fresh seed");
+            }
             try {
                 TableRules.parse(g.rules()); // the rules recorded with a game must be ones the audit can judge by
             } catch (IllegalArgumentException e) {

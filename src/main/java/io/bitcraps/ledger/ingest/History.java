@@ -18,6 +18,9 @@ interface History {
 
     boolean accountEverPosted(Account account);
 
+    /** True if a provably fair game ever opened with this commitment (asked once per fair game opened). */
+    boolean commitmentEverUsed(String commitment);
+
     /** The lookup could not be made (an I/O error); nothing is decided. */
     final class Unavailable extends RuntimeException {
         Unavailable(String what, Throwable cause) {

@@ -470,6 +470,12 @@ public final class CrapsFloor {
                 for (int i = 0; i < serverSeed.length; i++) {
                     serverSeed[i] = (byte) dice.nextInt(256); // from the floor's seed: same seed, same ledger
                 }
+                // and from the game id, which holds the run's tag: another run into the same ledger, with the same
+                // seed, commits to other seeds (the ledger refuses a commitment used twice)
+                byte[] tag = id.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                for (int i = 0; i < tag.length; i++) {
+                    serverSeed[i % serverSeed.length] ^= (byte) (tag[i] * 31 + i);
+                }
             }
             pending.add(submit(new Command.OpenGame(gameId, "table-" + index, rules.canonical(),
                     serverSeed == null ? null : io.bitcraps.ledger.craps.FairDice.commitment(serverSeed))));

@@ -95,6 +95,19 @@ public final class EventLog implements AutoCloseable {
         control.execute("BEGIN IMMEDIATE");
     }
 
+    /**
+     * Records, in the open transaction, that a provably fair game opened with this commitment (V0013): the writer
+     * refuses a commitment used before. A commitment already there is left as it is (the audit reports the reuse).
+     */
+    public void knowCommitment(String commitment, String gameId) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement(
+                "INSERT OR IGNORE INTO fair_commitments(commitment, game_id) VALUES (?, ?)")) {
+            ps.setString(1, commitment);
+            ps.setString(2, gameId);
+            ps.executeUpdate();
+        }
+    }
+
     public void add(EventRow row) throws SQLException {
         insertEvent.setLong(1, row.seq());
         insertEvent.setLong(2, row.timestampMicros());

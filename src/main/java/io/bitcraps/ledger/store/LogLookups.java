@@ -113,6 +113,11 @@ public final class LogLookups implements AutoCloseable {
         return anyEvent(GAME_OPENED_LOOKUP, gameId);
     }
 
+    /** True if a provably fair game ever opened with this commitment ({@code fair_commitments}, V0013). */
+    public boolean commitmentEverUsed(String commitment) throws SQLException {
+        return anyEvent(COMMITMENT_LOOKUP, commitment);
+    }
+
     /**
      * True if the player's account was ever posted to. Its first posting is always a deposit (a
      * player's withdrawal or bet needs funds), and every deposit row names its player in
@@ -161,6 +166,7 @@ public final class LogLookups implements AutoCloseable {
     /** Through events_games_opened (V0010): open_game is type 4. */
     public static final String GAME_OPENED_LOOKUP = "SELECT 1 FROM events WHERE type = 4 AND game_id = ? LIMIT 1";
     /** One row per player who ever deposited (V0011). */
+    public static final String COMMITMENT_LOOKUP = "SELECT 1 FROM fair_commitments WHERE commitment = ?";
     public static final String PLAYER_DEPOSITED_LOOKUP = "SELECT 1 FROM players_known WHERE player_id = ?";
 
     private boolean anyEvent(String sql, String id) throws SQLException {

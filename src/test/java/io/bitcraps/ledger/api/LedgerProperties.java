@@ -270,7 +270,9 @@ class LedgerProperties {
         Gen<Draft> settleDue = game.zip(range(0, 11), Draft::settleDue);
         Gen<Draft> closeGame = game.map(Draft::closeGame);
         // provably fair games: committed at the opening, rolls chosen when sent (mostly honest), closed with the seed
-        Gen<Draft> openFairGame = game.zip(pick(TABLES), Draft::openFairGame);
+        // now and then committed to the seed of another game id: refused if that game opened with it
+        Gen<Draft> openFairGame = game.zip(pick(TABLES), game, range(0, 3),
+                (g, t, other, n) -> n == 0 ? Draft.openFairGame(g, t, other) : Draft.openFairGame(g, t));
         Gen<Draft> fairRoll = game.zip(range(0, 7), booleans(), Draft::fairRoll);
         Gen<Draft> closeFairGame = game.zip(range(0, 5), (g, n) -> Draft.closeFairGame(g, n == 0));
         return frequency(List.of(

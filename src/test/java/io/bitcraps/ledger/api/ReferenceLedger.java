@@ -434,7 +434,13 @@ final class ReferenceLedger {
             return firstOf(roomFor(s, HOUSE, f.amount()), worldMayIssue(s, f.amount()));
         }
         if (c instanceof Command.OpenGame o) {
-            return s.games.containsKey(o.gameId()) ? "GAME_EXISTS" : null;
+            if (s.games.containsKey(o.gameId())) {
+                return "GAME_EXISTS";
+            }
+            // a commitment opens one game only: the seed its close reveals would give away another's dice
+            boolean reused = o.commitment() != null
+                    && s.games.values().stream().anyMatch(g -> o.commitment().equals(g.commitment));
+            return reused ? "COMMITMENT_REUSED" : null;
         }
         if (c instanceof Command.PlaceBet b) {
             String gameProblem = openGame(s, b.gameId());
@@ -852,6 +858,11 @@ final class ReferenceLedger {
             return new Draft(Kind.OPEN_FAIR_GAME, gameId, null, null, tableId, null, null, 0, 0, 0, null);
         }
 
+        /** A provably fair game committed to the seed of {@code seedGameId} (another game's commitment, if it opened). */
+        static Draft openFairGame(String gameId, String tableId, String seedGameId) {
+            return new Draft(Kind.OPEN_FAIR_GAME, gameId, seedGameId, null, tableId, null, null, 0, 0, 0, null);
+        }
+
         /**
          * A roll of a fair game, chosen when it is sent ({@link ReferenceLedger#fairRollFor}): {@code choice} 0 to 5
          * the honest next roll, 6 a nonce skipped, 7 a die other than the seed's; {@code auto} settled by the ledger.
@@ -886,7 +897,7 @@ final class ReferenceLedger {
                 case FUND_HOUSE -> new Command.FundHouse(amount, text);
                 case OPEN_GAME -> new Command.OpenGame(gameId, text);
                 case OPEN_FAIR_GAME -> new Command.OpenGame(gameId, text, Command.OpenGame.STANDARD_RULES,
-                        FairDice.commitment(seedOf(gameId)));
+                        FairDice.commitment(seedOf(betId == null ? gameId : betId)));
                 case FAIR_ROLL -> new Command.RecordRoll(gameId, die1 / 10, die1 % 10, die2 == 1, "c-" + gameId, amount);
                 case CLOSE_FAIR_GAME -> new Command.CloseGame(gameId,
                         java.util.HexFormat.of().formatHex(die1 == 1 ? seedOf("other:" + gameId) : seedOf(gameId)));

@@ -46,6 +46,8 @@ class FairGameIT {
     private static final byte[] SEED_BYTES = HexFormat.of().parseHex(SEED);
     private static final String COMMITMENT = FairDice.commitment(SEED_BYTES);
     private static final String CLIENT = "player-lucky-7";
+    private static final byte[] SECOND_SEED_BYTES = HexFormat.of().parseHex(
+            "0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0");
 
     @TempDir
     Path dir;
@@ -154,6 +156,53 @@ class FairGameIT {
      * and the audit names the roll; a roll's dice changed by SQL in an honest log are found the same
      * way, beside the broken chain.
      */
+    /**
+     * A commitment opens one game: the seed its close reveals would give away the dice of any other game under it.
+     * Refused while the first game is open, after its close, after a reopen (from fair_commitments), and after the
+     * table lost its rows and the marker that it was filled (a database from before it, filled again at open). A log
+     * written with the rules off that reuses one is flagged by the audit.
+     */
+    @Test
+    void aCommitmentOpensOneGameOnly() throws Exception {
+        try (Ledger ledger = open(true)) {
+            fund(ledger);
+            ok(ledger.submit(new Command.OpenGame("g", "t1", Command.OpenGame.STANDARD_RULES, COMMITMENT)));
+            LedgerException whileOpen = error(ledger.submit(new Command.OpenGame("h", "t1", Command.OpenGame.STANDARD_RULES,
+                    COMMITMENT)));
+            assertThat(whileOpen.code()).isEqualTo("COMMITMENT_REUSED");
+            assertThat(whileOpen.getMessage()).contains(COMMITMENT);
+            ok(ledger.submit(fairRoll("g", 0)));
+            ok(ledger.submit(new Command.CloseGame("g", SEED)));
+            assertThat(error(ledger.submit(new Command.OpenGame("h", "t1", Command.OpenGame.STANDARD_RULES, COMMITMENT)))
+                    .code()).isEqualTo("COMMITMENT_REUSED");
+            // in one atomic group: the second opening sees the first
+            LedgerException inGroup = error(ledger.submitAtomically(List.of(
+                    new Command.OpenGame("i", "t1", Command.OpenGame.STANDARD_RULES, FairDice.commitment(SECOND_SEED_BYTES)),
+                    new Command.OpenGame("j", "t1", Command.OpenGame.STANDARD_RULES, FairDice.commitment(SECOND_SEED_BYTES)))));
+            assertThat(inGroup.code()).isEqualTo("COMMITMENT_REUSED");
+            assertThat(inGroup.getMessage()).contains("command 2 of 2");
+        }
+        try (Ledger ledger = open(true)) {
+            assertThat(error(ledger.submit(new Command.OpenGame("h", "t1", Command.OpenGame.STANDARD_RULES, COMMITMENT)))
+                    .code()).isEqualTo("COMMITMENT_REUSED");
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("ledger.db"));
+             java.sql.Statement st = c.createStatement()) {
+            assertThat(st.executeUpdate("DELETE FROM fair_commitments")).isEqualTo(1);
+            assertThat(st.executeUpdate("DELETE FROM ledger_meta WHERE name = 'fair_commitments_filled'")).isEqualTo(1);
+        }
+        try (Ledger ledger = open(true)) {
+            assertThat(ledger.openReport()).contains("commitments of 1 provably fair game");
+            assertThat(error(ledger.submit(new Command.OpenGame("h", "t1", Command.OpenGame.STANDARD_RULES, COMMITMENT)))
+                    .code()).isEqualTo("COMMITMENT_REUSED");
+        }
+        try (Ledger ledger = open(false)) { // importing a history: recorded as given, judged by the audit
+            ok(ledger.submit(new Command.OpenGame("h", "t1", Command.OpenGame.STANDARD_RULES, COMMITMENT)));
+        }
+        AuditReport audit = new Auditor().audit(dir.resolve("ledger.db"), Auditor.Options.everything(), n -> { });
+        assertThat(audit.problems()).extracting(Problem::kind).containsExactly(ProblemKind.COMMITMENT_REUSED);
+    }
+
     @Test
     void theAuditFindsADieThatIsNotTheSeedsWhetherTheWriterLetItInOrSqlChangedItLater() throws Exception {
         long wrongRollSeq;
@@ -164,10 +213,12 @@ class FairGameIT {
             int other = honest.die2() == 6 ? 1 : honest.die2() + 1;
             wrongRollSeq = ok(ledger.submit(new Command.RecordRoll("g", honest.die1(), other, false, CLIENT, 0L))).seq();
             ok(ledger.submit(new Command.CloseGame("g", SEED)));
-            // an honest fair game after it
-            ok(ledger.submit(new Command.OpenGame("h", "t1", Command.OpenGame.STANDARD_RULES, COMMITMENT)));
-            ok(ledger.submit(fairRoll("h", 0)));
-            ok(ledger.submit(new Command.CloseGame("h", SEED)));
+            // an honest fair game after it, committed to a seed of its own
+            ok(ledger.submit(new Command.OpenGame("h", "t1", Command.OpenGame.STANDARD_RULES,
+                    FairDice.commitment(SECOND_SEED_BYTES))));
+            Roll second = FairDice.dice(SECOND_SEED_BYTES, CLIENT, 0);
+            ok(ledger.submit(new Command.RecordRoll("h", second.die1(), second.die2(), true, CLIENT, 0L)));
+            ok(ledger.submit(new Command.CloseGame("h", HexFormat.of().formatHex(SECOND_SEED_BYTES))));
         }
         AuditReport audit = new Auditor().audit(dir.resolve("ledger.db"), Auditor.Options.everything(), n -> { });
         assertThat(audit.problems()).extracting(Problem::kind).containsExactly(ProblemKind.DICE_MISMATCH);
