@@ -128,6 +128,24 @@ class ArchitectureTest {
         onlyOn("views", "feed", "ingest", "projection", "codec", "store", "domain", "internal").check(classes);
     }
 
+    /**
+     * The change feed beyond the process reads and writes ledger files through store, decodes and
+     * re-encodes with codec, and folds a replica's state with the projection code; it knows nothing of
+     * the api, the writer or the CLI, and only it talks to Kafka.
+     */
+    @Test
+    void cdcDependsOnlyOnProjectionCodecStoreDomainAndInternal() {
+        onlyOn("cdc", "projection", "codec", "store", "domain", "internal").check(classes);
+    }
+
+    /** The scale-out measurement (bench) makes its topic and adds up the records itself, as an operator's consumer would. */
+    @Test
+    void onlyCdcTheBenchAndTheCliTalkToKafka() {
+        noClasses().that().resideOutsideOfPackages(pkg("cdc") + "..", pkg("cli") + "..", pkg("bench") + "..")
+                .should().dependOnClassesThat().resideInAPackage("org.apache.kafka..")
+                .check(classes);
+    }
+
     @Test
     void onlyTheApiDependsOnViews() {
         noClasses().that().resideOutsideOfPackages(pkg("views") + "..", pkg("api") + "..")
@@ -179,12 +197,13 @@ class ArchitectureTest {
 
     /**
      * The head hash without a copy is the writer's own array: the packages that build and replay the
-     * chain may read it, but nothing on the way to a caller (api, query, health, cli, sim) may, or a
+     * chain (the writer, replays, restores and the standby) may read it, but nothing on the way to a caller (api, query, health, cli, sim) may, or a
      * caller could be handed the array and change the hash the next commit chains to.
      */
     @Test
     void onlyTheChainBuildersReadTheHeadHashWithoutACopy() {
-        noClasses().that().resideOutsideOfPackages(pkg("projection") + "..", pkg("ingest") + "..", pkg("backup") + "..")
+        noClasses().that().resideOutsideOfPackages(pkg("projection") + "..", pkg("ingest") + "..", pkg("backup") + "..",
+                        pkg("cdc") + "..")
                 .should().callMethod(pkg("projection") + ".LedgerState", "headHashUnsafe")
                 .check(classes);
     }

@@ -49,9 +49,23 @@ final class FloorLoad {
     /** One producer: plays rounds until {@code stop}, {@code window} submissions in flight at most. */
     static void produce(Ledger ledger, int producer, String tag, long seed, int window, AtomicBoolean stop,
                         LongAdder events) {
+        produce(ledger, producer, tag, seed, window, stop, events, 0);
+    }
+
+    /** As {@link #produce}, at about {@code eventsPerSecond} (rounds spaced evenly; 0: as fast as the window allows). */
+    static void produce(Ledger ledger, int producer, String tag, long seed, int window, AtomicBoolean stop,
+                        LongAdder events, double eventsPerSecond) {
         SplittableRandom dice = new SplittableRandom(seed * 31 + producer);
         ArrayDeque<CompletableFuture<Receipt>> inFlight = new ArrayDeque<>();
+        long roundNanos = eventsPerSecond <= 0 ? 0 : (long) (1e9 * EVENTS_PER_ROUND / eventsPerSecond);
+        long t0 = System.nanoTime();
         for (long round = 0; !stop.get(); round++) {
+            if (roundNanos > 0) {
+                long wait = t0 + round * roundNanos - System.nanoTime();
+                if (wait > 20_000) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                }
+            }
             String game = tag + "-p" + producer + "-g" + round;
             for (Command c : round(game, producer, dice)) {
                 inFlight.add(ledger.submit(c));

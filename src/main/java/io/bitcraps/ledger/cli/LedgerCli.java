@@ -15,7 +15,8 @@ import java.io.PrintWriter;
         subcommands = {SimulateCommand.class, IngestCommand.class, ExportCommand.class, AuditCommand.class,
                 DigestCommand.class, BackupCommand.class, RestoreCommand.class, VerifyBackupCommand.class,
                 RecoverCommand.class, HealthCommand.class, BenchCommand.class, BalancesCommand.class,
-                HistoryCommand.class, SubscriptionsCommand.class, CommandLine.HelpCommand.class})
+                HistoryCommand.class, SubscriptionsCommand.class, FollowCommand.class, PublishCommand.class,
+                ReplicateCommand.class, ScaleOutCommand.class, CommandLine.HelpCommand.class})
 public final class LedgerCli {
     public static final int EXIT_OK = 0;
     public static final int EXIT_NOT_INTACT = 1;

@@ -1,0 +1,86 @@
+package io.bitcraps.ledger.cli;
+
+import io.bitcraps.ledger.cdc.KafkaRelay;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The CDC relay as a process beside the writer: every committed batch into a Kafka topic, one
+ * transaction per batch, exactly once for {@code read_committed} consumers ({@link KafkaRelay}).
+ * Prints its progress and lag every {@code --status-seconds}; stops at SIGINT or SIGTERM, or once
+ * the ledger is published up to {@code --until-seq}. Exit 0 when stopped, 1 when fenced by another
+ * relay of the same ledger, 2 on a usage or I/O error.
+ */
+@Command(name = "publish", mixinStandardHelpOptions = true,
+        description = "Publish every committed batch to a Kafka topic, each in one transaction (runs beside a writer).")
+final class PublishCommand implements java.util.concurrent.Callable<Integer> {
+    @Option(names = "--db", required = true, description = "ledger database file")
+    Path db;
+
+    @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers, HOST:PORT[,...]")
+    String bootstrap;
+
+    @Option(names = "--topic", required = true, description = "the topic")
+    String topic;
+
+    @Option(names = "--until-seq", description = "exit once the ledger is published up to this seq")
+    Long untilSeq;
+
+    @Option(names = "--status-seconds", defaultValue = "5", description = "print progress this often (default: ${DEFAULT-VALUE})")
+    long statusSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+        KafkaRelay.Settings settings = KafkaRelay.Settings.of(db, bootstrap, topic);
+        if (untilSeq != null) {
+            settings = settings.untilSeq(untilSeq);
+        }
+        KafkaRelay relay = new KafkaRelay(settings);
+        System.err.println("publish: ledger " + relay.ledgerId() + " to topic " + topic + " at " + bootstrap
+                + " (transactional id " + relay.transactionalId() + ")");
+        AtomicBoolean stop = new AtomicBoolean();
+        java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stop.set(true);
+            try {
+                finished.await(30, java.util.concurrent.TimeUnit.SECONDS); // the transaction in hand finishes first
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        }, "publish-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        Thread reporter = new Thread(() -> {
+            while (!stop.get()) {
+                try {
+                    Thread.sleep(Duration.ofSeconds(Math.max(1, statusSeconds)).toMillis());
+                } catch (InterruptedException e) {
+                    return;
+                }
+                System.err.println(line(relay.status()));
+            }
+        }, "publish-status");
+        reporter.setDaemon(true);
+        reporter.start();
+        KafkaRelay.State end;
+        try {
+            end = relay.run(stop);
+            stop.set(true);
+            reporter.interrupt();
+            System.err.println(line(relay.status())); // before the latch: a SIGTERM's exit goes on once it opens
+        } finally {
+            finished.countDown();
+        }
+        return end == KafkaRelay.State.FENCED ? LedgerCli.EXIT_NOT_INTACT : LedgerCli.EXIT_OK;
+    }
+
+    private static String line(KafkaRelay.Status s) {
+        return String.format(Locale.ROOT, "publish: %s, published up to seq %,d of %,d (lag %,d events, %,d ms), %,d"
+                        + " transactions, %d retries%s", s.state(), s.publishedSeq(), s.headSeq(), s.lagEvents(),
+                s.lagMillis(), s.transactions(), s.retries(), s.lastError() == null ? "" : "; last error: " + s.lastError());
+    }
+}

@@ -1,0 +1,103 @@
+package io.bitcraps.ledger.cli;
+
+import io.bitcraps.ledger.cdc.Standby;
+import io.bitcraps.ledger.codec.HeadSigner;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A verified standby: applies a ledger's records from a Kafka topic to a replica ledger file
+ * ({@link Standby}), checking the chain (and with {@code --key} each batch's HMAC) as it goes.
+ * Stops at SIGINT or SIGTERM, or once applied up to {@code --until-seq}; refuses a gap, a reorder
+ * or a tampered record and exits 1 naming its seq, with nothing after it applied.
+ */
+@Command(name = "replicate", mixinStandardHelpOptions = true,
+        description = "Apply a ledger's records from a Kafka topic to a replica ledger, verifying the chain.")
+final class ReplicateCommand implements java.util.concurrent.Callable<Integer> {
+    @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers, HOST:PORT[,...]")
+    String bootstrap;
+
+    @Option(names = "--topic", required = true, description = "the topic")
+    String topic;
+
+    @Option(names = "--db", required = true, description = "the replica's database file (created when missing)")
+    Path db;
+
+    @Option(names = "--ledger", description = "the ledger id to follow (default: the replica's, or the topic's first)")
+    String ledger;
+
+    @Option(names = "--key", description = "HMAC key file: apply only batches whose signature verifies")
+    Path keyFile;
+
+    @Option(names = "--until-seq", description = "exit once applied up to this seq")
+    Long untilSeq;
+
+    @Option(names = "--status-seconds", defaultValue = "5", description = "print progress this often (default: ${DEFAULT-VALUE})")
+    long statusSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+        Standby.Settings settings = Standby.Settings.of(db, bootstrap, topic);
+        if (ledger != null) {
+            settings = settings.ledger(ledger);
+        }
+        if (keyFile != null) {
+            settings = settings.withKey(HeadSigner.readKey(keyFile));
+        }
+        if (untilSeq != null) {
+            settings = settings.untilSeq(untilSeq);
+        }
+        AtomicBoolean stop = new AtomicBoolean();
+        try (Standby standby = new Standby(settings)) {
+            System.err.println("replicate: ledger " + standby.ledgerId() + " from topic " + topic + " into " + db
+                    + (keyFile == null ? "" : ", batch signatures checked"));
+            java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                stop.set(true);
+                try {
+                    finished.await(30, java.util.concurrent.TimeUnit.SECONDS); // the transaction in hand finishes first
+                } catch (InterruptedException ignored) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "replicate-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            Thread reporter = new Thread(() -> {
+                while (!stop.get()) {
+                    try {
+                        Thread.sleep(Duration.ofSeconds(Math.max(1, statusSeconds)).toMillis());
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    System.err.println(line(standby.status()));
+                }
+            }, "replicate-status");
+            reporter.setDaemon(true);
+            reporter.start();
+            try {
+                standby.run(stop);
+                stop.set(true);
+                reporter.interrupt();
+                System.err.println(line(standby.status())); // before the latch: a SIGTERM's exit goes on once it opens
+            } catch (Standby.Refused refused) {
+                System.err.println("replicate: " + refused.getMessage() + "; stopped, nothing after seq "
+                        + standby.status().appliedSeq() + " applied");
+                return LedgerCli.EXIT_NOT_INTACT;
+            } finally {
+                finished.countDown();
+                stop.set(true);
+                reporter.interrupt();
+            }
+        }
+        return LedgerCli.EXIT_OK;
+    }
+
+    private static String line(Standby.Status s) {
+        return String.format(Locale.ROOT, "replicate: applied up to seq %,d (%,d batches; lag %,d records, last batch"
+                + " %,d ms after its commit)", s.appliedSeq(), s.batchesApplied(), s.lagRecords(), s.lastBatchLagMillis());
+    }
+}

@@ -1,0 +1,51 @@
+package io.bitcraps.ledger.cli;
+
+import io.bitcraps.ledger.bench.ScaleOut;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The scale-out measurement ({@link ScaleOut}, docs/scale-out.md): shards written by floor loads,
+ * each relayed into one topic and followed by a standby, at full speed then at half of it.
+ */
+@Command(name = "scale-out", mixinStandardHelpOptions = true,
+        description = "Measure relay throughput and end-to-end lag of several ledgers into one Kafka topic.")
+final class ScaleOutCommand implements java.util.concurrent.Callable<Integer> {
+    @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers, HOST:PORT")
+    String bootstrap;
+
+    @Option(names = "--topic", description = "a topic that does not exist yet (default: scale-out-<time>)")
+    String topic;
+
+    @Option(names = "--dir", required = true, description = "directory for the shards and replicas (created)")
+    Path dir;
+
+    @Option(names = "--shards", defaultValue = "4", description = "ledgers (default: ${DEFAULT-VALUE})")
+    int shards;
+
+    @Option(names = "--seconds", defaultValue = "15", description = "measured seconds per phase (default: ${DEFAULT-VALUE})")
+    int seconds;
+
+    @Option(names = "--warmup-seconds", defaultValue = "3", description = "unmeasured seconds first (default: ${DEFAULT-VALUE})")
+    int warmUp;
+
+    @Override
+    public Integer call() throws Exception {
+        if (shards < 1 || shards > 64 || seconds < 1 || warmUp < 0) {
+            throw new IllegalArgumentException("--shards 1..64, --seconds at least 1, --warmup-seconds at least 0");
+        }
+        if (Files.exists(dir) && Files.list(dir).findAny().isPresent()) {
+            throw new IllegalArgumentException(dir + " is not empty");
+        }
+        String t = topic != null ? topic : "scale-out-" + System.currentTimeMillis();
+        ScaleOut.Result r = ScaleOut.run(new ScaleOut.Settings(dir, bootstrap, t, shards, Duration.ofSeconds(seconds),
+                Duration.ofSeconds(warmUp)));
+        System.out.print(r.text());
+        return r.replicasMatch() && r.houseTotalLedgers() == r.houseTotalConsumer() ? LedgerCli.EXIT_OK
+                : LedgerCli.EXIT_NOT_INTACT;
+    }
+}

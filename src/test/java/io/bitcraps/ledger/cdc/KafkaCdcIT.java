@@ -1,0 +1,444 @@
+package io.bitcraps.ledger.cdc;
+
+import io.bitcraps.ledger.api.Ledger;
+import io.bitcraps.ledger.api.LedgerConfig;
+import io.bitcraps.ledger.audit.AuditReport;
+import io.bitcraps.ledger.audit.Auditor;
+import io.bitcraps.ledger.codec.HeadSigner;
+import io.bitcraps.ledger.domain.Command;
+import io.bitcraps.ledger.sim.CrapsFloor;
+import io.bitcraps.ledger.store.Durability;
+import io.bitcraps.ledger.store.LedgerDatabase;
+import io.bitcraps.ledger.support.ChildJvm;
+import io.bitcraps.ledger.support.KafkaBroker;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static io.bitcraps.ledger.support.Fixtures.ok;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * The change feed through a real Kafka broker ({@code tools/kafka}, one per class): the relay
+ * publishes a ledger while it is written, a standby applies it and ends with the primary's rows,
+ * batch records and signatures, byte for byte, and an intact audit; a relay killed with SIGKILL at
+ * random moments leaves neither a gap nor a duplicate for a {@code read_committed} reader; the
+ * relay rides out a broker restart; a killed standby resumes from its own state; and a record
+ * altered, missing, repeated or out of order in the topic is refused, naming its seq, with nothing
+ * after it applied.
+ * <p>
+ * Random choices print their seed; replay with {@code -Dledger.cdc.seed=<seed>}. The kill campaign
+ * runs {@code -Dledger.cdc.cycles} cycles (default 5).
+ */
+class KafkaCdcIT {
+    @RegisterExtension
+    static final KafkaBroker KAFKA = new KafkaBroker();
+
+    private static final int CYCLES = Integer.getInteger("ledger.cdc.cycles", 5);
+
+    @TempDir
+    Path dir;
+
+    private static String topic(String name) {
+        return name + "-" + System.nanoTime();
+    }
+
+    private static Ledger open(Path db, Path key) {
+        LedgerConfig.Builder b = LedgerConfig.builder(db).durability(Durability.NORMAL).backupInterval(Duration.ZERO)
+                .healthInterval(Duration.ZERO);
+        return Ledger.open((key == null ? b : b.hmacKeyFile(key)).build());
+    }
+
+    private static CrapsFloor.Report floor(Ledger ledger, int tables, int rounds, long seed) throws InterruptedException {
+        return new CrapsFloor(ledger, new CrapsFloor.Settings(tables, tables * 4, rounds, seed, "f" + seed, 1_000, 10_000_000))
+                .run(n -> { });
+    }
+
+    /** Runs the relay on a thread of this JVM until {@code stop}. */
+    private static CompletableFuture<KafkaRelay.State> relay(KafkaRelay relay, AtomicBoolean stop) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return relay.run(stop);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    /** Applies the topic to a replica up to {@code seq}; fails after two minutes. */
+    private static Standby.Status replicate(Standby.Settings settings, long seq) throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        try (Standby standby = new Standby(settings.untilSeq(seq))) {
+            CompletableFuture<Void> timer = CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(120,
+                    TimeUnit.SECONDS)).thenRun(() -> stop.set(true));
+            standby.run(stop);
+            timer.cancel(false);
+            assertThat(standby.status().appliedSeq()).as("applied within two minutes").isEqualTo(seq);
+            return standby.status();
+        }
+    }
+
+    @Test
+    void aFloorPublishedWhileItIsWrittenIsReplicatedByteForByteWithItsSignaturesAndAuditsIntact() throws Exception {
+        Path primary = dir.resolve("primary.db");
+        Path key = ChildKey.write(dir.resolve("hmac.key"));
+        String topic = topic("floor");
+        try (Ledger ledger = open(primary, key)) {
+            ok(ledger.submit(new Command.FundHouse(1, "first")));
+        }
+        KafkaRelay relay = new KafkaRelay(KafkaRelay.Settings.of(primary, KAFKA.bootstrap(), topic));
+        AtomicBoolean stop = new AtomicBoolean();
+        CompletableFuture<KafkaRelay.State> running = relay(relay, stop);
+        long head;
+        try (Ledger ledger = open(primary, key)) {
+            floor(ledger, 2, 6, 11);
+            head = ledger.view().seq();
+        }
+        Path replica = dir.resolve("replica.db");
+        replicate(Standby.Settings.of(replica, KAFKA.bootstrap(), topic).withKey(Files.readAllBytes(key)), head);
+        stop.set(true);
+        assertThat(running.get(60, TimeUnit.SECONDS)).isEqualTo(KafkaRelay.State.STOPPED);
+        assertThat(relay.status().publishedSeq()).isEqualTo(head);
+
+        assertThat(rows(replica, "SELECT seq, ts, type, payload, hash FROM events ORDER BY seq"))
+                .isEqualTo(rows(primary, "SELECT seq, ts, type, payload, hash FROM events ORDER BY seq"));
+        assertThat(rows(replica, "SELECT first_seq, last_seq, committed_ts, head_hash, hmac FROM batches ORDER BY last_seq"))
+                .isEqualTo(rows(primary, "SELECT first_seq, last_seq, committed_ts, head_hash, hmac FROM batches ORDER BY last_seq"));
+        ChildJvm.Result a = ChildJvm.run(dir, "export", "--db", primary.toString());
+        ChildJvm.Result b = ChildJvm.run(dir, "export", "--db", replica.toString());
+        assertThat(b.exitCode()).as(b.stderr()).isZero();
+        assertThat(b.stdout()).isEqualTo(a.stdout()).isNotEmpty();
+        AuditReport audit = new Auditor().audit(replica, new Auditor.Options(1, Long.MAX_VALUE, HeadSigner.readKey(key), null),
+                n -> { });
+        assertThat(audit.problems()).isEmpty();
+        assertThat(audit.intact()).isTrue();
+        assertThat(audit.signedBatches()).isPositive();
+    }
+
+    @Test
+    void aRelayKilledAtRandomMomentsUnderLoadLeavesNeitherAGapNorADuplicate() throws Exception {
+        long seed = Long.getLong("ledger.cdc.seed", new SecureRandom().nextLong());
+        System.out.println("KafkaCdcIT relay kills: seed " + seed + ", " + CYCLES + " cycles (replay: -Dledger.cdc.seed=" + seed + ")");
+        Random random = new Random(seed);
+        Path primary = dir.resolve("primary.db");
+        String topic = topic("kills");
+        long head;
+        try (Ledger ledger = open(primary, null)) {
+            ok(ledger.submit(new Command.FundHouse(1, "first")));
+            CompletableFuture<CrapsFloor.Report> load = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return floor(ledger, 2, 30, seed);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            for (int cycle = 0; cycle < CYCLES; cycle++) {
+                Process child = ChildJvm.ledger(dir, "publish", "--db", primary.toString(), "--bootstrap", KAFKA.bootstrap(),
+                        "--topic", topic, "--status-seconds", "60").redirectErrorStream(true)
+                        .redirectOutput(dir.resolve("relay-" + cycle + ".log").toFile()).start();
+                Thread.sleep(1_500 + random.nextInt(2_500));
+                child.destroyForcibly(); // SIGKILL: mid-transaction, or between two
+                assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            }
+            load.get(5, TimeUnit.MINUTES);
+            head = ledger.view().seq();
+        }
+        ChildJvm.Result last = ChildJvm.run(dir, "publish", "--db", primary.toString(), "--bootstrap", KAFKA.bootstrap(),
+                "--topic", topic, "--until-seq", Long.toString(head));
+        assertThat(last.exitCode()).as(last.stderr()).isZero();
+
+        List<Long> seqs = committedSeqs(topic, relayLedgerId(primary));
+        assertThat(seqs).as("seed %d: every seq once, in order", seed).hasSize((int) head);
+        for (int i = 0; i < seqs.size(); i++) {
+            assertThat(seqs.get(i)).as("seed %d: record %d", seed, i).isEqualTo(i + 1L);
+        }
+        Path replica = dir.resolve("replica.db");
+        replicate(Standby.Settings.of(replica, KAFKA.bootstrap(), topic), head);
+        assertThat(rows(replica, "SELECT seq, ts, type, payload, hash FROM events ORDER BY seq"))
+                .isEqualTo(rows(primary, "SELECT seq, ts, type, payload, hash FROM events ORDER BY seq"));
+    }
+
+    @Test
+    void theRelayRidesOutABrokerRestartWhileTheLedgerIsWritten() throws Exception {
+        Path primary = dir.resolve("primary.db");
+        String topic = topic("restart");
+        try (Ledger ledger = open(primary, null)) {
+            ok(ledger.submit(new Command.FundHouse(1, "first")));
+        }
+        KafkaRelay relay = new KafkaRelay(KafkaRelay.Settings.of(primary, KAFKA.bootstrap(), topic));
+        AtomicBoolean stop = new AtomicBoolean();
+        CompletableFuture<KafkaRelay.State> running = relay(relay, stop);
+        long head;
+        try (Ledger ledger = open(primary, null)) {
+            // a steady stream of deposits, groups of 20, until the broker is back
+            AtomicBoolean loadStop = new AtomicBoolean();
+            CompletableFuture<Void> load = CompletableFuture.runAsync(() -> {
+                for (int i = 0; !loadStop.get(); i++) {
+                    List<CompletableFuture<io.bitcraps.ledger.domain.Receipt>> group = new ArrayList<>();
+                    for (int j = 0; j < 20; j++) {
+                        group.add(ledger.submit(new Command.Deposit("p" + (j % 7), 1 + j, "load-" + i)));
+                    }
+                    group.forEach(CompletableFuture::join);
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            Thread.sleep(1_000);
+            KAFKA.stop();
+            long beforeOutage = ledger.view().seq();
+            Thread.sleep(2_000);
+            KAFKA.start();
+            long afterOutage = ledger.view().seq();
+            assertThat(afterOutage).as("the ledger went on committing while the broker was down").isGreaterThan(beforeOutage);
+            assertThat(relay.status().publishedSeq()).as("published before the outage ended").isLessThan(afterOutage);
+            Thread.sleep(1_000);
+            loadStop.set(true);
+            load.get(1, TimeUnit.MINUTES);
+            head = ledger.view().seq();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (relay.status().publishedSeq() < head && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        stop.set(true);
+        running.get(60, TimeUnit.SECONDS);
+        assertThat(relay.status().publishedSeq()).as("published after the restart: %s", relay.status()).isEqualTo(head);
+        List<Long> seqs = committedSeqs(topic, relay.ledgerId());
+        assertThat(seqs).hasSize((int) head);
+        assertThat(seqs.get(seqs.size() - 1)).isEqualTo(head);
+        assertThat(new java.util.HashSet<>(seqs)).hasSize((int) head);
+    }
+
+    @Test
+    void aKilledStandbyResumesFromItsOwnCommittedState() throws Exception {
+        Path primary = dir.resolve("primary.db");
+        String topic = topic("standby");
+        long head;
+        try (Ledger ledger = open(primary, null)) {
+            floor(ledger, 4, 40, 3);
+            head = ledger.view().seq();
+        }
+        ChildJvm.Result published = ChildJvm.run(dir, "publish", "--db", primary.toString(), "--bootstrap",
+                KAFKA.bootstrap(), "--topic", topic, "--until-seq", Long.toString(head));
+        assertThat(published.exitCode()).as(published.stderr()).isZero();
+        Path replica = dir.resolve("replica.db");
+        for (int cycle = 0; cycle < 3; cycle++) {
+            Process child = ChildJvm.ledger(dir, "replicate", "--bootstrap", KAFKA.bootstrap(), "--topic", topic, "--db",
+                    replica.toString(), "--status-seconds", "60").redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("standby-" + cycle + ".log").toFile()).start();
+            Thread.sleep(1_200 + 400L * cycle);
+            child.destroyForcibly();
+            assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+        replicate(Standby.Settings.of(replica, KAFKA.bootstrap(), topic), head);
+        assertThat(rows(replica, "SELECT seq, ts, type, payload, hash FROM events ORDER BY seq"))
+                .isEqualTo(rows(primary, "SELECT seq, ts, type, payload, hash FROM events ORDER BY seq"));
+        AuditReport audit = new Auditor().audit(replica, Auditor.Options.everything(), n -> { });
+        assertThat(audit.problems()).isEmpty();
+    }
+
+    /** How the copy of a published topic is damaged before a standby reads it. */
+    enum Damage { ALTERED_FIELD, FORGED_EVENT, GAP, REPEAT, REORDER }
+
+    @Test
+    void aRecordAlteredForgedMissingRepeatedOrOutOfOrderIsRefusedNamingItsSeqAndNothingAfterItIsApplied() throws Exception {
+        Path primary = dir.resolve("primary.db");
+        String source = topic("source");
+        long head;
+        try (Ledger ledger = open(primary, null)) {
+            floor(ledger, 1, 6, 9);
+            head = ledger.view().seq();
+        }
+        KafkaRelay relay = new KafkaRelay(KafkaRelay.Settings.of(primary, KAFKA.bootstrap(), source).untilSeq(head));
+        assertThat(relay.run(new AtomicBoolean())).isEqualTo(KafkaRelay.State.STOPPED);
+        List<ConsumerRecord<byte[], byte[]>> records = committed(source);
+        assertThat(records).hasSize((int) head);
+        int target = records.size() / 2; // the record of seq target + 1
+        long targetSeq = target + 1;
+        for (Damage damage : Damage.values()) {
+            String copy = topic("damaged-" + damage);
+            List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
+            for (int i = 0; i < records.size(); i++) {
+                ConsumerRecord<byte[], byte[]> r = records.get(i);
+                byte[] value = r.value();
+                if (i == target) {
+                    switch (damage) {
+                        case ALTERED_FIELD -> value = alterAmountOrTime(value);
+                        case FORGED_EVENT -> value = forgedPayload(value);
+                        case GAP -> {
+                            continue;
+                        }
+                        case REPEAT -> out.add(plain(copy, records.get(i - 1)));
+                        case REORDER -> {
+                            out.add(plain(copy, records.get(i + 1)));
+                            out.add(plain(copy, r));
+                            i++;
+                            continue;
+                        }
+                        default -> { }
+                    }
+                }
+                out.add(new ProducerRecord<>(copy, 0, r.timestamp(), r.key(), value, r.headers()));
+            }
+            try (KafkaProducer<byte[], byte[]> forger = plainProducer()) {
+                for (ProducerRecord<byte[], byte[]> p : out) {
+                    forger.send(p);
+                }
+                forger.flush();
+            }
+            Path replica = dir.resolve("replica-" + damage + ".db");
+            AtomicBoolean stop = new AtomicBoolean();
+            Standby.Refused refused;
+            long applied;
+            try (Standby standby = new Standby(Standby.Settings.of(replica, KAFKA.bootstrap(), copy).untilSeq(head))) {
+                CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(60, TimeUnit.SECONDS))
+                        .thenRun(() -> stop.set(true));
+                refused = catchThrowableOfType(Standby.Refused.class, () -> standby.run(stop));
+                applied = standby.status().appliedSeq();
+            }
+            // the record refused: the altered or forged one; the one after the gap; the repeated one; the early one
+            long expectedSeq = switch (damage) {
+                case ALTERED_FIELD, FORGED_EVENT -> targetSeq;
+                case GAP, REORDER -> targetSeq + 1;
+                case REPEAT -> targetSeq - 1;
+            };
+            assertThat(refused).as("%s: refused", damage).isNotNull();
+            assertThat(refused.seq()).as("%s: %s", damage, refused.getMessage()).isEqualTo(expectedSeq);
+            assertThat(applied).as("%s: nothing at or after the refused seq is applied", damage).isLessThan(targetSeq);
+            assertThat(maxSeq(replica)).isEqualTo(applied);
+            System.out.println("KafkaCdcIT " + damage + ": " + refused.getMessage());
+        }
+    }
+
+    // ---- helpers
+
+    /** The JSON value with the first number after "ts_micros" changed: the record no longer renders to itself. */
+    private static byte[] alterAmountOrTime(byte[] value) {
+        String s = new String(value, StandardCharsets.UTF_8);
+        int at = s.indexOf("\"ts_micros\":") + "\"ts_micros\":".length();
+        char c = s.charAt(at + 3);
+        return (s.substring(0, at + 3) + (c == '9' ? '0' : (char) (c + 1)) + s.substring(at + 4)).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A forger who knows the format: another event in the same place, its readable fields and payload consistent
+     * (the record renders to itself), its hash the real one: the chain exposes it.
+     */
+    private static byte[] forgedPayload(byte[] value) throws Exception {
+        io.bitcraps.ledger.codec.PayloadCodec codec = new io.bitcraps.ledger.codec.PayloadCodec();
+        EventRecords.Record r = EventRecords.parse(value, codec);
+        io.bitcraps.ledger.domain.LedgerEvent e = io.bitcraps.ledger.projection.StoredEvents.decode(codec, r.row());
+        io.bitcraps.ledger.domain.LedgerEvent forged = new io.bitcraps.ledger.domain.LedgerEvent(e.seq(), e.timestampMicros(),
+                e.command(), e.postings(), e.key() == null ? "forged-key" : null, e.submissionSize());
+        io.bitcraps.ledger.store.EventRow row = new io.bitcraps.ledger.store.EventRow(e.seq(), e.timestampMicros(),
+                e.type().code(), null, null, null, null, null, codec.encode(forged), r.row().hash());
+        return EventRecords.render(new EventRecords.Record(r.ledgerId(), r.epoch(), row, r.batchFirst(), r.batchLast(),
+                r.committedTsMicros(), r.batchHmac()), io.bitcraps.ledger.projection.StoredEvents.decode(codec, row));
+    }
+
+    private static ProducerRecord<byte[], byte[]> plain(String topic, ConsumerRecord<byte[], byte[]> r) {
+        return new ProducerRecord<>(topic, 0, r.timestamp(), r.key(), r.value(), r.headers());
+    }
+
+    private static KafkaProducer<byte[], byte[]> plainProducer() {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrap());
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
+        return new KafkaProducer<>(p);
+    }
+
+    /** Every record a read_committed consumer sees in partition 0 of the topic, in order. */
+    private static List<ConsumerRecord<byte[], byte[]>> committed(String topic) {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = Topics.committedReader(KAFKA.bootstrap(), "test-reader")) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            long end = c.endOffsets(List.of(tp)).get(tp);
+            while (c.position(tp) < end) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200)).records(tp)) {
+                    out.add(r);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<Long> committedSeqs(String topic, String ledgerId) {
+        List<Long> seqs = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : committed(topic)) {
+            if (ledgerId.equals(new String(r.key(), StandardCharsets.UTF_8))) {
+                seqs.add(Long.parseLong(Topics.header(r, Topics.SEQ)));
+            }
+        }
+        return seqs;
+    }
+
+    private static String relayLedgerId(Path db) throws Exception {
+        try (Connection c = LedgerDatabase.openReadOnly(db)) {
+            return LedgerDatabase.ledgerId(c);
+        }
+    }
+
+    private static long maxSeq(Path db) throws Exception {
+        try (Connection c = LedgerDatabase.openReadOnly(db)) {
+            return io.bitcraps.ledger.store.EventReader.maxSeq(c);
+        }
+    }
+
+    /** The query's rows, each as its columns' values (byte arrays as hex), for comparing two files. */
+    private static List<List<String>> rows(Path db, String sql) throws Exception {
+        List<List<String>> out = new ArrayList<>();
+        try (Connection c = LedgerDatabase.openReadOnly(db); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(sql)) {
+            int n = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                List<String> row = new ArrayList<>(n);
+                for (int i = 1; i <= n; i++) {
+                    Object v = rs.getObject(i);
+                    row.add(v instanceof byte[] bytes ? io.bitcraps.ledger.internal.Hex.of(bytes) : String.valueOf(v));
+                }
+                out.add(row);
+            }
+        }
+        return out;
+    }
+
+    /** An HMAC key file as the CLI wants it (owner-only). */
+    private static final class ChildKey {
+        static Path write(Path file) throws Exception {
+            byte[] key = new byte[32];
+            new SecureRandom().nextBytes(key);
+            return io.bitcraps.ledger.support.Fixtures.writeKey(file, io.bitcraps.ledger.internal.Hex.of(key));
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package io.bitcraps.ledger.support;
+
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real single-node KRaft Apache Kafka broker for a test class, started and stopped through the
+ * same {@code tools/kafka} the README shows (its own JVM, the broker from Maven Central's
+ * artifacts), on free loopback ports, with its data in a temporary directory. Register with
+ * {@code @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();} and use
+ * {@link #bootstrap()}; {@link #stop()} and {@link #start()} restart it on the same data.
+ */
+public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
+    private Path dir;
+    private int port;
+    private int controllerPort;
+
+    public String bootstrap() {
+        return "127.0.0.1:" + port;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        dir = Files.createTempDirectory("kafka-broker-");
+        port = freePort();
+        controllerPort = freePort();
+        start();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        stop();
+        deleteTree(dir);
+    }
+
+    /** Starts the broker (again) on the same data and ports; returns once it answers. */
+    public void start() throws IOException, InterruptedException {
+        String out = tool("start");
+        if (!out.contains("bootstrap " + bootstrap())) {
+            throw new IllegalStateException("tools/kafka start printed: " + out);
+        }
+    }
+
+    /** Stops the broker (SIGTERM, then SIGKILL after 30 s). */
+    public void stop() throws IOException, InterruptedException {
+        tool("stop");
+    }
+
+    private String tool(String command) throws IOException, InterruptedException {
+        Path root = Path.of("").toAbsolutePath();
+        Path log = dir.resolve("tool-" + command + "-" + System.nanoTime() + ".log");
+        Process p = new ProcessBuilder(List.of(root.resolve("tools/kafka").toString(), command, "--dir",
+                dir.resolve("broker").toString(), "--port", Integer.toString(port), "--controller-port",
+                Integer.toString(controllerPort))).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        if (!p.waitFor(180, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("tools/kafka " + command + " did not finish in 180 s");
+        }
+        String out = Files.readString(log);
+        if (p.exitValue() != 0) {
+            throw new IllegalStateException("tools/kafka " + command + " exited " + p.exitValue() + ": " + out
+                    + (Files.exists(dir.resolve("broker/broker.log")) ? "\nbroker.log tail: " + tail(dir.resolve("broker/broker.log")) : ""));
+        }
+        return out;
+    }
+
+    private static String tail(Path file) throws IOException {
+        List<String> lines = Files.readAllLines(file);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (root == null || !Files.exists(root)) {
+            return;
+        }
+        try (var walk = Files.walk(root)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}
