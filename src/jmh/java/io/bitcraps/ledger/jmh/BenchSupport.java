@@ -171,6 +171,10 @@ final class BenchSupport {
             return next(new Command.SetLimits(player, 500L, 2_000L, 5_000L, 300L, 100L), List.of());
         }
 
+        LedgerEvent startEpoch() {
+            return next(new Command.StartEpoch(1, "promoted"), List.of());
+        }
+
         LedgerEvent selfExclude(String player) {
             return next(new Command.SelfExclude(player, io.bitcraps.ledger.domain.Exclusion.COOL_OFF, 72), List.of());
         }

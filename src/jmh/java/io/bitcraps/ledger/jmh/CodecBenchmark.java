@@ -86,6 +86,7 @@ public class CodecBenchmark {
             case GAME_CLOSED -> ev.closeGame(game);
             case LIMITS_SET -> ev.setLimits(player);
             case PLAYER_EXCLUDED -> ev.selfExclude(player);
+            case EPOCH_STARTED -> ev.startEpoch();
         };
     }
 

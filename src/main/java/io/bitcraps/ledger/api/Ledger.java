@@ -247,6 +247,12 @@ public final class Ledger implements AutoCloseable {
         StoreOptions options = new StoreOptions(config.path(), config.durability(), (int) config.busyTimeout().toMillis(),
                 64_000, 268_435_456L, 64L << 20, config.maxDatabaseBytes()).withFileMode(config.fileMode());
         parts.conn = LedgerDatabase.openWriter(options);
+        String standbyOf = LedgerDatabase.standbyOf(parts.conn);
+        if (standbyOf != null) {
+            // its events come from the primary through the topic; a write here would fork the history
+            throw new LedgerException.LedgerHalted(config.path() + " is a standby of topic " + standbyOf
+                    + ": it is written by tools/ledger replicate only; make it a primary with tools/ledger promote", null);
+        }
         String ledgerId = LedgerDatabase.ledgerId(parts.conn);
         parts.lock.recordLedger(ledgerId);
         PayloadCodec codec = new PayloadCodec();

@@ -90,6 +90,9 @@ final class Books {
     }
 
     /** The player a settlement pays, for the column check; null if the bet is unknown. */
+    /** The primary epoch of the events read so far (EPOCH_STARTED events count it up by one). */
+    private long epoch;
+
     String bettor(String game, String bet) {
         Bet b = bets.get(game + '/' + bet);
         return b == null ? null : b.player;
@@ -211,6 +214,14 @@ final class Books {
         }
         if (c instanceof Command.SetLimits || c instanceof Command.SelfExclude) {
             return List.of(); // moves no chips (the protections fold judges them)
+        }
+        if (c instanceof Command.StartEpoch ep) {
+            if (ep.epoch() != epoch + 1) {
+                report.accept(new Problem(seq, ProblemKind.INVARIANT_BROKEN, "epoch " + ep.epoch() + " starts after epoch "
+                        + epoch + " (epochs count up by one)"));
+            }
+            epoch = Math.max(epoch, ep.epoch());
+            return List.of();
         }
         throw new IllegalArgumentException("unknown command " + c);
     }

@@ -128,12 +128,14 @@ public final class ScaleOut {
         List<Phase> phases = new ArrayList<>();
         double[] rates = new double[s.shards()];
         phases.add(phase("100%", s, ledgers, relays, lag, rates, null));
+        catchUp(ledgers, relays, standbys); // the next phase starts without the backlog of this one
         double[] half = new double[s.shards()];
         for (int i = 0; i < half.length; i++) {
             half[i] = rates[i] / 2;
         }
         phases.add(phase("50%", s, ledgers, relays, lag, new double[s.shards()], half));
 
+        catchUp(ledgers, relays, standbys);
         long events = 0;
         long houseLedgers = 0;
         for (int i = 0; i < s.shards(); i++) {
@@ -164,6 +166,19 @@ public final class ScaleOut {
             l.close();
         }
         return new Result(s.shards(), phases, events, match, houseLedgers, sum(houseByLedger));
+    }
+
+    /** Waits (up to two minutes) until every relay published and every standby applied its ledger's head. */
+    private static void catchUp(List<Ledger> ledgers, List<KafkaRelay> relays, List<Standby> standbys)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        for (int i = 0; i < ledgers.size(); i++) {
+            long head = ledgers.get(i).view().seq();
+            while ((relays.get(i).status().publishedSeq() < head || standbys.get(i).status().appliedSeq() < head)
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+        }
     }
 
     /** One phase: the floors at full speed ({@code paced} null; their rates into {@code ratesOut}) or paced. */

@@ -6,6 +6,7 @@ import io.bitcraps.ledger.internal.Hex;
 import io.bitcraps.ledger.projection.StoredEvents;
 import io.bitcraps.ledger.store.EventRow;
 import io.bitcraps.ledger.store.LedgerDatabase;
+import io.bitcraps.ledger.store.LogLookups;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -13,7 +14,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthorizationException;
-import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -26,13 +26,17 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The CDC relay: publishes every committed batch of a ledger to a Kafka topic, each batch (or part
  * of a large one, {@link LogTail#PART_EVENTS_MAX}) in one Kafka transaction, its events as records
- * keyed by the ledger id, in seq order, to the ledger's partition ({@link Topics#partitionOf}).
+ * keyed by the ledger id, in seq order, to the ledger's partition ({@link Topics#partitionOf}). When
+ * the relay is behind, a transaction takes several whole batches, up to
+ * {@link #TRANSACTION_EVENTS_MAX} events: a batch is never split between two transactions.
  * <p>
  * <b>Exactly once.</b> The producer is idempotent and transactional with a stable
  * {@code transactional.id} per ledger ({@code bitcraps-relay-<ledger id>}): starting it aborts any
@@ -48,6 +52,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class KafkaRelay {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaRelay.class);
+    /** A transaction takes whole batches committed behind the first until it holds about this many events. */
+    static final int TRANSACTION_EVENTS_MAX = 5_000;
 
     /** Where to publish, and how to behave. {@code untilSeq}: stop once the ledger is published up to it. */
     public record Settings(Path db, String bootstrap, String topic, Duration retryFirst, Duration retryMax,
@@ -79,6 +85,8 @@ public final class KafkaRelay {
     private final PayloadCodec codec = new PayloadCodec();
     private final String ledgerId;
     private final byte[] key;
+    /** The seqs at which the ledger's epochs after the first began (EPOCH_STARTED events), as the relay started. */
+    private final List<Long> epochStarts;
     private volatile State state = State.STARTING;
     private volatile long publishedSeq;
     private volatile long headSeq;
@@ -91,6 +99,7 @@ public final class KafkaRelay {
         this.settings = settings;
         try (Connection c = LedgerDatabase.openReadOnly(settings.db())) {
             this.ledgerId = LedgerDatabase.ledgerId(c);
+            this.epochStarts = new ArrayList<>(LogLookups.epochStarts(c));
         }
         this.key = ledgerId.getBytes(StandardCharsets.UTF_8);
     }
@@ -99,8 +108,28 @@ public final class KafkaRelay {
         return ledgerId;
     }
 
+    /**
+     * {@code bitcraps-relay-<ledger id>}, and {@code -e<epoch>} after a promotion: a relay of the new primary and one of
+     * a former primary do not fence each other through Kafka; the standbys fence the older epoch.
+     */
     public String transactionalId() {
-        return "bitcraps-relay-" + ledgerId;
+        return "bitcraps-relay-" + ledgerId + (epoch() == 0 ? "" : "-e" + epoch());
+    }
+
+    /** The primary epoch the ledger file is in. */
+    public long epoch() {
+        return epochStarts.size();
+    }
+
+    /** The epoch of the event at {@code seq}: the epochs begun at or before it. */
+    private long epochOf(long seq) {
+        long e = 0;
+        for (long start : epochStarts) {
+            if (start <= seq) {
+                e++;
+            }
+        }
+        return e;
     }
 
     public Status status() {
@@ -119,14 +148,28 @@ public final class KafkaRelay {
         Duration backoff = settings.retryFirst();
         try (LogTail tail = new LogTail(settings.db(), 1)) {
             while (!stop.get()) {
-                try (KafkaProducer<byte[], byte[]> producer = producer()) {
+                KafkaProducer<byte[], byte[]> producer = producer();
+                try {
                     producer.initTransactions(); // aborts what a previous relay left open, fences it
                     int partitions = producer.partitionsFor(settings.topic()).size();
                     TopicPartition tp = new TopicPartition(settings.topic(), Topics.partitionOf(ledgerId, partitions));
-                    long visible;
-                    try (KafkaConsumer<byte[], byte[]> reader = Topics.committedReader(settings.bootstrap(),
-                            "bitcraps-relay-position-" + ledgerId)) {
-                        visible = Topics.lastCommittedSeq(reader, tp, ledgerId, Duration.ofSeconds(30));
+                    Topics.Position position;
+                    try (KafkaConsumer<byte[], byte[]> committed = Topics.committedReader(settings.bootstrap(),
+                            "bitcraps-relay-position-" + ledgerId);
+                         KafkaConsumer<byte[], byte[]> uncommitted = Topics.uncommittedReader(settings.bootstrap(),
+                                 "bitcraps-relay-watermark-" + ledgerId)) {
+                        // this primary's own records: those of its epoch (a former primary's after the promotion
+                        // point belong to another history)
+                        position = Topics.lastCommitted(committed, uncommitted, tp, ledgerId, epoch(), Duration.ofMinutes(2));
+                    }
+                    long visible = position.seq();
+                    if (visible == 0 && position.firstOffset() > 0 && epoch() == 0) {
+                        throw new IllegalStateException("topic " + settings.topic() + " no longer starts at offset 0 and holds"
+                                + " no record of ledger " + ledgerId + ": retention deleted what was published, and the relay"
+                                + " cannot tell where to go on; give the topic unlimited retention (retention.ms=-1)");
+                    }
+                    if (visible == 0 && epoch() > 0) {
+                        visible = epochStarts.get(epochStarts.size() - 1) - 1; // none yet: what came before is there
                     }
                     long head = tail.headSeq();
                     if (visible > head) {
@@ -134,6 +177,14 @@ public final class KafkaRelay {
                                 + " up to seq " + visible + ", the ledger file only to seq " + head + ": the file is"
                                 + " behind what was published (restored from an older backup?); refusing to publish another"
                                 + " history under the same seqs");
+                    }
+                    if (position.hash() != null) {
+                        String mine = tail.hashAt(visible);
+                        if (!position.hash().equals(mine)) {
+                            throw new IllegalStateException("topic " + settings.topic() + " holds seq " + visible + " of ledger "
+                                    + ledgerId + " with chain hash " + position.hash() + ", the file has " + mine + ": another"
+                                    + " history; refusing to publish");
+                        }
                     }
                     publishedSeq = visible;
                     tail.seek(visible + 1);
@@ -145,8 +196,7 @@ public final class KafkaRelay {
                         state = State.STOPPED;
                         return state;
                     }
-                } catch (ProducerFencedException | InvalidProducerEpochException | AuthorizationException
-                         | UnsupportedVersionException fatal) {
+                } catch (ProducerFencedException | AuthorizationException | UnsupportedVersionException fatal) {
                     state = State.FENCED;
                     lastError = fatal.toString();
                     LOG.error("relay of ledger {} stops: {}", ledgerId, fatal.toString());
@@ -159,6 +209,9 @@ public final class KafkaRelay {
                     Thread.sleep(backoff.toMillis());
                     backoff = backoff.multipliedBy(2).compareTo(settings.retryMax()) > 0 ? settings.retryMax()
                             : backoff.multipliedBy(2);
+                } finally {
+                    // bounded: during an outage an unbounded close would wait on the abort and ignore stop
+                    producer.close(Duration.ofSeconds(5));
                 }
             }
         }
@@ -182,29 +235,49 @@ public final class KafkaRelay {
             }
             oldestUnpublishedMicros = part.committedTsMicros();
             producer.beginTransaction();
-            for (EventRow row : part.rows()) {
-                if (row.seq() > settings.untilSeq()) {
+            long last = send(producer, part, tp);
+            // the batches already committed behind it ride in the same transaction, whole, up to a bound: a
+            // transaction costs round trips to its coordinator, and a busy ledger commits small batches often
+            int events = part.rows().size();
+            while (events < TRANSACTION_EVENTS_MAX && last < settings.untilSeq()) {
+                LogTail.Part more = tail.next();
+                if (more == null) {
                     break;
                 }
-                LedgerEvent event = StoredEvents.decode(codec, row);
-                byte[] hmac = row.seq() == part.batchLast() ? part.hmac() : null;
-                EventRecords.Record r = new EventRecords.Record(ledgerId, 0, row, part.batchFirst(), part.batchLast(),
-                        part.committedTsMicros(), hmac);
-                RecordHeaders headers = new RecordHeaders();
-                headers.add(Topics.SEQ, Long.toString(row.seq()).getBytes(StandardCharsets.UTF_8));
-                headers.add(Topics.TYPE, event.type().name().getBytes(StandardCharsets.UTF_8));
-                headers.add(Topics.HASH, Hex.of(row.hash()).getBytes(StandardCharsets.UTF_8));
-                headers.add(Topics.BATCH_FIRST, Long.toString(part.batchFirst()).getBytes(StandardCharsets.UTF_8));
-                headers.add(Topics.BATCH_LAST, Long.toString(part.batchLast()).getBytes(StandardCharsets.UTF_8));
-                headers.add(Topics.EPOCH, "0".getBytes(StandardCharsets.UTF_8));
-                producer.send(new ProducerRecord<>(tp.topic(), tp.partition(), event.timestampMicros() / 1000, key,
-                        EventRecords.render(r, event), headers));
+                last = send(producer, more, tp);
+                events += more.rows().size();
             }
-            producer.commitTransaction(); // visible to read_committed consumers, all of the part or none
+            producer.commitTransaction(); // visible to read_committed consumers, all of it or none
             transactions++;
-            publishedSeq = Math.min(part.lastSeq(), settings.untilSeq());
+            publishedSeq = last;
         }
         return true;
+    }
+
+    /** Sends a part's events (up to untilSeq) in the open transaction; returns the last seq sent. */
+    private long send(KafkaProducer<byte[], byte[]> producer, LogTail.Part part, TopicPartition tp) {
+        long last = publishedSeq;
+        for (EventRow row : part.rows()) {
+            if (row.seq() > settings.untilSeq()) {
+                break;
+            }
+            LedgerEvent event = StoredEvents.decode(codec, row);
+            byte[] hmac = row.seq() == part.batchLast() ? part.hmac() : null;
+            long epoch = epochOf(row.seq());
+            EventRecords.Record r = new EventRecords.Record(ledgerId, epoch, row, part.batchFirst(), part.batchLast(),
+                    part.committedTsMicros(), hmac);
+            RecordHeaders headers = new RecordHeaders();
+            headers.add(Topics.SEQ, Long.toString(row.seq()).getBytes(StandardCharsets.UTF_8));
+            headers.add(Topics.TYPE, event.type().name().getBytes(StandardCharsets.UTF_8));
+            headers.add(Topics.HASH, Hex.of(row.hash()).getBytes(StandardCharsets.UTF_8));
+            headers.add(Topics.BATCH_FIRST, Long.toString(part.batchFirst()).getBytes(StandardCharsets.UTF_8));
+            headers.add(Topics.BATCH_LAST, Long.toString(part.batchLast()).getBytes(StandardCharsets.UTF_8));
+            headers.add(Topics.EPOCH, Long.toString(epoch).getBytes(StandardCharsets.UTF_8));
+            producer.send(new ProducerRecord<>(tp.topic(), tp.partition(), event.timestampMicros() / 1000, key,
+                    EventRecords.render(r, event), headers));
+            last = row.seq();
+        }
+        return last;
     }
 
     private KafkaProducer<byte[], byte[]> producer() {

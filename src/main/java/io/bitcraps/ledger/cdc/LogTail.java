@@ -63,6 +63,16 @@ public final class LogTail implements AutoCloseable {
         }
     }
 
+    /** The chain hash of the event at {@code seq} as hex, or null when the log has no such event. */
+    public String hashAt(long seq) throws SQLException {
+        try {
+            byte[] h = EventReader.hashAt(conn, seq);
+            return h == null ? null : io.bitcraps.ledger.internal.Hex.of(h);
+        } finally {
+            conn.rollback();
+        }
+    }
+
     /** The next committed part after the position, or null when the log holds nothing after it yet. */
     public Part next() throws SQLException {
         try {

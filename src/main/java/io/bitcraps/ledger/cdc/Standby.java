@@ -5,6 +5,7 @@ import io.bitcraps.ledger.codec.EventFrame;
 import io.bitcraps.ledger.codec.HeadSigner;
 import io.bitcraps.ledger.codec.PayloadCodec;
 import io.bitcraps.ledger.domain.Command;
+import io.bitcraps.ledger.domain.EventType;
 import io.bitcraps.ledger.domain.LedgerEvent;
 import io.bitcraps.ledger.internal.Hex;
 import io.bitcraps.ledger.internal.Invariants;
@@ -101,8 +102,12 @@ public final class Standby implements AutoCloseable {
         }
     }
 
-    /** Progress: applied up to {@code appliedSeq}; {@code lagRecords} of the partition not read yet; the last batch's lag. */
-    public record Status(String ledgerId, long appliedSeq, long lagRecords, long lastBatchLagMillis, long batchesApplied) {}
+    /**
+     * Progress: applied up to {@code appliedSeq} in {@code epoch}; {@code lagRecords} of the partition not read yet; the
+     * last batch's lag; records of a fenced former primary skipped; events given up at a promotion.
+     */
+    public record Status(String ledgerId, long appliedSeq, long lagRecords, long lastBatchLagMillis, long batchesApplied,
+                         long epoch, long fencedRecords, long truncatedEvents) {}
 
     private final Settings settings;
     private final PayloadCodec codec = new PayloadCodec();
@@ -119,6 +124,9 @@ public final class Standby implements AutoCloseable {
     private volatile long lastBatchLagMillis;
     private volatile long batchesApplied;
     private long epoch;
+    private volatile long fencedRecords;
+    private int partitionApplied;
+    private volatile long truncatedEvents;
     private volatile java.util.function.LongConsumer batchLagSink = lag -> { };
 
     private static final String OFFSET_META = "standby_next_offset";
@@ -129,7 +137,10 @@ public final class Standby implements AutoCloseable {
         this.lock = WriterLock.acquire(settings.db());
         Connection c = null;
         try {
-            c = LedgerDatabase.openWriter(StoreOptions.defaults(settings.db(), Durability.FULL));
+            // synchronous=NORMAL: a commit does not wait for fsync. A crash may lose the last batches applied, but WAL
+            // keeps each transaction whole, and the Kafka offset is in the same transaction as its batch: the replica
+            // comes back consistent and reads what it lost from the topic again
+            c = LedgerDatabase.openWriter(StoreOptions.defaults(settings.db(), Durability.NORMAL));
             String own = LedgerDatabase.ledgerId(c);
             long head = EventReader.maxSeq(c);
             String wanted = settings.ledgerId() != null ? settings.ledgerId() : head > 0 ? own : firstLedgerInTopic();
@@ -151,6 +162,7 @@ public final class Standby implements AutoCloseable {
             this.conn = c;
             this.state = StateLoader.loadLogFirst(c, codec, ledgerId).state();
             this.log = new EventLog(c, false);
+            this.epoch = io.bitcraps.ledger.store.LogLookups.epochStarts(c).size();
             this.signer = settings.hmacKey() == null ? null : new HeadSigner(settings.hmacKey(), ledgerId);
         } catch (IOException | SQLException | Replayer.CorruptLog | RuntimeException e) {
             if (c != null) {
@@ -171,7 +183,8 @@ public final class Standby implements AutoCloseable {
     }
 
     public Status status() {
-        return new Status(ledgerId, state.seq(), lagRecords, lastBatchLagMillis, batchesApplied);
+        return new Status(ledgerId, state.seq(), lagRecords, lastBatchLagMillis, batchesApplied, epoch, fencedRecords,
+                truncatedEvents);
     }
 
     /** Applies records until {@code stop}, {@code untilSeq}, or a refused record (thrown). */
@@ -181,8 +194,9 @@ public final class Standby implements AutoCloseable {
                 "bitcraps-standby-" + ledgerId)) {
             int partitions = partitions(consumer);
             TopicPartition tp = new TopicPartition(settings.topic(), Topics.partitionOf(ledgerId, partitions));
+            partitionApplied = tp.partition();
             consumer.assign(List.of(tp));
-            Long stored = storedOffset();
+            Long stored = storedOffset(tp);
             if (stored == null) {
                 consumer.seekToBeginning(List.of(tp));
             } else {
@@ -201,6 +215,24 @@ public final class Standby implements AutoCloseable {
                     }
                     EventRecords.Record rec = checked(r);
                     long seq = rec.row().seq();
+                    if (rec.epoch() < epoch) {
+                        // a former primary's relay, still publishing after a promotion: never applied
+                        fencedRecords++;
+                        if (fencedRecords == 1 || fencedRecords % 10_000 == 0) {
+                            LOG.warn("standby of {}: skipped {} record(s) of epoch {} (seq {}), older than epoch {} applied:"
+                                    + " a fenced former primary's", ledgerId, fencedRecords, rec.epoch(), seq, epoch);
+                        }
+                        continue;
+                    }
+                    if (rec.epoch() > epoch && rec.row().typeCode() == EventType.EPOCH_STARTED.code()
+                            && seq <= (pending.isEmpty() ? state.seq() : pending.get(pending.size() - 1).row().seq())) {
+                        // a promotion at seq: what this replica holds from there on came from the former primary after
+                        // the promoted replica's last batch, and was lost in the failover; the new epoch continues
+                        // the history before it (its chain is checked as it is applied)
+                        pending.clear();
+                        truncateTo(seq - 1);
+                        catchingUp = false;
+                    }
                     long expected = pending.isEmpty() ? state.seq() + 1 : pending.get(pending.size() - 1).row().seq() + 1;
                     if (seq < expected && catchingUp && pending.isEmpty()) {
                         byte[] mine = log.hashAt(seq);
@@ -214,10 +246,6 @@ public final class Standby implements AutoCloseable {
                     if (seq != expected) {
                         throw new Refused(seq, (seq > expected ? "a gap: seq " + expected + " is missing" : "out of order or"
                                 + " repeated: the replica expected seq " + expected) + " (record at offset " + r.offset() + ")");
-                    }
-                    if (rec.epoch() < epoch) {
-                        throw new Refused(seq, "epoch " + rec.epoch() + " is older than epoch " + epoch
-                                + " already applied: a fenced primary's relay");
                     }
                     if (pending.isEmpty() && seq != rec.batchFirst()) {
                         throw new Refused(seq, "the record is inside batch " + rec.batchFirst() + ".." + rec.batchLast()
@@ -235,10 +263,20 @@ public final class Standby implements AutoCloseable {
                 long now = System.nanoTime();
                 if (now - lastLagCheck > 1_000_000_000L) {
                     lastLagCheck = now;
-                    Long end = consumer.endOffsets(List.of(tp)).get(tp);
-                    lagRecords = end == null ? 0 : Math.max(0, end - consumer.position(tp));
+                    measureLag(consumer, tp);
                 }
             }
+            measureLag(consumer, tp);
+        }
+    }
+
+    /** Records of the partition not read yet (other shards' included): what a status line reports as lag. */
+    private void measureLag(KafkaConsumer<byte[], byte[]> consumer, TopicPartition tp) {
+        try {
+            Long end = consumer.endOffsets(List.of(tp), Duration.ofSeconds(2)).get(tp);
+            lagRecords = end == null ? 0 : Math.max(0, end - consumer.position(tp, Duration.ofSeconds(2)));
+        } catch (org.apache.kafka.common.KafkaException unknownNow) {
+            // the broker is away: the lag stays as last measured, and the poll loop waits for it
         }
     }
 
@@ -312,7 +350,7 @@ public final class Standby implements AutoCloseable {
             log.moveHead(s.seq(), s.headHashUnsafe(), s.lastTimestampMicros(), s.digest());
             try (PreparedStatement ps = conn.prepareStatement(
                     "INSERT OR REPLACE INTO ledger_meta(name, value) VALUES ('" + OFFSET_META + "', ?)")) {
-                ps.setString(1, Long.toString(nextOffset));
+                ps.setString(1, settings.topic() + ":" + partitionApplied + ":" + nextOffset);
                 ps.executeUpdate();
             }
             sinceSnapshot += batch.size();
@@ -335,11 +373,60 @@ public final class Standby implements AutoCloseable {
         batchLagSink.accept(Math.max(0, now.getEpochSecond() * 1_000_000L + now.getNano() / 1000 - last.committedTsMicros()));
     }
 
-    private Long storedOffset() throws SQLException {
+    /**
+     * Gives up the replica's events after {@code seq} (of an older epoch than the promotion that starts at
+     * {@code seq + 1}), in one transaction, and folds its state again from what remains.
+     */
+    private void truncateTo(long seq) throws SQLException {
+        long head = state.seq();
+        if (seq >= head) {
+            return;
+        }
+        try (java.sql.Statement st = conn.createStatement()) {
+            st.execute("BEGIN IMMEDIATE");
+            try {
+                try (PreparedStatement ps = conn.prepareStatement("DELETE FROM fair_commitments WHERE game_id IN"
+                        + " (SELECT game_id FROM events WHERE type = 4 AND seq > ?)")) {
+                    ps.setLong(1, seq);
+                    ps.executeUpdate();
+                }
+                for (String sql : new String[]{"DELETE FROM events WHERE seq > ?", "DELETE FROM batches WHERE last_seq > ?",
+                        "DELETE FROM state_snapshots WHERE seq > ?"}) {
+                    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+                        ps.setLong(1, seq);
+                        ps.executeUpdate();
+                    }
+                }
+                LedgerState back = new io.bitcraps.ledger.projection.Replayer(codec).replay(conn, ledgerId, (b, a, e) -> { },
+                        false);
+                log.moveHead(back.seq(), back.headHashUnsafe(), back.lastTimestampMicros(), back.digest());
+                st.execute("COMMIT");
+                state = back;
+            } catch (SQLException | RuntimeException | Replayer.CorruptLog e) {
+                st.execute("ROLLBACK");
+                throw e instanceof SQLException sql ? sql : new SQLException("truncating the replica failed: " + e, e);
+            }
+        }
+        truncatedEvents += head - seq;
+        LOG.warn("standby of {}: a promotion starts a new epoch at seq {}; gave up seq {}..{} of the former primary,"
+                + " which the promoted replica never had", ledgerId, seq + 1, seq + 1, head);
+    }
+
+    /**
+     * The offset after the last batch applied, when it was stored for this topic and partition ("topic:partition:offset");
+     * null otherwise (another topic, or a recreated one): the standby then reads the partition from its start and skips
+     * what it holds, by hash.
+     */
+    private Long storedOffset(TopicPartition tp) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement("SELECT value FROM ledger_meta WHERE name = ?")) {
             ps.setString(1, OFFSET_META);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Long.parseLong(rs.getString(1)) : null;
+                if (!rs.next()) {
+                    return null;
+                }
+                String value = rs.getString(1);
+                String prefix = tp.topic() + ":" + tp.partition() + ":";
+                return value.startsWith(prefix) ? Long.valueOf(value.substring(prefix.length())) : null;
             }
         }
     }

@@ -83,6 +83,7 @@ final class CommandLines {
             case GAME_CLOSED -> bits(GAME, SERVER_SEED);
             case LIMITS_SET -> bits(PLAYER, DEPOSIT_24H, DEPOSIT_7D, DEPOSIT_30D, LOSS_24H, STAKE_MAX);
             case PLAYER_EXCLUDED -> bits(PLAYER, KIND, HOURS);
+            case EPOCH_STARTED -> 0;
         };
         return own | bits(TYPE, KEY);
     }
@@ -473,6 +474,9 @@ final class CommandLines {
             throw new Invalid("unknown command type \"" + type + "\"; expected one of deposit, withdraw, fund_house,"
                     + " open_game, place_bet, roll, settle, close_game, set_limits, self_exclude, atomic");
         }
+        if (t == EventType.EPOCH_STARTED) {
+            throw new Invalid("start_epoch is written by tools/ledger promote, not submitted");
+        }
         onlyFields(n, allowedFields(t), type);
         return switch (t) {
             case DEPOSITED -> new Command.Deposit(text(n, PLAYER), amount(n, AMOUNT), text(n, REFERENCE));
@@ -492,6 +496,7 @@ final class CommandLines {
                     optionalAmount(n, DEPOSIT_7D), optionalAmount(n, DEPOSIT_30D), optionalAmount(n, LOSS_24H),
                     optionalAmount(n, STAKE_MAX));
             case PLAYER_EXCLUDED -> new Command.SelfExclude(text(n, PLAYER), exclusion(text(n, KIND)), smallInt(n, HOURS));
+            case EPOCH_STARTED -> throw new IllegalStateException("refused above");
         };
     }
 

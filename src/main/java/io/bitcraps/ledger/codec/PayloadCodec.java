@@ -144,6 +144,9 @@ public final class PayloadCodec {
                     g.writeNumberProperty(l.field(), v);
                 }
             }
+        } else if (c instanceof Command.StartEpoch ep) {
+            g.writeNumberProperty("new_epoch", ep.epoch());
+            g.writeStringProperty("reason", ep.reason());
         } else if (c instanceof Command.SelfExclude x) {
             g.writeStringProperty("player", x.player());
             g.writeStringProperty("kind", x.kind().field());
@@ -222,6 +225,8 @@ public final class PayloadCodec {
                 case "stake_max" -> f.stakeMax = once(f.stakeMax, name, number(p, t, name));
                 case "kind" -> f.kind = once(f.kind, name, text(p, t, name));
                 case "hours" -> f.hours = once(f.hours, name, intNumber(p, t, name));
+                case "new_epoch" -> f.epoch = once(f.epoch, name, number(p, t, name));
+                case "reason" -> f.reason = once(f.reason, name, text(p, t, name));
                 case "key" -> f.key = once(f.key, name, Ids.requireKey(text(p, t, name)));
                 case "n" -> f.n = once(f.n, name, groupSize(intNumber(p, t, name)));
                 case "postings" -> f.postings = once(f.postings, name, postings(p, t));
@@ -362,6 +367,8 @@ public final class PayloadCodec {
         Long stakeMax;
         String kind;
         Integer hours;
+        Long epoch;
+        String reason;
         String key;
         Integer n;
         List<Posting> postings;
@@ -384,6 +391,7 @@ public final class PayloadCodec {
                         stakeMax);
                 case PLAYER_EXCLUDED -> new Command.SelfExclude(req(player, "player"), exclusion(req(kind, "kind")),
                         req(hours, "hours"));
+                case EPOCH_STARTED -> new Command.StartEpoch(req(epoch, "new_epoch"), req(reason, "reason"));
             };
             rejectExtraFields(type);
             return c;
@@ -393,7 +401,7 @@ public final class PayloadCodec {
         private void rejectExtraFields(EventType type) {
             Object[] values = {player, amount, reference, game, table, bet, betType, point, die1, die2, outcome, winnings,
                 rules, commitment, clientSeed, nonce, serverSeed, deposit24h, deposit7d, deposit30d, loss24h, stakeMax,
-                kind, hours};
+                kind, hours, epoch, reason};
             java.util.Set<String> allowed = allowedFields(type);
             for (int i = 0; i < values.length; i++) {
                 if (values[i] != null && !allowed.contains(FIELD_NAMES[i])) {
@@ -405,7 +413,7 @@ public final class PayloadCodec {
         /** The command fields, in the order of {@link #rejectExtraFields}' values. */
         private static final String[] FIELD_NAMES = {"player", "amount", "reference", "game", "table", "bet", "bet_type",
             "point", "die1", "die2", "outcome", "winnings", "rules", "commitment", "client_seed", "nonce", "server_seed",
-            "deposit_24h", "deposit_7d", "deposit_30d", "loss_24h", "stake_max", "kind", "hours"};
+            "deposit_24h", "deposit_7d", "deposit_30d", "loss_24h", "stake_max", "kind", "hours", "new_epoch", "reason"};
 
         private static java.util.Set<String> allowedFields(EventType type) {
             return switch (type) {
@@ -419,6 +427,7 @@ public final class PayloadCodec {
                 case LIMITS_SET -> java.util.Set.of("player", "deposit_24h", "deposit_7d", "deposit_30d", "loss_24h",
                         "stake_max");
                 case PLAYER_EXCLUDED -> java.util.Set.of("player", "kind", "hours");
+                case EPOCH_STARTED -> java.util.Set.of("new_epoch", "reason");
             };
         }
 

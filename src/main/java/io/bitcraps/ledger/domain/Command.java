@@ -9,7 +9,7 @@ package io.bitcraps.ledger.domain;
 public sealed interface Command
         permits Command.Deposit, Command.Withdraw, Command.FundHouse, Command.OpenGame,
                 Command.PlaceBet, Command.RecordRoll, Command.SettleBet, Command.CloseGame,
-                Command.SetLimits, Command.SelfExclude {
+                Command.SetLimits, Command.SelfExclude, Command.StartEpoch {
 
     /** The event this command becomes when accepted. */
     EventType eventType();
@@ -325,6 +325,27 @@ public sealed interface Command
         @Override
         public EventType eventType() {
             return EventType.PLAYER_EXCLUDED;
+        }
+    }
+
+    /**
+     * The ledger continues under a new primary epoch: written by {@code tools/ledger promote} as the
+     * first event of a standby made writable, so that the log itself says from which seq on it was
+     * written by whom. {@code epoch} is the previous epoch plus one (the first primary's is 0);
+     * the CDC relay stamps every event with its epoch, and a standby that applied an epoch refuses
+     * records of an older one (a fenced former primary's). Moves no chips.
+     */
+    record StartEpoch(long epoch, String reason) implements Command {
+        public StartEpoch {
+            if (epoch < 1) {
+                throw new Rejected.InvalidCommand("an epoch started by a promotion is 1 or more, got " + epoch);
+            }
+            Ids.requireReference(reason);
+        }
+
+        @Override
+        public EventType eventType() {
+            return EventType.EPOCH_STARTED;
         }
     }
 

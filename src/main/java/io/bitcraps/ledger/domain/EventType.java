@@ -15,7 +15,9 @@ public enum EventType {
     BET_SETTLED(7, "settle"),
     GAME_CLOSED(8, "close_game"),
     LIMITS_SET(9, "set_limits"),
-    PLAYER_EXCLUDED(10, "self_exclude");
+    PLAYER_EXCLUDED(10, "self_exclude"),
+    /** A standby promoted to primary ({@code tools/ledger promote}); not a command clients submit in JSON Lines. */
+    EPOCH_STARTED(11, "start_epoch");
 
     private static final EventType[] BY_CODE = new EventType[16];
     /** {@code values()} clones its array at every call; ingest looks a name up once per command. */

@@ -481,6 +481,21 @@ final class BatchWriter implements EventHandler<Slot> {
         }
 
         @Override
+        public long epoch() {
+            long staged = 0;
+            for (List<LedgerEvent> events : inflight == null ? List.of(filling.events) : List.of(inflight.events, filling.events)) {
+                for (LedgerEvent e : events) {
+                    staged += e.command() instanceof Command.StartEpoch ? 1 : 0;
+                }
+            }
+            try {
+                return lookups.epoch() + staged;
+            } catch (SQLException e) {
+                throw new History.Unavailable("counting the log's epochs failed", e);
+            }
+        }
+
+        @Override
         public boolean commitmentEverUsed(String commitment) {
             // the batches not committed yet (this submission's staged events are in filling's), then the log
             if (opensWith(filling.events, commitment) || inflight != null && opensWith(inflight.events, commitment)) {

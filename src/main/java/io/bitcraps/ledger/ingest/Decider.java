@@ -88,6 +88,14 @@ final class Decider {
         if (c instanceof Command.PlaceBet b) {
             return placeBet(s, b, history, byTheRules, nowMicros);
         }
+        if (c instanceof Command.StartEpoch ep) {
+            long current = history.epoch();
+            if (ep.epoch() != current + 1) {
+                throw new Rejected.InvalidCommand("the log is in epoch " + current + ": the next epoch is " + (current + 1)
+                        + ", got " + ep.epoch());
+            }
+            return List.of();
+        }
         if (c instanceof Command.SetLimits) {
             return List.of(); // any limits: a lowered one applies at once, a raised one waits (PlayerProtection)
         }

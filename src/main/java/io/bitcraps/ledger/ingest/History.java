@@ -18,6 +18,9 @@ interface History {
 
     boolean accountEverPosted(Account account);
 
+    /** The primary epoch the log is in: the EPOCH_STARTED events it holds (asked only when one is submitted). */
+    long epoch();
+
     /** True if a provably fair game ever opened with this commitment (asked once per fair game opened). */
     boolean commitmentEverUsed(String commitment);
 

@@ -200,6 +200,14 @@ public final class LedgerDatabase {
         }
     }
 
+    /** The topic a standby replica follows ({@code cdc.Standby}), or null for a ledger that is not one. */
+    public static String standbyOf(Connection conn) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT value FROM ledger_meta WHERE name = 'standby_of'");
+             ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
     private static void ensureLedgerId(Connection conn) throws SQLException {
         try (Statement st = conn.createStatement()) {
             st.execute("BEGIN IMMEDIATE");

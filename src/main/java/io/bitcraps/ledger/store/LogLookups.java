@@ -113,6 +113,23 @@ public final class LogLookups implements AutoCloseable {
         return anyEvent(GAME_OPENED_LOOKUP, gameId);
     }
 
+    /** The seqs of the log's EPOCH_STARTED events (V0014's index), in order: epoch k began at the k-th. */
+    public static List<Long> epochStarts(Connection conn) throws SQLException {
+        List<Long> out = new ArrayList<>();
+        try (PreparedStatement ps = conn.prepareStatement("SELECT seq FROM events WHERE type = 11 ORDER BY seq");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(rs.getLong(1));
+            }
+        }
+        return out;
+    }
+
+    /** The number of epochs the log started after the first (the primary epoch it is in). */
+    public long epoch() throws SQLException {
+        return epochStarts(conn).size();
+    }
+
     /** True if a provably fair game ever opened with this commitment ({@code fair_commitments}, V0013). */
     public boolean commitmentEverUsed(String commitment) throws SQLException {
         return anyEvent(COMMITMENT_LOOKUP, commitment);

@@ -247,6 +247,7 @@ final class ReferenceLedger {
         final Map<String, Game> games = new HashMap<>();
         final Map<String, Guard> guards = new HashMap<>();
         long events;
+        long epoch;
         /** The time the ledger stamps on this submission's events. */
         long now;
 
@@ -256,6 +257,7 @@ final class ReferenceLedger {
             games.forEach((id, g) -> s.games.put(id, g.copy()));
             guards.forEach((id, g) -> s.guards.put(id, g.copy()));
             s.events = events;
+            s.epoch = epoch;
             s.now = now;
             return s;
         }
@@ -422,6 +424,9 @@ final class ReferenceLedger {
         if (c instanceof Command.SetLimits) {
             return null;
         }
+        if (c instanceof Command.StartEpoch ep) {
+            return ep.epoch() == s.epoch + 1 ? null : "INVALID_COMMAND";
+        }
         if (c instanceof Command.SelfExclude x) {
             Guard guard = s.guards.get(x.player());
             long until = s.now + x.hours() * PlayerLimit.Windows.HOUR_MICROS;
@@ -547,6 +552,9 @@ final class ReferenceLedger {
 
     /** The chip movements and state changes of an accepted command; s.events is already its seq. */
     private static void post(State s, Command c) {
+        if (c instanceof Command.StartEpoch ep) {
+            s.epoch = ep.epoch();
+        }
         if (c instanceof Command.SetLimits sl) {
             Guard g = s.guards.computeIfAbsent(sl.player(), p -> new Guard());
             g.requests.add(sl);

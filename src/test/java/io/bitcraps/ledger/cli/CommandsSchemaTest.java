@@ -66,7 +66,9 @@ class CommandsSchemaTest {
         }
         Set<String> known = new TreeSet<>();
         for (EventType t : EventType.values()) {
-            known.add(t.commandName());
+            if (t != EventType.EPOCH_STARTED) { // written by tools/ledger promote; JSON Lines refuses it
+                known.add(t.commandName());
+            }
         }
         known.add("atomic");
         assertThat(declared).isEqualTo(known);
@@ -192,6 +194,9 @@ class CommandsSchemaTest {
     void theCommandPropertiesAreTheEventPayloadFields() {
         // one vocabulary for input, payload and export; EventSchemasTest ties the payload schemas to the codec
         for (EventType t : EventType.values()) {
+            if (t == EventType.EPOCH_STARTED) {
+                continue; // not an input command
+            }
             Set<String> command = new TreeSet<>(kindSchema(t.commandName()).path("properties").propertyNames());
             command.removeAll(Set.of("type", "key"));
             if (t == EventType.DICE_ROLLED) {

@@ -50,7 +50,7 @@ final class TreeCommandLines {
             EventType.BET_SETTLED, Set.of("game", "bet", "outcome", "winnings"),
             EventType.GAME_CLOSED, Set.of("game", "server_seed"),
             EventType.LIMITS_SET, Set.of("player", "deposit_24h", "deposit_7d", "deposit_30d", "loss_24h", "stake_max"),
-            EventType.PLAYER_EXCLUDED, Set.of("player", "kind", "hours"));
+            EventType.PLAYER_EXCLUDED, Set.of("player", "kind", "hours")); // start_epoch is refused before any field
 
     private TreeCommandLines() {}
 
@@ -113,6 +113,9 @@ final class TreeCommandLines {
             throw new CommandLines.Invalid("unknown command type \"" + type + "\"; expected one of deposit, withdraw, fund_house,"
                     + " open_game, place_bet, roll, settle, close_game, set_limits, self_exclude, atomic");
         }
+        if (t == EventType.EPOCH_STARTED) {
+            throw new CommandLines.Invalid("start_epoch is written by tools/ledger promote, not submitted");
+        }
         Set<String> allowed = new java.util.HashSet<>(FIELDS.get(t));
         allowed.add("type");
         allowed.add("key");
@@ -141,6 +144,7 @@ final class TreeCommandLines {
                 }
                 yield new Command.SelfExclude(text(n, "player"), e, smallInt(n, "hours"));
             }
+            case EPOCH_STARTED -> throw new IllegalStateException("refused above");
         };
     }
 

@@ -214,6 +214,8 @@ class EventSchemasTest {
                     assertThat(p.path("minimum").longValue()).isEqualTo(1);
                     assertThat(p.path("maximum").longValue()).isEqualTo(Limits.BALANCE_MAX);
                 }
+                case "new_epoch" -> assertThat(p.path("minimum").intValue()).isEqualTo(1);
+                case "reason" -> assertThat(p.path("maxLength").intValue()).isEqualTo(Limits.REFERENCE_LENGTH_MAX);
                 case "kind" -> assertThat(strings(p.path("enum"))).containsExactly(
                         Arrays.stream(io.bitcraps.ledger.domain.Exclusion.values())
                                 .map(io.bitcraps.ledger.domain.Exclusion::field).toArray(String[]::new));

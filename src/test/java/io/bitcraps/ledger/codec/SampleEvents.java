@@ -109,6 +109,8 @@ final class SampleEvents {
         out.add(new Sample(new Command.RecordRoll("g-fair", 5, 3, false, "player-lucky-7", 132L), List.of()));
         out.add(new Sample(new Command.CloseGame("g-fair", "7f3c1e9a0b2d4c6e8f1a3b5c7d9e0f21436587a9cbed0f1032547698badcfe10"),
                 List.of()));
+        out.add(new Sample(new Command.StartEpoch(1, "promoted from standby"), List.of()));
+        out.add(new Sample(new Command.StartEpoch(Long.MAX_VALUE / 2, "x".repeat(Limits.REFERENCE_LENGTH_MAX)), List.of()));
         // player protection: every limit, none, the largest; both kinds of exclusion at their bounds
         out.add(new Sample(new Command.SetLimits("alice", 500L, 2_000L, 5_000L, 300L, 100L), List.of()));
         out.add(new Sample(new Command.SetLimits("alice", null, null, null, null, null), List.of()));

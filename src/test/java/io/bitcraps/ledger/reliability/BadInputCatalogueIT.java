@@ -727,6 +727,7 @@ class BadInputCatalogueIT {
                         new Withdraw("q" + i, 5, "c"))));
             }
             ok(l.submit(new io.bitcraps.ledger.domain.Command.SetLimits("alice", 500L, null, null, 200L, 100L)));
+            ok(l.submit(new io.bitcraps.ledger.domain.Command.StartEpoch(1, "a promotion, for its payload")));
             ok(l.submit(new io.bitcraps.ledger.domain.Command.SelfExclude("q0", io.bitcraps.ledger.domain.Exclusion.COOL_OFF,
                     24)));
             ok(l.submit(new CloseGame("g1")));

@@ -30,8 +30,12 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         dir = Files.createTempDirectory("kafka-broker-");
-        port = freePort();
-        controllerPort = freePort();
+        // both chosen while both are held, so they differ
+        try (ServerSocket a = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+             ServerSocket b = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = a.getLocalPort();
+            controllerPort = b.getLocalPort();
+        }
         start();
     }
 
@@ -75,12 +79,6 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
     private static String tail(Path file) throws IOException {
         List<String> lines = Files.readAllLines(file);
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     private static void deleteTree(Path root) throws IOException {
