@@ -5,9 +5,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The CDC relay as a process beside the writer: every committed batch into a Kafka topic, one
@@ -43,37 +41,10 @@ final class PublishCommand implements java.util.concurrent.Callable<Integer> {
         KafkaRelay relay = new KafkaRelay(settings);
         System.err.println("publish: ledger " + relay.ledgerId() + " to topic " + topic + " at " + bootstrap
                 + " (transactional id " + relay.transactionalId() + ")");
-        AtomicBoolean stop = new AtomicBoolean();
-        java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            stop.set(true);
-            try {
-                finished.await(30, java.util.concurrent.TimeUnit.SECONDS); // the transaction in hand finishes first
-            } catch (InterruptedException ignored) {
-                Thread.currentThread().interrupt();
-            }
-        }, "publish-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        Thread reporter = new Thread(() -> {
-            while (!stop.get()) {
-                try {
-                    Thread.sleep(Duration.ofSeconds(Math.max(1, statusSeconds)).toMillis());
-                } catch (InterruptedException e) {
-                    return;
-                }
-                System.err.println(line(relay.status()));
-            }
-        }, "publish-status");
-        reporter.setDaemon(true);
-        reporter.start();
         KafkaRelay.State end;
-        try {
-            end = relay.run(stop);
-            stop.set(true);
-            reporter.interrupt();
-            System.err.println(line(relay.status())); // before the latch: a SIGTERM's exit goes on once it opens
-        } finally {
-            finished.countDown();
+        try (UntilSignal signal = new UntilSignal("publish", statusSeconds, () -> line(relay.status()))) {
+            end = relay.run(signal.stop);
+            signal.finish();
         }
         return end == KafkaRelay.State.FENCED ? LedgerCli.EXIT_NOT_INTACT : LedgerCli.EXIT_OK;
     }

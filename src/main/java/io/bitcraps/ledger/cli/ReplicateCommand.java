@@ -6,9 +6,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A verified standby: applies a ledger's records from a Kafka topic to a replica ledger file
@@ -52,45 +50,16 @@ final class ReplicateCommand implements java.util.concurrent.Callable<Integer> {
         if (untilSeq != null) {
             settings = settings.untilSeq(untilSeq);
         }
-        AtomicBoolean stop = new AtomicBoolean();
         try (Standby standby = new Standby(settings)) {
             System.err.println("replicate: ledger " + standby.ledgerId() + " from topic " + topic + " into " + db
                     + (keyFile == null ? "" : ", batch signatures checked"));
-            java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
-            Thread hook = new Thread(() -> {
-                stop.set(true);
-                try {
-                    finished.await(30, java.util.concurrent.TimeUnit.SECONDS); // the transaction in hand finishes first
-                } catch (InterruptedException ignored) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "replicate-shutdown");
-            Runtime.getRuntime().addShutdownHook(hook);
-            Thread reporter = new Thread(() -> {
-                while (!stop.get()) {
-                    try {
-                        Thread.sleep(Duration.ofSeconds(Math.max(1, statusSeconds)).toMillis());
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                    System.err.println(line(standby.status()));
-                }
-            }, "replicate-status");
-            reporter.setDaemon(true);
-            reporter.start();
-            try {
-                standby.run(stop);
-                stop.set(true);
-                reporter.interrupt();
-                System.err.println(line(standby.status())); // before the latch: a SIGTERM's exit goes on once it opens
+            try (UntilSignal signal = new UntilSignal("replicate", statusSeconds, () -> line(standby.status()))) {
+                standby.run(signal.stop);
+                signal.finish();
             } catch (Standby.Refused refused) {
                 System.err.println("replicate: " + refused.getMessage() + "; stopped, nothing after seq "
                         + standby.status().appliedSeq() + " applied");
                 return LedgerCli.EXIT_NOT_INTACT;
-            } finally {
-                finished.countDown();
-                stop.set(true);
-                reporter.interrupt();
             }
         }
         return LedgerCli.EXIT_OK;

@@ -402,9 +402,9 @@ public final class PayloadCodec {
             Object[] values = {player, amount, reference, game, table, bet, betType, point, die1, die2, outcome, winnings,
                 rules, commitment, clientSeed, nonce, serverSeed, deposit24h, deposit7d, deposit30d, loss24h, stakeMax,
                 kind, hours, epoch, reason};
-            java.util.Set<String> allowed = allowedFields(type);
+            boolean[] allowed = ALLOWED[type.ordinal()];
             for (int i = 0; i < values.length; i++) {
-                if (values[i] != null && !allowed.contains(FIELD_NAMES[i])) {
+                if (values[i] != null && !allowed[i]) {
                     throw new PayloadException(type + " payload has field \"" + FIELD_NAMES[i] + "\" of another event type");
                 }
             }
@@ -414,6 +414,20 @@ public final class PayloadCodec {
         private static final String[] FIELD_NAMES = {"player", "amount", "reference", "game", "table", "bet", "bet_type",
             "point", "die1", "die2", "outcome", "winnings", "rules", "commitment", "client_seed", "nonce", "server_seed",
             "deposit_24h", "deposit_7d", "deposit_30d", "loss_24h", "stake_max", "kind", "hours", "new_epoch", "reason"};
+
+        /** {@link #allowedFields} by type and field position, computed once: every decode asks it. */
+        private static final boolean[][] ALLOWED = new boolean[EventType.values().length][];
+
+        static {
+            for (EventType t : EventType.values()) {
+                java.util.Set<String> names = allowedFields(t);
+                boolean[] row = new boolean[FIELD_NAMES.length];
+                for (int i = 0; i < FIELD_NAMES.length; i++) {
+                    row[i] = names.contains(FIELD_NAMES[i]);
+                }
+                ALLOWED[t.ordinal()] = row;
+            }
+        }
 
         private static java.util.Set<String> allowedFields(EventType type) {
             return switch (type) {

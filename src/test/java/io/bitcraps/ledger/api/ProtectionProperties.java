@@ -8,16 +8,14 @@ import io.bitcraps.ledger.domain.PlayerLimit;
 import io.bitcraps.ledger.domain.Receipt;
 import io.bitcraps.ledger.protection.PlayerProtection;
 import io.bitcraps.ledger.store.Durability;
+import io.bitcraps.ledger.support.SteppedClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -51,29 +49,6 @@ class ProtectionProperties {
 
     private final Map<String, Integer> tally = new TreeMap<>();
 
-    static final class StepClock extends Clock {
-        private volatile Instant now = START;
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
-
     @Test
     void ledgerAndModelDecideEveryDepositBetAndLimitChangeAlike() throws Exception {
         long seed = Long.getLong("ledger.protection.seed", new SecureRandom().nextLong());
@@ -89,7 +64,7 @@ class ProtectionProperties {
     }
 
     private void play(Random random, Path db, long seed, int script) throws Exception {
-        StepClock clock = new StepClock();
+        SteppedClock clock = new SteppedClock(START);
         ReferenceLedger model = new ReferenceLedger();
         List<String> trace = new ArrayList<>();
         java.nio.file.Files.createDirectories(db.getParent());
@@ -179,7 +154,7 @@ class ProtectionProperties {
      * after it (the event there has just left the window), or a microsecond before, or a day after (when a raise
      * asked for there applies), when that is not in the past.
      */
-    private static void edge(Random random, StepClock clock, List<Instant> times) {
+    private static void edge(Random random, SteppedClock clock, List<Instant> times) {
         Instant from = times.get(random.nextInt(times.size()));
         Duration[] widths = {Duration.ofDays(1), Duration.ofDays(7), Duration.ofDays(30)};
         Instant to = from.plus(widths[random.nextInt(widths.length)]);
@@ -191,7 +166,7 @@ class ProtectionProperties {
         }
     }
 
-    private static void advance(Random random, StepClock clock) {
+    private static void advance(Random random, SteppedClock clock) {
         int r = random.nextInt(100);
         if (r < 40) {
             return; // the same instant
@@ -207,7 +182,7 @@ class ProtectionProperties {
         }
     }
 
-    private void submit(Ledger ledger, ReferenceLedger model, StepClock clock, List<Command> commands, List<String> trace,
+    private void submit(Ledger ledger, ReferenceLedger model, SteppedClock clock, List<Command> commands, List<String> trace,
                         long seed, int script) throws Exception {
         ReferenceLedger.Decision expected = model.submit(commands, null, micros(clock.instant()));
         CompletableFuture<Receipt> f = commands.size() == 1 ? ledger.submit(commands.get(0))

@@ -20,6 +20,7 @@ import io.bitcraps.ledger.protection.PlayerProtection;
 import io.bitcraps.ledger.store.EventReader;
 import io.bitcraps.ledger.store.EventRow;
 import io.bitcraps.ledger.store.LedgerDatabase;
+import io.bitcraps.ledger.support.SteppedClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,11 +30,8 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -54,35 +52,7 @@ class PlayerProtectionIT {
     @TempDir
     Path dir;
 
-    private final MovableClock clock = new MovableClock(START);
-
-    /** A clock the test moves; the writer stamps each submission with it (never going backwards). */
-    static final class MovableClock extends Clock {
-        private volatile Instant now;
-
-        MovableClock(Instant start) {
-            this.now = start;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
+    private final SteppedClock clock = new SteppedClock(START);
 
     private Ledger open() {
         return open(true);

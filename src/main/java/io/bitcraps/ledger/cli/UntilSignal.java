@@ -1,0 +1,58 @@
+package io.bitcraps.ledger.cli;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+/**
+ * For the long-running commands ({@code publish}, {@code replicate}): a stop flag that SIGINT and
+ * SIGTERM set, a shutdown that waits (up to 30 s) for the work in hand to finish, and a status line
+ * printed to stderr every so often. {@link #finish} prints the last line, then lets the JVM exit:
+ * once the latch opens, a signal's shutdown goes on without the main thread.
+ */
+final class UntilSignal implements AutoCloseable {
+    final AtomicBoolean stop = new AtomicBoolean();
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private final Thread reporter;
+    private final Supplier<String> status;
+
+    UntilSignal(String name, long statusSeconds, Supplier<String> status) {
+        this.status = status;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.set(true);
+            try {
+                finished.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        }, name + "-shutdown"));
+        reporter = new Thread(() -> {
+            while (!stop.get()) {
+                try {
+                    Thread.sleep(Duration.ofSeconds(Math.max(1, statusSeconds)).toMillis());
+                } catch (InterruptedException e) {
+                    return;
+                }
+                System.err.println(status.get());
+            }
+        }, name + "-status");
+        reporter.setDaemon(true);
+        reporter.start();
+    }
+
+    /** The work is done: stop reporting and print the last status line. */
+    void finish() {
+        stop.set(true);
+        reporter.interrupt();
+        System.err.println(status.get());
+    }
+
+    @Override
+    public void close() {
+        stop.set(true);
+        reporter.interrupt();
+        finished.countDown();
+    }
+}
