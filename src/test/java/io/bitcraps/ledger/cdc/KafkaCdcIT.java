@@ -354,6 +354,59 @@ class KafkaCdcIT {
                 + (m - n) + " events given up, " + (k - m) + " zombie records skipped, 0 applied");
     }
 
+    /**
+     * Two ledgers share a partition. Another ledger's producer holds a transaction open (as a relay killed inside one
+     * leaves it until its successor starts); this ledger's relay publishes on behind it, then restarts. A
+     * read_committed end offset stops at the open transaction, so a relay that read its position there would miss its
+     * own later records and publish them twice: it waits until the partition is stable, here until the other
+     * transaction is aborted.
+     */
+    @Test
+    void aRelayRestartingBehindAnotherLedgersOpenTransactionPublishesNothingTwice() throws Exception {
+        Path a = dir.resolve("a.db");
+        String topic = topic("shared");
+        try (Ledger la = open(a, null)) {
+            ok(la.submit(new Command.FundHouse(1, "first")));
+            // the relay runs, its position read, before the other transaction opens
+            KafkaRelay running1 = new KafkaRelay(KafkaRelay.Settings.of(a, KAFKA.bootstrap(), topic));
+            AtomicBoolean stop1 = new AtomicBoolean();
+            CompletableFuture<KafkaRelay.State> first = relay(running1, stop1);
+            awaitPublished(running1, 1);
+            Properties p = new Properties();
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrap());
+            p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "another-ledgers-relay");
+            p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+            p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+            try (KafkaProducer<byte[], byte[]> other = new KafkaProducer<>(p)) {
+                other.initTransactions();
+                other.beginTransaction();
+                other.send(new ProducerRecord<>(topic, 0, "another-ledger".getBytes(StandardCharsets.UTF_8),
+                        "{}".getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS); // open, neither committed nor aborted
+                for (int i = 0; i < 50; i++) {
+                    ok(la.submit(new Command.Deposit("p" + (i % 5), 1 + i, "behind")));
+                }
+                awaitPublished(running1, la.view().seq()); // committed behind the open transaction
+                stop1.set(true);
+                first.get(60, TimeUnit.SECONDS);
+                for (int i = 0; i < 20; i++) {
+                    ok(la.submit(new Command.Deposit("q" + (i % 5), 1 + i, "after")));
+                }
+                long end = la.view().seq();
+                KafkaRelay restarted = new KafkaRelay(KafkaRelay.Settings.of(a, KAFKA.bootstrap(), topic).untilSeq(end));
+                CompletableFuture<KafkaRelay.State> running = relay(restarted, new AtomicBoolean());
+                Thread.sleep(2_000);
+                assertThat(restarted.status().publishedSeq()).as("waiting for the partition to be stable").isZero();
+                other.abortTransaction();
+                assertThat(running.get(120, TimeUnit.SECONDS)).isEqualTo(KafkaRelay.State.STOPPED);
+                List<Long> seqs = committedSeqs(topic, relayLedgerId(a));
+                assertThat(seqs).as("every seq once, in order").hasSize((int) end);
+                for (int i = 0; i < seqs.size(); i++) {
+                    assertThat(seqs.get(i)).as("record %d", i).isEqualTo(i + 1L);
+                }
+            }
+        }
+    }
+
     /** How the copy of a published topic is damaged before a standby reads it. */
     enum Damage { ALTERED_FIELD, FORGED_EVENT, GAP, REPEAT, REORDER }
 
@@ -432,6 +485,14 @@ class KafkaCdcIT {
     }
 
     // ---- helpers
+
+    private static void awaitPublished(KafkaRelay relay, long seq) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (relay.status().publishedSeq() < seq && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(relay.status().publishedSeq()).as("published up to %d", seq).isGreaterThanOrEqualTo(seq);
+    }
 
     /** Waits (up to a minute) until the file holds a line containing {@code text}. */
     private static void awaitLine(Path file, String text) throws Exception {
