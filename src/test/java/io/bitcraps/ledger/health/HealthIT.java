@@ -1,5 +1,7 @@
 package io.bitcraps.ledger.health;
 
+import io.bitcraps.ledger.support.SteppedClock;
+
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
 import io.bitcraps.ledger.domain.Account;
@@ -15,11 +17,8 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Locale;
 
 import static io.bitcraps.ledger.support.Fixtures.error;
@@ -37,29 +36,6 @@ class HealthIT {
     @TempDir
     Path dir;
 
-    /** A clock the test moves forward, to age a backup without waiting. */
-    static final class MovableClock extends Clock {
-        private volatile Instant now = Instant.now();
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException();
-        }
-    }
 
     private LedgerConfig.Builder config() {
         // no schedule and no periodic checks: each test decides when backups and checks happen
@@ -130,7 +106,7 @@ class HealthIT {
 
     @Test
     void aBackupOlderThanItsThresholdIsDegradedAndAFreshOneClearsIt() throws Exception {
-        MovableClock clock = new MovableClock();
+        SteppedClock clock = new SteppedClock(Instant.now()); // moved forward to age a backup without waiting
         try (Ledger ledger = Ledger.open(config().clock(clock).healthThresholds(HealthThresholds.defaults().withMinFreeBytes(0)
                 .withMaxBackupAge(Duration.ofHours(2))).build())) {
             write(ledger, 5);
