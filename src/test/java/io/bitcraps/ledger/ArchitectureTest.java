@@ -130,12 +130,13 @@ class ArchitectureTest {
 
     /**
      * The change feed beyond the process reads and writes ledger files through store, decodes and
-     * re-encodes with codec, and folds a replica's state with the projection code; it knows nothing of
-     * the api, the writer or the CLI, and only it talks to Kafka.
+     * re-encodes with codec, folds a replica's state with the projection code, and inside the
+     * writing process takes the committed batches from a feed subscription; it knows nothing of the
+     * api, the writer or the CLI, and only it talks to Kafka (the api starts it, through its own types).
      */
     @Test
-    void cdcDependsOnlyOnProjectionCodecStoreDomainAndInternal() {
-        onlyOn("cdc", "projection", "codec", "store", "domain", "internal").check(classes);
+    void cdcDependsOnlyOnFeedProjectionCodecStoreDomainAndInternal() {
+        onlyOn("cdc", "feed", "projection", "codec", "store", "domain", "internal").check(classes);
     }
 
     /** The scale-out measurement (bench) makes its topic and adds up the records itself, as an operator's consumer would. */
@@ -156,7 +157,7 @@ class ArchitectureTest {
     @Test
     void onlyTheApiDependsOnFeed() {
         noClasses().that().resideOutsideOfPackages(pkg("feed") + "..", pkg("api") + "..", pkg("cli") + "..",
-                        pkg("sim") + "..", pkg("views") + "..")
+                        pkg("sim") + "..", pkg("views") + "..", pkg("cdc") + "..")
                 .should().dependOnClassesThat().resideInAPackage(pkg("feed") + "..")
                 .check(classes);
     }

@@ -15,6 +15,8 @@ import io.bitcraps.ledger.domain.Receipt;
 import io.bitcraps.ledger.domain.Rejected;
 import io.bitcraps.ledger.feed.Checkpoint;
 import io.bitcraps.ledger.feed.From;
+import io.bitcraps.ledger.cdc.KafkaRelay;
+import io.bitcraps.ledger.cdc.LiveRelay;
 import io.bitcraps.ledger.feed.Subscription;
 import io.bitcraps.ledger.feed.SubscriptionException;
 import io.bitcraps.ledger.feed.SubscriptionHandler;
@@ -120,12 +122,24 @@ public final class Ledger implements AutoCloseable {
         BackupService backups;
         HealthMonitor health;
         Subscriptions subscriptions;
+        LiveRelay relay;
         Views views;
         ReaderPool viewReaders;
 
         void close() {
+            if (relay != null) {
+                try {
+                    relay.drain(RELAY_CLOSE_WAIT); // the last batches leave now rather than at the next open
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             if (subscriptions != null) {
                 subscriptions.close();
+            }
+            if (relay != null) {
+                // after its subscription stopped: it commits what it was handed, bounded
+                relay.close(RELAY_CLOSE_WAIT);
             }
             if (health != null) {
                 health.close();
@@ -364,6 +378,15 @@ public final class Ledger implements AutoCloseable {
         if (parts.views != null) {
             parts.views.start(subscriptions);
         }
+        if (config.publishTopic() != null) {
+            // connects and subscribes on a thread of its own: the ledger takes writes while the broker is unreachable
+            parts.relay = LiveRelay.start(config.path(), config.publishBootstrap(), config.publishTopic(),
+                    subscriptions::headSeq, (from, handler) -> subscriptions.subscribeAtOwnPosition(LiveRelay.SUBSCRIPTION,
+                            from, handler), config.clock(), RELAY_RETRY_FIRST, RELAY_RETRY_MAX);
+            if (config.meterRegistry() != null) {
+                LedgerMetrics.relay(config.meterRegistry(), parts.relay);
+            }
+        }
         LedgerMetrics meters = config.meterRegistry() == null ? null : new LedgerMetrics(config.meterRegistry(), ring);
         metrics.target = meters;
 
@@ -373,7 +396,7 @@ public final class Ledger implements AutoCloseable {
         ReaderPool readers = parts.readers;
         parts.health = new HealthMonitor(config.path(), config.healthThresholds(), readers::connection,
                 () -> snapshot(ring, readers, parts), parts.backups, ring::halt, config.clock(), config.healthInterval(),
-                config.integrityCheckInterval(), config.integrityCheckBudget(), () -> extraChecks(subscriptions, parts.views));
+                config.integrityCheckInterval(), config.integrityCheckBudget(), () -> extraChecks(subscriptions, parts.views, parts.relay));
         LOG.info("opened {} at seq {} in {} ms{}", config.path(), state.seq(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), report.isEmpty() ? "" : "; " + report);
         return new Ledger(config, parts, ring, ledgerId, cache, String.join("; ", report));
@@ -473,12 +496,46 @@ public final class Ledger implements AutoCloseable {
         return views;
     }
 
-    private static List<HealthCheck> extraChecks(Subscriptions subscriptions, Views views) {
+    private static List<HealthCheck> extraChecks(Subscriptions subscriptions, Views views, LiveRelay relay) {
         List<HealthCheck> checks = subscriptionChecks(subscriptions);
         if (views != null) {
             checks.add(viewsCheck(views));
         }
+        if (relay != null) {
+            checks.add(relayCheck(relay));
+        }
         return checks;
+    }
+
+    /** The in-process relay's first retry waits this long, each later one twice as long up to {@link #RELAY_RETRY_MAX}. */
+    static final java.time.Duration RELAY_RETRY_FIRST = java.time.Duration.ofMillis(100);
+    static final java.time.Duration RELAY_RETRY_MAX = java.time.Duration.ofSeconds(10);
+    /** How long close gives the relay to commit what it was handed (and its starter to stop). */
+    static final java.time.Duration RELAY_CLOSE_WAIT = java.time.Duration.ofSeconds(10);
+    /** Relay lag past which health says DEGRADED: read_committed consumers and standbys are that far behind. */
+    static final java.time.Duration RELAY_LAG_DEGRADED = java.time.Duration.ofSeconds(5);
+
+    /**
+     * The in-process Kafka relay: its state and lag (events, and how long the oldest the topic lacks
+     * has been committed). DEGRADED while it retries, once it is fenced or refused, while it has
+     * not reached the broker for {@link #RELAY_LAG_DEGRADED}, or past that lag. The ledger goes on
+     * without it, so never DOWN.
+     */
+    static HealthCheck relayCheck(LiveRelay relay) {
+        KafkaRelay.Status s = relay.status();
+        String where = s.publishedSeq() < 0
+                ? String.format(Locale.ROOT, "not connected yet (%d ms since open), head at seq %d", s.lagMillis(), s.headSeq())
+                : String.format(Locale.ROOT, "published up to seq %d of %d, %d event(s) and %d ms behind", s.publishedSeq(),
+                s.headSeq(), s.lagEvents(), s.lagMillis());
+        String detail = String.format(Locale.ROOT, "%s to topic %s at %s (transactional id %s): %s; %d transaction(s), %d"
+                        + " retries%s", s.state(), relay.topic(), relay.bootstrap(), relay.transactionalId(), where,
+                s.transactions(), s.retries(), s.lastError() == null ? "" : "; last error: " + s.lastError());
+        boolean healthy = switch (s.state()) {
+            case PUBLISHING, STOPPED -> s.lagMillis() <= RELAY_LAG_DEGRADED.toMillis();
+            case STARTING -> s.lagMillis() <= RELAY_LAG_DEGRADED.toMillis();
+            case RETRYING, FENCED, REFUSED -> false;
+        };
+        return new HealthCheck("kafka relay", healthy ? HealthStatus.UP : HealthStatus.DEGRADED, detail);
     }
 
     /**
@@ -811,6 +868,15 @@ public final class Ledger implements AutoCloseable {
         return parts.subscriptions.statuses();
     }
 
+    /**
+     * The in-process Kafka relay's state and lag ({@code LedgerConfig.Builder.publishTo}), or empty
+     * when the ledger does not publish.
+     */
+    public java.util.Optional<KafkaRelay.Status> relayStatus() {
+        LiveRelay relay = parts.relay;
+        return relay == null ? java.util.Optional.empty() : java.util.Optional.of(relay.status());
+    }
+
     public WriterStats stats() {
         return ring.stats();
     }
@@ -902,9 +968,20 @@ public final class Ledger implements AutoCloseable {
             // the close, as are batches still being submitted while the ledger closes
             catchUpViewsForClose(views, ring.published().seq());
         }
+        LiveRelay relay = parts.relay;
+        if (relay != null) {
+            try {
+                relay.drain(RELAY_CLOSE_WAIT); // the run's last batches leave now rather than at the next open
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         // subscriptions first: each handler finishes its batch and its checkpoint is written while
         // the log is still there to read; a handler may itself be calling close
         parts.subscriptions.close();
+        if (relay != null) {
+            relay.close(RELAY_CLOSE_WAIT); // commits what its subscription handed it; stays for relayStatus()
+        }
         try {
             parts.health.close();
             parts.backups.close();

@@ -62,6 +62,8 @@ public final class LedgerConfig {
     private final Set<PosixFilePermission> fileMode;
     private final boolean allowCreateOverEvidence;
     private final boolean acceptUnsignedBatches;
+    private final String publishBootstrap;
+    private final String publishTopic;
 
     private LedgerConfig(Builder b) {
         this.path = b.path;
@@ -80,6 +82,8 @@ public final class LedgerConfig {
         this.readerPoolSize = b.readerPoolSize;
         this.queryCacheBytes = b.queryCacheBytes;
         this.views = b.views || b.logFirstCommit;
+        this.publishBootstrap = b.publishBootstrap;
+        this.publishTopic = b.publishTopic;
         this.logFirstCommit = b.logFirstCommit;
         this.stateSnapshotEveryEvents = b.stateSnapshotEveryEvents;
         this.pipelinedCommit = b.pipelinedCommit;
@@ -215,6 +219,16 @@ public final class LedgerConfig {
         return pipelinedCommit;
     }
 
+    /** The Kafka bootstrap servers the ledger publishes its committed log to, or null; see {@link Builder#publishTo}. */
+    public String publishBootstrap() {
+        return publishBootstrap;
+    }
+
+    /** The Kafka topic the ledger publishes its committed log to, or null; see {@link Builder#publishTo}. */
+    public String publishTopic() {
+        return publishTopic;
+    }
+
     /** True when the views file ({@code <db>.views}) is kept and the repositories read from it; see {@link Builder#views}. */
     public boolean views() {
         return views;
@@ -326,7 +340,8 @@ public final class LedgerConfig {
                 + ", maxDatabaseBytes=" + maxDatabaseBytes + ", readerPoolSize=" + readerPoolSize
                 + ", queryCacheBytes=" + queryCacheBytes + ", views=" + views + ", logFirstCommit=" + logFirstCommit
                 + ", pipelinedCommit=" + pipelinedCommit + ", idempotencyWindow=" + idempotencyWindow
-                + ", idempotencyKeysMax=" + idempotencyKeysMax + ", tableRules=" + tableRules + "}";
+                + ", idempotencyKeysMax=" + idempotencyKeysMax + ", tableRules=" + tableRules
+                + (publishTopic == null ? "" : ", publishTo=" + publishBootstrap + "/" + publishTopic) + "}";
     }
 
     /** The most idempotency keys a window may hold (the writer's table is an int-indexed array). */
@@ -372,6 +387,8 @@ public final class LedgerConfig {
         private String fileMode = "rw-------";
         private boolean allowCreateOverEvidence;
         private boolean acceptUnsignedBatches;
+        private String publishBootstrap;
+        private String publishTopic;
 
         private Builder(Path path) {
             this.path = Objects.requireNonNull(path, "path");
@@ -474,6 +491,26 @@ public final class LedgerConfig {
          */
         public Builder views(boolean on) {
             this.views = on;
+            return this;
+        }
+
+        /**
+         * Publishes every committed batch to the Kafka topic {@code topic} at {@code bootstrap}
+         * (HOST:PORT[,...]) from inside this process: the relay of {@code tools/ledger publish}, fed
+         * by the subscription {@code kafka-relay} instead of by reading the file. Exactly once for
+         * {@code read_committed} consumers, across kills and broker restarts; the topic itself holds
+         * the relay's position, and its transactional id is {@code bitcraps-relay-<ledger id>}, so
+         * run either this or {@code tools/ledger publish} for a ledger, not both (the later one
+         * fences the earlier). The ledger opens and takes writes while the broker is unreachable;
+         * health reports the relay's state and lag (check {@code kafka relay}). Off by default.
+         */
+        public Builder publishTo(String bootstrap, String topic) {
+            if (bootstrap == null || bootstrap.isBlank() || topic == null || topic.isBlank()) {
+                throw new IllegalArgumentException("publishTo needs bootstrap servers and a topic, got \"" + bootstrap
+                        + "\" and \"" + topic + "\"");
+            }
+            this.publishBootstrap = bootstrap;
+            this.publishTopic = topic;
             return this;
         }
 

@@ -63,6 +63,18 @@ final class LedgerMetrics implements CommitListener, BackupService.Observer {
         backupFailures = Counter.builder("ledger.backup.failures").description("backups that failed").register(registry);
     }
 
+    /** The in-process Kafka relay's lag, as health reports it (events; ms; -1 events while it has not reached the topic). */
+    static void relay(MeterRegistry registry, io.bitcraps.ledger.cdc.LiveRelay relay) {
+        Gauge.builder("ledger.relay.lag.events", relay, r -> r.status().lagEvents())
+                .description("committed events not yet visible in the Kafka topic (-1: not connected yet)").register(registry);
+        Gauge.builder("ledger.relay.lag", relay, r -> r.status().lagMillis()).baseUnit("milliseconds")
+                .description("how long the oldest event the topic lacks has been committed").register(registry);
+        FunctionCounter.builder("ledger.relay.transactions", relay, r -> r.status().transactions())
+                .description("Kafka transactions the relay committed").register(registry);
+        FunctionCounter.builder("ledger.relay.retries", relay, r -> r.status().retries())
+                .description("relay failures retried (broker unreachable, timeouts)").register(registry);
+    }
+
     @Override
     public void onCommit(CommitNotice notice) {
         batchSize.record(notice.eventCount());

@@ -17,6 +17,7 @@ import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import org.HdrHistogram.Histogram;
+import io.bitcraps.ledger.cdc.KafkaRelay;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -104,8 +105,21 @@ final class SimulateCommand implements Callable<Integer> {
                     + " on top of them; without it such an open is refused. Audit with --key first")
     boolean acceptUnsigned;
 
+    @Option(names = "--publish-bootstrap", description = "publish every committed batch to Kafka from this process"
+            + " (HOST:PORT[,...]; with --publish-topic); see tools/ledger publish")
+    String publishBootstrap;
+
+    @Option(names = "--publish-topic", description = "the Kafka topic for --publish-bootstrap")
+    String publishTopic;
+
+    /** The in-process relay's status after close, or null without --publish-topic. */
+    private KafkaRelay.Status relayStatus;
+
     @Override
     public Integer call() throws Exception {
+        if ((publishBootstrap == null) != (publishTopic == null)) {
+            throw new IllegalArgumentException("--publish-bootstrap and --publish-topic go together");
+        }
         Durability mode = Durability.valueOf(durability.toUpperCase(Locale.ROOT));
         LedgerConfig.Builder builder = LedgerConfig.builder(db).durability(mode);
         if (keyFile != null) {
@@ -118,6 +132,9 @@ final class SimulateCommand implements Callable<Integer> {
         builder.logFirstCommit(logFirst);
         builder.acceptUnsignedBatches(acceptUnsigned);
         builder.backupInterval(java.time.Duration.ZERO); // a command-line run takes backups with tools/ledger backup
+        if (publishTopic != null) {
+            builder.publishTo(publishBootstrap, publishTopic);
+        }
         CrapsFloor.Options options = floorOptions();
         LedgerConfig config = builder.build();
         CrapsFloor.Report report;
@@ -125,7 +142,8 @@ final class SimulateCommand implements Callable<Integer> {
         WriterStats stats;
         long startSeq;
         long houseBefore;
-        try (Ledger ledger = Ledger.open(config)) {
+        Ledger opened = Ledger.open(config);
+        try (Ledger ledger = opened) {
             startSeq = ledger.view().seq();
             houseBefore = ledger.view().balance(Account.HOUSE);
             CrapsFloor.Settings settings = new CrapsFloor.Settings(tables, players, rounds, seed,
@@ -138,6 +156,8 @@ final class SimulateCommand implements Callable<Integer> {
             finalView = ledger.view();
             stats = ledger.stats();
         }
+        // read after close, which waited for the relay to publish the run
+        relayStatus = opened.relayStatus().orElse(null);
         LedgerState replayed;
         try (Connection conn = LedgerDatabase.openReadOnly(db)) {
             replayed = new Replayer(new PayloadCodec()).replay(conn, LedgerDatabase.ledgerId(conn));
@@ -232,6 +252,12 @@ final class SimulateCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "  replay        %,d events re-read from disk, hash chain verified, balances %s%n",
                 replayed.seq(), replayMatches ? "match the live view" : "DIFFER from the live view");
+        if (relayStatus != null) {
+            out.printf(Locale.ROOT, "  kafka         %s to topic %s: published up to seq %,d of %,d in %,d transactions, %d"
+                            + " retries%s%n", relayStatus.state(), publishTopic, relayStatus.publishedSeq(),
+                    relayStatus.headSeq(), relayStatus.transactions(), relayStatus.retries(),
+                    relayStatus.lastError() == null ? "" : "; last error: " + relayStatus.lastError());
+        }
         out.flush();
         return conserved && replayMatches && houseMatches && r.unexpectedRejections() == 0 ? LedgerCli.EXIT_OK
                 : LedgerCli.EXIT_NOT_INTACT;

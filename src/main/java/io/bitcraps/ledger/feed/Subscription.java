@@ -363,7 +363,8 @@ public final class Subscription implements AutoCloseable {
             List<CommittedEvent> events = new ArrayList<>((int) (end - start + 1));
             for (long seq = start; seq <= end; seq++) {
                 int i = (int) (seq - b.firstSeq());
-                events.add(new CommittedEvent(b.events().get(i), b.rows().get(i).hash()));
+                EventRow row = b.rows().get(i);
+                events.add(new CommittedEvent(b.events().get(i), row.hash(), row.payload()));
             }
             out.add(new CommittedBatch(b.firstSeq(), b.lastSeq(), b.committedTsMicros(), b.headHash(), b.hmac(), events));
         }
@@ -481,7 +482,7 @@ public final class Subscription implements AutoCloseable {
     private CommittedBatch part(BatchRecord r, List<EventRow> rows) {
         List<CommittedEvent> events = new ArrayList<>(rows.size());
         for (EventRow row : rows) {
-            events.add(new CommittedEvent(StoredEvents.decode(codec, row), row.hash()));
+            events.add(new CommittedEvent(StoredEvents.decode(codec, row), row.hash(), row.payload()));
         }
         EventRow last = rows.get(rows.size() - 1);
         if (last.seq() == r.lastSeq() && !Arrays.equals(last.hash(), r.headHash())) {

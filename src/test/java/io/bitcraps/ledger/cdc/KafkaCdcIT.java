@@ -8,15 +8,12 @@ import io.bitcraps.ledger.codec.HeadSigner;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.sim.CrapsFloor;
 import io.bitcraps.ledger.store.Durability;
-import io.bitcraps.ledger.store.LedgerDatabase;
 import io.bitcraps.ledger.support.ChildJvm;
 import io.bitcraps.ledger.support.KafkaBroker;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -26,9 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,6 +32,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import static io.bitcraps.ledger.cdc.CdcFixtures.awaitLine;
+import static io.bitcraps.ledger.cdc.CdcFixtures.committed;
+import static io.bitcraps.ledger.cdc.CdcFixtures.committedSeqs;
+import static io.bitcraps.ledger.cdc.CdcFixtures.ledgerId;
+import static io.bitcraps.ledger.cdc.CdcFixtures.maxSeq;
+import static io.bitcraps.ledger.cdc.CdcFixtures.replicate;
+import static io.bitcraps.ledger.cdc.CdcFixtures.rows;
+import static io.bitcraps.ledger.cdc.CdcFixtures.writeKey;
 import static io.bitcraps.ledger.support.Fixtures.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -89,23 +91,10 @@ class KafkaCdcIT {
         });
     }
 
-    /** Applies the topic to a replica up to {@code seq}; fails after two minutes. */
-    private static Standby.Status replicate(Standby.Settings settings, long seq) throws Exception {
-        AtomicBoolean stop = new AtomicBoolean();
-        try (Standby standby = new Standby(settings.untilSeq(seq))) {
-            CompletableFuture<Void> timer = CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(120,
-                    TimeUnit.SECONDS)).thenRun(() -> stop.set(true));
-            standby.run(stop);
-            timer.cancel(false);
-            assertThat(standby.status().appliedSeq()).as("applied within two minutes").isEqualTo(seq);
-            return standby.status();
-        }
-    }
-
     @Test
     void aFloorPublishedWhileItIsWrittenIsReplicatedByteForByteWithItsSignaturesAndAuditsIntact() throws Exception {
         Path primary = dir.resolve("primary.db");
-        Path key = ChildKey.write(dir.resolve("hmac.key"));
+        Path key = writeKey(dir.resolve("hmac.key"));
         String topic = topic("floor");
         try (Ledger ledger = open(primary, key)) {
             ok(ledger.submit(new Command.FundHouse(1, "first")));
@@ -173,7 +162,7 @@ class KafkaCdcIT {
                 "--topic", topic, "--until-seq", Long.toString(head));
         assertThat(last.exitCode()).as(last.stderr()).isZero();
 
-        List<Long> seqs = committedSeqs(topic, relayLedgerId(primary));
+        List<Long> seqs = committedSeqs(KAFKA.bootstrap(), topic, ledgerId(primary));
         assertThat(seqs).as("seed %d: every seq once, in order", seed).hasSize((int) head);
         for (int i = 0; i < seqs.size(); i++) {
             assertThat(seqs.get(i)).as("seed %d: record %d", seed, i).isEqualTo(i + 1L);
@@ -234,7 +223,7 @@ class KafkaCdcIT {
         stop.set(true);
         running.get(60, TimeUnit.SECONDS);
         assertThat(relay.status().publishedSeq()).as("published after the restart: %s", relay.status()).isEqualTo(head);
-        List<Long> seqs = committedSeqs(topic, relay.ledgerId());
+        List<Long> seqs = committedSeqs(KAFKA.bootstrap(), topic, relay.ledgerId());
         assertThat(seqs).hasSize((int) head);
         assertThat(seqs.get(seqs.size() - 1)).isEqualTo(head);
         assertThat(new java.util.HashSet<>(seqs)).hasSize((int) head);
@@ -398,7 +387,7 @@ class KafkaCdcIT {
                 assertThat(restarted.status().publishedSeq()).as("waiting for the partition to be stable").isZero();
                 other.abortTransaction();
                 assertThat(running.get(120, TimeUnit.SECONDS)).isEqualTo(KafkaRelay.State.STOPPED);
-                List<Long> seqs = committedSeqs(topic, relayLedgerId(a));
+                List<Long> seqs = committedSeqs(KAFKA.bootstrap(), topic, ledgerId(a));
                 assertThat(seqs).as("every seq once, in order").hasSize((int) end);
                 for (int i = 0; i < seqs.size(); i++) {
                     assertThat(seqs.get(i)).as("record %d", i).isEqualTo(i + 1L);
@@ -421,7 +410,7 @@ class KafkaCdcIT {
         }
         KafkaRelay relay = new KafkaRelay(KafkaRelay.Settings.of(primary, KAFKA.bootstrap(), source).untilSeq(head));
         assertThat(relay.run(new AtomicBoolean())).isEqualTo(KafkaRelay.State.STOPPED);
-        List<ConsumerRecord<byte[], byte[]>> records = committed(source);
+        List<ConsumerRecord<byte[], byte[]>> records = committed(KAFKA.bootstrap(), source);
         assertThat(records).hasSize((int) head);
         int target = records.size() / 2; // the record of seq target + 1
         long targetSeq = target + 1;
@@ -494,18 +483,6 @@ class KafkaCdcIT {
         assertThat(relay.status().publishedSeq()).as("published up to %d", seq).isGreaterThanOrEqualTo(seq);
     }
 
-    /** Waits (up to a minute) until the file holds a line containing {@code text}. */
-    private static void awaitLine(Path file, String text) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(file) && Files.readString(file).contains(text)) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError(file + " never printed " + text);
-    }
-
     /** The JSON value with the first number after "ts_micros" changed: the record no longer renders to itself. */
     private static byte[] alterAmountOrTime(byte[] value) {
         String s = new String(value, StandardCharsets.UTF_8);
@@ -541,71 +518,5 @@ class KafkaCdcIT {
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
         return new KafkaProducer<>(p);
-    }
-
-    /** Every record a read_committed consumer sees in partition 0 of the topic, in order. */
-    private static List<ConsumerRecord<byte[], byte[]>> committed(String topic) {
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = Topics.committedReader(KAFKA.bootstrap(), "test-reader")) {
-            TopicPartition tp = new TopicPartition(topic, 0);
-            c.assign(List.of(tp));
-            c.seekToBeginning(List.of(tp));
-            long end = c.endOffsets(List.of(tp)).get(tp);
-            while (c.position(tp) < end) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200)).records(tp)) {
-                    out.add(r);
-                }
-            }
-        }
-        return out;
-    }
-
-    private static List<Long> committedSeqs(String topic, String ledgerId) {
-        List<Long> seqs = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> r : committed(topic)) {
-            if (ledgerId.equals(new String(r.key(), StandardCharsets.UTF_8))) {
-                seqs.add(Long.parseLong(Topics.header(r, Topics.SEQ)));
-            }
-        }
-        return seqs;
-    }
-
-    private static String relayLedgerId(Path db) throws Exception {
-        try (Connection c = LedgerDatabase.openReadOnly(db)) {
-            return LedgerDatabase.ledgerId(c);
-        }
-    }
-
-    private static long maxSeq(Path db) throws Exception {
-        try (Connection c = LedgerDatabase.openReadOnly(db)) {
-            return io.bitcraps.ledger.store.EventReader.maxSeq(c);
-        }
-    }
-
-    /** The query's rows, each as its columns' values (byte arrays as hex), for comparing two files. */
-    private static List<List<String>> rows(Path db, String sql) throws Exception {
-        List<List<String>> out = new ArrayList<>();
-        try (Connection c = LedgerDatabase.openReadOnly(db); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery(sql)) {
-            int n = rs.getMetaData().getColumnCount();
-            while (rs.next()) {
-                List<String> row = new ArrayList<>(n);
-                for (int i = 1; i <= n; i++) {
-                    Object v = rs.getObject(i);
-                    row.add(v instanceof byte[] bytes ? io.bitcraps.ledger.internal.Hex.of(bytes) : String.valueOf(v));
-                }
-                out.add(row);
-            }
-        }
-        return out;
-    }
-
-    /** An HMAC key file as the CLI wants it (owner-only). */
-    private static final class ChildKey {
-        static Path write(Path file) throws Exception {
-            byte[] key = new byte[32];
-            new SecureRandom().nextBytes(key);
-            return io.bitcraps.ledger.support.Fixtures.writeKey(file, io.bitcraps.ledger.internal.Hex.of(key));
-        }
     }
 }

@@ -1,0 +1,442 @@
+package io.bitcraps.ledger.cdc;
+
+import io.bitcraps.ledger.domain.LedgerException;
+import io.bitcraps.ledger.feed.CommittedBatch;
+import io.bitcraps.ledger.feed.CommittedEvent;
+import io.bitcraps.ledger.feed.From;
+import io.bitcraps.ledger.feed.Subscription;
+import io.bitcraps.ledger.feed.SubscriptionException;
+import io.bitcraps.ledger.feed.SubscriptionHandler;
+import io.bitcraps.ledger.internal.Hex;
+import io.bitcraps.ledger.store.EventReader;
+import io.bitcraps.ledger.store.EventRow;
+import io.bitcraps.ledger.store.LedgerDatabase;
+import io.bitcraps.ledger.store.LogLookups;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+
+/**
+ * The CDC relay inside the process that writes the ledger ({@code LedgerConfig.Builder.publishTo}):
+ * the same records, partition, transactional id and exactly-once rule as {@link KafkaRelay}, fed by
+ * the ledger's named subscription {@value #SUBSCRIPTION} instead of by reading the file.
+ * <p>
+ * <b>Position.</b> As for the process relay, the topic is the checkpoint: a starter thread starts a
+ * transactional producer (fencing any earlier relay of the ledger), reads the last seq a
+ * {@code read_committed} reader sees, checks its chain hash against the file, and only then starts
+ * the subscription right after it ({@code subscribeAtOwnPosition}: no second position is stored).
+ * While the broker is unreachable it retries with backoff, and the ledger serves writes meanwhile.
+ * <p>
+ * <b>Transactions.</b> Each delivery's events are sent in the open transaction at once; it commits
+ * when the subscription is idle for a moment, or at the end of a batch once it holds
+ * {@link RelayTopic#TRANSACTION_EVENTS_MAX} events, so a transaction holds whole batches. The
+ * subscription counts a delivery as done when {@code onBatch} returns, before its transaction
+ * commits: until then the relay keeps the delivered events ({@code pending}). When a send or a
+ * commit fails, it drops the producer (the open transaction is aborted), and the next attempt (the
+ * subscription retries with backoff) starts a new one, reads the topic's position again, and sends
+ * what of {@code pending} the topic lacks. A kill loses only the open transaction, and the next
+ * open starts after what the topic holds: no gap, no duplicate.
+ * <p>
+ * A fenced relay (another relay of the same ledger started) or one refused by the position checks
+ * stops publishing and says why in its status; the ledger goes on.
+ * <p>
+ * Threads: {@code onBatch} and {@code onIdle} run on the subscription's thread, the start on its own
+ * thread, {@link #status} on any; producer work holds {@code lock}.
+ */
+public final class LiveRelay implements SubscriptionHandler, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LiveRelay.class);
+    /** The name of the relay's subscription. */
+    public static final String SUBSCRIPTION = "kafka-relay";
+
+    /** Starts the relay's subscription at {@code from}, keeping no checkpoint (the ledger's {@code subscribeAtOwnPosition}). */
+    @FunctionalInterface
+    public interface Subscriber {
+        Subscription subscribe(From.Seq from, SubscriptionHandler handler);
+    }
+
+    /** An event delivered and not yet visible in the topic. */
+    private record Pending(EventRecords.Record record, io.bitcraps.ledger.domain.LedgerEvent event) {
+        long seq() {
+            return event.seq();
+        }
+    }
+
+    private final RelayTopic topic;
+    private final Path db;
+    private final LongSupplier headSeq;
+    private final Subscriber subscriber;
+    private final Clock clock;
+    private final Duration retryFirst;
+    private final Duration retryMax;
+    private final long startedMillis;
+    private final Thread starter;
+    private final ReentrantLock lock = new ReentrantLock();
+
+    // guarded by lock
+    private KafkaProducer<byte[], byte[]> producer;
+    private TopicPartition partition;
+    private boolean inTransaction;
+    /** Delivered events after publishedSeq, in seq order; the first {@code sent} are in the open transaction. */
+    private final List<Pending> pending = new ArrayList<>();
+    private int sent;
+
+    private volatile KafkaRelay.State state = KafkaRelay.State.STARTING;
+    /** The last seq read_committed readers see; -1 until the starter has read it. */
+    private volatile long publishedSeq = -1;
+    private volatile long oldestPendingMicros;
+    private volatile long transactions;
+    private volatile long retries;
+    private volatile String lastError;
+    private volatile boolean closed;
+
+    private LiveRelay(RelayTopic topic, Path db, LongSupplier headSeq, Subscriber subscriber, Clock clock,
+                      Duration retryFirst, Duration retryMax) {
+        this.topic = topic;
+        this.db = db;
+        this.headSeq = headSeq;
+        this.subscriber = subscriber;
+        this.clock = clock;
+        this.retryFirst = retryFirst;
+        this.retryMax = retryMax;
+        this.startedMillis = clock.millis();
+        this.starter = new Thread(this::start, "bitcraps-kafka-relay-start");
+        this.starter.setDaemon(true);
+    }
+
+    /**
+     * Reads the ledger's id and epochs from {@code db} on the caller's thread, then connects and subscribes on a thread
+     * of its own; returns at once. {@code headSeq} is the ledger's last committed seq (for the lag).
+     */
+    public static LiveRelay start(Path db, String bootstrap, String topicName, LongSupplier headSeq, Subscriber subscriber,
+                                  Clock clock, Duration retryFirst, Duration retryMax) throws SQLException {
+        RelayTopic topic;
+        try (Connection c = LedgerDatabase.openReadOnly(db)) {
+            topic = new RelayTopic(LedgerDatabase.ledgerId(c), LogLookups.epochStarts(c), bootstrap, topicName);
+        }
+        LiveRelay relay = new LiveRelay(topic, db, headSeq, subscriber, clock, retryFirst, retryMax);
+        relay.starter.start();
+        return relay;
+    }
+
+    public String ledgerId() {
+        return topic.ledgerId;
+    }
+
+    public String topic() {
+        return topic.topic;
+    }
+
+    public String bootstrap() {
+        return topic.bootstrap;
+    }
+
+    public String transactionalId() {
+        return topic.transactionalId();
+    }
+
+    /**
+     * Where the relay stands. Before it has read the topic's position, {@code publishedSeq} and {@code lagEvents} are
+     * -1 and {@code lagMillis} is the time since it started; {@code lagMillis} is otherwise the age of the oldest
+     * delivered event the topic lacks (0 when it lacks none it was given).
+     */
+    public KafkaRelay.Status status() {
+        long head = headSeq.getAsLong();
+        long published = publishedSeq;
+        long now = clock.millis();
+        if (published < 0) {
+            return new KafkaRelay.Status(state, -1, head, -1, Math.max(0, now - startedMillis), transactions, retries,
+                    lastError);
+        }
+        long lag = Math.max(0, head - published);
+        long oldest = oldestPendingMicros;
+        long lagMillis = lag > 0 && oldest > 0 ? Math.max(0, now - oldest / 1000) : 0;
+        return new KafkaRelay.Status(state, published, Math.max(head, published), lag, lagMillis, transactions, retries,
+                lastError);
+    }
+
+    /** Connects until it can subscribe, the relay is closed, or the topic is refused. */
+    private void start() {
+        Duration backoff = retryFirst;
+        while (!closed) {
+            try {
+                connect();
+                subscriber.subscribe(new From.Seq(publishedSeq + 1), this);
+                if (state == KafkaRelay.State.STARTING || state == KafkaRelay.State.RETRYING) {
+                    state = KafkaRelay.State.PUBLISHING;
+                }
+                LOG.info("relay of ledger {} to {} at {}: subscribed after seq {}", topic.ledgerId, topic.topic,
+                        topic.bootstrap, publishedSeq);
+                return;
+            } catch (ProducerFencedException | AuthorizationException | UnsupportedVersionException fatal) {
+                stopPublishing(KafkaRelay.State.FENCED, fatal);
+                return;
+            } catch (RelayTopic.TopicRefused refused) {
+                stopPublishing(KafkaRelay.State.REFUSED, refused);
+                return;
+            } catch (SubscriptionException.Closed ledgerClosing) {
+                dropProducer();
+                return;
+            } catch (SubscriptionException e) { // the name is taken: the user runs a subscription of that name
+                stopPublishing(KafkaRelay.State.REFUSED, e);
+                return;
+            } catch (KafkaException | SQLException | LedgerException | IllegalStateException e) {
+                // IllegalStateException: a producer in a state it cannot go on from; a new one can
+                dropProducer();
+                if (closed) {
+                    return;
+                }
+                failed(e, backoff);
+                try {
+                    Thread.sleep(backoff.toMillis());
+                } catch (InterruptedException stop) {
+                    return;
+                }
+                backoff = backoff.multipliedBy(2).compareTo(retryMax) > 0 ? retryMax : backoff.multipliedBy(2);
+            }
+        }
+    }
+
+    /**
+     * Starts a producer and reads the topic's position, checked against the file; forgets what of {@code pending} the
+     * topic already holds. Holds the lock.
+     */
+    private void connect() throws SQLException {
+        lock.lock();
+        try {
+            dropProducer();
+            RelayTopic.Connected c;
+            try (Connection file = LedgerDatabase.openReadOnly(db)) {
+                c = topic.connect(seq -> {
+                    byte[] h = EventReader.hashAt(file, seq);
+                    return h == null ? null : Hex.of(h);
+                }, EventReader.maxSeq(file));
+            }
+            if (c.visibleSeq() < publishedSeq) {
+                c.producer().close(RelayTopic.PRODUCER_CLOSE);
+                throw new RelayTopic.TopicRefused("topic " + topic.topic + " holds ledger " + topic.ledgerId + " only up to seq "
+                        + c.visibleSeq() + ", but this relay published up to seq " + publishedSeq + ": the topic lost"
+                        + " committed records (deleted and recreated?)");
+            }
+            producer = c.producer();
+            partition = c.partition();
+            publishedSeq = c.visibleSeq();
+            pending.removeIf(p -> p.seq() <= c.visibleSeq());
+            oldestPendingMicros = pending.isEmpty() ? 0 : pending.get(0).record().committedTsMicros();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void onBatch(CommittedBatch batch) throws SQLException {
+        lock.lock();
+        try {
+            if (closed || !publishing()) {
+                return; // nothing more goes out from this relay; its status says why
+            }
+            long last = pending.isEmpty() ? publishedSeq : pending.get(pending.size() - 1).seq();
+            if (batch.toSeq() <= last) {
+                return; // in the topic already, or in hand
+            }
+            if (batch.fromSeq() > last + 1) {
+                throw new RelayTopic.TopicRefused("the relay holds ledger " + topic.ledgerId + " up to seq " + last
+                        + " but was handed seq " + batch.fromSeq() + ".." + batch.toSeq());
+            }
+            for (CommittedEvent e : batch.events()) {
+                if (e.seq() > last) {
+                    EventRow bare = new EventRow(e.seq(), e.event().timestampMicros(), e.event().type().code(), null, null,
+                            null, null, null, e.payload(), e.chainHash());
+                    byte[] hmac = e.seq() == batch.lastSeq() ? batch.hmac() : null;
+                    pending.add(new Pending(new EventRecords.Record(topic.ledgerId, topic.epochOf(e.seq()), bare,
+                            batch.firstSeq(), batch.lastSeq(), batch.committedTsMicros(), hmac), e.event()));
+                }
+            }
+            if (oldestPendingMicros == 0) {
+                oldestPendingMicros = pending.get(0).record().committedTsMicros();
+            }
+            flush(batch.endsBatch() && pending.size() >= RelayTopic.TRANSACTION_EVENTS_MAX);
+        } catch (ProducerFencedException | AuthorizationException | UnsupportedVersionException fatal) {
+            stopPublishing(KafkaRelay.State.FENCED, fatal);
+        } catch (RelayTopic.TopicRefused refused) {
+            stopPublishing(KafkaRelay.State.REFUSED, refused);
+        } catch (KafkaException | SQLException | IllegalStateException e) {
+            // IllegalStateException: a producer in a state it cannot go on from; a new one can
+            dropProducer();
+            failed(e, null);
+            throw e; // the subscription hands the same batch again after its backoff
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The ledger is quiet for a moment: what was delivered becomes visible. */
+    @Override
+    public void onIdle() throws SQLException {
+        lock.lock();
+        try {
+            if (closed || !publishing() || pending.isEmpty()) {
+                return;
+            }
+            flush(true);
+        } catch (ProducerFencedException | AuthorizationException | UnsupportedVersionException fatal) {
+            stopPublishing(KafkaRelay.State.FENCED, fatal);
+        } catch (RelayTopic.TopicRefused refused) {
+            stopPublishing(KafkaRelay.State.REFUSED, refused);
+        } catch (KafkaException | SQLException | IllegalStateException e) {
+            dropProducer();
+            failed(e, null);
+            throw e; // the subscription backs off before the next idle attempt
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean publishing() {
+        return state != KafkaRelay.State.FENCED && state != KafkaRelay.State.REFUSED;
+    }
+
+    /** Sends what of pending the open transaction lacks (after a failure, on a new producer); commits when asked. */
+    private void flush(boolean commit) throws SQLException {
+        if (producer == null) {
+            connect();
+            if (pending.isEmpty()) {
+                return; // the topic held it all: the last commit went through before the failure
+            }
+        }
+        if (!inTransaction) {
+            producer.beginTransaction();
+            inTransaction = true;
+            sent = 0;
+        }
+        while (sent < pending.size()) {
+            Pending p = pending.get(sent);
+            producer.send(topic.record(partition, p.record(), p.event()));
+            sent++;
+        }
+        if (commit) {
+            producer.commitTransaction(); // visible to read_committed consumers, all of it or none
+            inTransaction = false;
+            transactions++;
+            publishedSeq = pending.get(pending.size() - 1).seq();
+            pending.clear();
+            sent = 0;
+            oldestPendingMicros = 0;
+            if (state != KafkaRelay.State.PUBLISHING) {
+                LOG.info("relay of ledger {} publishes again, up to seq {}", topic.ledgerId, publishedSeq);
+                state = KafkaRelay.State.PUBLISHING;
+            }
+        }
+    }
+
+    private void failed(Exception e, Duration nextTry) {
+        state = KafkaRelay.State.RETRYING;
+        retries++;
+        lastError = e.toString();
+        LOG.warn("relay of ledger {}: {}; retrying{}", topic.ledgerId, e.toString(),
+                nextTry == null ? " with the subscription's backoff" : " in " + nextTry.toMillis() + " ms");
+    }
+
+    private void stopPublishing(KafkaRelay.State why, RuntimeException e) {
+        state = why;
+        lastError = e.toString();
+        LOG.error("relay of ledger {} stops publishing ({}): {}", topic.ledgerId, why, e.getMessage());
+        lock.lock();
+        try {
+            dropProducer();
+            pending.clear();
+            oldestPendingMicros = 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Closes the producer, bounded (its open transaction is aborted, by the broker's timeout at the latest). Holds the lock. */
+    private void dropProducer() {
+        lock.lock();
+        try {
+            if (producer != null) {
+                KafkaProducer<byte[], byte[]> p = producer;
+                producer = null;
+                inTransaction = false;
+                sent = 0;
+                p.close(RelayTopic.PRODUCER_CLOSE);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits up to {@code wait} for the topic to hold what the ledger has committed now, while the relay connects or
+     * publishes (returns at once when it retries, is fenced or refused). Closing calls it first, so that a short run's
+     * batches leave with it rather than at the next open. True when the topic holds it all.
+     */
+    public boolean drain(Duration wait) throws InterruptedException {
+        long target = headSeq.getAsLong();
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (publishedSeq < target && (state == KafkaRelay.State.PUBLISHING || state == KafkaRelay.State.STARTING)
+                && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        return publishedSeq >= target;
+    }
+
+    /**
+     * Stops the starter, then commits what was delivered and closes the producer, each bounded by {@code wait}. Call
+     * after the relay's subscription was closed (the ledger's subscriptions close first), so no delivery runs.
+     */
+    public void close(Duration wait) {
+        closed = true;
+        starter.interrupt();
+        try {
+            starter.join(wait.toMillis());
+            if (!lock.tryLock(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("relay of ledger {}: a delivery is still at work after {} ms; its producer closes under it",
+                        topic.ledgerId, wait.toMillis());
+                KafkaProducer<byte[], byte[]> p = producer;
+                if (p != null) {
+                    p.close(Duration.ZERO);
+                }
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        try {
+            if (producer != null && !pending.isEmpty() && publishing()) {
+                flush(true);
+            }
+        } catch (KafkaException | SQLException | IllegalStateException e) {
+            LOG.warn("relay of ledger {}: the last {} event(s) were not published at close ({}); the next open publishes"
+                    + " them", topic.ledgerId, pending.size(), e.toString());
+        } finally {
+            dropProducer();
+            lock.unlock();
+            if (publishing()) {
+                state = KafkaRelay.State.STOPPED;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(10));
+    }
+}
