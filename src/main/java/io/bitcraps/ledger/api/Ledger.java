@@ -127,18 +127,11 @@ public final class Ledger implements AutoCloseable {
         ReaderPool viewReaders;
 
         void close() {
-            if (relay != null) {
-                try {
-                    relay.drain(RELAY_CLOSE_WAIT); // the last batches leave now rather than at the next open
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
             if (subscriptions != null) {
                 subscriptions.close();
             }
             if (relay != null) {
-                // after its subscription stopped: it commits what it was handed, bounded
+                // after its subscription stopped: it commits what it was handed, bounded (a second close does nothing)
                 relay.close(RELAY_CLOSE_WAIT);
             }
             if (health != null) {

@@ -35,6 +35,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -48,16 +49,19 @@ import java.util.concurrent.atomic.LongAdder;
  * hold its primary's chain head, and the consumer's house totals must equal the primaries'.
  */
 public final class ScaleOut {
-    public record Settings(Path dir, String bootstrap, String topic, int shards, Duration phase, Duration warmUp) {}
+    /** {@code inProcess}: each ledger publishes itself ({@code LedgerConfig.publishTo}) instead of a {@link KafkaRelay} beside it. */
+    public record Settings(Path dir, String bootstrap, String topic, int shards, Duration phase, Duration warmUp,
+                           boolean inProcess) {}
 
     public record Phase(String name, double eventsPerSecond, double publishedPerSecond, double lagP50Millis,
                         double lagP99Millis, double lagMaxMillis, long batches) {}
 
-    public record Result(int shards, List<Phase> phases, long events, boolean replicasMatch, long houseTotalLedgers,
-                         long houseTotalConsumer) {
+    public record Result(int shards, boolean inProcess, List<Phase> phases, long events, boolean replicasMatch,
+                         long houseTotalLedgers, long houseTotalConsumer) {
         public String text() {
             StringBuilder s = new StringBuilder(String.format(Locale.ROOT,
-                    "scale-out: %d shards into one topic of %d partitions, a relay and a standby each%n", shards, shards));
+                    "scale-out: %d shards into one topic of %d partitions, %s and a standby each%n", shards, shards,
+                    inProcess ? "a relay inside the ledger (LedgerConfig.publishTo)" : "a relay beside the ledger"));
             for (Phase p : phases) {
                 s.append(String.format(Locale.ROOT, "  %-5s ledgers %,9.0f events/s, relays %,9.0f events/s; end-to-end lag"
                                 + " p50 %,7.1f ms, p99 %,7.1f ms, max %,7.1f ms over %,d batches%n", p.name(), p.eventsPerSecond(),
@@ -86,7 +90,8 @@ public final class ScaleOut {
         for (int i = 0; i < s.shards(); i++) {
             Path db = s.dir().resolve("shard-" + i + ".db");
             primaries.add(db);
-            Ledger l = Ledger.open(LedgerConfig.builder(db).backupInterval(Duration.ZERO).healthInterval(Duration.ZERO).build());
+            LedgerConfig.Builder config = LedgerConfig.builder(db).backupInterval(Duration.ZERO).healthInterval(Duration.ZERO);
+            Ledger l = Ledger.open((s.inProcess() ? config.publishTo(s.bootstrap(), s.topic()) : config).build());
             FloorLoad.fund(l, 1);
             ledgers.add(l);
             try (Connection c = LedgerDatabase.openReadOnly(db)) {
@@ -94,11 +99,16 @@ public final class ScaleOut {
             }
         }
         AtomicBoolean stopAll = new AtomicBoolean();
-        List<KafkaRelay> relays = new ArrayList<>();
+        List<Supplier<KafkaRelay.Status>> relays = new ArrayList<>();
         List<CompletableFuture<?>> background = new ArrayList<>();
-        for (Path db : primaries) {
-            KafkaRelay relay = new KafkaRelay(KafkaRelay.Settings.of(db, s.bootstrap(), s.topic()));
-            relays.add(relay);
+        for (int i = 0; i < s.shards(); i++) {
+            if (s.inProcess()) {
+                Ledger l = ledgers.get(i);
+                relays.add(() -> l.relayStatus().orElseThrow());
+                continue;
+            }
+            KafkaRelay relay = new KafkaRelay(KafkaRelay.Settings.of(primaries.get(i), s.bootstrap(), s.topic()));
+            relays.add(relay::status);
             background.add(CompletableFuture.runAsync(() -> {
                 try {
                     relay.run(stopAll);
@@ -165,16 +175,16 @@ public final class ScaleOut {
         for (Ledger l : ledgers) {
             l.close();
         }
-        return new Result(s.shards(), phases, events, match, houseLedgers, sum(houseByLedger));
+        return new Result(s.shards(), s.inProcess(), phases, events, match, houseLedgers, sum(houseByLedger));
     }
 
     /** Waits (up to two minutes) until every relay published and every standby applied its ledger's head. */
-    private static void catchUp(List<Ledger> ledgers, List<KafkaRelay> relays, List<Standby> standbys)
+    private static void catchUp(List<Ledger> ledgers, List<Supplier<KafkaRelay.Status>> relays, List<Standby> standbys)
             throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         for (int i = 0; i < ledgers.size(); i++) {
             long head = ledgers.get(i).view().seq();
-            while ((relays.get(i).status().publishedSeq() < head || standbys.get(i).status().appliedSeq() < head)
+            while ((relays.get(i).get().publishedSeq() < head || standbys.get(i).status().appliedSeq() < head)
                     && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
@@ -182,7 +192,7 @@ public final class ScaleOut {
     }
 
     /** One phase: the floors at full speed ({@code paced} null; their rates into {@code ratesOut}) or paced. */
-    private static Phase phase(String name, Settings s, List<Ledger> ledgers, List<KafkaRelay> relays, Recorder lag,
+    private static Phase phase(String name, Settings s, List<Ledger> ledgers, List<Supplier<KafkaRelay.Status>> relays, Recorder lag,
                                double[] ratesOut, double[] paced) throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
         List<LongAdder> counts = new ArrayList<>();
@@ -201,7 +211,7 @@ public final class ScaleOut {
         long published0 = 0;
         for (int i = 0; i < ledgers.size(); i++) {
             committed0[i] = ledgers.get(i).view().seq();
-            published0 += relays.get(i).status().publishedSeq();
+            published0 += relays.get(i).get().publishedSeq();
         }
         long t0 = System.nanoTime();
         Thread.sleep(s.phase().toMillis());
@@ -212,7 +222,7 @@ public final class ScaleOut {
             long c = ledgers.get(i).view().seq() - committed0[i];
             ratesOut[i] = c / seconds;
             committed += c;
-            published1 += relays.get(i).status().publishedSeq();
+            published1 += relays.get(i).get().publishedSeq();
         }
         Histogram h = lag.getIntervalHistogram();
         stop.set(true);

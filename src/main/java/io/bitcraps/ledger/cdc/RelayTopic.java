@@ -75,6 +75,18 @@ final class RelayTopic {
         return "bitcraps-relay-" + ledgerId + (epoch() == 0 ? "" : "-e" + epoch());
     }
 
+    /** This topic with an epoch that begins at {@code seq} (an EPOCH_STARTED committed while the relay runs). */
+    RelayTopic withEpochAt(long seq) {
+        List<Long> starts = new java.util.ArrayList<>(epochStarts);
+        starts.add(seq);
+        return new RelayTopic(ledgerId, starts, bootstrap, topic);
+    }
+
+    /** True when an epoch the relay knows of begins at {@code seq}. */
+    boolean epochBeginsAt(long seq) {
+        return epochStarts.contains(seq);
+    }
+
     /** The primary epoch the ledger file is in. */
     long epoch() {
         return epochStarts.size();

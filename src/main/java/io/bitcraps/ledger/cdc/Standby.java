@@ -126,6 +126,8 @@ public final class Standby implements AutoCloseable {
     private long epoch;
     private volatile long fencedRecords;
     private int partitionApplied;
+    /** The id of the topic being applied (null when the broker did not say), stored with the offset. */
+    private String topicIdApplied;
     private volatile long truncatedEvents;
     private volatile java.util.function.LongConsumer batchLagSink = lag -> { };
 
@@ -196,14 +198,29 @@ public final class Standby implements AutoCloseable {
             TopicPartition tp = new TopicPartition(settings.topic(), Topics.partitionOf(ledgerId, partitions));
             partitionApplied = tp.partition();
             consumer.assign(List.of(tp));
-            Long stored = storedOffset(tp);
+            topicIdApplied = topicId();
+            StoredOffset stored = storedOffset(tp);
+            if (stored != null) {
+                long end = consumer.endOffsets(List.of(tp), Duration.ofSeconds(30)).get(tp);
+                String remade = stored.topicId() != null && topicIdApplied != null && !stored.topicId().equals(topicIdApplied)
+                        ? "its topic id is " + topicIdApplied + ", the replica stored its offset in topic id " + stored.topicId()
+                        : stored.offset() > end ? "the stored offset " + stored.offset() + " lies past its end (" + end + ")"
+                        : null;
+                if (remade != null) {
+                    // the topic was deleted and made again (or the broker lost data): the stored offset means nothing
+                    // there, so the records are matched by seq and hash from the start instead
+                    LOG.warn("standby of {}: {} was made again ({}); its records are matched by seq and hash from its start",
+                            ledgerId, tp, remade);
+                    stored = null;
+                }
+            }
             if (stored == null) {
                 consumer.seekToBeginning(List.of(tp));
             } else {
-                consumer.seek(tp, stored);
+                consumer.seek(tp, stored.offset());
             }
-            // without a stored offset the replica may already hold what the topic starts with (seeded from a backup):
-            // those records must be the replica's own, by hash, and are skipped
+            // without a stored offset the replica may already hold what the topic starts with (seeded from a backup, or
+            // a topic made again): those records must be the replica's own, by hash, and are skipped
             boolean catchingUp = stored == null;
             List<EventRecords.Record> pending = new ArrayList<>();
             long lastLagCheck = 0;
@@ -213,7 +230,8 @@ public final class Standby implements AutoCloseable {
                     if (!Topics.ofLedger(r, key)) {
                         continue; // another shard's ledger in the same partition
                     }
-                    EventRecords.Record rec = checked(r);
+                    EventRecords.Record rec = checked(r, pending.isEmpty() ? state.seq() + 1
+                            : pending.get(pending.size() - 1).row().seq() + 1);
                     long seq = rec.row().seq();
                     if (rec.epoch() < epoch) {
                         // a former primary's relay, still publishing after a promotion: never applied
@@ -280,14 +298,16 @@ public final class Standby implements AutoCloseable {
         }
     }
 
-    /** The record parsed and checked against its headers and key. */
-    private EventRecords.Record checked(ConsumerRecord<byte[], byte[]> r) throws Refused {
+    /** The record parsed and checked against its headers and key; {@code due} is the seq the replica expects next. */
+    private EventRecords.Record checked(ConsumerRecord<byte[], byte[]> r, long due) throws Refused {
         String seqHeader = Topics.header(r, Topics.SEQ);
         long seq;
         try {
             seq = Long.parseLong(seqHeader);
         } catch (NumberFormatException e) {
-            throw new Refused(-1, "the record at offset " + r.offset() + " has no seq header (" + seqHeader + ")");
+            // named by the seq that was due: the record itself says none
+            throw new Refused(due, "the record at offset " + r.offset() + ", where seq " + due + " was due, has "
+                    + (seqHeader == null ? "no seq header" : "the seq header \"" + seqHeader + "\""));
         }
         EventRecords.Record rec;
         try {
@@ -350,7 +370,8 @@ public final class Standby implements AutoCloseable {
             log.moveHead(s.seq(), s.headHashUnsafe(), s.lastTimestampMicros(), s.digest());
             try (PreparedStatement ps = conn.prepareStatement(
                     "INSERT OR REPLACE INTO ledger_meta(name, value) VALUES ('" + OFFSET_META + "', ?)")) {
-                ps.setString(1, settings.topic() + ":" + partitionApplied + ":" + nextOffset);
+                ps.setString(1, settings.topic() + ":" + partitionApplied + ":" + nextOffset
+                        + (topicIdApplied == null ? "" : "@" + topicIdApplied));
                 ps.executeUpdate();
             }
             sinceSnapshot += batch.size();
@@ -417,7 +438,14 @@ public final class Standby implements AutoCloseable {
      * null otherwise (another topic, or a recreated one): the standby then reads the partition from its start and skips
      * what it holds, by hash.
      */
-    private Long storedOffset(TopicPartition tp) throws SQLException {
+    /** The Kafka offset after the last batch applied, and the id of the topic it was read from (null when not known). */
+    private record StoredOffset(long offset, String topicId) {}
+
+    /**
+     * The stored offset, as {@code topic:partition:offset[@topicId]}, when it is of this topic and partition; null
+     * otherwise. The topic id tells a topic made again under the same name from the one the offset was read in.
+     */
+    private StoredOffset storedOffset(TopicPartition tp) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement("SELECT value FROM ledger_meta WHERE name = ?")) {
             ps.setString(1, OFFSET_META);
             try (ResultSet rs = ps.executeQuery()) {
@@ -426,8 +454,33 @@ public final class Standby implements AutoCloseable {
                 }
                 String value = rs.getString(1);
                 String prefix = tp.topic() + ":" + tp.partition() + ":";
-                return value.startsWith(prefix) ? Long.valueOf(value.substring(prefix.length())) : null;
+                if (!value.startsWith(prefix)) {
+                    return null;
+                }
+                String rest = value.substring(prefix.length());
+                int at = rest.indexOf('@');
+                return at < 0 ? new StoredOffset(Long.parseLong(rest), null)
+                        : new StoredOffset(Long.parseLong(rest.substring(0, at)), rest.substring(at + 1));
             }
+        }
+    }
+
+    /** The topic's id, or null when the broker does not say within 30 s (the check of a remade topic is then skipped). */
+    private String topicId() {
+        java.util.Properties p = new java.util.Properties();
+        p.put(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrap());
+        p.put(org.apache.kafka.clients.admin.AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(p)) {
+            return admin.describeTopics(List.of(settings.topic())).topicNameValues().get(settings.topic())
+                    .get(30, java.util.concurrent.TimeUnit.SECONDS).topicId().toString();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
+                 | org.apache.kafka.common.KafkaException e) {
+            LOG.warn("standby of {}: the id of topic {} is not known ({}); a topic made again is then told only by an"
+                    + " offset past its end", ledgerId, settings.topic(), e.toString());
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
         }
     }
 

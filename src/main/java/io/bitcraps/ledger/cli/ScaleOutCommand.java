@@ -33,6 +33,10 @@ final class ScaleOutCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--warmup-seconds", defaultValue = "3", description = "unmeasured seconds first (default: ${DEFAULT-VALUE})")
     int warmUp;
 
+    @Option(names = "--in-process-relay", description = "each ledger publishes itself (LedgerConfig.publishTo) instead of"
+            + " a relay beside it")
+    boolean inProcess;
+
     @Override
     public Integer call() throws Exception {
         if (shards < 1 || shards > 64 || seconds < 1 || warmUp < 0) {
@@ -43,7 +47,7 @@ final class ScaleOutCommand implements java.util.concurrent.Callable<Integer> {
         }
         String t = topic != null ? topic : "scale-out-" + System.currentTimeMillis();
         ScaleOut.Result r = ScaleOut.run(new ScaleOut.Settings(dir, bootstrap, t, shards, Duration.ofSeconds(seconds),
-                Duration.ofSeconds(warmUp)));
+                Duration.ofSeconds(warmUp), inProcess));
         System.out.print(r.text());
         return r.replicasMatch() && r.houseTotalLedgers() == r.houseTotalConsumer() ? LedgerCli.EXIT_OK
                 : LedgerCli.EXIT_NOT_INTACT;

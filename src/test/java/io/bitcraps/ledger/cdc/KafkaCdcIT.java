@@ -45,7 +45,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
- * The change feed through a real Kafka broker ({@code tools/kafka}, one per class): the relay
+ * The change feed through a real Kafka broker ({@code tools/kafka}, one for the test run, shared with the other Kafka tests): the relay
  * publishes a ledger while it is written, a standby applies it and ends with the primary's rows,
  * batch records and signatures, byte for byte, and an intact audit; a relay killed with SIGKILL at
  * random moments leaves neither a gap nor a duplicate for a {@code read_committed} reader; the
@@ -58,7 +58,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
  */
 class KafkaCdcIT {
     @RegisterExtension
-    static final KafkaBroker KAFKA = new KafkaBroker();
+    static final KafkaBroker KAFKA = KafkaBroker.shared();
 
     private static final int CYCLES = Integer.getInteger("ledger.cdc.cycles", 5);
 
@@ -265,6 +265,68 @@ class KafkaCdcIT {
     }
 
     /**
+     * The topic is deleted and made again under the same name, and filled anew, in other transactions, so the offsets
+     * no longer match: the standby tells it by the topic id stored with its offset, matches what it holds by seq and
+     * hash from the new topic's start, and goes on. Offset alone would land mid-topic on the wrong record and be refused.
+     */
+    @Test
+    void aStandbyResumesIntoATopicMadeAgainUnderTheSameName() throws Exception {
+        Path primary = dir.resolve("primary.db");
+        String topic = topic("remade");
+        long first;
+        try (Ledger ledger = Ledger.open(LedgerConfig.builder(primary).durability(Durability.NORMAL)
+                .backupInterval(Duration.ZERO).healthInterval(Duration.ZERO).publishTo(KAFKA.bootstrap(), topic).build())) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (ledger.relayStatus().orElseThrow().publishedSeq() < 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            // published as it is written, paced: about a transaction per group, each with its commit marker's offset
+            for (int i = 0; i < 50; i++) {
+                List<CompletableFuture<io.bitcraps.ledger.domain.Receipt>> group = new ArrayList<>();
+                for (int j = 0; j < 20; j++) {
+                    group.add(ledger.submit(new Command.Deposit("early-" + (j % 5), 1 + j, "paced-" + i + "-" + j)));
+                }
+                group.forEach(f -> ok(f));
+                Thread.sleep(40);
+            }
+            first = ledger.view().seq();
+        }
+        Path replica = dir.resolve("replica.db");
+        replicate(Standby.Settings.of(replica, KAFKA.bootstrap(), topic), first);
+        Properties admin = new Properties();
+        admin.put(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrap());
+        try (org.apache.kafka.clients.admin.Admin a = org.apache.kafka.clients.admin.Admin.create(admin)) {
+            a.deleteTopics(List.of(topic)).all().get(60, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (a.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic) && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+        }
+        long head;
+        try (Ledger ledger = open(primary, null)) {
+            for (int i = 0; i < 100; i++) {
+                List<CompletableFuture<io.bitcraps.ledger.domain.Receipt>> group = new ArrayList<>();
+                for (int j = 0; j < 40; j++) {
+                    group.add(ledger.submit(new Command.Deposit("after-" + (j % 5), 1 + j, "remade-" + i + "-" + j)));
+                }
+                group.forEach(f -> ok(f));
+            }
+            head = ledger.view().seq();
+        }
+        // all of it again into the new topic, by the process relay: a few large transactions
+        ChildJvm.Result published = ChildJvm.run(dir, "publish", "--db", primary.toString(), "--bootstrap",
+                KAFKA.bootstrap(), "--topic", topic, "--until-seq", Long.toString(head));
+        assertThat(published.exitCode()).as(published.stderr()).isZero();
+        assertThat(committed(KAFKA.bootstrap(), topic).get(0).offset()).isZero();
+
+        replicate(Standby.Settings.of(replica, KAFKA.bootstrap(), topic), head);
+        assertThat(rows(replica, "SELECT seq, ts, type, payload, hash FROM events ORDER BY seq"))
+                .isEqualTo(rows(primary, "SELECT seq, ts, type, payload, hash FROM events ORDER BY seq"));
+        assertThat(rows(replica, "SELECT value FROM ledger_meta WHERE name = 'standby_next_offset'").get(0).get(0))
+                .startsWith(topic + ":0:").contains("@");
+    }
+
+    /**
      * Failover. The primary publishes; a standby stops at seq N; the primary goes on to M (published, never on the
      * standby) and its relay stops; the standby, refused as a writer while it is one, is promoted (epoch 1 at seq
      * N + 1), written and published; then the former primary comes back as a zombie and publishes M + 1..K under its
@@ -397,7 +459,7 @@ class KafkaCdcIT {
     }
 
     /** How the copy of a published topic is damaged before a standby reads it. */
-    enum Damage { ALTERED_FIELD, FORGED_EVENT, GAP, REPEAT, REORDER }
+    enum Damage { ALTERED_FIELD, FORGED_EVENT, GAP, REPEAT, REORDER, NO_SEQ_HEADER }
 
     @Test
     void aRecordAlteredForgedMissingRepeatedOrOutOfOrderIsRefusedNamingItsSeqAndNothingAfterItIsApplied() throws Exception {
@@ -420,9 +482,14 @@ class KafkaCdcIT {
             for (int i = 0; i < records.size(); i++) {
                 ConsumerRecord<byte[], byte[]> r = records.get(i);
                 byte[] value = r.value();
+                org.apache.kafka.common.header.Headers headers = r.headers();
                 if (i == target) {
                     switch (damage) {
                         case ALTERED_FIELD -> value = alterAmountOrTime(value);
+                        case NO_SEQ_HEADER -> {
+                            headers = new org.apache.kafka.common.header.internals.RecordHeaders(r.headers().toArray());
+                            headers.remove(Topics.SEQ);
+                        }
                         case FORGED_EVENT -> value = forgedPayload(value);
                         case GAP -> {
                             continue;
@@ -437,7 +504,7 @@ class KafkaCdcIT {
                         default -> { }
                     }
                 }
-                out.add(new ProducerRecord<>(copy, 0, r.timestamp(), r.key(), value, r.headers()));
+                out.add(new ProducerRecord<>(copy, 0, r.timestamp(), r.key(), value, headers));
             }
             try (KafkaProducer<byte[], byte[]> forger = plainProducer()) {
                 for (ProducerRecord<byte[], byte[]> p : out) {
@@ -457,7 +524,7 @@ class KafkaCdcIT {
             }
             // the record refused: the altered or forged one; the one after the gap; the repeated one; the early one
             long expectedSeq = switch (damage) {
-                case ALTERED_FIELD, FORGED_EVENT -> targetSeq;
+                case ALTERED_FIELD, FORGED_EVENT, NO_SEQ_HEADER -> targetSeq; // without a seq: the one that was due
                 case GAP, REORDER -> targetSeq + 1;
                 case REPEAT -> targetSeq - 1;
             };
@@ -468,7 +535,7 @@ class KafkaCdcIT {
             System.out.println("KafkaCdcIT " + damage + ": " + refused.getMessage());
         }
         System.out.println("RELIABILITY|Damaged topic: one record altered, forged (consistent payload, real hash), missing,"
-                + " repeated or swapped, written with a plain producer|" + Damage.values().length + "|the standby refuses,"
+                + " repeated, swapped or without its seq header, written with a plain producer|" + Damage.values().length + "|the standby refuses,"
                 + " naming the seq, and applies nothing at or after it|" + Damage.values().length + " of "
                 + Damage.values().length + " refused at the right seq");
     }

@@ -12,23 +12,47 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real single-node KRaft Apache Kafka broker for a test class, started and stopped through the
- * same {@code tools/kafka} the README shows (its own JVM, the broker from Maven Central's
- * artifacts), on free loopback ports, with its data in a temporary directory. Register with
- * {@code @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();} and use
- * {@link #bootstrap()}; {@link #stop()} and {@link #start()} restart it on the same data.
+ * A real single-node KRaft Apache Kafka broker, started and stopped through the same
+ * {@code tools/kafka} the README shows (its own JVM, the broker from Maven Central's artifacts), on
+ * free loopback ports, with its data in a temporary directory. {@code new KafkaBroker()} is one
+ * broker for a test class; {@link #shared()} is one broker for the test run (started by the first
+ * class that registers it, started again by a later one that finds it stopped, stopped when the
+ * JVM exits), which saves a start and a stop per class. Register with
+ * {@code @RegisterExtension static final KafkaBroker KAFKA = KafkaBroker.shared();} and use
+ * {@link #bootstrap()}; {@link #stop()} and {@link #start()} restart it on the same data. Tests
+ * sharing it use topics of their own.
  */
 public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
+    private static final KafkaBroker SHARED = new KafkaBroker(true);
+
+    private final boolean shared;
     private Path dir;
     private int port;
     private int controllerPort;
+
+    public KafkaBroker() {
+        this(false);
+    }
+
+    private KafkaBroker(boolean shared) {
+        this.shared = shared;
+    }
+
+    /** The broker of the whole test run. */
+    public static KafkaBroker shared() {
+        return SHARED;
+    }
 
     public String bootstrap() {
         return "127.0.0.1:" + port;
     }
 
     @Override
-    public void beforeAll(ExtensionContext context) throws Exception {
+    public synchronized void beforeAll(ExtensionContext context) throws Exception {
+        if (shared && dir != null) {
+            start(); // an earlier class may have left it stopped (a restart test that failed halfway)
+            return;
+        }
         dir = Files.createTempDirectory("kafka-broker-");
         // both chosen while both are held, so they differ
         try (ServerSocket a = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
@@ -37,10 +61,23 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
             controllerPort = b.getLocalPort();
         }
         start();
+        if (shared) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    stop();
+                    deleteTree(dir);
+                } catch (Exception e) {
+                    System.err.println("stopping the shared Kafka broker failed: " + e);
+                }
+            }, "kafka-broker-stop"));
+        }
     }
 
     @Override
     public void afterAll(ExtensionContext context) throws Exception {
+        if (shared) {
+            return; // stopped when the JVM exits
+        }
         stop();
         deleteTree(dir);
     }
