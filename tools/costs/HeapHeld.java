@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * its own method, so that no stack slot of main keeps a closed ledger reachable.
  * Used for docs/performance.md "Memory held by an open ledger".
  *
- *   java <the JVM flags of tools/ledger> -Xmx2g -cp target/bitcraps-ledger.jar tools/costs/HeapHeld.java DB
+ *   java <the JVM flags of tools/ledger> -Xmx2g -cp target/bitcraps-ledger-0.1.0-SNAPSHOT-cli.jar tools/costs/HeapHeld.java DB
  */
 public class HeapHeld {
     public static void main(String[] args) throws Exception {

@@ -22,7 +22,7 @@ import java.util.List;
  * both have, and, where it exists, {@code read(char[], int, int)} on one reused instance, which is what
  * ingest calls now (the line in place in its read buffer).
  *
- *   java -cp target/bitcraps-ledger.jar tools/costs/IngestParse.java COMMANDS.jsonl [ROUNDS]
+ *   java -cp target/bitcraps-ledger-0.1.0-SNAPSHOT-cli.jar tools/costs/IngestParse.java COMMANDS.jsonl [ROUNDS]
  */
 public class IngestParse {
     private static final int WARMUP_ROUNDS = 3;

@@ -12,7 +12,7 @@ import java.time.Duration;
  * full pass finishes; prints what each check did and how long it took. Used for docs/operations.md
  * "Costs at production size".
  *
- *   java -cp target/bitcraps-ledger.jar tools/costs/IntegrityPassRuns.java DB PT2S
+ *   java -cp target/bitcraps-ledger-0.1.0-SNAPSHOT-cli.jar tools/costs/IntegrityPassRuns.java DB PT2S
  */
 public class IntegrityPassRuns {
     public static void main(String[] args) throws Exception {

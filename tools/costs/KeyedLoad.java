@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * grow with the number of keys already held?): run it on an empty ledger and on one already
  * filled with millions of keyed events (the fill mode), alternating.
  *
- *   java <the JVM flags of tools/ledger> -Xmx1g -cp target/bitcraps-ledger.jar tools/costs/KeyedLoad.java \
+ *   java <the JVM flags of tools/ledger> -Xmx1g -cp target/bitcraps-ledger-0.1.0-SNAPSHOT-cli.jar tools/costs/KeyedLoad.java \
  *        DB SECONDS [full|normal] [log-first|default]
  *
  * 8 producer threads, each with 64 submissions in flight, deposit 1 chip to one of 1,000 players.

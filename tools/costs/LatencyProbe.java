@@ -14,7 +14,7 @@ import java.util.concurrent.locks.LockSupport;
  * ("The views commit grouped when caught up"): the same measurement as the bench's latency phase,
  * without the rest of the bench around it, so that one change can be compared in a few runs.
  *
- *   java <the JVM flags of tools/ledger> -Xmx1g -cp target/bitcraps-ledger.jar tools/costs/LatencyProbe.java DB RATE SECONDS [probe]
+ *   java <the JVM flags of tools/ledger> -Xmx1g -cp target/bitcraps-ledger-0.1.0-SNAPSHOT-cli.jar tools/costs/LatencyProbe.java DB RATE SECONDS [probe]
  */
 public class LatencyProbe {
     public static void main(String[] a) throws Exception {

@@ -16,7 +16,7 @@ import java.time.Duration;
  * on a second thread while it catches up ({@code ...-views-read}): its CPU time is printed too.
  * Used for docs/performance.md (issue #12: rebuilding the views from the log, target 200k events/s).
  *
- *   java <the JVM flags of tools/ledger> -Xmx2g -cp target/bitcraps-ledger.jar tools/costs/ViewsRebuild.java DB
+ *   java <the JVM flags of tools/ledger> -Xmx2g -cp target/bitcraps-ledger-0.1.0-SNAPSHOT-cli.jar tools/costs/ViewsRebuild.java DB
  */
 public class ViewsRebuild {
     /** CPU time of the threads whose names end with {@code suffix}; 0 when there is none. */
