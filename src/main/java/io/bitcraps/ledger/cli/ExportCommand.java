@@ -199,12 +199,27 @@ final class ExportCommand implements Callable<Integer> {
         return line.toString();
     }
 
-    /** RFC 4180: a cell with a comma, quote or line break is quoted, quotes doubled. */
+    /**
+     * RFC 4180: a cell with a comma, quote or line break is quoted, quotes doubled. A cell that a
+     * spreadsheet would run as a formula (it starts with {@code = + - @}, a tab or a carriage return,
+     * and is not a plain number: a player id or a reference is free text) gets a leading apostrophe
+     * and is quoted, so that it opens as the text it is.
+     */
     static String csvCell(String s) {
+        if (formulaLike(s)) {
+            return "\"'" + s.replace("\"", "\"\"") + '"';
+        }
         if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) {
             return s;
         }
         return '"' + s.replace("\"", "\"\"") + '"';
+    }
+
+    private static final java.util.regex.Pattern PLAIN_NUMBER = java.util.regex.Pattern.compile("[+-]?[0-9]+");
+
+    /** True when a spreadsheet would read the cell as a formula: OWASP's "CSV injection" first characters. */
+    static boolean formulaLike(String s) {
+        return !s.isEmpty() && "=+-@\t\r".indexOf(s.charAt(0)) >= 0 && !PLAIN_NUMBER.matcher(s).matches();
     }
 
     /** Lets a generator per line write into one shared stream without flushing or closing it. */
