@@ -24,7 +24,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code tools/ledger health}: the checks that can be made from outside the writing process,
- * read-only and beside it. Exit 0 UP, 1 DEGRADED or DOWN. The writer's own figures (ring, pool)
+ * read-only and beside it. Exit 0 UP, 3 DEGRADED (the ledger serves; something needs attention),
+ * 1 DOWN (2 stays a usage or I/O error, as for every command). The writer's own figures (ring, pool)
  * come from {@code Ledger.health()} in that process.
  */
 @Command(name = "health", mixinStandardHelpOptions = true,
@@ -68,8 +69,15 @@ final class HealthCommand implements Callable<Integer> {
         checks.add(DatabaseChecks.backups(dir, t.maxBackupAge(), clock));
         HealthReport report = HealthReport.of(clock.instant(), checks);
         System.out.println(json ? toJson(report) : toText(report));
-        return report.status() == HealthStatus.UP ? LedgerCli.EXIT_OK : LedgerCli.EXIT_NOT_INTACT;
+        return switch (report.status()) {
+            case UP -> LedgerCli.EXIT_OK;
+            case DEGRADED -> EXIT_DEGRADED;
+            case DOWN -> LedgerCli.EXIT_NOT_INTACT;
+        };
     }
+
+    /** DEGRADED: told apart from DOWN (1) and from a usage or I/O error (2). */
+    static final int EXIT_DEGRADED = 3;
 
     static String toText(HealthReport r) {
         StringBuilder s = new StringBuilder("health " + r.status() + " at " + r.at() + "\n");

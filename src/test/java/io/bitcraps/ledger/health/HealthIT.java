@@ -145,6 +145,10 @@ class HealthIT {
             System.out.println("tools/ledger health (intact), exit " + up.exitCode() + ":\n" + up.stdout() + up.stderr());
             assertThat(up.exitCode()).isZero();
             assertThat(up.stdout()).contains("health UP");
+            // asked for more free disk than any machine has: DEGRADED, an exit of its own
+            ChildJvm.Result degraded = ChildJvm.run(dir, "health", "--db", db.toString(), "--min-free-mb", "1000000000");
+            assertThat(degraded.exitCode()).as(degraded.stdout() + degraded.stderr()).isEqualTo(3);
+            assertThat(degraded.stdout()).contains("health DEGRADED");
 
             // someone edits a recent event through a plain connection while the ledger runs
             changed = head - 2;
