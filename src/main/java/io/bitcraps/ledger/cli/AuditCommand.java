@@ -33,8 +33,14 @@ final class AuditCommand implements Callable<Integer> {
     private static final long PROGRESS_MIN_EVENTS = 200_000;
     private static final int TEXT_PROBLEMS_MAX = 40;
 
-    @Parameters(index = "0", description = "ledger database file")
-    Path db;
+    @Option(names = "--db", description = "ledger database file (as every command takes it)")
+    Path dbOption;
+
+    /** The older spelling, {@code audit PATH}, kept working. */
+    @Parameters(index = "0", arity = "0..1", paramLabel = "DB", description = "ledger database file (same as --db)")
+    Path dbPositional;
+
+    private Path db;
 
     @Option(names = "--json", description = "print the report as JSON")
     boolean json;
@@ -56,6 +62,11 @@ final class AuditCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if ((dbOption == null) == (dbPositional == null)) {
+            throw new IllegalArgumentException(dbOption == null ? "name the database: audit --db PATH"
+                    : "name the database once: --db " + dbOption + " or " + dbPositional + ", not both");
+        }
+        db = dbOption != null ? dbOption : dbPositional;
         if (!Files.isRegularFile(db)) {
             throw new IllegalArgumentException("no such database file: " + db);
         }

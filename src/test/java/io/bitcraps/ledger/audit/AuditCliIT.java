@@ -113,6 +113,23 @@ class AuditCliIT {
     }
 
     @Test
+    void theDatabaseIsNamedWithDbAsEverywhereAndThePositionalPathStillWorks() throws Exception {
+        Path db = copy();
+        ChildJvm.Result byOption = ChildJvm.run(dir, "audit", "--db", db.toString());
+        ChildJvm.Result byPosition = ChildJvm.run(dir, "audit", db.toString());
+        assertThat(byOption.exitCode()).as(byOption.stderr()).isZero();
+        assertThat(byPosition.exitCode()).as(byPosition.stderr()).isZero();
+        assertThat(byOption.stdout()).contains("INTACT", "audit of " + db);
+        assertThat(byPosition.stdout()).contains("INTACT", "audit of " + db);
+        ChildJvm.Result both = ChildJvm.run(dir, "audit", "--db", db.toString(), db.toString());
+        assertThat(both.exitCode()).isEqualTo(2);
+        assertThat(both.stderr()).contains("not both");
+        ChildJvm.Result none = ChildJvm.run(dir, "audit");
+        assertThat(none.exitCode()).isEqualTo(2);
+        assertThat(none.stderr()).contains("audit --db PATH");
+    }
+
+    @Test
     void aDigestKeptElsewhereCatchesACutTail() throws Exception {
         Path db = copy();
         Path digest = dir.resolve("digest.json");
