@@ -42,15 +42,12 @@ import java.util.List;
  * line to line; {@link #parse} and {@link #keyOf} make a fresh one.
  */
 final class CommandLines {
-    /** Longest line read; anything longer is answered "invalid" without being held in memory. */
-    static final int LINE_CHARS_MAX = 64 * 1024;
-
     private static final JsonFactory JSON = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder()
                     .maxNestingDepth(4)
-                    .maxDocumentLength(LINE_CHARS_MAX)
+                    .maxDocumentLength(Limits.COMMAND_LINE_CHARS_MAX)
                     .maxNumberLength(40)
-                    .maxStringLength(LINE_CHARS_MAX)
+                    .maxStringLength(Limits.COMMAND_LINE_CHARS_MAX)
                     .build())
             // duplicate names are found by nextName(JsonParser, …) below, not by the parser, whose
             // STRICT_DUPLICATE_DETECTION allocates a HashSet (and a node per name) for every object

@@ -1,5 +1,6 @@
 package io.bitcraps.ledger.cli;
 
+import io.bitcraps.ledger.domain.Limits;
 import io.bitcraps.ledger.codec.PayloadCodec;
 import io.bitcraps.ledger.domain.PlayerLimit;
 import io.bitcraps.ledger.projection.BetState;
@@ -75,7 +76,7 @@ final class HistoryCommand implements Callable<Integer> {
         int printed = 0;
         try (ReaderPool pool = new ReaderPool(source, 1, null, kind)) {
             BetRepository bets = new BetRepository(pool, null);
-            PageRequest next = PageRequest.first(Math.min(limit, PageRequest.LIMIT_MAX));
+            PageRequest next = PageRequest.first(Math.min(limit, Limits.PAGE_ROWS_MAX));
             while (next != null && printed < limit) {
                 Page<BetState> page = bets.byPlayer(player, next);
                 for (BetState b : page.items()) {
@@ -85,8 +86,8 @@ final class HistoryCommand implements Callable<Integer> {
                     System.out.println(json ? toJson(b) : toLine(b));
                 }
                 next = page.next() == null ? null
-                        : new PageRequest(Math.min(limit - printed, PageRequest.LIMIT_MAX) < 1 ? 1
-                        : Math.min(limit - printed, PageRequest.LIMIT_MAX), page.next().beforeSeq());
+                        : new PageRequest(Math.min(limit - printed, Limits.PAGE_ROWS_MAX) < 1 ? 1
+                        : Math.min(limit - printed, Limits.PAGE_ROWS_MAX), page.next().beforeSeq());
             }
         }
         if (printed == 0) {

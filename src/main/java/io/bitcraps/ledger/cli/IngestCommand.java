@@ -1,5 +1,6 @@
 package io.bitcraps.ledger.cli;
 
+import io.bitcraps.ledger.domain.Limits;
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
 import io.bitcraps.ledger.domain.LedgerException;
@@ -123,7 +124,7 @@ final class IngestCommand implements Callable<Integer> {
             Thread printer = new Thread(() -> printReceipts(queue, out), "ingest-printer");
             printer.start();
             try (Reader reader = openInput()) {
-                LineSource lines = new LineSource(reader, CommandLines.LINE_CHARS_MAX);
+                LineSource lines = new LineSource(reader, Limits.COMMAND_LINE_CHARS_MAX);
                 CommandLines parser = new CommandLines();
                 long lineNo = 0;
                 while (lines.next()) {
@@ -154,7 +155,7 @@ final class IngestCommand implements Callable<Integer> {
     private static Pending submit(Ledger ledger, CommandLines parser, long lineNo, LineSource line) {
         if (line.overlongChars() > 0) {
             return ready(lineNo, invalid(lineNo, "line of " + line.overlongChars() + " characters is longer than "
-                    + CommandLines.LINE_CHARS_MAX));
+                    + Limits.COMMAND_LINE_CHARS_MAX));
         }
         String key = null;
         try {

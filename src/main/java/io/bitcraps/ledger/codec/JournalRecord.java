@@ -22,7 +22,8 @@ public final class JournalRecord {
     public static final int HASH_BYTES = ChainHash.BYTES;
     public static final int BATCH_END_BYTES = 4 + 8 + 8 + 8 + 1 + 32 + 4;
     private static final int BATCH_MARKER = -1;
-    private static final int FRAME_BYTES_MAX = EventFrame.OVERHEAD_BYTES + 4_096;
+    /** The longest event frame: the largest payload the ledger writes, framed. Derived, so a larger payload limit is read back. */
+    static final int FRAME_BYTES_MAX = EventFrame.OVERHEAD_BYTES + io.bitcraps.ledger.domain.Limits.PAYLOAD_BYTES_MAX;
 
     private JournalRecord() {}
 

@@ -68,14 +68,11 @@ public sealed interface Command
     record OpenGame(String gameId, String tableId, String rules, String commitment) implements Command {
         /** The standard table's rules: field 12 pays 3:1, place bets off on the come-out, 3-4-5x odds, bets of 5 to 5000. */
         public static final String STANDARD_RULES = "field12=3;placeWorksOnComeOut=false;maxOdds=3-4-5;min=5;max=5000";
-        /** Longest rules text. */
-        public static final int RULES_LENGTH_MAX = 160;
-
         public OpenGame {
             Ids.requireId("game", gameId);
             Ids.requireId("table", tableId);
-            if (rules == null || rules.isEmpty() || rules.length() > RULES_LENGTH_MAX) {
-                throw new Rejected.InvalidCommand("table rules must be 1.." + RULES_LENGTH_MAX + " characters, got "
+            if (rules == null || rules.isEmpty() || rules.length() > Limits.TABLE_RULES_LENGTH_MAX) {
+                throw new Rejected.InvalidCommand("table rules must be 1.." + Limits.TABLE_RULES_LENGTH_MAX + " characters, got "
                         + Ids.quote(rules));
             }
             for (int i = 0; i < rules.length(); i++) {
@@ -138,9 +135,6 @@ public sealed interface Command
      */
     record RecordRoll(String gameId, int die1, int die2, boolean autoSettle, String clientSeed, Long nonce)
             implements Command {
-        /** Longest client seed. */
-        public static final int CLIENT_SEED_LENGTH_MAX = 64;
-
         public RecordRoll {
             Ids.requireId("game", gameId);
             if (die1 < 1 || die1 > 6 || die2 < 1 || die2 > 6) {
@@ -151,9 +145,9 @@ public sealed interface Command
                         + Ids.quote(clientSeed) + " and " + nonce);
             }
             if (clientSeed != null) {
-                if (clientSeed.isEmpty() || clientSeed.length() > CLIENT_SEED_LENGTH_MAX
+                if (clientSeed.isEmpty() || clientSeed.length() > Limits.CLIENT_SEED_LENGTH_MAX
                         || !clientSeed.chars().allMatch(c -> c > ' ' && c <= '~')) {
-                    throw new Rejected.InvalidCommand("a client seed is 1.." + CLIENT_SEED_LENGTH_MAX
+                    throw new Rejected.InvalidCommand("a client seed is 1.." + Limits.CLIENT_SEED_LENGTH_MAX
                             + " printable ASCII characters without spaces, got " + Ids.quote(clientSeed));
                 }
                 if (nonce < 0) {

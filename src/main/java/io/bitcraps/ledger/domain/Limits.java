@@ -26,6 +26,16 @@ public final class Limits {
     public static final int PAYLOAD_BYTES_MAX = 4_096;
     /** Most bets one game may hold open at once. */
     public static final int OPEN_BETS_PER_GAME_MAX = 4_096;
+    /** Longest table rules text of a game opening, in characters. */
+    public static final int TABLE_RULES_LENGTH_MAX = 160;
+    /** Longest client seed of a provably fair roll, in characters. */
+    public static final int CLIENT_SEED_LENGTH_MAX = 64;
+    /** Longest subscription name, in characters. */
+    public static final int SUBSCRIPTION_NAME_LENGTH_MAX = 64;
+    /** Most rows one page of a repository read returns. */
+    public static final int PAGE_ROWS_MAX = 1_000;
+    /** Longest JSON Lines command line ingest reads; a longer one is answered "invalid" without being held. */
+    public static final int COMMAND_LINE_CHARS_MAX = 64 * 1024;
 
     /** How long a raised (or removed) player limit waits before it applies; a lowered one applies at once. */
     public static final long LIMIT_RAISE_COOLING_MICROS = PlayerLimit.Windows.DAY_MICROS;

@@ -1,5 +1,6 @@
 package io.bitcraps.ledger.feed;
 
+import io.bitcraps.ledger.domain.Limits;
 import io.bitcraps.ledger.codec.PayloadCodec;
 import io.bitcraps.ledger.domain.LedgerException;
 import io.bitcraps.ledger.ingest.CommitListener;
@@ -50,8 +51,6 @@ public final class Subscriptions implements CommitListener, AutoCloseable {
     public static final int DELIVERY_EVENTS_MAX = 65_536;
     /** Most events a subscription's live queue holds (beside its batch bound) before it falls back to the log. */
     public static final long QUEUE_EVENTS_MAX = 262_144;
-    /** Longest subscription name, in characters. */
-    public static final int NAME_LENGTH_MAX = 64;
     /** Batch records read from the log at a time during catch-up. */
     static final int CATCH_UP_BATCHES_PER_READ = 256;
     /** The first retry of a failed batch waits this long; each later one twice as long, up to {@link #RETRY_MAX}. */
@@ -355,14 +354,14 @@ public final class Subscriptions implements CommitListener, AutoCloseable {
         }
     }
 
-    /** 1..{@value #NAME_LENGTH_MAX} characters of {@code [A-Za-z0-9._-]}, the first a letter or digit. */
+    /** 1..{@value Limits#SUBSCRIPTION_NAME_LENGTH_MAX} characters of {@code [A-Za-z0-9._-]}, the first a letter or digit. */
     public static void requireValidName(String name) {
         if (name == null || name.isEmpty()) {
             throw new SubscriptionException.InvalidName(name, "it is empty");
         }
-        if (name.length() > NAME_LENGTH_MAX) {
+        if (name.length() > Limits.SUBSCRIPTION_NAME_LENGTH_MAX) {
             throw new SubscriptionException.InvalidName(name, "it has " + name.length() + " characters, at most "
-                    + NAME_LENGTH_MAX + " are allowed");
+                    + Limits.SUBSCRIPTION_NAME_LENGTH_MAX + " are allowed");
         }
         if (!NAME.matcher(name).matches()) {
             throw new SubscriptionException.InvalidName(name, "use letters, digits, '.', '_' and '-', starting with a"

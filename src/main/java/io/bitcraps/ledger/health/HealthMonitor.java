@@ -150,7 +150,7 @@ public final class HealthMonitor implements AutoCloseable {
     private HealthReport runChecks() {
         List<HealthCheck> checks = new ArrayList<>();
         LedgerSnapshot s = ledger.get();
-        checks.add(writer(s));
+        checks.add(writer(s, thresholds.maxCommitStall()));
         checks.addAll(databaseChecks(s));
         checks.add(s.viewTotals() == 0 ? HealthCheck.up("conservation", "view at seq " + s.viewSeq() + " sums to 0 (I1)")
                 : HealthCheck.down("conservation", "view at seq " + s.viewSeq() + " sums to " + s.viewTotals() + " (I1 broken)"));
@@ -247,12 +247,13 @@ public final class HealthMonitor implements AutoCloseable {
         }
     }
 
-    private static HealthCheck writer(LedgerSnapshot s) {
+    /** DOWN once halted; DEGRADED while submissions wait and nothing committed for longer than {@code maxCommitStall}. */
+    static HealthCheck writer(LedgerSnapshot s, Duration maxCommitStall) {
         if (s.haltReason() != null) {
             return HealthCheck.down("writer", s.haltReason() + "; reads continue, writes are refused; audit and recover");
         }
         double seconds = s.lastCommitNanosAgo() / 1e9;
-        if (s.ringBacklog() > 0 && s.lastCommitNanosAgo() > Duration.ofSeconds(10).toNanos()) {
+        if (s.ringBacklog() > 0 && s.lastCommitNanosAgo() > maxCommitStall.toNanos()) {
             return HealthCheck.degraded("writer", String.format(Locale.ROOT,
                     "%d submissions waiting and no commit for %.0f s: the disk is stalling", s.ringBacklog(), seconds));
         }

@@ -23,6 +23,11 @@ public record HealthThresholds(long minFreeBytes, long maxWalBytes, Duration max
         return new HealthThresholds(bytes, maxWalBytes, maxBackupAge, chainTailEvents, maxCommitStall);
     }
 
+    /** Submissions waiting with no commit for longer than this is DEGRADED (the disk is stalling); default 10 s. */
+    public HealthThresholds withMaxCommitStall(Duration stall) {
+        return new HealthThresholds(minFreeBytes, maxWalBytes, maxBackupAge, chainTailEvents, stall);
+    }
+
     public HealthThresholds withMaxBackupAge(Duration age) {
         return new HealthThresholds(minFreeBytes, maxWalBytes, age, chainTailEvents, maxCommitStall);
     }

@@ -1,16 +1,17 @@
 package io.bitcraps.ledger.query;
 
+import io.bitcraps.ledger.domain.Limits;
+
 /**
  * A keyset page request: up to {@code limit} items strictly older than {@code beforeSeq}, newest
  * first. No OFFSET: the next page starts where the last one ended, so paging stays cheap and
  * stable while writes continue (new items land before page one, never inside a later page).
  */
 public record PageRequest(int limit, long beforeSeq) {
-    public static final int LIMIT_MAX = 1_000;
 
     public PageRequest {
-        if (limit < 1 || limit > LIMIT_MAX) {
-            throw new IllegalArgumentException("page limit must be in 1.." + LIMIT_MAX + ", got " + limit);
+        if (limit < 1 || limit > Limits.PAGE_ROWS_MAX) {
+            throw new IllegalArgumentException("page limit must be in 1.." + Limits.PAGE_ROWS_MAX + ", got " + limit);
         }
         if (beforeSeq < 1) {
             throw new IllegalArgumentException("beforeSeq must be positive, got " + beforeSeq);

@@ -1,5 +1,6 @@
 package io.bitcraps.ledger.cli;
 
+import io.bitcraps.ledger.domain.Limits;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -40,13 +41,13 @@ class LineSourceTest {
 
     @Test
     void keepsALineOfExactlyTheLimitAndCountsItsCarriageReturn() throws IOException {
-        String fits = "x".repeat(CommandLines.LINE_CHARS_MAX);
+        String fits = "x".repeat(Limits.COMMAND_LINE_CHARS_MAX);
         assertThat(lines(new StringReader(fits + "\n" + fits + "\r\n" + fits)))
-                .containsExactly(fits, "overlong " + (CommandLines.LINE_CHARS_MAX + 1), fits);
+                .containsExactly(fits, "overlong " + (Limits.COMMAND_LINE_CHARS_MAX + 1), fits);
     }
 
     private static List<String> lines(Reader in) throws IOException {
-        int charsMax = in instanceof ChoppyReader ? CHARS_MAX : CommandLines.LINE_CHARS_MAX;
+        int charsMax = in instanceof ChoppyReader ? CHARS_MAX : Limits.COMMAND_LINE_CHARS_MAX;
         LineSource source = new LineSource(in, charsMax);
         List<String> out = new ArrayList<>();
         while (source.next()) {

@@ -27,7 +27,7 @@ import java.util.Set;
  * same error message for every line.
  */
 final class TreeCommandLines {
-    private static final int LINE_CHARS_MAX = CommandLines.LINE_CHARS_MAX;
+    private static final int LINE_CHARS_MAX = Limits.COMMAND_LINE_CHARS_MAX;
 
     private static final JsonMapper JSON = JsonMapper.builder(JsonFactory.builder()
                     .streamReadConstraints(StreamReadConstraints.builder()

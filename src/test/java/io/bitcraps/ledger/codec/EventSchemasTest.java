@@ -204,10 +204,10 @@ class EventSchemasTest {
                 case "postings" -> assertThat(p.path("maxItems").intValue()).isEqualTo(8);
                 case "v" -> assertThat(p.path("const").intValue()).isEqualTo(type.schemaVersion());
                 case "rules" -> assertThat(p.path("maxLength").intValue()).isEqualTo(
-                        io.bitcraps.ledger.domain.Command.OpenGame.RULES_LENGTH_MAX);
+                        io.bitcraps.ledger.domain.Limits.TABLE_RULES_LENGTH_MAX);
                 case "commitment", "server_seed" -> assertThat(p.path("pattern").stringValue()).isEqualTo("^[0-9a-f]{64}$");
                 case "client_seed" -> assertThat(p.path("maxLength").intValue()).isEqualTo(
-                        io.bitcraps.ledger.domain.Command.RecordRoll.CLIENT_SEED_LENGTH_MAX);
+                        io.bitcraps.ledger.domain.Limits.CLIENT_SEED_LENGTH_MAX);
                 case "nonce" -> assertThat(p.path("minimum").longValue()).isZero();
                 case "deposit_24h", "deposit_7d", "deposit_30d", "loss_24h", "stake_max" -> {
                     assertThat(io.bitcraps.ledger.domain.PlayerLimit.ofField(name)).as(name).isNotNull();

@@ -1,5 +1,6 @@
 package io.bitcraps.ledger.query;
 
+import io.bitcraps.ledger.domain.Limits;
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
 import io.bitcraps.ledger.domain.Account;
@@ -626,8 +627,8 @@ class RepositoriesIT {
     @Test
     void pageRequestLimitsAreChecked() {
         assertThat(PageRequest.first(1)).isEqualTo(new PageRequest(1, Long.MAX_VALUE));
-        assertThat(PageRequest.first(PageRequest.LIMIT_MAX).limit()).isEqualTo(PageRequest.LIMIT_MAX);
-        for (int bad : new int[]{0, -1, PageRequest.LIMIT_MAX + 1, Integer.MAX_VALUE, Integer.MIN_VALUE}) {
+        assertThat(PageRequest.first(Limits.PAGE_ROWS_MAX).limit()).isEqualTo(Limits.PAGE_ROWS_MAX);
+        for (int bad : new int[]{0, -1, Limits.PAGE_ROWS_MAX + 1, Integer.MAX_VALUE, Integer.MIN_VALUE}) {
             assertThatThrownBy(() -> PageRequest.first(bad)).as("limit %d", bad)
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("limit").hasMessageContaining("" + bad);
         }
@@ -635,7 +636,7 @@ class RepositoriesIT {
             assertThatThrownBy(() -> new PageRequest(10, bad)).as("beforeSeq %d", bad)
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("beforeSeq");
         }
-        assertThat(new PageRequest(PageRequest.LIMIT_MAX, 1).beforeSeq()).isEqualTo(1);
+        assertThat(new PageRequest(Limits.PAGE_ROWS_MAX, 1).beforeSeq()).isEqualTo(1);
     }
 
     @Test
@@ -644,7 +645,7 @@ class RepositoriesIT {
         try (Ledger ledger = open()) {
             send(ledger, book, new Deposit("p", 1_000_000, "cage"));
             send(ledger, book, new OpenGame("g", "t"));
-            int bets = PageRequest.LIMIT_MAX + 1;
+            int bets = Limits.PAGE_ROWS_MAX + 1;
             List<CompletableFuture<Receipt>> futures = new ArrayList<>();
             List<Command> commands = new ArrayList<>();
             for (int i = 0; i < bets; i++) {
@@ -655,14 +656,14 @@ class RepositoriesIT {
             for (int i = 0; i < bets; i++) {
                 book.record(i == bets - 1 ? seen(ledger, futures.get(i)) : ok(futures.get(i)), List.of(commands.get(i)));
             }
-            Page<BetState> first = ledger.bets().byPlayer("p", PageRequest.first(PageRequest.LIMIT_MAX));
-            assertThat(first.items()).hasSize(PageRequest.LIMIT_MAX);
+            Page<BetState> first = ledger.bets().byPlayer("p", PageRequest.first(Limits.PAGE_ROWS_MAX));
+            assertThat(first.items()).hasSize(Limits.PAGE_ROWS_MAX);
             assertThat(first.hasNext()).isTrue();
             Page<BetState> second = ledger.bets().byPlayer("p", first.next());
             assertThat(second.items()).extracting(BetState::betId).containsExactly("b0");
             assertThat(second.hasNext()).isFalse();
             List<BetState> expected = book.betsOf("p");
-            assertThat(first.items()).isEqualTo(expected.subList(0, PageRequest.LIMIT_MAX));
+            assertThat(first.items()).isEqualTo(expected.subList(0, Limits.PAGE_ROWS_MAX));
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.bitcraps.ledger.sim;
 
+import io.bitcraps.ledger.domain.Limits;
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
 import io.bitcraps.ledger.api.LedgerView;
@@ -240,7 +241,7 @@ class FloorProperties {
 
     private static List<BetState> allBets(Ledger ledger, String game) {
         List<BetState> all = new ArrayList<>();
-        for (PageRequest request = PageRequest.first(PageRequest.LIMIT_MAX); request != null; ) {
+        for (PageRequest request = PageRequest.first(Limits.PAGE_ROWS_MAX); request != null; ) {
             Page<BetState> page = ledger.bets().byGame(game, request);
             all.addAll(page.items());
             request = page.next();
