@@ -162,68 +162,77 @@ final class Books {
         }
     }
 
-    /** The postings the command implies given the books so far; null when the command cannot apply at all. */
+    /**
+     * The postings the command implies given the books so far; null when the command cannot apply at all. A switch over
+     * the event type with no default: a command added to the ledger does not compile until the audit knows its postings.
+     */
     private List<Posting> expectedPostings(long seq, Command c, Consumer<Problem> report) {
-        if (c instanceof Command.Deposit d) {
-            return List.of(new Posting(Account.WORLD, -d.amount()), new Posting(Account.player(d.player()), d.amount()));
-        }
-        if (c instanceof Command.Withdraw w) {
-            if (balance("player:" + w.player()) < w.amount()) {
-                report.accept(new Problem(seq, ProblemKind.INVARIANT_BROKEN, "withdrawal of " + w.amount() + " from player:"
-                        + w.player() + " holding " + balance("player:" + w.player()) + " (I2)"));
+        return switch (c.eventType()) {
+            case DEPOSITED -> {
+                Command.Deposit d = (Command.Deposit) c;
+                yield List.of(new Posting(Account.WORLD, -d.amount()), new Posting(Account.player(d.player()), d.amount()));
             }
-            return List.of(new Posting(Account.player(w.player()), -w.amount()), new Posting(Account.WORLD, w.amount()));
-        }
-        if (c instanceof Command.FundHouse f) {
-            return List.of(new Posting(Account.WORLD, -f.amount()), new Posting(Account.HOUSE, f.amount()));
-        }
-        if (c instanceof Command.PlaceBet b) {
-            Game g = requireOpenGame(seq, b.gameId(), "a bet", report);
-            if (bets.containsKey(b.gameId() + '/' + b.betId())) {
-                report.accept(new Problem(seq, ProblemKind.INVARIANT_BROKEN, "bet " + b.betId() + " placed twice in game " + b.gameId()));
+            case WITHDRAWN -> withdrawalPostings(seq, (Command.Withdraw) c, report);
+            case HOUSE_FUNDED -> {
+                Command.FundHouse f = (Command.FundHouse) c;
+                yield List.of(new Posting(Account.WORLD, -f.amount()), new Posting(Account.HOUSE, f.amount()));
             }
-            if (balance("player:" + b.player()) < b.amount()) {
-                report.accept(new Problem(seq, ProblemKind.INVARIANT_BROKEN, "stake " + b.amount() + " exceeds player:"
-                        + b.player() + "'s " + balance("player:" + b.player()) + " (I2)"));
+            case BET_PLACED -> stakePostings(seq, (Command.PlaceBet) c, report);
+            case BET_SETTLED -> settlementPostings(seq, (Command.SettleBet) c, report);
+            case DICE_ROLLED -> {
+                requireOpenGame(seq, ((Command.RecordRoll) c).gameId(), "a roll", report);
+                yield List.of();
             }
-            if (g == null) {
-                return null;
+            case GAME_OPENED -> {
+                Command.OpenGame o = (Command.OpenGame) c;
+                if (games.containsKey(o.gameId())) {
+                    report.accept(new Problem(seq, ProblemKind.INVARIANT_BROKEN, "game " + o.gameId() + " opened twice"));
+                }
+                yield List.of();
             }
-            return List.of(new Posting(Account.player(b.player()), -b.amount()), new Posting(Account.escrow(b.gameId()), b.amount()));
-        }
-        if (c instanceof Command.SettleBet s) {
-            return settlementPostings(seq, s, report);
-        }
-        if (c instanceof Command.RecordRoll r) {
-            requireOpenGame(seq, r.gameId(), "a roll", report);
-            return List.of();
-        }
-        if (c instanceof Command.OpenGame o) {
-            if (games.containsKey(o.gameId())) {
-                report.accept(new Problem(seq, ProblemKind.INVARIANT_BROKEN, "game " + o.gameId() + " opened twice"));
+            case GAME_CLOSED -> {
+                Command.CloseGame cg = (Command.CloseGame) c;
+                Game g = requireOpenGame(seq, cg.gameId(), "closing", report);
+                if (g != null && g.openBets > 0) {
+                    report.accept(new Problem(seq, ProblemKind.INVARIANT_BROKEN, "game " + cg.gameId() + " closed with "
+                            + g.openBets + " open bet(s) (I4)"));
+                }
+                yield List.of();
             }
-            return List.of();
-        }
-        if (c instanceof Command.CloseGame cg) {
-            Game g = requireOpenGame(seq, cg.gameId(), "closing", report);
-            if (g != null && g.openBets > 0) {
-                report.accept(new Problem(seq, ProblemKind.INVARIANT_BROKEN, "game " + cg.gameId() + " closed with "
-                        + g.openBets + " open bet(s) (I4)"));
+            case LIMITS_SET, PLAYER_EXCLUDED -> List.of(); // moves no chips (the protections fold judges them)
+            case EPOCH_STARTED -> {
+                Command.StartEpoch ep = (Command.StartEpoch) c;
+                if (ep.epoch() != epoch + 1) {
+                    report.accept(new Problem(seq, ProblemKind.INVARIANT_BROKEN, "epoch " + ep.epoch() + " starts after epoch "
+                            + epoch + " (epochs count up by one)"));
+                }
+                epoch = Math.max(epoch, ep.epoch());
+                yield List.of();
             }
-            return List.of();
+        };
+    }
+
+    private List<Posting> withdrawalPostings(long seq, Command.Withdraw w, Consumer<Problem> report) {
+        if (balance("player:" + w.player()) < w.amount()) {
+            report.accept(new Problem(seq, ProblemKind.INVARIANT_BROKEN, "withdrawal of " + w.amount() + " from player:"
+                    + w.player() + " holding " + balance("player:" + w.player()) + " (I2)"));
         }
-        if (c instanceof Command.SetLimits || c instanceof Command.SelfExclude) {
-            return List.of(); // moves no chips (the protections fold judges them)
+        return List.of(new Posting(Account.player(w.player()), -w.amount()), new Posting(Account.WORLD, w.amount()));
+    }
+
+    private List<Posting> stakePostings(long seq, Command.PlaceBet b, Consumer<Problem> report) {
+        Game g = requireOpenGame(seq, b.gameId(), "a bet", report);
+        if (bets.containsKey(b.gameId() + '/' + b.betId())) {
+            report.accept(new Problem(seq, ProblemKind.INVARIANT_BROKEN, "bet " + b.betId() + " placed twice in game " + b.gameId()));
         }
-        if (c instanceof Command.StartEpoch ep) {
-            if (ep.epoch() != epoch + 1) {
-                report.accept(new Problem(seq, ProblemKind.INVARIANT_BROKEN, "epoch " + ep.epoch() + " starts after epoch "
-                        + epoch + " (epochs count up by one)"));
-            }
-            epoch = Math.max(epoch, ep.epoch());
-            return List.of();
+        if (balance("player:" + b.player()) < b.amount()) {
+            report.accept(new Problem(seq, ProblemKind.INVARIANT_BROKEN, "stake " + b.amount() + " exceeds player:"
+                    + b.player() + "'s " + balance("player:" + b.player()) + " (I2)"));
         }
-        throw new IllegalArgumentException("unknown command " + c);
+        if (g == null) {
+            return null;
+        }
+        return List.of(new Posting(Account.player(b.player()), -b.amount()), new Posting(Account.escrow(b.gameId()), b.amount()));
     }
 
     private List<Posting> settlementPostings(long seq, Command.SettleBet s, Consumer<Problem> report) {
@@ -267,54 +276,71 @@ final class Books {
         return g;
     }
 
-    /** Games, bets and statistics; runs after the postings so escrow can be checked against open stakes (I3). */
+    /**
+     * Games, bets and statistics; runs after the postings so escrow can be checked against open stakes (I3). A switch
+     * over the event type with no default; each case yields the game whose escrow it changed, or null.
+     */
     private void applyStructure(long seq, Command c, Consumer<Problem> report) {
-        String touchedGame = null;
-        if (c instanceof Command.OpenGame o) {
-            games.putIfAbsent(o.gameId(), new Game(o.gameId(), o.tableId(), seq));
-        } else if (c instanceof Command.PlaceBet b) {
-            Game g = games.get(b.gameId());
-            Bet bet = new Bet(b, seq);
-            if (bets.putIfAbsent(b.gameId() + '/' + b.betId(), bet) == null && g != null) {
-                g.openBets++;
-                g.openStakes += b.amount();
-                openStakesTotal += b.amount();
-                Stats st = players.computeIfAbsent(b.player(), p -> new Stats());
-                st.wagered += b.amount();
-                st.placed++;
+        String touchedGame = switch (c.eventType()) {
+            case GAME_OPENED -> {
+                Command.OpenGame o = (Command.OpenGame) c;
+                games.putIfAbsent(o.gameId(), new Game(o.gameId(), o.tableId(), seq));
+                yield null;
             }
-            touchedGame = b.gameId();
-        } else if (c instanceof Command.SettleBet s) {
-            Bet bet = bets.get(s.gameId() + '/' + s.betId());
-            Game g = games.get(s.gameId());
-            if (bet != null && bet.settledSeq == 0 && g != null) {
-                bet.settledSeq = seq;
-                bet.outcome = s.outcome();
-                bet.winnings = s.winnings();
-                g.openBets--;
-                g.openStakes -= bet.amount;
-                openStakesTotal -= bet.amount;
-                Stats st = players.computeIfAbsent(bet.player, p -> new Stats());
-                st.won += s.winnings();
-                st.lost += s.outcome() == Outcome.LOSE ? bet.amount : 0;
-                st.settled++;
+            case BET_PLACED -> {
+                Command.PlaceBet b = (Command.PlaceBet) c;
+                Game g = games.get(b.gameId());
+                Bet bet = new Bet(b, seq);
+                if (bets.putIfAbsent(b.gameId() + '/' + b.betId(), bet) == null && g != null) {
+                    g.openBets++;
+                    g.openStakes += b.amount();
+                    openStakesTotal += b.amount();
+                    Stats st = players.computeIfAbsent(b.player(), p -> new Stats());
+                    st.wagered += b.amount();
+                    st.placed++;
+                }
+                yield b.gameId();
             }
-            touchedGame = s.gameId();
-        } else if (c instanceof Command.RecordRoll r) {
-            Game g = games.get(r.gameId());
-            if (g != null) {
-                g.rolls++;
-                g.die1 = r.die1();
-                g.die2 = r.die2();
-                g.point = nextPoint(g.point, r.die1() + r.die2());
+            case BET_SETTLED -> {
+                Command.SettleBet s = (Command.SettleBet) c;
+                Bet bet = bets.get(s.gameId() + '/' + s.betId());
+                Game g = games.get(s.gameId());
+                if (bet != null && bet.settledSeq == 0 && g != null) {
+                    bet.settledSeq = seq;
+                    bet.outcome = s.outcome();
+                    bet.winnings = s.winnings();
+                    g.openBets--;
+                    g.openStakes -= bet.amount;
+                    openStakesTotal -= bet.amount;
+                    Stats st = players.computeIfAbsent(bet.player, p -> new Stats());
+                    st.won += s.winnings();
+                    st.lost += s.outcome() == Outcome.LOSE ? bet.amount : 0;
+                    st.settled++;
+                }
+                yield s.gameId();
             }
-        } else if (c instanceof Command.CloseGame cg) {
-            Game g = games.get(cg.gameId());
-            if (g != null && g.open) {
-                g.open = false;
-                g.closedSeq = seq;
+            case DICE_ROLLED -> {
+                Command.RecordRoll r = (Command.RecordRoll) c;
+                Game g = games.get(r.gameId());
+                if (g != null) {
+                    g.rolls++;
+                    g.die1 = r.die1();
+                    g.die2 = r.die2();
+                    g.point = nextPoint(g.point, r.die1() + r.die2());
+                }
+                yield null;
             }
-        }
+            case GAME_CLOSED -> {
+                Command.CloseGame cg = (Command.CloseGame) c;
+                Game g = games.get(cg.gameId());
+                if (g != null && g.open) {
+                    g.open = false;
+                    g.closedSeq = seq;
+                }
+                yield null;
+            }
+            case DEPOSITED, WITHDRAWN, HOUSE_FUNDED, LIMITS_SET, PLAYER_EXCLUDED, EPOCH_STARTED -> null;
+        };
         if (touchedGame != null) {
             Game g = games.get(touchedGame);
             long escrow = balance("escrow:" + touchedGame);

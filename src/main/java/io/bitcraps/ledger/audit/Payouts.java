@@ -91,9 +91,9 @@ final class Payouts {
     /** Provably fair games closed with their seed revealed, every die re-derived. */
     long fairGamesVerified;
 
-    /** The fairness of dice: commitments at the opening, seeds and nonces on the rolls, the seed revealed at the close. */
-    private void fairness(long seq, Command c, Consumer<Problem> report) {
-        if (c instanceof Command.OpenGame o && o.commitment() != null) {
+    /** The fairness of dice: commitments at the opening (here), seeds and nonces on the rolls, the seed revealed at the close. */
+    private void fairOpen(long seq, Command.OpenGame o, Consumer<Problem> report) {
+        if (o.commitment() != null) {
             String first = commitments.putIfAbsent(o.commitment(), o.gameId());
             if (first != null) {
                 report.accept(new Problem(seq, ProblemKind.COMMITMENT_REUSED, "game " + o.gameId() + " commits to "
@@ -101,7 +101,11 @@ final class Payouts {
                         + " of the other"));
             }
             fairGames.putIfAbsent(o.gameId(), new FairGame(o.commitment(), new ArrayList<>(), new ArrayList<>(), new boolean[1]));
-        } else if (c instanceof Command.RecordRoll r && fairGames.containsKey(r.gameId())) {
+        }
+    }
+
+    private void fairRoll(long seq, Command.RecordRoll r, Consumer<Problem> report) {
+        if (fairGames.containsKey(r.gameId())) {
             FairGame f = fairGames.get(r.gameId());
             int index = f.rolls().size();
             if (r.clientSeed() != null && (r.nonce() != index
@@ -113,59 +117,83 @@ final class Payouts {
             }
             f.rolls().add(r);
             f.seqs().add(seq);
-        } else if (c instanceof Command.CloseGame cg) {
-            FairGame f = fairGames.remove(cg.gameId());
-            if (f == null) {
-                return;
-            }
-            if (cg.serverSeed() == null) {
-                report.accept(new Problem(seq, ProblemKind.SEED_NOT_REVEALED, "game " + cg.gameId()
-                        + " committed to " + f.commitment() + " but closed without revealing its server seed"));
-                return;
-            }
-            byte[] seed = FairDice.parseSeed(cg.serverSeed());
-            String hashed = FairDice.commitment(seed);
-            if (!hashed.equals(f.commitment())) {
-                report.accept(new Problem(seq, ProblemKind.SEED_MISMATCH, "game " + cg.gameId() + ": the seed revealed"
-                        + " hashes to " + hashed + ", the game committed to " + f.commitment()));
-                return;
-            }
-            boolean fair = true;
-            for (int i = 0; i < f.rolls().size(); i++) {
-                Command.RecordRoll r = f.rolls().get(i);
-                if (r.clientSeed() == null) {
-                    fair = false;
-                    report.accept(new Problem(f.seqs().get(i), ProblemKind.DICE_MISMATCH, "game " + cg.gameId()
-                            + ": roll " + i + " (" + r.die1() + "+" + r.die2() + ") names no client seed and nonce"));
-                    continue;
-                }
-                Roll derived = FairDice.dice(seed, r.clientSeed(), r.nonce());
-                if (derived.die1() != r.die1() || derived.die2() != r.die2()) {
-                    fair = false;
-                    report.accept(new Problem(f.seqs().get(i), ProblemKind.DICE_MISMATCH, "game " + cg.gameId()
-                            + ": roll " + i + " (client seed " + r.clientSeed() + ", nonce " + r.nonce() + ") recorded "
-                            + r.die1() + "+" + r.die2() + ", the revealed seed gives " + derived));
-                }
-            }
-            if (fair && !f.unordered()[0]) {
-                fairGamesVerified++;
-            }
         }
     }
 
-    void apply(long seq, Command c, Consumer<Problem> report) {
-        fairness(seq, c, report);
-        if (c instanceof Command.RecordRoll r) {
-            roll(seq, r);
-        } else if (c instanceof Command.SettleBet s) {
-            settle(seq, s, report);
-        } else if (c instanceof Command.PlaceBet b) {
-            place(seq, b, report);
-        } else if (c instanceof Command.OpenGame o) {
-            open(seq, o, report);
-        } else if (c instanceof Command.CloseGame cg) {
-            close(seq, cg, report);
+    private void fairClose(long seq, Command.CloseGame cg, Consumer<Problem> report) {
+        FairGame f = fairGames.remove(cg.gameId());
+        if (f == null) {
+            return;
         }
+        if (cg.serverSeed() == null) {
+            report.accept(new Problem(seq, ProblemKind.SEED_NOT_REVEALED, "game " + cg.gameId()
+                    + " committed to " + f.commitment() + " but closed without revealing its server seed"));
+            return;
+        }
+        byte[] seed = FairDice.parseSeed(cg.serverSeed());
+        String hashed = FairDice.commitment(seed);
+        if (!hashed.equals(f.commitment())) {
+            report.accept(new Problem(seq, ProblemKind.SEED_MISMATCH, "game " + cg.gameId() + ": the seed revealed"
+                    + " hashes to " + hashed + ", the game committed to " + f.commitment()));
+            return;
+        }
+        boolean fair = true;
+        for (int i = 0; i < f.rolls().size(); i++) {
+            Command.RecordRoll r = f.rolls().get(i);
+            if (r.clientSeed() == null) {
+                fair = false;
+                report.accept(new Problem(f.seqs().get(i), ProblemKind.DICE_MISMATCH, "game " + cg.gameId()
+                        + ": roll " + i + " (" + r.die1() + "+" + r.die2() + ") names no client seed and nonce"));
+                continue;
+            }
+            Roll derived = FairDice.dice(seed, r.clientSeed(), r.nonce());
+            if (derived.die1() != r.die1() || derived.die2() != r.die2()) {
+                fair = false;
+                report.accept(new Problem(f.seqs().get(i), ProblemKind.DICE_MISMATCH, "game " + cg.gameId()
+                        + ": roll " + i + " (client seed " + r.clientSeed() + ", nonce " + r.nonce() + ") recorded "
+                        + r.die1() + "+" + r.die2() + ", the revealed seed gives " + derived));
+            }
+        }
+        if (fair && !f.unordered()[0]) {
+            fairGamesVerified++;
+        }
+    }
+
+    /**
+     * Judges one event: its payout and the fairness of its dice. A switch over the event type with no default: a
+     * command added to the ledger does not compile until the payout check says what it does. Returns true when the
+     * event concerned a game.
+     */
+    boolean apply(long seq, Command c, Consumer<Problem> report) {
+        return switch (c.eventType()) {
+            case GAME_OPENED -> {
+                Command.OpenGame o = (Command.OpenGame) c;
+                fairOpen(seq, o, report);
+                open(seq, o, report);
+                yield true;
+            }
+            case BET_PLACED -> {
+                place(seq, (Command.PlaceBet) c, report);
+                yield true;
+            }
+            case DICE_ROLLED -> {
+                Command.RecordRoll r = (Command.RecordRoll) c;
+                fairRoll(seq, r, report);
+                roll(seq, r);
+                yield true;
+            }
+            case BET_SETTLED -> {
+                settle(seq, (Command.SettleBet) c, report);
+                yield true;
+            }
+            case GAME_CLOSED -> {
+                Command.CloseGame cg = (Command.CloseGame) c;
+                fairClose(seq, cg, report);
+                close(seq, cg, report);
+                yield true;
+            }
+            case DEPOSITED, WITHDRAWN, HOUSE_FUNDED, LIMITS_SET, PLAYER_EXCLUDED, EPOCH_STARTED -> false;
+        };
     }
 
     /** Games whose state is held: the open ones the rulebook could read. */

@@ -29,40 +29,65 @@ final class Protections {
         return players.size();
     }
 
-    /** Judges, then folds, one event; {@code bettor} is the player of a settled bet (null if unknown). */
-    void apply(long seq, long timestampMicros, Command c, List<Posting> postings, String bettor,
+    /**
+     * Judges, then folds, one event; {@code bettor} is the player of a settled bet (null if unknown). Returns the
+     * protection it was judged under (as before it), or null when no protection concerns it.
+     */
+    PlayerProtection apply(long seq, long timestampMicros, Command c, List<Posting> postings, String bettor,
                Consumer<Problem> report) {
         // a log whose time goes backwards is reported by the books; judge it at the latest time seen
         long t = Math.max(timestampMicros, lastMicros);
         lastMicros = t;
-        if (c instanceof Command.Deposit d) {
-            PlayerProtection p = players.get(d.player());
-            if (p != null) {
-                depositsChecked++;
-                broken(seq, p.refuseDeposit(d.player(), d.amount(), t), report);
-                players.put(d.player(), p.deposited(d.amount(), t));
+        // a switch over the event type with no default: a new command does not compile until the audit says whether a
+        // player's protection judges it
+        PlayerProtection judgedBy = switch (c.eventType()) {
+            case DEPOSITED -> {
+                Command.Deposit d = (Command.Deposit) c;
+                PlayerProtection p = players.get(d.player());
+                if (p != null) {
+                    depositsChecked++;
+                    broken(seq, p.refuseDeposit(d.player(), d.amount(), t), report);
+                    players.put(d.player(), p.deposited(d.amount(), t));
+                }
+                yield p;
             }
-        } else if (c instanceof Command.PlaceBet b) {
-            PlayerProtection p = players.get(b.player());
-            if (p != null) {
-                betsChecked++;
-                broken(seq, p.refuseBet(b.player(), b.amount(), t), report);
-                players.put(b.player(), p.staked(b.gameId() + '/' + b.betId(), b.amount(), t));
+            case BET_PLACED -> {
+                Command.PlaceBet b = (Command.PlaceBet) c;
+                PlayerProtection p = players.get(b.player());
+                if (p != null) {
+                    betsChecked++;
+                    broken(seq, p.refuseBet(b.player(), b.amount(), t), report);
+                    players.put(b.player(), p.staked(b.gameId() + '/' + b.betId(), b.amount(), t));
+                }
+                yield p;
             }
-        } else if (c instanceof Command.SettleBet st) {
-            PlayerProtection p = bettor == null ? null : players.get(bettor);
-            if (p != null) {
-                long stake = -delta(postings, Account.escrow(st.gameId()).key());
-                players.put(bettor, p.settled(st.gameId() + '/' + st.betId(), stake,
-                        delta(postings, Account.player(bettor).key()), t));
+            case BET_SETTLED -> {
+                Command.SettleBet st = (Command.SettleBet) c;
+                PlayerProtection p = bettor == null ? null : players.get(bettor);
+                if (p != null) {
+                    long stake = -delta(postings, Account.escrow(st.gameId()).key());
+                    players.put(bettor, p.settled(st.gameId() + '/' + st.betId(), stake,
+                            delta(postings, Account.player(bettor).key()), t));
+                }
+                yield p;
             }
-        } else if (c instanceof Command.SetLimits sl) {
-            players.put(sl.player(), players.getOrDefault(sl.player(), PlayerProtection.NEW).limitsSet(sl, t));
-        } else if (c instanceof Command.SelfExclude x) {
-            PlayerProtection p = players.getOrDefault(x.player(), PlayerProtection.NEW);
-            broken(seq, p.refuseExclusion(x.player(), x, t), report);
-            players.put(x.player(), p.excluded(x, t));
-        }
+            case LIMITS_SET -> {
+                Command.SetLimits sl = (Command.SetLimits) c;
+                PlayerProtection p = players.getOrDefault(sl.player(), PlayerProtection.NEW);
+                players.put(sl.player(), p.limitsSet(sl, t));
+                yield p;
+            }
+            case PLAYER_EXCLUDED -> {
+                Command.SelfExclude x = (Command.SelfExclude) c;
+                PlayerProtection p = players.getOrDefault(x.player(), PlayerProtection.NEW);
+                broken(seq, p.refuseExclusion(x.player(), x, t), report);
+                players.put(x.player(), p.excluded(x, t));
+                yield p;
+            }
+            // a withdrawal is never refused; the rest move no player's chips
+            case WITHDRAWN, HOUSE_FUNDED, GAME_OPENED, DICE_ROLLED, GAME_CLOSED, EPOCH_STARTED -> null;
+        };
+        return judgedBy;
     }
 
     private static long delta(List<Posting> postings, String accountKey) {

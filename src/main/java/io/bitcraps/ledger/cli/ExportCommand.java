@@ -37,8 +37,47 @@ import java.util.concurrent.Callable;
 @picocli.CommandLine.Command(name = "export", mixinStandardHelpOptions = true,
         description = "Export the event log as JSON Lines or CSV (read-only; safe beside a running writer).")
 final class ExportCommand implements Callable<Integer> {
-    static final String CSV_HEADER = "seq,ts,type,player,amount,reference,game,table,bet,bet_type,point,die1,die2,"
-            + "outcome,winnings,key,group,postings,hash,protection";
+    /** The CSV columns, in their order; the header line is their names in lower case. */
+    enum Column {
+        SEQ, TS, TYPE, PLAYER, AMOUNT, REFERENCE, GAME, TABLE, BET, BET_TYPE, POINT, DIE1, DIE2, OUTCOME, WINNINGS, KEY,
+        GROUP, POSTINGS, HASH, PROTECTION, EPOCH;
+
+        String header() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    static final String CSV_HEADER = java.util.Arrays.stream(Column.values()).map(Column::header)
+            .collect(java.util.stream.Collectors.joining(","));
+
+    /** One CSV line's cells by column, empty until set. */
+    static final class Cells {
+        private final String[] cells = new String[Column.values().length];
+
+        Cells() {
+            java.util.Arrays.fill(cells, "");
+        }
+
+        Cells set(Column column, String value) {
+            cells[column.ordinal()] = value;
+            return this;
+        }
+
+        Cells set(Column column, long value) {
+            return set(column, Long.toString(value));
+        }
+
+        String line() {
+            StringBuilder line = new StringBuilder(160);
+            for (int i = 0; i < cells.length; i++) {
+                if (i > 0) {
+                    line.append(',');
+                }
+                line.append(csvCell(cells[i]));
+            }
+            return line.toString();
+        }
+    }
 
     @Option(names = "--db", required = true, description = "ledger database file")
     Path db;
@@ -125,61 +164,66 @@ final class ExportCommand implements Callable<Integer> {
         g.writeEndObject();
     }
 
-    /** One CSV line in the column order of {@link #CSV_HEADER}; empty cells for fields the type lacks. */
+    /**
+     * One CSV line in the order of {@link Column}; empty cells for fields the type lacks. A switch over the event type
+     * with no default: a command added to the ledger does not compile until it says what goes in which column.
+     */
     static String csvLine(LedgerEvent e, EventRow row) {
-        String[] cells = new String[20];
-        java.util.Arrays.fill(cells, "");
-        cells[0] = Long.toString(e.seq());
-        cells[1] = timestamp(e.timestampMicros());
-        cells[2] = e.type().name();
         Command c = e.command();
-        if (c instanceof Command.Deposit d) {
-            cells[3] = d.player();
-            cells[4] = Long.toString(d.amount());
-            cells[5] = d.reference();
-        } else if (c instanceof Command.Withdraw w) {
-            cells[3] = w.player();
-            cells[4] = Long.toString(w.amount());
-            cells[5] = w.reference();
-        } else if (c instanceof Command.FundHouse f) {
-            cells[4] = Long.toString(f.amount());
-            cells[5] = f.reference();
-        } else if (c instanceof Command.OpenGame o) {
-            cells[6] = o.gameId();
-            cells[7] = o.tableId();
-        } else if (c instanceof Command.PlaceBet b) {
-            cells[3] = b.player();
-            cells[4] = Long.toString(b.amount());
-            cells[6] = b.gameId();
-            cells[8] = b.betId();
-            cells[9] = b.betType().name();
-            cells[10] = b.point() == null ? "" : b.point().toString();
-        } else if (c instanceof Command.RecordRoll r) {
-            cells[6] = r.gameId();
-            cells[11] = Integer.toString(r.die1());
-            cells[12] = Integer.toString(r.die2());
-        } else if (c instanceof Command.SettleBet s) {
-            cells[6] = s.gameId();
-            cells[8] = s.betId();
-            cells[13] = s.outcome().name();
-            cells[14] = Long.toString(s.winnings());
-        } else if (c instanceof Command.CloseGame cg) {
-            cells[6] = cg.gameId();
-        } else if (c instanceof Command.SetLimits sl) {
-            cells[3] = sl.player();
-            StringBuilder limits = new StringBuilder();
-            for (io.bitcraps.ledger.domain.PlayerLimit l : io.bitcraps.ledger.domain.PlayerLimit.ALL) {
-                if (sl.limit(l) != null) {
-                    limits.append(limits.length() == 0 ? "" : ";").append(l.field()).append('=').append(sl.limit(l));
-                }
+        Cells cells = new Cells().set(Column.SEQ, e.seq()).set(Column.TS, timestamp(e.timestampMicros()))
+                .set(Column.TYPE, e.type().name());
+        cells = switch (c.eventType()) {
+            case DEPOSITED -> {
+                Command.Deposit d = (Command.Deposit) c;
+                yield cells.set(Column.PLAYER, d.player()).set(Column.AMOUNT, d.amount()).set(Column.REFERENCE, d.reference());
             }
-            cells[19] = limits.toString();
-        } else if (c instanceof Command.SelfExclude x) {
-            cells[3] = x.player();
-            cells[19] = x.kind().field() + "=" + x.hours() + "h";
-        }
-        cells[15] = e.key() == null ? "" : e.key();
-        cells[16] = e.submissionSize() > 1 ? Integer.toString(e.submissionSize()) : "";
+            case WITHDRAWN -> {
+                Command.Withdraw w = (Command.Withdraw) c;
+                yield cells.set(Column.PLAYER, w.player()).set(Column.AMOUNT, w.amount()).set(Column.REFERENCE, w.reference());
+            }
+            case HOUSE_FUNDED -> {
+                Command.FundHouse f = (Command.FundHouse) c;
+                yield cells.set(Column.AMOUNT, f.amount()).set(Column.REFERENCE, f.reference());
+            }
+            case GAME_OPENED -> {
+                Command.OpenGame o = (Command.OpenGame) c;
+                yield cells.set(Column.GAME, o.gameId()).set(Column.TABLE, o.tableId());
+            }
+            case BET_PLACED -> {
+                Command.PlaceBet b = (Command.PlaceBet) c;
+                yield cells.set(Column.PLAYER, b.player()).set(Column.AMOUNT, b.amount()).set(Column.GAME, b.gameId())
+                        .set(Column.BET, b.betId()).set(Column.BET_TYPE, b.betType().name())
+                        .set(Column.POINT, b.point() == null ? "" : b.point().toString());
+            }
+            case DICE_ROLLED -> {
+                Command.RecordRoll r = (Command.RecordRoll) c;
+                yield cells.set(Column.GAME, r.gameId()).set(Column.DIE1, r.die1()).set(Column.DIE2, r.die2());
+            }
+            case BET_SETTLED -> {
+                Command.SettleBet st = (Command.SettleBet) c;
+                yield cells.set(Column.GAME, st.gameId()).set(Column.BET, st.betId()).set(Column.OUTCOME, st.outcome().name())
+                        .set(Column.WINNINGS, st.winnings());
+            }
+            case GAME_CLOSED -> cells.set(Column.GAME, ((Command.CloseGame) c).gameId());
+            case LIMITS_SET -> {
+                Command.SetLimits sl = (Command.SetLimits) c;
+                StringBuilder limits = new StringBuilder();
+                for (io.bitcraps.ledger.domain.PlayerLimit l : io.bitcraps.ledger.domain.PlayerLimit.ALL) {
+                    if (sl.limit(l) != null) {
+                        limits.append(limits.length() == 0 ? "" : ";").append(l.field()).append('=').append(sl.limit(l));
+                    }
+                }
+                yield cells.set(Column.PLAYER, sl.player()).set(Column.PROTECTION, limits.toString());
+            }
+            case PLAYER_EXCLUDED -> {
+                Command.SelfExclude x = (Command.SelfExclude) c;
+                yield cells.set(Column.PLAYER, x.player()).set(Column.PROTECTION, x.kind().field() + "=" + x.hours() + "h");
+            }
+            case EPOCH_STARTED -> {
+                Command.StartEpoch ep = (Command.StartEpoch) c;
+                yield cells.set(Column.EPOCH, ep.epoch()).set(Column.REFERENCE, ep.reason());
+            }
+        };
         StringBuilder postings = new StringBuilder();
         for (Posting p : e.postings()) {
             if (postings.length() > 0) {
@@ -187,16 +231,9 @@ final class ExportCommand implements Callable<Integer> {
             }
             postings.append(p.account().key()).append('=').append(p.delta());
         }
-        cells[17] = postings.toString();
-        cells[18] = Hex.of(row.hash());
-        StringBuilder line = new StringBuilder(160);
-        for (int i = 0; i < cells.length; i++) {
-            if (i > 0) {
-                line.append(',');
-            }
-            line.append(csvCell(cells[i]));
-        }
-        return line.toString();
+        return cells.set(Column.KEY, e.key() == null ? "" : e.key())
+                .set(Column.GROUP, e.submissionSize() > 1 ? Integer.toString(e.submissionSize()) : "")
+                .set(Column.POSTINGS, postings.toString()).set(Column.HASH, Hex.of(row.hash())).line();
     }
 
     /**

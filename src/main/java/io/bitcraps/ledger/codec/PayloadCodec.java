@@ -89,71 +89,124 @@ public final class PayloadCodec {
         g.writeEndObject();
     }
 
-    /** Writes only the command's fields, in the names used by JSON Lines input and export. */
+    /** Writes one kind of command's fields. */
+    @FunctionalInterface
+    private interface FieldWriter {
+        void write(JsonGenerator g, Command c);
+    }
+
+    /**
+     * Writes only the command's fields, in the names used by JSON Lines input and export. A switch over the event type
+     * with no default: a command added to the ledger does not compile until it has an encoding.
+     */
     public static void writeCommandFields(JsonGenerator g, Command c) {
-        if (c instanceof Command.Deposit d) {
-            g.writeStringProperty("player", d.player());
-            g.writeNumberProperty("amount", d.amount());
-            g.writeStringProperty("reference", d.reference());
-        } else if (c instanceof Command.Withdraw w) {
-            g.writeStringProperty("player", w.player());
-            g.writeNumberProperty("amount", w.amount());
-            g.writeStringProperty("reference", w.reference());
-        } else if (c instanceof Command.FundHouse f) {
-            g.writeNumberProperty("amount", f.amount());
-            g.writeStringProperty("reference", f.reference());
-        } else if (c instanceof Command.OpenGame o) {
-            g.writeStringProperty("game", o.gameId());
-            g.writeStringProperty("table", o.tableId());
-            g.writeStringProperty("rules", o.rules());
-            if (o.commitment() != null) {
-                g.writeStringProperty("commitment", o.commitment());
-            }
-        } else if (c instanceof Command.PlaceBet b) {
-            g.writeStringProperty("game", b.gameId());
-            g.writeStringProperty("bet", b.betId());
-            g.writeStringProperty("player", b.player());
-            g.writeStringProperty("bet_type", b.betType().name());
-            if (b.point() != null) {
-                g.writeNumberProperty("point", b.point().intValue());
-            }
-            g.writeNumberProperty("amount", b.amount());
-        } else if (c instanceof Command.RecordRoll r) {
-            g.writeStringProperty("game", r.gameId());
-            g.writeNumberProperty("die1", r.die1());
-            g.writeNumberProperty("die2", r.die2());
-            if (r.clientSeed() != null) {
-                g.writeStringProperty("client_seed", r.clientSeed());
-                g.writeNumberProperty("nonce", r.nonce());
-            }
-        } else if (c instanceof Command.SettleBet s) {
-            g.writeStringProperty("game", s.gameId());
-            g.writeStringProperty("bet", s.betId());
-            g.writeStringProperty("outcome", s.outcome().name());
-            g.writeNumberProperty("winnings", s.winnings());
-        } else if (c instanceof Command.CloseGame cg) {
-            g.writeStringProperty("game", cg.gameId());
-            if (cg.serverSeed() != null) {
-                g.writeStringProperty("server_seed", cg.serverSeed());
-            }
-        } else if (c instanceof Command.SetLimits sl) {
-            g.writeStringProperty("player", sl.player());
-            for (PlayerLimit l : PlayerLimit.ALL) {
-                Long v = sl.limit(l);
-                if (v != null) {
-                    g.writeNumberProperty(l.field(), v);
-                }
-            }
-        } else if (c instanceof Command.StartEpoch ep) {
-            g.writeNumberProperty("new_epoch", ep.epoch());
-            g.writeStringProperty("reason", ep.reason());
-        } else if (c instanceof Command.SelfExclude x) {
-            g.writeStringProperty("player", x.player());
-            g.writeStringProperty("kind", x.kind().field());
-            g.writeNumberProperty("hours", x.hours());
-        } else {
-            throw new IllegalArgumentException("no encoding for " + c);
+        FieldWriter fields = switch (c.eventType()) {
+            case DEPOSITED -> PayloadCodec::depositFields;
+            case WITHDRAWN -> PayloadCodec::withdrawFields;
+            case HOUSE_FUNDED -> PayloadCodec::fundHouseFields;
+            case GAME_OPENED -> PayloadCodec::openGameFields;
+            case BET_PLACED -> PayloadCodec::placeBetFields;
+            case DICE_ROLLED -> PayloadCodec::rollFields;
+            case BET_SETTLED -> PayloadCodec::settleFields;
+            case GAME_CLOSED -> PayloadCodec::closeGameFields;
+            case LIMITS_SET -> PayloadCodec::setLimitsFields;
+            case PLAYER_EXCLUDED -> PayloadCodec::selfExcludeFields;
+            case EPOCH_STARTED -> PayloadCodec::startEpochFields;
+        };
+        fields.write(g, c);
+    }
+
+    private static void depositFields(JsonGenerator g, Command c) {
+        Command.Deposit d = (Command.Deposit) c;
+        g.writeStringProperty("player", d.player());
+        g.writeNumberProperty("amount", d.amount());
+        g.writeStringProperty("reference", d.reference());
+    }
+
+    private static void withdrawFields(JsonGenerator g, Command c) {
+        Command.Withdraw w = (Command.Withdraw) c;
+        g.writeStringProperty("player", w.player());
+        g.writeNumberProperty("amount", w.amount());
+        g.writeStringProperty("reference", w.reference());
+    }
+
+    private static void fundHouseFields(JsonGenerator g, Command c) {
+        Command.FundHouse f = (Command.FundHouse) c;
+        g.writeNumberProperty("amount", f.amount());
+        g.writeStringProperty("reference", f.reference());
+    }
+
+    private static void openGameFields(JsonGenerator g, Command c) {
+        Command.OpenGame o = (Command.OpenGame) c;
+        g.writeStringProperty("game", o.gameId());
+        g.writeStringProperty("table", o.tableId());
+        g.writeStringProperty("rules", o.rules());
+        if (o.commitment() != null) {
+            g.writeStringProperty("commitment", o.commitment());
         }
+    }
+
+    private static void placeBetFields(JsonGenerator g, Command c) {
+        Command.PlaceBet b = (Command.PlaceBet) c;
+        g.writeStringProperty("game", b.gameId());
+        g.writeStringProperty("bet", b.betId());
+        g.writeStringProperty("player", b.player());
+        g.writeStringProperty("bet_type", b.betType().name());
+        if (b.point() != null) {
+            g.writeNumberProperty("point", b.point().intValue());
+        }
+        g.writeNumberProperty("amount", b.amount());
+    }
+
+    private static void rollFields(JsonGenerator g, Command c) {
+        Command.RecordRoll r = (Command.RecordRoll) c;
+        g.writeStringProperty("game", r.gameId());
+        g.writeNumberProperty("die1", r.die1());
+        g.writeNumberProperty("die2", r.die2());
+        if (r.clientSeed() != null) {
+            g.writeStringProperty("client_seed", r.clientSeed());
+            g.writeNumberProperty("nonce", r.nonce());
+        }
+    }
+
+    private static void settleFields(JsonGenerator g, Command c) {
+        Command.SettleBet s = (Command.SettleBet) c;
+        g.writeStringProperty("game", s.gameId());
+        g.writeStringProperty("bet", s.betId());
+        g.writeStringProperty("outcome", s.outcome().name());
+        g.writeNumberProperty("winnings", s.winnings());
+    }
+
+    private static void closeGameFields(JsonGenerator g, Command c) {
+        Command.CloseGame cg = (Command.CloseGame) c;
+        g.writeStringProperty("game", cg.gameId());
+        if (cg.serverSeed() != null) {
+            g.writeStringProperty("server_seed", cg.serverSeed());
+        }
+    }
+
+    private static void setLimitsFields(JsonGenerator g, Command c) {
+        Command.SetLimits sl = (Command.SetLimits) c;
+        g.writeStringProperty("player", sl.player());
+        for (PlayerLimit l : PlayerLimit.ALL) {
+            Long v = sl.limit(l);
+            if (v != null) {
+                g.writeNumberProperty(l.field(), v);
+            }
+        }
+    }
+
+    private static void selfExcludeFields(JsonGenerator g, Command c) {
+        Command.SelfExclude x = (Command.SelfExclude) c;
+        g.writeStringProperty("player", x.player());
+        g.writeStringProperty("kind", x.kind().field());
+        g.writeNumberProperty("hours", x.hours());
+    }
+
+    private static void startEpochFields(JsonGenerator g, Command c) {
+        Command.StartEpoch ep = (Command.StartEpoch) c;
+        g.writeNumberProperty("new_epoch", ep.epoch());
+        g.writeStringProperty("reason", ep.reason());
     }
 
     private static void writePostings(JsonGenerator g, List<Posting> postings) {

@@ -46,88 +46,100 @@ import java.util.Optional;
 final class Decider {
     private Decider() {}
 
+    /** A switch over the event type with no default: a command added to the ledger does not compile until it has rules. */
     static List<Posting> decide(LedgerState s, Command c, History history, boolean byTheRules, long nowMicros) {
-        if (c instanceof Command.Deposit d) {
-            PlayerProtection protection = s.protection(d.player());
-            if (protection != null) {
-                refuse(protection.refuseDeposit(d.player(), d.amount(), nowMicros));
-            }
-            Account player = Account.player(d.player());
-            requireRoom(s, player, d.amount());
-            requireWorldRoom(s, d.amount());
-            return List.of(new Posting(Account.WORLD, -d.amount()), new Posting(player, d.amount()));
+        return switch (c.eventType()) {
+            case DEPOSITED -> deposit(s, (Command.Deposit) c, nowMicros);
+            case WITHDRAWN -> withdraw(s, (Command.Withdraw) c, history);
+            case HOUSE_FUNDED -> fundHouse(s, (Command.FundHouse) c);
+            case GAME_OPENED -> opening(s, (Command.OpenGame) c, history, byTheRules);
+            case BET_PLACED -> placeBet(s, (Command.PlaceBet) c, history, byTheRules, nowMicros);
+            case DICE_ROLLED -> roll(s, (Command.RecordRoll) c, history, byTheRules);
+            case BET_SETTLED -> settleBet(s, (Command.SettleBet) c, history, byTheRules);
+            case GAME_CLOSED -> closeGame(s, (Command.CloseGame) c, history, byTheRules);
+            case LIMITS_SET -> List.of(); // any limits: a lowered one applies at once, a raised one waits (PlayerProtection)
+            case PLAYER_EXCLUDED -> selfExclude(s, (Command.SelfExclude) c, nowMicros);
+            case EPOCH_STARTED -> startEpoch((Command.StartEpoch) c, history);
+        };
+    }
+
+    private static List<Posting> deposit(LedgerState s, Command.Deposit d, long nowMicros) {
+        PlayerProtection protection = s.protection(d.player());
+        if (protection != null) {
+            refuse(protection.refuseDeposit(d.player(), d.amount(), nowMicros));
         }
-        if (c instanceof Command.Withdraw w) {
-            // never refused for the player's limits or exclusion: a protected player may always cash out
-            Account player = Account.player(w.player());
-            requireFunds(s, player, w.amount(), history);
-            return List.of(new Posting(player, -w.amount()), new Posting(Account.WORLD, w.amount()));
+        Account player = Account.player(d.player());
+        requireRoom(s, player, d.amount());
+        requireWorldRoom(s, d.amount());
+        return List.of(new Posting(Account.WORLD, -d.amount()), new Posting(player, d.amount()));
+    }
+
+    private static List<Posting> withdraw(LedgerState s, Command.Withdraw w, History history) {
+        // never refused for the player's limits or exclusion: a protected player may always cash out
+        Account player = Account.player(w.player());
+        requireFunds(s, player, w.amount(), history);
+        return List.of(new Posting(player, -w.amount()), new Posting(Account.WORLD, w.amount()));
+    }
+
+    private static List<Posting> fundHouse(LedgerState s, Command.FundHouse f) {
+        requireRoom(s, Account.HOUSE, f.amount());
+        requireWorldRoom(s, f.amount());
+        return List.of(new Posting(Account.WORLD, -f.amount()), new Posting(Account.HOUSE, f.amount()));
+    }
+
+    private static List<Posting> opening(LedgerState s, Command.OpenGame g, History history, boolean byTheRules) {
+        if (s.game(g.gameId()) != null || history.gameEverOpened(g.gameId())) {
+            throw new Rejected.GameExists(g.gameId());
         }
-        if (c instanceof Command.FundHouse f) {
-            requireRoom(s, Account.HOUSE, f.amount());
-            requireWorldRoom(s, f.amount());
-            return List.of(new Posting(Account.WORLD, -f.amount()), new Posting(Account.HOUSE, f.amount()));
+        if (byTheRules && g.commitment() != null && history.commitmentEverUsed(g.commitment())) {
+            // its seed may be known: a game opened under it was closed, revealing it, or will be
+            throw new Rejected.CommitmentReused("game " + g.gameId() + " commits to " + g.commitment()
+                    + ", which another provably fair game already used: its server seed is revealed at that game's"
+                    + " close, so every die of this one could be predicted; commit to a fresh seed");
         }
-        if (c instanceof Command.OpenGame g) {
-            if (s.game(g.gameId()) != null || history.gameEverOpened(g.gameId())) {
-                throw new Rejected.GameExists(g.gameId());
-            }
-            if (byTheRules && g.commitment() != null && history.commitmentEverUsed(g.commitment())) {
-                // its seed may be known: a game opened under it was closed, revealing it, or will be
-                throw new Rejected.CommitmentReused("game " + g.gameId() + " commits to " + g.commitment()
-                        + ", which another provably fair game already used: its server seed is revealed at that game's"
-                        + " close, so every die of this one could be predicted; commit to a fresh seed");
-            }
-            try {
-                TableRules.parse(g.rules()); // the rules recorded with a game must be ones the audit can judge by
-            } catch (IllegalArgumentException e) {
-                throw new Rejected.InvalidCommand("table rules of game " + g.gameId() + " do not parse: " + e.getMessage());
-            }
-            return List.of();
+        try {
+            TableRules.parse(g.rules()); // the rules recorded with a game must be ones the audit can judge by
+        } catch (IllegalArgumentException e) {
+            throw new Rejected.InvalidCommand("table rules of game " + g.gameId() + " do not parse: " + e.getMessage());
         }
-        if (c instanceof Command.PlaceBet b) {
-            return placeBet(s, b, history, byTheRules, nowMicros);
+        return List.of();
+    }
+
+    private static List<Posting> startEpoch(Command.StartEpoch ep, History history) {
+        long current = history.epoch();
+        if (ep.epoch() != current + 1) {
+            throw new Rejected.InvalidCommand("the log is in epoch " + current + ": the next epoch is " + (current + 1)
+                    + ", got " + ep.epoch());
         }
-        if (c instanceof Command.StartEpoch ep) {
-            long current = history.epoch();
-            if (ep.epoch() != current + 1) {
-                throw new Rejected.InvalidCommand("the log is in epoch " + current + ": the next epoch is " + (current + 1)
-                        + ", got " + ep.epoch());
-            }
-            return List.of();
+        return List.of();
+    }
+
+    private static List<Posting> selfExclude(LedgerState s, Command.SelfExclude x, long nowMicros) {
+        PlayerProtection protection = s.protection(x.player());
+        if (protection != null) {
+            refuse(protection.refuseExclusion(x.player(), x, nowMicros));
         }
-        if (c instanceof Command.SetLimits) {
-            return List.of(); // any limits: a lowered one applies at once, a raised one waits (PlayerProtection)
+        return List.of();
+    }
+
+    private static List<Posting> roll(LedgerState s, Command.RecordRoll r, History history, boolean byTheRules) {
+        GameState game = openGame(s, r.gameId(), history);
+        if (byTheRules && game.table() != null) {
+            judgeFairness(game, r);
+            judgeRoll(game, r);
         }
-        if (c instanceof Command.SelfExclude x) {
-            PlayerProtection protection = s.protection(x.player());
-            if (protection != null) {
-                refuse(protection.refuseExclusion(x.player(), x, nowMicros));
-            }
-            return List.of();
+        return List.of();
+    }
+
+    private static List<Posting> closeGame(LedgerState s, Command.CloseGame cg, History history, boolean byTheRules) {
+        GameState game = openGame(s, cg.gameId(), history);
+        if (game.openBetCount() > 0) {
+            throw new Rejected.GameHasOpenBets(cg.gameId(), game.openBetCount());
         }
-        if (c instanceof Command.RecordRoll r) {
-            GameState game = openGame(s, r.gameId(), history);
-            if (byTheRules && game.table() != null) {
-                judgeFairness(game, r);
-                judgeRoll(game, r);
-            }
-            return List.of();
+        if (byTheRules && game.table() != null) {
+            judgeReveal(game, cg);
         }
-        if (c instanceof Command.SettleBet st) {
-            return settleBet(s, st, history, byTheRules);
-        }
-        if (c instanceof Command.CloseGame cg) {
-            GameState game = openGame(s, cg.gameId(), history);
-            if (game.openBetCount() > 0) {
-                throw new Rejected.GameHasOpenBets(cg.gameId(), game.openBetCount());
-            }
-            if (byTheRules && game.table() != null) {
-                judgeReveal(game, cg);
-            }
-            return List.of();
-        }
-        throw new IllegalArgumentException("no rule for " + c);
+        return List.of();
     }
 
     private static void refuse(Rejected refusal) {

@@ -48,41 +48,55 @@ public final class Projector {
         long d = digest[0];
         Command c = e.command();
         String bettor = null;
-        if (c instanceof Command.OpenGame g) {
-            // a game id used before is refused by the rules (ingest.History); memory only knows open games
-            Invariants.check(!games.containsKey(g.gameId()), "seq %d reopens game %s", e.seq(), g.gameId());
-            GameState opened = GameState.opened(g.gameId(), g.tableId(), e.seq(), tables ? Tables.opened(g) : null);
-            games = games.plus(g.gameId(), opened);
-            d += StateDigest.game(opened);
-        } else if (c instanceof Command.PlaceBet b) {
-            GameState game = openGame(games, b.gameId(), e.seq());
-            Invariants.check(game.bet(b.betId()) == null, "seq %d reuses bet id %s", e.seq(), b.betId());
-            BetState bet = new BetState(b.gameId(), b.betId(), b.player(), b.betType(), b.point(), b.amount(),
-                    e.seq(), 0, null, 0);
-            GameState after = game.withBet(bet, +1, Tables.placed(game.table(), b));
-            games = games.plus(b.gameId(), after);
-            d += StateDigest.game(after) - StateDigest.game(game) + StateDigest.bet(bet);
-        } else if (c instanceof Command.RecordRoll r) {
-            GameState game = openGame(games, r.gameId(), e.seq());
-            GameState after = game.rolled(r.die1(), r.die2(), Tables.rolled(game.table(), r));
-            games = games.plus(r.gameId(), after);
-            d += StateDigest.game(after) - StateDigest.game(game);
-        } else if (c instanceof Command.SettleBet st) {
-            GameState game = openGame(games, st.gameId(), e.seq());
-            BetState bet = game.bet(st.betId());
-            Invariants.check(bet != null && bet.isOpen(), "seq %d settles bet %s that is not open", e.seq(), st.betId());
-            BetState settled = bet.settled(e.seq(), st.outcome(), st.winnings());
-            GameState after = game.withBet(settled, -1, Tables.settled(game.table(), st.betId()));
-            games = games.plus(st.gameId(), after);
-            bettor = bet.player();
-            d += StateDigest.game(after) - StateDigest.game(game) + StateDigest.bet(settled) - StateDigest.bet(bet);
-        } else if (c instanceof Command.CloseGame cg) {
-            GameState game = openGame(games, cg.gameId(), e.seq());
-            Invariants.check(game.openBetCount() == 0, "seq %d closes game %s with open bets", e.seq(), cg.gameId());
-            // a closed game refuses every command, so nothing of it is needed to decide: it leaves memory
-            games = games.minus(cg.gameId());
-            d -= StateDigest.game(game) + StateDigest.bets(game);
-        }
+        // a switch over the event type with no default: a new command does not compile until it is folded here
+        d += switch (c.eventType()) {
+            case GAME_OPENED -> {
+                Command.OpenGame g = (Command.OpenGame) c;
+                // a game id used before is refused by the rules (ingest.History); memory only knows open games
+                Invariants.check(!games.containsKey(g.gameId()), "seq %d reopens game %s", e.seq(), g.gameId());
+                GameState opened = GameState.opened(g.gameId(), g.tableId(), e.seq(), tables ? Tables.opened(g) : null);
+                games = games.plus(g.gameId(), opened);
+                yield StateDigest.game(opened);
+            }
+            case BET_PLACED -> {
+                Command.PlaceBet b = (Command.PlaceBet) c;
+                GameState game = openGame(games, b.gameId(), e.seq());
+                Invariants.check(game.bet(b.betId()) == null, "seq %d reuses bet id %s", e.seq(), b.betId());
+                BetState bet = new BetState(b.gameId(), b.betId(), b.player(), b.betType(), b.point(), b.amount(),
+                        e.seq(), 0, null, 0);
+                GameState after = game.withBet(bet, +1, Tables.placed(game.table(), b));
+                games = games.plus(b.gameId(), after);
+                yield StateDigest.game(after) - StateDigest.game(game) + StateDigest.bet(bet);
+            }
+            case DICE_ROLLED -> {
+                Command.RecordRoll r = (Command.RecordRoll) c;
+                GameState game = openGame(games, r.gameId(), e.seq());
+                GameState after = game.rolled(r.die1(), r.die2(), Tables.rolled(game.table(), r));
+                games = games.plus(r.gameId(), after);
+                yield StateDigest.game(after) - StateDigest.game(game);
+            }
+            case BET_SETTLED -> {
+                Command.SettleBet st = (Command.SettleBet) c;
+                GameState game = openGame(games, st.gameId(), e.seq());
+                BetState bet = game.bet(st.betId());
+                Invariants.check(bet != null && bet.isOpen(), "seq %d settles bet %s that is not open", e.seq(), st.betId());
+                BetState settled = bet.settled(e.seq(), st.outcome(), st.winnings());
+                GameState after = game.withBet(settled, -1, Tables.settled(game.table(), st.betId()));
+                games = games.plus(st.gameId(), after);
+                bettor = bet.player();
+                yield StateDigest.game(after) - StateDigest.game(game) + StateDigest.bet(settled) - StateDigest.bet(bet);
+            }
+            case GAME_CLOSED -> {
+                Command.CloseGame cg = (Command.CloseGame) c;
+                GameState game = openGame(games, cg.gameId(), e.seq());
+                Invariants.check(game.openBetCount() == 0, "seq %d closes game %s with open bets", e.seq(), cg.gameId());
+                // a closed game refuses every command, so nothing of it is needed to decide: it leaves memory
+                games = games.minus(cg.gameId());
+                yield -(StateDigest.game(game) + StateDigest.bets(game));
+            }
+            // cash moves only balances; protection events fold below; an epoch changes no state of the books
+            case DEPOSITED, WITHDRAWN, HOUSE_FUNDED, LIMITS_SET, PLAYER_EXCLUDED, EPOCH_STARTED -> 0L;
+        };
         // most floors have no protected player: then only a protection event has anything to fold
         if (!protection.isEmpty() || c instanceof Command.SetLimits || c instanceof Command.SelfExclude) {
             protection = Protections.after(protection, c, e.postings(), bettor, e.timestampMicros());

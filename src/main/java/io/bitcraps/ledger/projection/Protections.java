@@ -44,27 +44,36 @@ public final class Protections {
      */
     static PMap<String, PlayerProtection> after(PMap<String, PlayerProtection> protection, Command c,
                                                 List<Posting> postings, String bettor, long t) {
-        if (c instanceof Command.Deposit d) {
-            PlayerProtection p = protection.get(d.player());
-            return p == null ? protection : protection.plus(d.player(), p.deposited(d.amount(), t));
-        }
-        if (c instanceof Command.PlaceBet b) {
-            PlayerProtection p = protection.get(b.player());
-            return p == null ? protection : protection.plus(b.player(), p.staked(betKey(b.gameId(), b.betId()),
-                    b.amount(), t));
-        }
-        if (c instanceof Command.SettleBet st) {
-            PlayerProtection p = bettor == null ? null : protection.get(bettor);
-            return p == null ? protection : protection.plus(bettor, p.settled(betKey(st.gameId(), st.betId()),
-                    -delta(postings, Account.escrow(st.gameId()).key()), delta(postings, Account.player(bettor).key()), t));
-        }
-        if (c instanceof Command.SetLimits sl) {
-            return protection.plus(sl.player(), protection.getOrDefault(sl.player(), PlayerProtection.NEW).limitsSet(sl, t));
-        }
-        if (c instanceof Command.SelfExclude x) {
-            return protection.plus(x.player(), protection.getOrDefault(x.player(), PlayerProtection.NEW).excluded(x, t));
-        }
-        return protection;
+        // a switch over the event type with no default: a new command does not compile until it says what it folds
+        return switch (c.eventType()) {
+            case DEPOSITED -> {
+                Command.Deposit d = (Command.Deposit) c;
+                PlayerProtection p = protection.get(d.player());
+                yield p == null ? protection : protection.plus(d.player(), p.deposited(d.amount(), t));
+            }
+            case BET_PLACED -> {
+                Command.PlaceBet b = (Command.PlaceBet) c;
+                PlayerProtection p = protection.get(b.player());
+                yield p == null ? protection : protection.plus(b.player(), p.staked(betKey(b.gameId(), b.betId()),
+                        b.amount(), t));
+            }
+            case BET_SETTLED -> {
+                Command.SettleBet st = (Command.SettleBet) c;
+                PlayerProtection p = bettor == null ? null : protection.get(bettor);
+                yield p == null ? protection : protection.plus(bettor, p.settled(betKey(st.gameId(), st.betId()),
+                        -delta(postings, Account.escrow(st.gameId()).key()), delta(postings, Account.player(bettor).key()), t));
+            }
+            case LIMITS_SET -> {
+                Command.SetLimits sl = (Command.SetLimits) c;
+                yield protection.plus(sl.player(), protection.getOrDefault(sl.player(), PlayerProtection.NEW).limitsSet(sl, t));
+            }
+            case PLAYER_EXCLUDED -> {
+                Command.SelfExclude x = (Command.SelfExclude) c;
+                yield protection.plus(x.player(), protection.getOrDefault(x.player(), PlayerProtection.NEW).excluded(x, t));
+            }
+            // a withdrawal is never refused nor counted; the rest move no player's chips
+            case WITHDRAWN, HOUSE_FUNDED, GAME_OPENED, DICE_ROLLED, GAME_CLOSED, EPOCH_STARTED -> protection;
+        };
     }
 
     /** The key of a bet among a player's open bets. */

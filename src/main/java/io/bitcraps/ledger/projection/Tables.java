@@ -115,16 +115,15 @@ public final class Tables {
                 return;
             }
             GameTable t = tables.get(gameId);
-            if (c instanceof Command.OpenGame g) {
-                t = opened(g);
-            } else if (c instanceof Command.PlaceBet b) {
-                t = placed(t, b);
-            } else if (c instanceof Command.RecordRoll r) {
-                t = rolled(t, r);
-            } else if (c instanceof Command.SettleBet st) {
-                t = settled(t, st.betId());
-            }
-            tables.put(gameId, t);
+            // a switch over the event type with no default: a new command does not compile until it says what it does
+            // to a table
+            tables.put(gameId, switch (c.eventType()) {
+                case GAME_OPENED -> opened((Command.OpenGame) c);
+                case BET_PLACED -> placed(t, (Command.PlaceBet) c);
+                case DICE_ROLLED -> rolled(t, (Command.RecordRoll) c);
+                case BET_SETTLED -> settled(t, ((Command.SettleBet) c).betId());
+                case GAME_CLOSED, DEPOSITED, WITHDRAWN, HOUSE_FUNDED, LIMITS_SET, PLAYER_EXCLUDED, EPOCH_STARTED -> t;
+            });
         });
         if (undecodable[0] != null) {
             throw new Replayer.CorruptLog("the tables of the open games cannot be folded from the log: "
