@@ -16,6 +16,7 @@ import io.bitcraps.ledger.domain.Rejected;
 import io.bitcraps.ledger.feed.Checkpoint;
 import io.bitcraps.ledger.feed.From;
 import io.bitcraps.ledger.cdc.KafkaRelay;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.bitcraps.ledger.cdc.LiveRelay;
 import io.bitcraps.ledger.feed.Subscription;
 import io.bitcraps.ledger.feed.SubscriptionException;
@@ -123,10 +124,16 @@ public final class Ledger implements AutoCloseable {
         HealthMonitor health;
         Subscriptions subscriptions;
         LiveRelay relay;
+        io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus;
+        MetricsEndpoint metricsEndpoint;
+        LedgerMetrics meters;
         Views views;
         ReaderPool viewReaders;
 
         void close() {
+            if (metricsEndpoint != null) {
+                metricsEndpoint.close();
+            }
             if (subscriptions != null) {
                 subscriptions.close();
             }
@@ -323,7 +330,8 @@ public final class Ledger implements AutoCloseable {
         if (config.logFirstCommit()) {
             keepSnapshotAtHead(parts.conn, parts.log, state);
         }
-        parts.readers = new ReaderPool(config.path(), config.readerPoolSize(), config.meterRegistry());
+        MeterRegistry registry = registryOf(config, parts);
+        parts.readers = new ReaderPool(config.path(), config.readerPoolSize(), registry);
         parts.checkpointer = new io.bitcraps.ledger.store.Checkpointer(options, 1_000);
         QueryCache cache = config.queryCacheBytes() == 0 ? null : new QueryCache(config.queryCacheBytes());
 
@@ -347,7 +355,7 @@ public final class Ledger implements AutoCloseable {
         if (config.views()) {
             parts.views = openViews(config, parts, ledgerId, codec, subscriptions, state.seq(), report);
             listeners.add(parts.views);
-            parts.viewReaders = new ReaderPool(parts.views.file(), config.readerPoolSize(), config.meterRegistry(),
+            parts.viewReaders = new ReaderPool(parts.views.file(), config.readerPoolSize(), registry,
                     ReaderPool.Source.VIEWS);
         }
         for (CommitListener user : config.commitListeners()) {
@@ -376,11 +384,11 @@ public final class Ledger implements AutoCloseable {
             parts.relay = LiveRelay.start(config.path(), config.publishBootstrap(), config.publishTopic(),
                     subscriptions::headSeq, (from, handler) -> subscriptions.subscribeAtOwnPosition(LiveRelay.SUBSCRIPTION,
                             from, handler), config.clock(), RELAY_RETRY_FIRST, RELAY_RETRY_MAX);
-            if (config.meterRegistry() != null) {
-                LedgerMetrics.relay(config.meterRegistry(), parts.relay);
+            if (registry != null) {
+                LedgerMetrics.relay(registry, parts.relay);
             }
         }
-        LedgerMetrics meters = config.meterRegistry() == null ? null : new LedgerMetrics(config.meterRegistry(), ring);
+        LedgerMetrics meters = registry == null ? null : new LedgerMetrics(registry, ring);
         metrics.target = meters;
 
         parts.backups = new BackupService(config.path(), config.backupDir(), signer, config.backupInterval(),
@@ -390,6 +398,15 @@ public final class Ledger implements AutoCloseable {
         parts.health = new HealthMonitor(config.path(), config.healthThresholds(), readers::connection,
                 () -> snapshot(ring, readers, parts), parts.backups, ring::halt, config.clock(), config.healthInterval(),
                 config.integrityCheckInterval(), config.integrityCheckBudget(), () -> extraChecks(subscriptions, parts.views, parts.relay));
+        if (meters != null) {
+            parts.meters = meters;
+            HealthMonitor health = parts.health;
+            meters.ledgerState(registry, ring, config.path(), () -> health.latest(), subscriptions::statuses);
+            if (parts.prometheus != null) {
+                parts.metricsEndpoint = new MetricsEndpoint(config.prometheusHost(), config.prometheusPort(), parts.prometheus,
+                        meters::refresh);
+            }
+        }
         LOG.info("opened {} at seq {} in {} ms{}", config.path(), state.seq(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), report.isEmpty() ? "" : "; " + report);
         return new Ledger(config, parts, ring, ledgerId, cache, String.join("; ", report));
@@ -448,6 +465,23 @@ public final class Ledger implements AutoCloseable {
                 + " directory, or restore it again with this archive (tools/ledger restore BACKUP --to " + config.path()
                 + " --force --archive " + archive.directory() + " [--until-seq N]), which forks the archive at the"
                 + " restore point so that it follows the restored history", null);
+    }
+
+    /**
+     * The registry the ledger's meters go to: the configured one, a Prometheus registry for the scrape endpoint, both
+     * (a composite), or none.
+     */
+    private static MeterRegistry registryOf(LedgerConfig config, Parts parts) {
+        if (config.prometheusPort() < 0) {
+            return config.meterRegistry();
+        }
+        parts.prometheus = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        if (config.meterRegistry() == null) {
+            return parts.prometheus;
+        }
+        return new io.micrometer.core.instrument.composite.CompositeMeterRegistry(io.micrometer.core.instrument.Clock.SYSTEM,
+                List.of(config.meterRegistry(), parts.prometheus));
     }
 
     /** Forwards commit notices to the meters once they exist (they need the ring, which needs the listeners). */
@@ -808,7 +842,18 @@ public final class Ledger implements AutoCloseable {
 
     /** Runs every health check now, on the calling thread (never the writer's). */
     public HealthReport health() {
-        return health.check();
+        HealthReport report = health.check();
+        LedgerMetrics meters = parts.meters;
+        if (meters != null) {
+            meters.refresh();
+        }
+        return report;
+    }
+
+    /** Where the Prometheus scrape endpoint listens ({@code http://<address>/metrics}), or empty when it is off. */
+    public java.util.Optional<java.net.InetSocketAddress> metricsAddress() {
+        MetricsEndpoint endpoint = parts.metricsEndpoint;
+        return endpoint == null ? java.util.Optional.empty() : java.util.Optional.of(endpoint.address());
     }
 
     /**

@@ -64,6 +64,8 @@ public final class LedgerConfig {
     private final boolean acceptUnsignedBatches;
     private final String publishBootstrap;
     private final String publishTopic;
+    private final String prometheusHost;
+    private final int prometheusPort;
 
     private LedgerConfig(Builder b) {
         this.path = b.path;
@@ -84,6 +86,8 @@ public final class LedgerConfig {
         this.views = b.views || b.logFirstCommit;
         this.publishBootstrap = b.publishBootstrap;
         this.publishTopic = b.publishTopic;
+        this.prometheusHost = b.prometheusHost;
+        this.prometheusPort = b.prometheusPort;
         this.logFirstCommit = b.logFirstCommit;
         this.stateSnapshotEveryEvents = b.stateSnapshotEveryEvents;
         this.pipelinedCommit = b.pipelinedCommit;
@@ -217,6 +221,16 @@ public final class LedgerConfig {
     /** True when batch N+1 is decided while batch N commits; see {@link Builder#pipelinedCommit}. */
     public boolean pipelinedCommit() {
         return pipelinedCommit;
+    }
+
+    /** The address of the Prometheus scrape endpoint, or null when it is off; see {@link Builder#prometheusEndpoint}. */
+    public String prometheusHost() {
+        return prometheusHost;
+    }
+
+    /** The port of the Prometheus scrape endpoint (0: any free one), or -1 when it is off. */
+    public int prometheusPort() {
+        return prometheusPort;
     }
 
     /** The Kafka bootstrap servers the ledger publishes its committed log to, or null; see {@link Builder#publishTo}. */
@@ -389,6 +403,8 @@ public final class LedgerConfig {
         private boolean acceptUnsignedBatches;
         private String publishBootstrap;
         private String publishTopic;
+        private String prometheusHost;
+        private int prometheusPort = -1;
 
         private Builder(Path path) {
             this.path = Objects.requireNonNull(path, "path");
@@ -491,6 +507,23 @@ public final class LedgerConfig {
          */
         public Builder views(boolean on) {
             this.views = on;
+            return this;
+        }
+
+        /**
+         * Serves the ledger's meters for Prometheus at {@code http://host:port/metrics} (the JDK's
+         * HTTP server, one thread; port 0 takes any free one, {@code Ledger.metricsAddress()} says
+         * which). Off by default: an embedder with its own registry passes it to
+         * {@link #meterRegistry} instead, or as well (the ledger then registers its meters in both).
+         * {@code host} is the address to bind: 127.0.0.1 keeps it on this machine.
+         */
+        public Builder prometheusEndpoint(String host, int port) {
+            if (host == null || host.isBlank() || port < 0 || port > 65_535) {
+                throw new IllegalArgumentException("prometheusEndpoint needs a host and a port in 0..65535, got " + host
+                        + ":" + port);
+            }
+            this.prometheusHost = host;
+            this.prometheusPort = port;
             return this;
         }
 

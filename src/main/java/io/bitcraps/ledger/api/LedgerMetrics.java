@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
@@ -61,6 +62,62 @@ final class LedgerMetrics implements CommitListener, BackupService.Observer {
                 .publishPercentiles(0.5, 0.99, 0.999).register(registry);
         backupDuration = Timer.builder("ledger.backup.duration").description("one verified backup").register(registry);
         backupFailures = Counter.builder("ledger.backup.failures").description("backups that failed").register(registry);
+    }
+
+    private MultiGauge healthStatus;
+    private MultiGauge subscriptionLag;
+    private java.util.function.Supplier<io.bitcraps.ledger.health.HealthReport> latestHealth;
+    private java.util.function.Supplier<java.util.List<io.bitcraps.ledger.feed.SubscriptionStatus>> subscriptions;
+
+    /**
+     * The meters read from the ledger's state: failed batches, a halted writer, free disk, and, refreshed by
+     * {@link #refresh} (before each scrape of the endpoint, and after each {@code Ledger.health()}), the status of each
+     * health check (0 UP, 1 DEGRADED, 2 DOWN) and each subscription's lag in events.
+     */
+    void ledgerState(MeterRegistry registry, CommandRing ring, java.nio.file.Path db,
+                     java.util.function.Supplier<io.bitcraps.ledger.health.HealthReport> latestHealth,
+                     java.util.function.Supplier<java.util.List<io.bitcraps.ledger.feed.SubscriptionStatus>> subscriptions) {
+        FunctionCounter.builder("ledger.batches.failed", ring, r -> r.stats().failedBatches())
+                .description("batches whose commit failed (their submitters were told)").register(registry);
+        Gauge.builder("ledger.writer.halted", ring, r -> r.haltReason() == null ? 0 : 1)
+                .description("1 when the writer is halted (evidence of corruption; reads go on), else 0").register(registry);
+        java.nio.file.Path dir = db.toAbsolutePath().getParent();
+        Gauge.builder("ledger.disk.free", dir, LedgerMetrics::usableBytes).baseUnit("bytes")
+                .description("space free for the database's directory").register(registry);
+        this.healthStatus = MultiGauge.builder("ledger.health.status")
+                .description("each health check: 0 UP, 1 DEGRADED, 2 DOWN").register(registry);
+        this.subscriptionLag = MultiGauge.builder("ledger.subscription.lag").baseUnit("events")
+                .description("events committed and not yet acknowledged by the subscription").register(registry);
+        this.latestHealth = latestHealth;
+        this.subscriptions = subscriptions;
+    }
+
+    private static double usableBytes(java.nio.file.Path dir) {
+        try {
+            return java.nio.file.Files.getFileStore(dir).getUsableSpace();
+        } catch (java.io.IOException e) {
+            return Double.NaN;
+        }
+    }
+
+    /** Sets the health and subscription gauges from the latest health report and the running subscriptions. */
+    void refresh() {
+        if (healthStatus == null) {
+            return;
+        }
+        io.bitcraps.ledger.health.HealthReport report = latestHealth.get();
+        if (report != null) {
+            java.util.List<MultiGauge.Row<?>> rows = new java.util.ArrayList<>();
+            for (io.bitcraps.ledger.health.HealthCheck c : report.checks()) {
+                rows.add(MultiGauge.Row.of(io.micrometer.core.instrument.Tags.of("check", c.name()), c.status().ordinal()));
+            }
+            healthStatus.register(rows, true);
+        }
+        java.util.List<MultiGauge.Row<?>> lags = new java.util.ArrayList<>();
+        for (io.bitcraps.ledger.feed.SubscriptionStatus s : subscriptions.get()) {
+            lags.add(MultiGauge.Row.of(io.micrometer.core.instrument.Tags.of("name", s.name()), s.lag()));
+        }
+        subscriptionLag.register(lags, true);
     }
 
     /** The in-process Kafka relay's lag, as health reports it (events; ms; -1 events while it has not reached the topic). */

@@ -98,6 +98,9 @@ final class IngestCommand implements Callable<Integer> {
     /** Where the receipts go; null: standard output. The bench's ingest phase sends them nowhere. */
     java.io.OutputStream receiptsOut;
 
+    @picocli.CommandLine.Mixin
+    MetricsOptions metrics = new MetricsOptions();
+
     @Override
     public Integer call() throws Exception {
         Durability mode = Durability.valueOf(durability.toUpperCase(java.util.Locale.ROOT));
@@ -120,7 +123,9 @@ final class IngestCommand implements Callable<Integer> {
         builder.idempotencyWindow(java.time.Duration.ofHours(idempotencyWindowHours), idempotencyKeys);
         builder.acceptUnsignedBatches(acceptUnsigned);
         builder.backupInterval(java.time.Duration.ZERO); // a command-line run takes backups with tools/ledger backup
+        metrics.applyTo(builder);
         try (Ledger ledger = Ledger.open(builder.build())) {
+            metrics.announce("ingest", ledger);
             Thread printer = new Thread(() -> printReceipts(queue, out), "ingest-printer");
             printer.start();
             try (Reader reader = openInput()) {

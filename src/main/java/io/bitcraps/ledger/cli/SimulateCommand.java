@@ -112,6 +112,9 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--publish-topic", description = "the Kafka topic for --publish-bootstrap")
     String publishTopic;
 
+    @picocli.CommandLine.Mixin
+    MetricsOptions metrics = new MetricsOptions();
+
     /** The in-process relay's status after close, or null without --publish-topic. */
     private KafkaRelay.Status relayStatus;
 
@@ -135,6 +138,7 @@ final class SimulateCommand implements Callable<Integer> {
         if (publishTopic != null) {
             builder.publishTo(publishBootstrap, publishTopic);
         }
+        metrics.applyTo(builder);
         CrapsFloor.Options options = floorOptions();
         LedgerConfig config = builder.build();
         CrapsFloor.Report report;
@@ -144,6 +148,7 @@ final class SimulateCommand implements Callable<Integer> {
         long houseBefore;
         Ledger opened = Ledger.open(config);
         try (Ledger ledger = opened) {
+            metrics.announce("simulate", ledger);
             startSeq = ledger.view().seq();
             houseBefore = ledger.view().balance(Account.HOUSE);
             CrapsFloor.Settings settings = new CrapsFloor.Settings(tables, players, rounds, seed,
