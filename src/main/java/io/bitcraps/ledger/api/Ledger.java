@@ -398,6 +398,7 @@ public final class Ledger implements AutoCloseable {
         parts.health = new HealthMonitor(config.path(), config.healthThresholds(), readers::connection,
                 () -> snapshot(ring, readers, parts), parts.backups, ring::halt, config.clock(), config.healthInterval(),
                 config.integrityCheckInterval(), config.integrityCheckBudget(), () -> extraChecks(subscriptions, parts.views, parts.relay));
+        parts.health.onChange(config.healthListener());
         if (meters != null) {
             parts.meters = meters;
             HealthMonitor health = parts.health;

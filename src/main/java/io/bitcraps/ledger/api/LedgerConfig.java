@@ -5,6 +5,7 @@ import io.bitcraps.ledger.ingest.CommitListener;
 import io.bitcraps.ledger.store.Durability;
 import io.bitcraps.ledger.store.FaultInjector;
 
+import io.bitcraps.ledger.health.HealthReport;
 import io.bitcraps.ledger.health.HealthThresholds;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -66,6 +67,7 @@ public final class LedgerConfig {
     private final String publishTopic;
     private final String prometheusHost;
     private final int prometheusPort;
+    private final java.util.function.Consumer<HealthReport> healthListener;
 
     private LedgerConfig(Builder b) {
         this.path = b.path;
@@ -86,6 +88,7 @@ public final class LedgerConfig {
         this.views = b.views || b.logFirstCommit;
         this.publishBootstrap = b.publishBootstrap;
         this.publishTopic = b.publishTopic;
+        this.healthListener = b.healthListener;
         this.prometheusHost = b.prometheusHost;
         this.prometheusPort = b.prometheusPort;
         this.logFirstCommit = b.logFirstCommit;
@@ -221,6 +224,11 @@ public final class LedgerConfig {
     /** True when batch N+1 is decided while batch N commits; see {@link Builder#pipelinedCommit}. */
     public boolean pipelinedCommit() {
         return pipelinedCommit;
+    }
+
+    /** Told of each health report whose status changed, or null; see {@link Builder#healthListener}. */
+    public java.util.function.Consumer<HealthReport> healthListener() {
+        return healthListener;
     }
 
     /** The address of the Prometheus scrape endpoint, or null when it is off; see {@link Builder#prometheusEndpoint}. */
@@ -405,6 +413,7 @@ public final class LedgerConfig {
         private String publishTopic;
         private String prometheusHost;
         private int prometheusPort = -1;
+        private java.util.function.Consumer<HealthReport> healthListener;
 
         private Builder(Path path) {
             this.path = Objects.requireNonNull(path, "path");
@@ -507,6 +516,18 @@ public final class LedgerConfig {
          */
         public Builder views(boolean on) {
             this.views = on;
+            return this;
+        }
+
+        /**
+         * Pushes health changes: {@code listener} gets each health report (periodic, or from
+         * {@code Ledger.health()}) whose overall status or any check's status differs from the
+         * report before it, the first one included, on the checking thread; it should return
+         * quickly. The ledger also logs each change of a check (WARN to DEGRADED, ERROR to DOWN,
+         * INFO back to UP).
+         */
+        public Builder healthListener(java.util.function.Consumer<HealthReport> listener) {
+            this.healthListener = listener;
             return this;
         }
 

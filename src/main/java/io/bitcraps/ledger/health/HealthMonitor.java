@@ -55,6 +55,10 @@ public final class HealthMonitor implements AutoCloseable {
     private final IntegrityPass integrity;
     private final Supplier<List<HealthCheck>> more;
     private volatile HealthReport latest;
+    /** Told of each report whose overall status or any check's status differs from the one before; see {@link #onChange}. */
+    private volatile Consumer<HealthReport> onChange = report -> { };
+    /** The report last compared, for telling a change (guarded by this). */
+    private HealthReport lastCompared;
     /** Checks hold it shared; close takes it exclusively, to wait for the checks in progress. */
     private final ReentrantReadWriteLock running = new ReentrantReadWriteLock();
     private final CountDownLatch closing = new CountDownLatch(1);
@@ -118,6 +122,15 @@ public final class HealthMonitor implements AutoCloseable {
         return latest;
     }
 
+    /**
+     * Calls {@code listener} (on the checking thread: the monitor's, or a caller of {@link #check}) with each report
+     * whose overall status, or the status of any check, differs from the report before it; the first report counts
+     * as a change. Whatever it throws is logged and dropped.
+     */
+    public void onChange(Consumer<HealthReport> listener) {
+        this.onChange = listener == null ? report -> { } : listener;
+    }
+
     private void periodic() {
         try {
             HealthReport r = check();
@@ -167,7 +180,39 @@ public final class HealthMonitor implements AutoCloseable {
         checks.addAll(moreChecks());
         HealthReport report = HealthReport.of(clock.instant(), checks);
         latest = report;
+        tellIfChanged(report);
         return report;
+    }
+
+    /**
+     * Logs each check whose status changed (WARN when it becomes DEGRADED, ERROR when DOWN, INFO when UP again) and
+     * tells the listener, once per changed report. Synchronized: the monitor thread and callers of check may race.
+     */
+    private synchronized void tellIfChanged(HealthReport report) {
+        HealthReport before = lastCompared;
+        lastCompared = report;
+        boolean changed = before == null || before.status() != report.status();
+        for (HealthCheck c : report.checks()) {
+            HealthCheck was = before == null ? null : before.check(c.name());
+            HealthStatus previous = was == null ? HealthStatus.UP : was.status();
+            if (previous != c.status()) {
+                changed = true;
+                switch (c.status()) {
+                    case DOWN -> LOG.error("health check {} is DOWN (was {}): {}", c.name(), previous, c.detail());
+                    case DEGRADED -> LOG.warn("health check {} is DEGRADED (was {}): {}", c.name(), previous, c.detail());
+                    case UP -> LOG.info("health check {} is UP again (was {}): {}", c.name(), previous, c.detail());
+                }
+            } else if (was == null && before != null) {
+                changed = true; // a check that appeared (a new subscription), UP
+            }
+        }
+        if (changed) {
+            try {
+                onChange.accept(report);
+            } catch (RuntimeException e) {
+                LOG.warn("a health listener threw: {}", e.toString());
+            }
+        }
     }
 
     private List<HealthCheck> moreChecks() {
