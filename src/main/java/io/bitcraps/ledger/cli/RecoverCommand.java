@@ -29,11 +29,27 @@ final class RecoverCommand implements Callable<Integer> {
     @Option(names = "--foreign", description = "allow a backup of another ledger (id) than the damaged database's")
     boolean foreign;
 
+    @Option(names = "--json", description = "print the result as JSON")
+    boolean json;
+
     @Override
     public Integer call() throws Exception {
         Path backupDir = dir != null ? dir : db.toAbsolutePath().getParent().resolve("backups");
         byte[] key = keyFile == null ? null : HeadSigner.readKey(keyFile);
         Recovery.Report r = Recovery.recover(db, backupDir, archive, key, foreign, Clock.systemUTC());
+        boolean lost = r.damagedClaimedSeq() >= 0 && !r.lostNothingKnown();
+        if (json) {
+            new JsonReport().put("recovered", r.database().toString()).put("skipped_backups", r.skippedBackups())
+                    .put("backup", r.backupUsed().getFileName().toString()).put("backup_seq", r.backupSeq())
+                    .put("archived_events", r.archivedEvents()).put("seq", r.recoveredSeq()).put("verified", true)
+                    .put("damaged_copy", r.damagedCopy() == null ? null : r.damagedCopy().toString())
+                    .put("lost", r.damagedClaimedSeq() < 0 ? JsonReport.object("known", false)
+                            : lost ? JsonReport.object("known", true, "from", r.lostFrom(), "to", r.lostTo(),
+                            "events", r.lostTo() - r.recoveredSeq())
+                            : JsonReport.object("known", true, "events", 0, "damaged_claimed_seq", r.damagedClaimedSeq()))
+                    .print();
+            return lost ? LedgerCli.EXIT_NOT_INTACT : LedgerCli.EXIT_OK;
+        }
         System.out.printf(Locale.ROOT, "recovered %s%n", r.database());
         for (String s : r.skippedBackups()) {
             System.out.println("  skipped backup " + s);

@@ -43,6 +43,9 @@ final class RestoreCommand implements Callable<Integer> {
             description = "fork the archive at the restore point although --to did not exist (a restore in place forks it anyway)")
     boolean forkArchive;
 
+    @Option(names = "--json", description = "print the result as JSON")
+    boolean json;
+
     @Option(names = "--until-time", description = "point-in-time: stop after this instant, e.g. 2026-11-27T04:00:00Z (needs --archive)")
     Instant untilTime;
 
@@ -54,6 +57,17 @@ final class RestoreCommand implements Callable<Integer> {
                 : Math.addExact(Math.multiplyExact(untilTime.getEpochSecond(), 1_000_000L), untilTime.getNano() / 1_000);
         Restore.Result r = Restore.restore(backupDir, backup, to, new Restore.Options(force, foreign, forkArchive, key,
                 untilSeq == null ? Long.MAX_VALUE : untilSeq, untilMicros, archive));
+        if (json) {
+            new JsonReport().put("restored", r.backup().file().toString()).put("to", r.target().toString())
+                    .put("backup_seq", r.backup().seq()).put("archived_events", r.archived()).put("seq", r.seq())
+                    .put("verified", true)
+                    .put("timeline", JsonReport.object("id", r.timeline().id(), "new", r.newTimeline(),
+                            "branched_at_seq", r.newTimeline() ? r.timeline().branchedAtSeq() : null,
+                            "parent", r.newTimeline() ? r.timeline().parent() : null))
+                    .put("archive", !r.newTimeline() ? null : archive == null ? "none" : r.archiveForked() ? "forked" : "not_forked")
+                    .put("archive_set_aside", r.archiveSetAside() == null ? null : r.archiveSetAside().toString()).print();
+            return LedgerCli.EXIT_OK;
+        }
         System.out.printf(Locale.ROOT, "restored %s to %s%n  backup at seq %,d%s%n  database now at seq %,d, verified%n",
                 r.backup().file(), r.target(), r.backup().seq(),
                 r.archived() > 0 ? String.format(Locale.ROOT, ", plus %,d event(s) from the journal archive", r.archived()) : "",

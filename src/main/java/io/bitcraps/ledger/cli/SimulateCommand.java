@@ -115,6 +115,9 @@ final class SimulateCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     MetricsOptions metrics = new MetricsOptions();
 
+    @Option(names = "--json", description = "print the summary as JSON")
+    boolean json;
+
     /** The in-process relay's status after close, or null without --publish-topic. */
     private KafkaRelay.Status relayStatus;
 
@@ -211,6 +214,33 @@ final class SimulateCommand implements Callable<Integer> {
         long sum = balances.values().stream().mapToLong(Long::longValue).reduce(0, Math::addExact);
         boolean conserved = sum == 0 && view.totals() == 0;
         boolean replayMatches = replayed.seq() == view.seq() && replayed.balances().equals(view.state().balances());
+        long houseChange = view.balance(Account.HOUSE) - houseBefore - r.houseFunding();
+        boolean houseMatches = houseChange == r.houseNet();
+        int exit = conserved && replayMatches && houseMatches && r.unexpectedRejections() == 0 ? LedgerCli.EXIT_OK
+                : LedgerCli.EXIT_NOT_INTACT;
+        if (json) {
+            Map<String, Long> byType = new java.util.LinkedHashMap<>();
+            r.betsByType().forEach((t, n) -> byType.put(t.name(), n));
+            new JsonReport().put("database", db.toString()).put("durability", mode.name()).put("seed", seed)
+                    .put("tables", tables).put("players", players).put("games", r.games()).put("rolls", r.rolls())
+                    .put("events", events).put("seq", view.seq()).put("commits", stats.commits())
+                    .put("events_per_second", Math.round(events / seconds)).put("seconds", seconds)
+                    .put("latency_ms", JsonReport.object("p50", h.getValueAtPercentile(50) / 1e6, "p99",
+                            h.getValueAtPercentile(99) / 1e6, "max", h.getMaxValue() / 1e6, "submissions", h.getTotalCount()))
+                    .put("rejected", JsonReport.object("total", r.rejected(), "by_code", r.rejectedByCode(),
+                            "unexpected", r.unexpectedRejections()))
+                    .put("bets", JsonReport.object("placed", r.betsPlaced(), "by_type", byType))
+                    .put("payouts", JsonReport.object("wins", r.wins(), "winnings_paid", r.winningsPaid(), "losses",
+                            r.losses(), "stakes_lost", r.stakesLost(), "pushes", r.pushes(), "voided", r.voids()))
+                    .put("house", JsonReport.object("net", r.houseNet(), "matches_ledger", houseMatches))
+                    .put("conservation", JsonReport.object("balances", balances.size(), "sum", sum, "holds", conserved))
+                    .put("replay", JsonReport.object("seq", replayed.seq(), "matches_view", replayMatches))
+                    .put("kafka", relayStatus == null ? null : JsonReport.object("state", relayStatus.state().name(),
+                            "topic", publishTopic, "published_seq", relayStatus.publishedSeq(), "transactions",
+                            relayStatus.transactions(), "retries", relayStatus.retries()))
+                    .put("intact", exit == LedgerCli.EXIT_OK).print();
+            return exit;
+        }
         var out = System.out;
         out.printf(Locale.ROOT, "BitCraps floor simulation: %s (durability %s, seed %d)%n", db, mode, seed);
         out.printf(Locale.ROOT, "  floor         %d tables, %d players, %,d games (%s), %,d rolls%n", tables, players, r.games(),
@@ -240,8 +270,6 @@ final class SimulateCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "  payouts       %,d wins paid %,d, %,d losses took %,d, %,d pushes, %,d voided at close%s%n",
                 r.wins(), r.winningsPaid(), r.losses(), r.stakesLost(), r.pushes(), r.voids(),
                 options.settle() == CrapsFloor.Settle.LEDGER ? " (settled by the ledger, by the rulebook)" : "");
-        long houseChange = view.balance(Account.HOUSE) - houseBefore - r.houseFunding();
-        boolean houseMatches = houseChange == r.houseNet();
         out.printf(Locale.ROOT, "  house         net %+,d (stakes lost less winnings paid): %s%n", r.houseNet(),
                 houseMatches ? "matches the ledger" : "DIFFERS from the ledger (" + houseChange + ")");
         out.printf(Locale.ROOT, "  conservation  sum of %,d balances = %d: %s%n", balances.size(), sum,
@@ -264,7 +292,6 @@ final class SimulateCommand implements Callable<Integer> {
                     relayStatus.lastError() == null ? "" : "; last error: " + relayStatus.lastError());
         }
         out.flush();
-        return conserved && replayMatches && houseMatches && r.unexpectedRejections() == 0 ? LedgerCli.EXIT_OK
-                : LedgerCli.EXIT_NOT_INTACT;
+        return exit;
     }
 }
