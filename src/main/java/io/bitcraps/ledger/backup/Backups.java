@@ -98,7 +98,7 @@ public final class Backups {
             Manifest manifest = new Manifest(target.getFileName().toString(), v.ledgerId, v.chain.seq(), v.chain.headHex(),
                     hmac, signer == null ? null : signer.keyId(), sha256(temp), Files.size(temp), v.schemaVersion,
                     now.toString(), db.toAbsolutePath().normalize().toString(),
-                    views == null ? Manifest.NO_VIEWS : views.seq, views == null ? null : sha256(views.file));
+                    views == null ? Manifest.NO_VIEWS : views.seq, views == null ? null : sha256(views.file), v.books);
             tempManifest = dir.resolve(PARTIAL + ProcessHandle.current().pid() + "-" + UUID.randomUUID() + ".json");
             createPrivateFile(tempManifest);
             Files.writeString(tempManifest, manifest.toJson() + "\n", StandardCharsets.UTF_8);
@@ -201,7 +201,7 @@ public final class Backups {
     }
 
     /** What verifying a backup file established. */
-    record Verified(ChainCheck.Result chain, String ledgerId, int schemaVersion) {}
+    record Verified(ChainCheck.Result chain, String ledgerId, int schemaVersion, BackupBooks books) {}
 
     /**
      * Opens a backup file read-only and checks it: {@code quick_check}, the schema, the whole chain
@@ -222,7 +222,13 @@ public final class Backups {
             }
             String ledgerId = LedgerDatabase.ledgerId(conn);
             int version = Migrations.verify(conn);
+            // by meaning too: the books its log folds to balance, and are those its manifest recorded
+            BackupBooks books = BackupBooks.of(conn, file.getFileName().toString());
             conn.rollback();
+            if (expected != null && expected.books() != null && !expected.books().equals(books)) {
+                throw new BackupFailure(file.getFileName() + " folds to books " + books + ", its manifest recorded "
+                        + expected.books() + " when it was taken");
+            }
             if (expected != null) {
                 if (expected.seq() != chain.seq() || !expected.headHash().equals(chain.headHex())) {
                     throw new BackupFailure(file.getFileName() + " holds seq " + chain.seq() + " head " + chain.headHex()
@@ -233,7 +239,7 @@ public final class Backups {
                             + expected.ledgerId());
                 }
             }
-            return new Verified(chain, ledgerId, version);
+            return new Verified(chain, ledgerId, version, books);
         } catch (SQLException | RuntimeException e) {
             throw new BackupFailure(file.getFileName() + " cannot be read as a ledger: " + e.getMessage(), e);
         }

@@ -18,7 +18,7 @@ import java.io.StringWriter;
  */
 public record Manifest(String file, String ledgerId, long seq, String headHash, String hmac, String keyId, String sha256,
                        long bytes, int schemaVersion, String createdAt, String database, long viewsSeq,
-                       String viewsSha256) {
+                       String viewsSha256, BackupBooks books) {
 
     /** {@code viewsSeq} of a backup without a views file. */
     public static final long NO_VIEWS = -1;
@@ -26,7 +26,7 @@ public record Manifest(String file, String ledgerId, long seq, String headHash, 
     /** A manifest of a backup without a views file. */
     public Manifest(String file, String ledgerId, long seq, String headHash, String hmac, String keyId, String sha256,
                     long bytes, int schemaVersion, String createdAt, String database) {
-        this(file, ledgerId, seq, headHash, hmac, keyId, sha256, bytes, schemaVersion, createdAt, database, NO_VIEWS, null);
+        this(file, ledgerId, seq, headHash, hmac, keyId, sha256, bytes, schemaVersion, createdAt, database, NO_VIEWS, null, null);
     }
 
     /** The views file beside a backup: {@code <backup>.views}. */
@@ -66,6 +66,17 @@ public record Manifest(String file, String ledgerId, long seq, String headHash, 
                 g.writeNumberProperty("viewsSeq", viewsSeq);
                 g.writeStringProperty("viewsSha256", viewsSha256);
             }
+            if (books != null) {
+                g.writeName("books");
+                g.writeStartObject();
+                g.writeNumberProperty("accounts", books.accounts());
+                g.writeNumberProperty("world", books.world());
+                g.writeNumberProperty("house", books.house());
+                g.writeNumberProperty("players", books.players());
+                g.writeNumberProperty("escrow", books.escrow());
+                g.writeStringProperty("balancesSha256", books.balancesSha256());
+                g.writeEndObject();
+            }
             g.writeEndObject();
         }
         return w.toString();
@@ -84,6 +95,9 @@ public record Manifest(String file, String ledgerId, long seq, String headHash, 
                 n.get("schemaVersion").intValue(), n.get("createdAt").stringValue(),
                 n.has("database") ? n.get("database").stringValue() : null,
                 n.has("viewsSeq") ? n.get("viewsSeq").longValue() : NO_VIEWS,
-                n.has("viewsSha256") ? n.get("viewsSha256").stringValue() : null);
+                n.has("viewsSha256") ? n.get("viewsSha256").stringValue() : null,
+                n.has("books") ? new BackupBooks(n.get("books").get("accounts").longValue(), n.get("books").get("world").longValue(),
+                        n.get("books").get("house").longValue(), n.get("books").get("players").longValue(),
+                        n.get("books").get("escrow").longValue(), n.get("books").get("balancesSha256").stringValue()) : null);
     }
 }
