@@ -60,38 +60,94 @@ public final class HtmlReport {
         h.append("<tr><th>").append(esc(name)).append("</th><td>").append(esc(value)).append("</td></tr>");
     }
 
+    /**
+     * An axis over {@code [min, max]} with about {@code target} ticks at "nice" steps (1, 2 or 5 times a power of
+     * ten), widened to whole steps: its own range, never forced through zero, so that ±8k on a balance of 10M is
+     * drawn as the movement it is rather than a flat line at the top of a chart that starts at 0.
+     */
+    record Axis(long low, long high, long step) {
+        static Axis of(long min, long max, int target) {
+            if (max < min) {
+                throw new IllegalArgumentException("axis " + min + ".." + max);
+            }
+            double raw = (double) Math.max(1, max - min) / Math.max(1, target);
+            long magnitude = 1;
+            while (magnitude <= raw / 10 && magnitude <= Long.MAX_VALUE / 10) {
+                magnitude *= 10;
+            }
+            long step = magnitude;
+            for (long m : new long[]{1, 2, 5, 10}) {
+                if (magnitude * m >= raw) {
+                    step = magnitude * m;
+                    break;
+                }
+            }
+            long low = Math.floorDiv(min, step) * step;
+            long high = -Math.floorDiv(-max, step) * step;
+            if (high == low) { // a constant series: one step either side
+                low -= step;
+                high += step;
+            }
+            return new Axis(low, high, step);
+        }
+
+        java.util.List<Long> ticks() {
+            java.util.List<Long> t = new java.util.ArrayList<>();
+            for (long v = low; v <= high; v += step) {
+                t.add(v);
+            }
+            return t;
+        }
+
+        double fraction(long v) {
+            return (double) (v - low) / (high - low);
+        }
+    }
+
     static String chart(long[] xs, long[] ys, String xLabel, String yLabel, String colour) {
         if (xs.length == 0) {
             return "<p>(no data)</p>\n";
         }
-        long minX = xs[0];
-        long maxX = xs[xs.length - 1];
         long minY = Long.MAX_VALUE;
         long maxY = Long.MIN_VALUE;
         for (long y : ys) {
             minY = Math.min(minY, y);
             maxY = Math.max(maxY, y);
         }
-        minY = Math.min(minY, 0);
-        double spanX = Math.max(1, maxX - minX);
-        double spanY = Math.max(1, maxY - minY);
-        int left = 70;
-        int bottom = HEIGHT - 25;
+        Axis ax = Axis.of(xs[0], xs[xs.length - 1], 6);
+        Axis ay = Axis.of(minY, maxY, 5);
+        int left = 90;
+        int right = WIDTH - 30; // room for the last x label, centred on its tick
+        int top = 12;
+        int bottom = HEIGHT - 28;
+        StringBuilder svg = new StringBuilder(String.format(Locale.ROOT,
+                "<svg width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"%s by %s\">", WIDTH, HEIGHT, yLabel, xLabel));
+        for (long t : ay.ticks()) {
+            double y = bottom - ay.fraction(t) * (bottom - top);
+            svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>"
+                    + "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%,d</text>", left, y, right, y,
+                    left - 6, y + 4, t));
+        }
+        for (long t : ax.ticks()) {
+            double x = left + ax.fraction(t) * (right - left);
+            svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#999\"/>"
+                    + "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%,d</text>", x, bottom, x, bottom + 4,
+                    x, bottom + 16, t));
+        }
+        svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>"
+                        + "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>"
+                        + "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">%s</text>"
+                        + "<text x=\"4\" y=\"%d\" font-size=\"11\">%s</text>",
+                left, bottom, right, bottom, left, top, left, bottom, right, HEIGHT - 2, xLabel, HEIGHT - 2, yLabel));
         StringBuilder pts = new StringBuilder();
         for (int i = 0; i < xs.length; i++) {
-            double x = left + (xs[i] - minX) / spanX * (WIDTH - left - 10);
-            double y = bottom - (ys[i] - minY) / spanY * (bottom - 10);
+            double x = left + ax.fraction(xs[i]) * (right - left);
+            double y = bottom - ay.fraction(ys[i]) * (bottom - top);
             pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
         }
-        return String.format(Locale.ROOT,
-                "<svg width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"%s by %s\">"
-                        + "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>"
-                        + "<line x1=\"%d\" y1=\"10\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>"
-                        + "<text x=\"4\" y=\"16\" font-size=\"11\">%,d</text><text x=\"4\" y=\"%d\" font-size=\"11\">%,d</text>"
-                        + "<text x=\"%d\" y=\"%d\" font-size=\"11\">%s %,d</text><text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">%,d</text>"
-                        + "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"%s\"/></svg>\n",
-                WIDTH, HEIGHT, yLabel, xLabel, left, bottom, WIDTH - 10, bottom, left, left, bottom, maxY, bottom, minY,
-                left, HEIGHT - 6, xLabel, minX, WIDTH - 10, HEIGHT - 6, maxX, colour, pts.toString().trim());
+        svg.append(String.format(Locale.ROOT, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"%s\"/></svg>%n",
+                colour, pts.toString().trim()));
+        return svg.toString();
     }
 
     private static String esc(String s) {
