@@ -24,7 +24,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The package rules of the design (§1 data flow, §9 layout), checked on the compiled main classes.
+ * The package rules (docs/architecture.md: the data flow and the packages), checked on the compiled main classes.
  * Dependencies run one way along the data flow:
  * <pre>
  *   internal ← domain ← codec ← projection ← ingest ← api ← sim ← cli
@@ -244,7 +244,7 @@ class ArchitectureTest {
     void onlyCodecDependsOnChronicle() {
         noClasses().that().resideOutsideOfPackage(pkg("codec") + "..")
                 .should().dependOnClassesThat().resideInAPackage("net.openhft..")
-                .because("Chronicle Bytes is confined to one package (design §5)")
+                .because("Chronicle Bytes is confined to one package (docs/formats.md: the frame)")
                 .check(classes);
     }
 
@@ -266,7 +266,7 @@ class ArchitectureTest {
                 .check(classes);
     }
 
-    /** Test classes included: jqwik would show up there first (design §9: QuickTheories, not jqwik). */
+    /** Test classes included: jqwik would show up there first (the project uses QuickTheories, not jqwik). */
     @Test
     void noClassEvenInTheTestsUsesJqwik() {
         JavaClasses withTests = new ClassFileImporter().importPackages(ROOT);

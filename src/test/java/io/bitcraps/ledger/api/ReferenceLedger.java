@@ -23,8 +23,8 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * A deliberately plain model of the ledger's rules, written from the domain description (DESIGN.md
- * section 2) and not from the writer's code: hash maps, mutable objects, a deep copy per
+ * A deliberately plain model of the ledger's rules, written from the domain as the README and
+ * docs/architecture.md state it, and not from the writer's code: hash maps, mutable objects, a deep copy per
  * submission for all-or-nothing groups. It shares no code with {@code Decider} or
  * {@code Projector}, so when the two agree on thousands of random commands, the agreement means
  * something. It only reads the command records' fields and the numeric bounds in {@link Limits}.

@@ -42,7 +42,7 @@ import static io.bitcraps.ledger.support.Fixtures.seen;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The query cache in front of the repositories (DESIGN §6): a caller never reads data older than
+ * The query cache in front of the repositories (docs/architecture.md): a caller never reads data older than
  * its own last acknowledged write, keys no commit touched stay cached across commits, a touched
  * key is reloaded, and the cache stays within its weight bound. The last tests drive
  * {@link QueryCache} directly to simulate the one race a real run hits only by luck: a load that

@@ -55,7 +55,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The SQL repositories on real files (DESIGN §6): what they return matches what was submitted
+ * The SQL repositories on real files (docs/architecture.md): what they return matches what was submitted
  * (an independent book of expected bets, games and statements, kept by this test from its own
  * commands and receipts); keyset paging returns every item exactly once, newest first, and stays
  * stable while writes continue; pages come from a committed snapshot no newer than the view; the

@@ -153,7 +153,7 @@ class MigrationsIT {
             sqlFiles = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".sql")).sorted()
                     .collect(Collectors.toList());
         }
-        // Down scripts (design §4: optional) are not applied in order, so they are not in the index; every one
+        // Down scripts (optional, docs/formats.md) are not applied in order, so they are not in the index; every one
         // must belong to an up script. Any other .sql file must be a listed up script.
         List<String> upFiles = new ArrayList<>();
         for (String name : sqlFiles) {
