@@ -846,7 +846,11 @@ public final class Ledger implements AutoCloseable {
         HealthReport report = health.check();
         LedgerMetrics meters = parts.meters;
         if (meters != null) {
-            meters.refresh();
+            try {
+                meters.refresh();
+            } catch (RuntimeException e) { // the report stands; only the gauges missed it
+                LOG.warn("refreshing the health meters failed: {}", e.toString());
+            }
         }
         return report;
     }

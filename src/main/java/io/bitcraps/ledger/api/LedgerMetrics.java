@@ -82,7 +82,8 @@ final class LedgerMetrics implements CommitListener, BackupService.Observer {
         Gauge.builder("ledger.writer.halted", ring, r -> r.haltReason() == null ? 0 : 1)
                 .description("1 when the writer is halted (evidence of corruption; reads go on), else 0").register(registry);
         java.nio.file.Path dir = db.toAbsolutePath().getParent();
-        Gauge.builder("ledger.disk.free", dir, LedgerMetrics::usableBytes).baseUnit("bytes")
+        // a strong reference: nothing else holds the path, and a gauge's weak one would read NaN after a GC
+        Gauge.builder("ledger.disk.free", dir, LedgerMetrics::usableBytes).strongReference(true).baseUnit("bytes")
                 .description("space free for the database's directory").register(registry);
         this.healthStatus = MultiGauge.builder("ledger.health.status")
                 .description("each health check: 0 UP, 1 DEGRADED, 2 DOWN").register(registry);
@@ -101,7 +102,7 @@ final class LedgerMetrics implements CommitListener, BackupService.Observer {
     }
 
     /** Sets the health and subscription gauges from the latest health report and the running subscriptions. */
-    void refresh() {
+    synchronized void refresh() {
         if (healthStatus == null) {
             return;
         }

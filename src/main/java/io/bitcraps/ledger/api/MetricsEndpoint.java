@@ -36,7 +36,13 @@ final class MetricsEndpoint implements AutoCloseable {
         });
         server.setExecutor(thread);
         server.createContext("/metrics", exchange -> serve(exchange, registry, beforeScrape));
-        server.start();
+        try {
+            server.start();
+        } catch (RuntimeException e) {
+            server.stop(0);
+            thread.shutdownNow();
+            throw e;
+        }
         LOG.info("metrics at http://{}:{}/metrics", host, address().getPort());
     }
 

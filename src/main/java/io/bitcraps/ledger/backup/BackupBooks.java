@@ -19,18 +19,23 @@ import java.util.TreeMap;
  * A backup is verified by meaning as well as by format: its balances must sum to zero (I1), no
  * account but {@code world} may be negative (I2), and the figures must equal those its manifest
  * recorded when it was taken (a copy whose log decodes to other books is not the ledger that was
- * backed up). {@code balancesSha256} covers every account's balance, sorted by account.
+ * backed up). {@code balancesSha256} covers every non-zero balance, sorted by account; {@code accounts}
+ * counts them.
  */
-record BackupBooks(long accounts, long world, long house, long players, long escrow, String balancesSha256) {
+public record BackupBooks(long accounts, long world, long house, long players, long escrow, String balancesSha256) {
 
     /** Folds the postings of every event in {@code conn}'s log; throws when the books do not balance. */
     static BackupBooks of(Connection conn, String file) throws SQLException, BackupFailure {
         PayloadCodec codec = new PayloadCodec();
         Map<String, Long> balances = new TreeMap<>();
-        long[] problemSeq = {0};
         EventReader.forEach(conn, 1, Long.MAX_VALUE, row -> {
             for (Posting p : codec.decode(EventType.ofCode(row.typeCode()), row.payload()).postings()) {
-                balances.merge(p.account().key(), p.delta(), Math::addExact);
+                // an account back at zero leaves the map (a game's escrow once its bets are settled), as the live
+                // ledger drops it, so the fold holds the open books, not every account ever touched
+                balances.merge(p.account().key(), p.delta(), (a, b) -> {
+                    long sum = Math.addExact(a, b);
+                    return sum == 0 ? null : sum;
+                });
             }
         });
         long sum = 0;

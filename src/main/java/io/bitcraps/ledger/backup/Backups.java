@@ -222,13 +222,9 @@ public final class Backups {
             }
             String ledgerId = LedgerDatabase.ledgerId(conn);
             int version = Migrations.verify(conn);
-            // by meaning too: the books its log folds to balance, and are those its manifest recorded
+            // by meaning too: the books its log folds to must balance (and, below, be those its manifest recorded)
             BackupBooks books = BackupBooks.of(conn, file.getFileName().toString());
             conn.rollback();
-            if (expected != null && expected.books() != null && !expected.books().equals(books)) {
-                throw new BackupFailure(file.getFileName() + " folds to books " + books + ", its manifest recorded "
-                        + expected.books() + " when it was taken");
-            }
             if (expected != null) {
                 if (expected.seq() != chain.seq() || !expected.headHash().equals(chain.headHex())) {
                     throw new BackupFailure(file.getFileName() + " holds seq " + chain.seq() + " head " + chain.headHex()
@@ -237,6 +233,10 @@ public final class Backups {
                 if (!expected.ledgerId().equals(ledgerId)) {
                     throw new BackupFailure(file.getFileName() + " is of ledger " + ledgerId + ", its manifest says "
                             + expected.ledgerId());
+                }
+                if (expected.books() != null && !expected.books().equals(books)) {
+                    throw new BackupFailure(file.getFileName() + " folds to books " + books + ", its manifest recorded "
+                            + expected.books() + " when it was taken");
                 }
             }
             return new Verified(chain, ledgerId, version, books);

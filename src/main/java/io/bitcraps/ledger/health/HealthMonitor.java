@@ -149,15 +149,25 @@ public final class HealthMonitor implements AutoCloseable {
     public HealthReport check() {
         Lock lock = running.readLock();
         lock.lock();
+        HealthReport report;
         try {
             if (closed) {
                 return HealthReport.of(clock.instant(), List.of(HealthCheck.down("monitor",
                         "the health monitor is closed (the ledger is closing or closed); no check ran")));
             }
-            return runChecks();
+            report = runChecks();
         } finally {
             lock.unlock();
         }
+        // outside the check's lock: a listener may be slow, or close the ledger on what it hears
+        if (changed(report)) {
+            try {
+                onChange.accept(report);
+            } catch (Throwable t) { // a listener's failure must not stop the periodic checks
+                LOG.warn("a health listener threw: {}", t.toString());
+            }
+        }
+        return report;
     }
 
     private HealthReport runChecks() {
@@ -178,20 +188,33 @@ public final class HealthMonitor implements AutoCloseable {
                     + s.archiveLagEvents() + " committed event(s) not archived; the archive catches up at the next open"));
         }
         checks.addAll(moreChecks());
-        HealthReport report = HealthReport.of(clock.instant(), checks);
-        latest = report;
-        tellIfChanged(report);
-        return report;
+        return HealthReport.of(clock.instant(), checks);
     }
 
     /**
-     * Logs each check whose status changed (WARN when it becomes DEGRADED, ERROR when DOWN, INFO when UP again) and
-     * tells the listener, once per changed report. Synchronized: the monitor thread and callers of check may race.
+     * Makes {@code report} the latest and logs each check whose status changed (WARN when it becomes DEGRADED, ERROR
+     * when DOWN, INFO when UP again or gone); true when the listener is to hear of it. A report older than the one last
+     * compared (a periodic check and a caller's overlapping) is not announced after it. Synchronized: the monitor
+     * thread and callers of check may race.
      */
-    private synchronized void tellIfChanged(HealthReport report) {
+    private synchronized boolean changed(HealthReport report) {
         HealthReport before = lastCompared;
+        if (before != null && report.at().isBefore(before.at())) {
+            return false;
+        }
         lastCompared = report;
+        latest = report;
         boolean changed = before == null || before.status() != report.status();
+        if (before != null) {
+            for (HealthCheck was : before.checks()) {
+                if (report.check(was.name()) == null) {
+                    changed = true; // gone: a subscription closed, an archive that caught up
+                    if (was.status() != HealthStatus.UP) {
+                        LOG.info("health check {} is gone (was {})", was.name(), was.status());
+                    }
+                }
+            }
+        }
         for (HealthCheck c : report.checks()) {
             HealthCheck was = before == null ? null : before.check(c.name());
             HealthStatus previous = was == null ? HealthStatus.UP : was.status();
@@ -206,13 +229,7 @@ public final class HealthMonitor implements AutoCloseable {
                 changed = true; // a check that appeared (a new subscription), UP
             }
         }
-        if (changed) {
-            try {
-                onChange.accept(report);
-            } catch (RuntimeException e) {
-                LOG.warn("a health listener threw: {}", e.toString());
-            }
-        }
+        return changed;
     }
 
     private List<HealthCheck> moreChecks() {

@@ -55,15 +55,51 @@ final class CdcFixtures {
         return out;
     }
 
-    /** The seqs of {@code ledgerId}'s records a read_committed consumer sees, in topic order. */
+    /**
+     * The seqs of {@code ledgerId}'s records a read_committed consumer sees, in topic order. Streams the topic and keeps
+     * only the seqs: the long campaign's topics hold hundreds of thousands of records.
+     */
     static List<Long> committedSeqs(String bootstrap, String topic, String ledgerId) {
         List<Long> seqs = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> r : committed(bootstrap, topic)) {
-            if (ledgerId.equals(new String(r.key(), StandardCharsets.UTF_8))) {
-                seqs.add(Long.parseLong(Topics.header(r, Topics.SEQ)));
+        byte[] key = ledgerId.getBytes(StandardCharsets.UTF_8);
+        try (KafkaConsumer<byte[], byte[]> c = Topics.committedReader(bootstrap, "test-reader")) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            long end = c.endOffsets(List.of(tp)).get(tp);
+            while (c.position(tp) < end) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200)).records(tp)) {
+                    if (Topics.ofLedger(r, key)) {
+                        seqs.add(Long.parseLong(Topics.header(r, Topics.SEQ)));
+                    }
+                }
             }
         }
         return seqs;
+    }
+
+    /**
+     * The number of rows the query returns and a SHA-256 over their values in order (byte arrays as they are, the rest
+     * as text): two files compared without holding either in memory.
+     */
+    static String rowsDigest(Path db, String sql) throws Exception {
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        long count = 0;
+        try (Connection c = LedgerDatabase.openReadOnly(db); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(sql)) {
+            int n = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                count++;
+                for (int i = 1; i <= n; i++) {
+                    Object v = rs.getObject(i);
+                    byte[] bytes = v instanceof byte[] b ? b : String.valueOf(v).getBytes(StandardCharsets.UTF_8);
+                    sha.update(Long.toString(bytes.length).getBytes(StandardCharsets.UTF_8));
+                    sha.update((byte) ':');
+                    sha.update(bytes);
+                }
+            }
+        }
+        return count + " rows, sha256 " + io.bitcraps.ledger.internal.Hex.of(sha.digest());
     }
 
     /** Asserts that the seqs are 1..head, each once, in order. */
