@@ -38,6 +38,30 @@ final class CdcFixtures {
         }
     }
 
+    /**
+     * The replica holds the primary's events and batch records (signatures included), exports the same bytes, and
+     * audits intact with the key; returns the audit.
+     */
+    static io.bitcraps.ledger.audit.AuditReport assertReplicaIsThePrimary(Path workDir, Path primary, Path replica, Path key)
+            throws Exception {
+        assertThat(rows(replica, "SELECT seq, ts, type, payload, hash FROM events ORDER BY seq"))
+                .isEqualTo(rows(primary, "SELECT seq, ts, type, payload, hash FROM events ORDER BY seq"));
+        assertThat(rows(replica, "SELECT first_seq, last_seq, committed_ts, head_hash, hmac FROM batches ORDER BY last_seq"))
+                .isEqualTo(rows(primary, "SELECT first_seq, last_seq, committed_ts, head_hash, hmac FROM batches ORDER BY last_seq"));
+        io.bitcraps.ledger.support.ChildJvm.Result a = io.bitcraps.ledger.support.ChildJvm.run(workDir, "export", "--db",
+                primary.toString());
+        io.bitcraps.ledger.support.ChildJvm.Result b = io.bitcraps.ledger.support.ChildJvm.run(workDir, "export", "--db",
+                replica.toString());
+        assertThat(b.exitCode()).as(b.stderr()).isZero();
+        assertThat(b.stdout()).isEqualTo(a.stdout()).isNotEmpty();
+        io.bitcraps.ledger.audit.AuditReport audit = new io.bitcraps.ledger.audit.Auditor().audit(replica,
+                new io.bitcraps.ledger.audit.Auditor.Options(1, Long.MAX_VALUE,
+                        io.bitcraps.ledger.codec.HeadSigner.readKey(key), null), n -> { });
+        assertThat(audit.problems()).isEmpty();
+        assertThat(audit.intact()).isTrue();
+        return audit;
+    }
+
     /** Every record a read_committed consumer sees in partition 0 of the topic, in order. */
     static List<ConsumerRecord<byte[], byte[]>> committed(String bootstrap, String topic) {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();

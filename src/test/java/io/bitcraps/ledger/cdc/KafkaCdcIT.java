@@ -4,7 +4,6 @@ import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
 import io.bitcraps.ledger.audit.AuditReport;
 import io.bitcraps.ledger.audit.Auditor;
-import io.bitcraps.ledger.codec.HeadSigner;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.sim.CrapsFloor;
 import io.bitcraps.ledger.store.Durability;
@@ -113,18 +112,7 @@ class KafkaCdcIT {
         assertThat(running.get(60, TimeUnit.SECONDS)).isEqualTo(KafkaRelay.State.STOPPED);
         assertThat(relay.status().publishedSeq()).isEqualTo(head);
 
-        assertThat(rows(replica, "SELECT seq, ts, type, payload, hash FROM events ORDER BY seq"))
-                .isEqualTo(rows(primary, "SELECT seq, ts, type, payload, hash FROM events ORDER BY seq"));
-        assertThat(rows(replica, "SELECT first_seq, last_seq, committed_ts, head_hash, hmac FROM batches ORDER BY last_seq"))
-                .isEqualTo(rows(primary, "SELECT first_seq, last_seq, committed_ts, head_hash, hmac FROM batches ORDER BY last_seq"));
-        ChildJvm.Result a = ChildJvm.run(dir, "export", "--db", primary.toString());
-        ChildJvm.Result b = ChildJvm.run(dir, "export", "--db", replica.toString());
-        assertThat(b.exitCode()).as(b.stderr()).isZero();
-        assertThat(b.stdout()).isEqualTo(a.stdout()).isNotEmpty();
-        AuditReport audit = new Auditor().audit(replica, new Auditor.Options(1, Long.MAX_VALUE, HeadSigner.readKey(key), null),
-                n -> { });
-        assertThat(audit.problems()).isEmpty();
-        assertThat(audit.intact()).isTrue();
+        AuditReport audit = CdcFixtures.assertReplicaIsThePrimary(dir, primary, replica, key);
         assertThat(audit.signedBatches()).isPositive();
     }
 
