@@ -345,8 +345,10 @@ public final class Ledger implements AutoCloseable {
             JournalArchive archive = parts.archive;
             listeners.add(notice -> archiveBatch(archive, parts, notice));
         }
-        MetricsHolder metrics = new MetricsHolder();
-        listeners.add(notice -> metrics.onCommit(notice));
+        LedgerMetrics meters = registry == null ? null : new LedgerMetrics(registry);
+        if (meters != null) {
+            listeners.add(meters);
+        }
         // subscriptions only offer the batch to their queues here; they deliver on their own threads
         Subscriptions subscriptions = new Subscriptions(config.path(), config.fileMode(), state.seq(),
                 Subscriptions.Settings.of(config.subscriptionQueueBatches(), config.closeTimeout()), config.clock());
@@ -388,8 +390,9 @@ public final class Ledger implements AutoCloseable {
                 LedgerMetrics.relay(registry, parts.relay);
             }
         }
-        LedgerMetrics meters = registry == null ? null : new LedgerMetrics(registry, ring);
-        metrics.target = meters;
+        if (meters != null) {
+            meters.ring(registry, ring);
+        }
 
         parts.backups = new BackupService(config.path(), config.backupDir(), signer, config.backupInterval(),
                 config.fullBackupPeriod(), config.backupRetention(), config.backupKeepMin(), config.backupMaxBytes(), config.clock(),
@@ -483,18 +486,6 @@ public final class Ledger implements AutoCloseable {
         }
         return new io.micrometer.core.instrument.composite.CompositeMeterRegistry(io.micrometer.core.instrument.Clock.SYSTEM,
                 List.of(config.meterRegistry(), parts.prometheus));
-    }
-
-    /** Forwards commit notices to the meters once they exist (they need the ring, which needs the listeners). */
-    private static final class MetricsHolder {
-        volatile LedgerMetrics target;
-
-        void onCommit(CommitNotice notice) {
-            LedgerMetrics m = target;
-            if (m != null) {
-                m.onCommit(notice);
-            }
-        }
     }
 
     private static HealthMonitor.LedgerSnapshot snapshot(CommandRing ring, ReaderPool readers, Parts parts) {

@@ -43,7 +43,18 @@ final class LedgerMetrics implements CommitListener, BackupService.Observer {
     private final Timer backupDuration;
     private final Counter backupFailures;
 
-    LedgerMetrics(MeterRegistry registry, CommandRing ring) {
+    /** The meters fed by commit notices and backups: made before the ring, whose listeners they are among. */
+    LedgerMetrics(MeterRegistry registry) {
+        batchSize = DistributionSummary.builder("ledger.batch.size").description("events per commit")
+                .publishPercentiles(0.5, 0.99).register(registry);
+        commitLatency = Timer.builder("ledger.commit.latency").description("BEGIN to COMMIT of one batch")
+                .publishPercentiles(0.5, 0.99, 0.999).register(registry);
+        backupDuration = Timer.builder("ledger.backup.duration").description("one verified backup").register(registry);
+        backupFailures = Counter.builder("ledger.backup.failures").description("backups that failed").register(registry);
+    }
+
+    /** The meters read from the writer's ring: registered once the ring exists. */
+    void ring(MeterRegistry registry, CommandRing ring) {
         FunctionCounter.builder("ledger.appends", ring, r -> r.stats().events()).description("events committed")
                 .register(registry);
         FunctionCounter.builder("ledger.commits", ring, r -> r.stats().commits()).description("batches committed")
@@ -56,12 +67,6 @@ final class LedgerMetrics implements CommitListener, BackupService.Observer {
         }
         Gauge.builder("ledger.ring.backlog", ring, CommandRing::backlog).description("submissions waiting in the ring")
                 .register(registry);
-        batchSize = DistributionSummary.builder("ledger.batch.size").description("events per commit")
-                .publishPercentiles(0.5, 0.99).register(registry);
-        commitLatency = Timer.builder("ledger.commit.latency").description("BEGIN to COMMIT of one batch")
-                .publishPercentiles(0.5, 0.99, 0.999).register(registry);
-        backupDuration = Timer.builder("ledger.backup.duration").description("one verified backup").register(registry);
-        backupFailures = Counter.builder("ledger.backup.failures").description("backups that failed").register(registry);
     }
 
     private MultiGauge healthStatus;
