@@ -101,6 +101,9 @@ final class IngestCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     MetricsOptions metrics = new MetricsOptions();
 
+    @picocli.CommandLine.Mixin
+    PublishOptions publish = new PublishOptions();
+
     @Override
     public Integer call() throws Exception {
         Durability mode = Durability.valueOf(durability.toUpperCase(java.util.Locale.ROOT));
@@ -124,6 +127,7 @@ final class IngestCommand implements Callable<Integer> {
         builder.acceptUnsignedBatches(acceptUnsigned);
         builder.backupInterval(java.time.Duration.ZERO); // a command-line run takes backups with tools/ledger backup
         metrics.applyTo(builder);
+        publish.applyTo(builder);
         try (Ledger ledger = Ledger.open(builder.build())) {
             metrics.announce("ingest", ledger);
             Thread printer = new Thread(() -> printReceipts(queue, out), "ingest-printer");

@@ -105,12 +105,8 @@ final class SimulateCommand implements Callable<Integer> {
                     + " on top of them; without it such an open is refused. Audit with --key first")
     boolean acceptUnsigned;
 
-    @Option(names = "--publish-bootstrap", description = "publish every committed batch to Kafka from this process"
-            + " (HOST:PORT[,...]; with --publish-topic); see tools/ledger publish")
-    String publishBootstrap;
-
-    @Option(names = "--publish-topic", description = "the Kafka topic for --publish-bootstrap")
-    String publishTopic;
+    @picocli.CommandLine.Mixin
+    PublishOptions publish = new PublishOptions();
 
     @picocli.CommandLine.Mixin
     MetricsOptions metrics = new MetricsOptions();
@@ -123,9 +119,6 @@ final class SimulateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if ((publishBootstrap == null) != (publishTopic == null)) {
-            throw new IllegalArgumentException("--publish-bootstrap and --publish-topic go together");
-        }
         Durability mode = Durability.valueOf(durability.toUpperCase(Locale.ROOT));
         LedgerConfig.Builder builder = LedgerConfig.builder(db).durability(mode);
         if (keyFile != null) {
@@ -138,9 +131,7 @@ final class SimulateCommand implements Callable<Integer> {
         builder.logFirstCommit(logFirst);
         builder.acceptUnsignedBatches(acceptUnsigned);
         builder.backupInterval(java.time.Duration.ZERO); // a command-line run takes backups with tools/ledger backup
-        if (publishTopic != null) {
-            builder.publishTo(publishBootstrap, publishTopic);
-        }
+        publish.applyTo(builder);
         metrics.applyTo(builder);
         CrapsFloor.Options options = floorOptions();
         LedgerConfig config = builder.build();
@@ -236,7 +227,7 @@ final class SimulateCommand implements Callable<Integer> {
                     .put("conservation", JsonReport.object("balances", balances.size(), "sum", sum, "holds", conserved))
                     .put("replay", JsonReport.object("seq", replayed.seq(), "matches_view", replayMatches))
                     .put("kafka", relayStatus == null ? null : JsonReport.object("state", relayStatus.state().name(),
-                            "topic", publishTopic, "published_seq", relayStatus.publishedSeq(), "transactions",
+                            "topic", publish.topic, "published_seq", relayStatus.publishedSeq(), "transactions",
                             relayStatus.transactions(), "retries", relayStatus.retries()))
                     .put("intact", exit == LedgerCli.EXIT_OK).print();
             return exit;
@@ -287,7 +278,7 @@ final class SimulateCommand implements Callable<Integer> {
                 replayed.seq(), replayMatches ? "match the live view" : "DIFFER from the live view");
         if (relayStatus != null) {
             out.printf(Locale.ROOT, "  kafka         %s to topic %s: published up to seq %,d of %,d in %,d transactions, %d"
-                            + " retries%s%n", relayStatus.state(), publishTopic, relayStatus.publishedSeq(),
+                            + " retries%s%n", relayStatus.state(), publish.topic, relayStatus.publishedSeq(),
                     relayStatus.headSeq(), relayStatus.transactions(), relayStatus.retries(),
                     relayStatus.lastError() == null ? "" : "; last error: " + relayStatus.lastError());
         }
