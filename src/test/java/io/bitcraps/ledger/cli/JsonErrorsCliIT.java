@@ -21,6 +21,7 @@ class JsonErrorsCliIT {
         assertThat(r.exitCode()).as(r.stderr()).isEqualTo(2);
         JsonNode n = JSON.readTree(r.stdout().strip());
         assertThat(n.has("error")).as(r.stdout()).isTrue();
+        assertThat(io.bitcraps.ledger.support.OutputSchemas.errors("schemas/cli/error.schema.json", n)).as(r.stdout()).isEmpty();
         return n.get("error");
     }
 

@@ -18,16 +18,20 @@ class JsonOutputsCliIT {
     @TempDir
     Path dir;
 
-    private static JsonNode json(ChildJvm.Result r, int exit) {
+    /** The command's JSON, checked against its schema under schemas/cli/. */
+    private static JsonNode json(ChildJvm.Result r, int exit, String schema) {
         assertThat(r.exitCode()).as(r.stderr()).isEqualTo(exit);
-        return JSON.readTree(r.stdout().strip());
+        JsonNode n = JSON.readTree(r.stdout().strip());
+        assertThat(io.bitcraps.ledger.support.OutputSchemas.errors("schemas/cli/" + schema + ".schema.json", n))
+                .as("%s output against its schema: %s", schema, n).isEmpty();
+        return n;
     }
 
     @Test
     void theOperatorsCommandsSpeakJson() throws Exception {
         Path db = dir.resolve("floor.db");
         JsonNode sim = json(ChildJvm.run(dir, "simulate", "--db", db.toString(), "--tables", "2", "--players", "6",
-                "--rounds", "3", "--durability", "normal", "--json"), 0);
+                "--rounds", "3", "--durability", "normal", "--json"), 0, "simulate");
         assertThat(sim.get("intact").asBoolean()).isTrue();
         long seq = sim.get("seq").asLong();
         assertThat(seq).isPositive().isEqualTo(sim.get("events").asLong());
@@ -42,25 +46,34 @@ class JsonOutputsCliIT {
         try (var files = Files.list(backups)) {
             file = files.filter(p -> p.toString().endsWith(".db")).findFirst().orElseThrow();
         }
-        JsonNode verified = json(ChildJvm.run(dir, "verify-backup", file.toString(), "--json"), 0);
+        JsonNode verified = json(ChildJvm.run(dir, "verify-backup", file.toString(), "--json"), 0, "verify-backup");
         assertThat(verified.get("verifies").asBoolean()).isTrue();
         assertThat(verified.get("seq").asLong()).isEqualTo(seq);
         assertThat(verified.get("hmac").asString()).isEqualTo("absent");
 
         Path junk = dir.resolve("junk.db");
         Files.writeString(junk, "not a backup");
-        JsonNode refused = json(ChildJvm.run(dir, "verify-backup", junk.toString(), "--json"), 1);
+        JsonNode refused = json(ChildJvm.run(dir, "verify-backup", junk.toString(), "--json"), 1, "verify-backup");
         assertThat(refused.get("verifies").asBoolean()).isFalse();
         assertThat(refused.get("reason").asString()).isNotEmpty();
 
         Path restored = dir.resolve("restored.db");
         JsonNode restore = json(ChildJvm.run(dir, "restore", file.getFileName().toString(), "--dir", backups.toString(),
-                "--to", restored.toString(), "--json"), 0);
+                "--to", restored.toString(), "--json"), 0, "restore");
         assertThat(restore.get("seq").asLong()).isEqualTo(seq);
         assertThat(restore.get("verified").asBoolean()).isTrue();
         assertThat(restore.get("to").asString()).isEqualTo(restored.toString());
 
-        JsonNode recover = json(ChildJvm.run(dir, "recover", "--db", db.toString(), "--json"), 0);
+        JsonNode recover = json(ChildJvm.run(dir, "recover", "--db", db.toString(), "--json"), 0, "recover");
+
+        JsonNode health = json(ChildJvm.run(dir, "health", "--db", db.toString(), "--min-free-mb", "0", "--json"), 0,
+                "health");
+        assertThat(health.get("status").asString()).isEqualTo("UP");
+        // the validator can fail: an output without a required field, or with a status no check has, is refused
+        assertThat(io.bitcraps.ledger.support.OutputSchemas.errors("schemas/cli/verify-backup.schema.json",
+                ((tools.jackson.databind.node.ObjectNode) verified.deepCopy()).without("seq"))).isNotEmpty();
+        assertThat(io.bitcraps.ledger.support.OutputSchemas.errors("schemas/cli/health.schema.json",
+                ((tools.jackson.databind.node.ObjectNode) health.deepCopy()).put("status", "FINE"))).isNotEmpty();
         assertThat(recover.get("seq").asLong()).isEqualTo(seq);
         assertThat(recover.get("lost").get("known").asBoolean()).isTrue();
         assertThat(recover.get("lost").get("events").asLong()).isZero();
