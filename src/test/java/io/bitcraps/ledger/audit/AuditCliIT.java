@@ -59,6 +59,7 @@ class AuditCliIT {
         ChildJvm.Result r = ChildJvm.run(dir, "audit", db.toString(), "--json", "--html", html.toString());
         assertThat(r.exitCode()).as(r.stderr()).isZero();
         JsonNode report = JsonMapper.shared().readTree(r.stdout());
+        assertThat(io.bitcraps.ledger.support.OutputSchemas.errors("schemas/cli/audit.schema.json", report)).isEmpty();
         assertThat(report.get("intact").booleanValue()).isTrue();
         assertThat(report.get("events").longValue()).isEqualTo(report.get("headSeq").longValue()).isPositive();
         assertThat(report.get("headHash").stringValue()).hasSize(64);
@@ -91,6 +92,7 @@ class AuditCliIT {
         ChildJvm.Result r = ChildJvm.run(dir, "audit", db.toString(), "--json");
         assertThat(r.exitCode()).as(r.stderr()).isEqualTo(1);
         JsonNode report = JsonMapper.shared().readTree(r.stdout());
+        assertThat(io.bitcraps.ledger.support.OutputSchemas.errors("schemas/cli/audit.schema.json", report)).isEmpty();
         assertThat(report.get("intact").booleanValue()).isFalse();
         assertThat(report.get("settlementsVerified").longValue()).isEqualTo(1);
         assertThat(report.get("problems")).singleElement().satisfies(p -> {

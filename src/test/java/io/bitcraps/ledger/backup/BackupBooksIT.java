@@ -66,6 +66,8 @@ class BackupBooksIT {
         assertThat(books.world() + books.house() + books.players() + books.escrow()).isZero();
         assertThat(Backups.verify(taken.file(), null).books()).isEqualTo(books);
         assertThat(Files.readString(taken.manifestFile())).contains("\"books\":{", "\"balancesSha256\":");
+        assertThat(io.bitcraps.ledger.support.OutputSchemas.errors("schemas/backup/manifest.schema.json",
+                tools.jackson.databind.json.JsonMapper.shared().readTree(Files.readString(taken.manifestFile())))).isEmpty();
 
         // the manifest says other books than the file folds to: verify and restore refuse it
         String manifest = Files.readString(taken.manifestFile(), StandardCharsets.UTF_8);
