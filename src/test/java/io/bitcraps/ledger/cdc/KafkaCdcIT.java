@@ -53,13 +53,13 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
  * after it applied.
  * <p>
  * Random choices print their seed; replay with {@code -Dledger.cdc.seed=<seed>}. The kill campaign
- * runs {@code -Dledger.cdc.cycles} cycles (default 5).
+ * runs {@code -Dledger.cdc.cycles} cycles (default 3).
  */
 class KafkaCdcIT {
     @RegisterExtension
     static final KafkaBroker KAFKA = KafkaBroker.shared();
 
-    private static final int CYCLES = Integer.getInteger("ledger.cdc.cycles", 5);
+    private static final int CYCLES = Integer.getInteger("ledger.cdc.cycles", 3);
 
     @TempDir
     Path dir;

@@ -49,8 +49,8 @@ class LiveRelayIT {
     @RegisterExtension
     static final KafkaBroker KAFKA = KafkaBroker.shared();
 
-    /** Writer kills: 3 in the default build, {@code -Dledger.cdc.cycles=20} in the long campaign (tools/reliability). */
-    private static final int CYCLES = Integer.getInteger("ledger.cdc.cycles", 3);
+    /** Writer kills: 2 in the default build, {@code -Dledger.cdc.cycles=20} in the long campaign (tools/reliability). */
+    private static final int CYCLES = Integer.getInteger("ledger.cdc.cycles", 2);
 
     @TempDir
     Path dir;
