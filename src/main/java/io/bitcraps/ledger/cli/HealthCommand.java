@@ -3,7 +3,6 @@ package io.bitcraps.ledger.cli;
 import io.bitcraps.ledger.health.DatabaseChecks;
 import io.bitcraps.ledger.health.HealthCheck;
 import io.bitcraps.ledger.health.HealthReport;
-import io.bitcraps.ledger.health.HealthStatus;
 import io.bitcraps.ledger.health.HealthThresholds;
 import io.bitcraps.ledger.store.LedgerDatabase;
 import picocli.CommandLine.Command;
