@@ -277,7 +277,7 @@ final class SimulateCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "  replay        %,d events re-read from disk, hash chain verified, balances %s%n",
                 replayed.seq(), replayMatches ? "match the live view" : "DIFFER from the live view");
         if (relayStatus != null) {
-            out.printf(Locale.ROOT, "  kafka         %s to topic %s: published up to seq %,d of %,d in %,d transactions, %d"
+            out.printf(Locale.ROOT, "  kafka         %s to topic %s: published up to seq %,d of %,d in %,d transaction(s), %d"
                             + " retries%s%n", relayStatus.state(), publish.topic, relayStatus.publishedSeq(),
                     relayStatus.headSeq(), relayStatus.transactions(), relayStatus.retries(),
                     relayStatus.lastError() == null ? "" : "; last error: " + relayStatus.lastError());
