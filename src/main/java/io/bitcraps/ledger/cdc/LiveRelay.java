@@ -305,11 +305,7 @@ public final class LiveRelay implements SubscriptionHandler, AutoCloseable {
 
     @Override
     public void onBatch(CommittedBatch batch) throws SQLException {
-        lock.lock();
-        try {
-            if (closed || !publishing()) {
-                return; // nothing more goes out from this relay; its status says why
-            }
+        underLock(() -> {
             long last = pending.isEmpty() ? publishedSeq : pending.get(pending.size() - 1).seq();
             if (batch.toSeq() <= last) {
                 return; // in the topic already, or in hand
@@ -343,18 +339,7 @@ public final class LiveRelay implements SubscriptionHandler, AutoCloseable {
             }
             boolean aged = inTransaction && System.nanoTime() - transactionBeganNanos >= TRANSACTION_AGE_MAX.toNanos();
             flush(pending.size() >= RelayTopic.TRANSACTION_EVENTS_MAX || (batch.endsBatch() && aged));
-        } catch (ProducerFencedException fenced) {
-            stopPublishing(KafkaRelay.State.FENCED, fenced);
-        } catch (AuthorizationException | UnsupportedVersionException | RelayTopic.TopicRefused refused) {
-            stopPublishing(KafkaRelay.State.REFUSED, refused);
-        } catch (KafkaException | SQLException | LedgerException | IllegalStateException e) {
-            // IllegalStateException: a producer in a state it cannot go on from; a new one can
-            dropProducer();
-            failed(e, null);
-            throw e; // the subscription hands the same batch again after its backoff
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /**
@@ -374,20 +359,40 @@ public final class LiveRelay implements SubscriptionHandler, AutoCloseable {
     /** The ledger is quiet for a moment: what was delivered becomes visible. */
     @Override
     public void onIdle() throws SQLException {
+        underLock(() -> {
+            if (!pending.isEmpty()) {
+                flush(true);
+            }
+        });
+    }
+
+    /** Work on the producer, run under the lock. */
+    @FunctionalInterface
+    private interface ProducerWork {
+        void run() throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} under the lock while the relay publishes, and sorts what it throws: fenced, or refused, stops
+     * publishing for good; anything else drops the producer and is thrown again, so that the subscription retries the
+     * same delivery (or idle moment) after its backoff, on a new producer.
+     */
+    private void underLock(ProducerWork work) throws SQLException {
         lock.lock();
         try {
-            if (closed || !publishing() || pending.isEmpty()) {
-                return;
+            if (closed || !publishing()) {
+                return; // nothing more goes out from this relay; its status says why
             }
-            flush(true);
+            work.run();
         } catch (ProducerFencedException fenced) {
             stopPublishing(KafkaRelay.State.FENCED, fenced);
         } catch (AuthorizationException | UnsupportedVersionException | RelayTopic.TopicRefused refused) {
             stopPublishing(KafkaRelay.State.REFUSED, refused);
         } catch (KafkaException | SQLException | LedgerException | IllegalStateException e) {
+            // IllegalStateException: a producer in a state it cannot go on from; a new one can
             dropProducer();
             failed(e, null);
-            throw e; // the subscription backs off before the next idle attempt
+            throw e;
         } finally {
             lock.unlock();
         }
