@@ -4,7 +4,7 @@ import io.bitcraps.ledger.api.LedgerView;
 import io.bitcraps.ledger.codec.ChainHash;
 import io.bitcraps.ledger.domain.Account;
 import io.bitcraps.ledger.domain.LedgerEvent;
-import io.bitcraps.ledger.projection.BetState;
+import io.bitcraps.ledger.domain.BetState;
 import io.bitcraps.ledger.projection.LedgerState;
 import io.bitcraps.ledger.projection.Projector;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -28,9 +28,6 @@ import io.bitcraps.ledger.health.HealthMonitor;
 import io.bitcraps.ledger.health.HealthReport;
 import io.bitcraps.ledger.health.HealthStatus;
 import io.bitcraps.ledger.ingest.CommandRing;
-import io.bitcraps.ledger.ingest.CommitListener;
-import io.bitcraps.ledger.ingest.CommitNotice;
-import io.bitcraps.ledger.ingest.WriterStats;
 import io.bitcraps.ledger.projection.LedgerState;
 import io.bitcraps.ledger.projection.ReadModel;
 import io.bitcraps.ledger.projection.Replayer;
@@ -40,7 +37,6 @@ import io.bitcraps.ledger.query.BetRepository;
 import io.bitcraps.ledger.query.GameRepository;
 import io.bitcraps.ledger.query.QueryCache;
 import io.bitcraps.ledger.query.ReaderPool;
-import io.bitcraps.ledger.store.Durability;
 import io.bitcraps.ledger.store.EventLog;
 import io.bitcraps.ledger.store.EventReader;
 import io.bitcraps.ledger.store.LedgerDatabase;
@@ -258,7 +254,7 @@ public final class Ledger implements AutoCloseable {
             Files.createDirectories(parent);
         }
         parts.lock = WriterLock.acquire(config.path());
-        StoreOptions options = new StoreOptions(config.path(), config.durability(), (int) config.busyTimeout().toMillis(),
+        StoreOptions options = new StoreOptions(config.path(), config.durability().storeMode(), (int) config.busyTimeout().toMillis(),
                 64_000, 268_435_456L, 64L << 20, config.maxDatabaseBytes()).withFileMode(config.fileMode());
         parts.conn = LedgerDatabase.openWriter(options);
         String standbyOf = LedgerDatabase.standbyOf(parts.conn);
@@ -337,7 +333,7 @@ public final class Ledger implements AutoCloseable {
 
         // order matters: the cache forgets what a batch changed, then the batch is archived, then the
         // metrics and the user's listeners hear of it; all before the batch's callers are answered
-        List<CommitListener> listeners = new ArrayList<>();
+        List<io.bitcraps.ledger.ingest.CommitListener> listeners = new ArrayList<>();
         if (cache != null) {
             listeners.add(notice -> cache.invalidate(notice.touched(), notice.lastSeq()));
         }
@@ -361,8 +357,8 @@ public final class Ledger implements AutoCloseable {
                     ReaderPool.Source.VIEWS);
         }
         for (CommitListener user : config.commitListeners()) {
-            // the user's code gets arrays of its own: the subscriptions were offered the same rows
-            listeners.add(notice -> user.onCommit(notice.copyForListener()));
+            // the user's code is shown immutable values only, never the rows the subscriptions were offered
+            listeners.add(notice -> user.onCommit(CommitNotice.of(notice)));
         }
 
         CommandRing.Settings settings = new CommandRing.Settings(config.ringSize(), config.batchSubmissionsMax(),
@@ -713,7 +709,7 @@ public final class Ledger implements AutoCloseable {
                 : "journal archive caught up with " + appended + " event(s) committed before the last stop");
     }
 
-    private static void archiveBatch(JournalArchive archive, Parts parts, CommitNotice notice) {
+    private static void archiveBatch(JournalArchive archive, Parts parts, io.bitcraps.ledger.ingest.CommitNotice notice) {
         if (parts.archiveProblem != null) {
             return; // the archive has a gap now; it is caught up from the database at the next open
         }
@@ -911,8 +907,9 @@ public final class Ledger implements AutoCloseable {
         return relay == null ? java.util.Optional.empty() : java.util.Optional.of(relay.status());
     }
 
+    /** The writer's counters since open. */
     public WriterStats stats() {
-        return ring.stats();
+        return WriterStats.of(ring.stats());
     }
 
     public String ledgerId() {

@@ -1,8 +1,6 @@
 package io.bitcraps.ledger.api;
 
 import io.bitcraps.ledger.domain.Limits;
-import io.bitcraps.ledger.ingest.CommitListener;
-import io.bitcraps.ledger.store.Durability;
 import io.bitcraps.ledger.store.FaultInjector;
 
 import io.bitcraps.ledger.health.HealthReport;
@@ -316,7 +314,7 @@ public final class LedgerConfig {
     }
 
     /** The fault hook of fault-injection tests, or null. */
-    public FaultInjector faultInjector() {
+    FaultInjector faultInjector() {
         return faultInjector;
     }
 
@@ -744,7 +742,7 @@ public final class LedgerConfig {
         }
 
         /** For fault-injection tests only: called before every COMMIT, it may throw to make the commit fail. */
-        public Builder faultInjector(FaultInjector injector) {
+        Builder faultInjector(FaultInjector injector) {
             this.faultInjector = Objects.requireNonNull(injector, "faultInjector");
             return this;
         }

@@ -1,8 +1,10 @@
 package io.bitcraps.ledger.api;
 
 import io.bitcraps.ledger.domain.Account;
+import io.bitcraps.ledger.domain.GameSummary;
+import io.bitcraps.ledger.domain.ProtectionStatus;
 import io.bitcraps.ledger.internal.Hex;
-import io.bitcraps.ledger.projection.BetState;
+import io.bitcraps.ledger.domain.BetState;
 import io.bitcraps.ledger.projection.GameState;
 import io.bitcraps.ledger.projection.LedgerState;
 import io.bitcraps.ledger.protection.PlayerProtection;
@@ -66,8 +68,10 @@ public final class LedgerView {
      * The game while it is open; null once it closed (the writer keeps open games only) or if it was
      * never opened. {@code ledger.games().find(id)} has every game.
      */
-    public GameState game(String gameId) {
-        return state.game(gameId);
+    public GameSummary game(String gameId) {
+        GameState g = state.game(gameId);
+        return g == null ? null : new GameSummary(g.gameId(), g.tableId(), g.open(), g.openedSeq(), g.closedSeq(),
+                g.rolls(), g.lastDie1(), g.lastDie2(), g.point(), g.openBetCount());
     }
 
     /** The open bets of a game, oldest first; empty for an unknown or closed game. */
@@ -92,7 +96,7 @@ public final class LedgerView {
      * force. Usage counts the events of this view only. Null for a player who never set a limit or excluded
      * themselves.
      */
-    public PlayerProtection.Status protection(String player, Instant at) {
+    public ProtectionStatus protection(String player, Instant at) {
         PlayerProtection p = state.protection(player);
         if (p == null) {
             return null;
@@ -110,10 +114,10 @@ public final class LedgerView {
     }
 
     /**
-     * The underlying state, for tools in this code base that replay and compare. A copy as far as
-     * it is mutable (the head hash): the view's own state is the writer's published one.
+     * The underlying state, for the api's own replays and comparisons (tests reach it through their seam). A copy
+     * as far as it is mutable (the head hash): the view's own state is the writer's published one.
      */
-    public LedgerState state() {
+    LedgerState state() {
         return state.withHeadHashCopy();
     }
 }

@@ -13,7 +13,7 @@ import io.bitcraps.ledger.domain.Account;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.query.AccountRepository;
 import io.bitcraps.ledger.query.ReaderPool;
-import io.bitcraps.ledger.store.Durability;
+import io.bitcraps.ledger.api.Durability;
 import io.bitcraps.ledger.store.EventReader;
 import io.bitcraps.ledger.store.EventRow;
 import io.bitcraps.ledger.store.LedgerDatabase;

@@ -2,7 +2,7 @@ package io.bitcraps.ledger.cli;
 
 import io.bitcraps.ledger.bench.Bench;
 import io.bitcraps.ledger.bench.BenchReport;
-import io.bitcraps.ledger.store.Durability;
+import io.bitcraps.ledger.api.Durability;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import tools.jackson.core.JsonGenerator;

@@ -1,9 +1,11 @@
 package io.bitcraps.ledger.cli;
 
+import io.bitcraps.ledger.domain.LimitStatus;
 import io.bitcraps.ledger.domain.Limits;
 import io.bitcraps.ledger.codec.PayloadCodec;
 import io.bitcraps.ledger.domain.PlayerLimit;
-import io.bitcraps.ledger.projection.BetState;
+import io.bitcraps.ledger.domain.BetState;
+import io.bitcraps.ledger.domain.ProtectionStatus;
 import io.bitcraps.ledger.projection.Protections;
 import io.bitcraps.ledger.protection.PlayerProtection;
 import io.bitcraps.ledger.store.EventReader;
@@ -114,13 +116,13 @@ final class HistoryCommand implements Callable<Integer> {
         }
         Instant now = Instant.now();
         long micros = Math.max(headMicros, now.getEpochSecond() * 1_000_000L + now.getNano() / 1000);
-        PlayerProtection.Status status = p.statusOf(player, micros);
+        ProtectionStatus status = p.statusOf(player, micros);
         System.out.println(json ? protectionJson(status) : protectionText(status));
     }
 
-    private static String protectionText(PlayerProtection.Status s) {
+    private static String protectionText(ProtectionStatus s) {
         StringBuilder out = new StringBuilder("protection of " + s.player() + " at " + PlayerProtection.instant(s.atMicros()));
-        for (PlayerProtection.LimitStatus l : s.limits()) {
+        for (LimitStatus l : s.limits()) {
             if (l.value() == null && !l.raisePending()) {
                 continue;
             }
@@ -145,7 +147,7 @@ final class HistoryCommand implements Callable<Integer> {
         return out.toString();
     }
 
-    private static String protectionJson(PlayerProtection.Status s) {
+    private static String protectionJson(ProtectionStatus s) {
         StringWriter w = new StringWriter();
         try (JsonGenerator g = new JsonFactory().createGenerator(ObjectWriteContext.empty(), w)) {
             g.writeStartObject();
@@ -155,7 +157,7 @@ final class HistoryCommand implements Callable<Integer> {
             g.writeStringProperty("at", PlayerProtection.instant(s.atMicros()));
             g.writeName("limits");
             g.writeStartObject();
-            for (PlayerProtection.LimitStatus l : s.limits()) {
+            for (LimitStatus l : s.limits()) {
                 if (l.value() == null && !l.raisePending()) {
                     continue;
                 }

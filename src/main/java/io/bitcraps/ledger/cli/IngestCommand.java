@@ -6,7 +6,7 @@ import io.bitcraps.ledger.api.LedgerConfig;
 import io.bitcraps.ledger.domain.LedgerException;
 import io.bitcraps.ledger.domain.Receipt;
 import io.bitcraps.ledger.domain.Rejected;
-import io.bitcraps.ledger.store.Durability;
+import io.bitcraps.ledger.api.Durability;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import tools.jackson.core.JsonGenerator;

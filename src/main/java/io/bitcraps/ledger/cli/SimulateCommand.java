@@ -7,11 +7,11 @@ import io.bitcraps.ledger.codec.PayloadCodec;
 import io.bitcraps.ledger.craps.TableRules;
 import io.bitcraps.ledger.domain.Account;
 import io.bitcraps.ledger.domain.BetType;
-import io.bitcraps.ledger.ingest.WriterStats;
+import io.bitcraps.ledger.api.WriterStats;
 import io.bitcraps.ledger.projection.LedgerState;
 import io.bitcraps.ledger.projection.Replayer;
 import io.bitcraps.ledger.sim.CrapsFloor;
-import io.bitcraps.ledger.store.Durability;
+import io.bitcraps.ledger.api.Durability;
 import io.bitcraps.ledger.store.LedgerDatabase;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -204,7 +204,7 @@ final class SimulateCommand implements Callable<Integer> {
         Map<String, Long> balances = view.balances();
         long sum = balances.values().stream().mapToLong(Long::longValue).reduce(0, Math::addExact);
         boolean conserved = sum == 0 && view.totals() == 0;
-        boolean replayMatches = replayed.seq() == view.seq() && replayed.balances().equals(view.state().balances());
+        boolean replayMatches = replayed.seq() == view.seq() && replayed.balances().equals(balances);
         long houseChange = view.balance(Account.HOUSE) - houseBefore - r.houseFunding();
         boolean houseMatches = houseChange == r.houseNet();
         int exit = conserved && replayMatches && houseMatches && r.unexpectedRejections() == 0 ? LedgerCli.EXIT_OK

@@ -17,7 +17,7 @@ import io.bitcraps.ledger.domain.Limits;
 import io.bitcraps.ledger.domain.Posting;
 import io.bitcraps.ledger.domain.Receipt;
 import io.bitcraps.ledger.domain.Rejected;
-import io.bitcraps.ledger.projection.BetState;
+import io.bitcraps.ledger.domain.BetState;
 import io.bitcraps.ledger.projection.DirtySet;
 import io.bitcraps.ledger.projection.GameState;
 import io.bitcraps.ledger.projection.LedgerState;

@@ -37,23 +37,6 @@ public record CommitNotice(long firstSeq, long lastSeq, int submissions, long co
         }
     }
 
-    /**
-     * This notice with its own copies of every array a listener could write into (the state's head
-     * hash, each row's hash and payload): what one of the user's listeners is given, so that what it
-     * scribbles reaches no other listener and no subscriber (the views file stores a row's hash as
-     * its watermark). Costs a copy of the batch's rows, paid only when the user registered listeners.
-     */
-    public CommitNotice copyForListener() {
-        List<EventRow> own = new ArrayList<>(rows.size());
-        for (EventRow r : rows) {
-            own.add(new EventRow(r.seq(), r.timestampMicros(), r.typeCode(), r.gameId(), r.playerId(), r.betId(),
-                    r.amount(), r.key(), r.payload() == null ? null : r.payload().clone(),
-                    r.hash() == null ? null : r.hash().clone()));
-        }
-        return new CommitNotice(firstSeq, lastSeq, submissions, commitNanos, state, events, touched,
-                Collections.unmodifiableList(own), committedTs, headSignature == null ? null : headSignature.clone());
-    }
-
     public int eventCount() {
         return events.size();
     }

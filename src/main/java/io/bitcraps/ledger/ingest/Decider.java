@@ -15,7 +15,7 @@ import io.bitcraps.ledger.domain.Limits;
 import io.bitcraps.ledger.domain.Outcome;
 import io.bitcraps.ledger.domain.Posting;
 import io.bitcraps.ledger.domain.Rejected;
-import io.bitcraps.ledger.projection.BetState;
+import io.bitcraps.ledger.domain.BetState;
 import io.bitcraps.ledger.projection.GameState;
 import io.bitcraps.ledger.projection.LedgerState;
 import io.bitcraps.ledger.protection.PlayerProtection;

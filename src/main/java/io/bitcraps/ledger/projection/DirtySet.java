@@ -1,5 +1,6 @@
 package io.bitcraps.ledger.projection;
 
+import io.bitcraps.ledger.domain.BetState;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.LedgerEvent;
 import io.bitcraps.ledger.domain.Outcome;

@@ -1,6 +1,7 @@
 package io.bitcraps.ledger.projection;
 
 import io.bitcraps.ledger.craps.GameTable;
+import io.bitcraps.ledger.domain.BetState;
 import org.pcollections.HashTreePMap;
 import org.pcollections.PMap;
 

@@ -2,6 +2,7 @@ package io.bitcraps.ledger.projection;
 
 import io.bitcraps.ledger.codec.PayloadCodec;
 import io.bitcraps.ledger.domain.Account;
+import io.bitcraps.ledger.domain.BetState;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.EventType;
 import io.bitcraps.ledger.domain.LedgerEvent;

@@ -1,5 +1,6 @@
 package io.bitcraps.ledger.projection;
 
+import io.bitcraps.ledger.domain.BetState;
 import io.bitcraps.ledger.domain.BetType;
 import io.bitcraps.ledger.domain.Outcome;
 import org.pcollections.HashTreePMap;

@@ -1,5 +1,7 @@
 package io.bitcraps.ledger.projection;
 
+import io.bitcraps.ledger.domain.BetState;
+
 /**
  * A 64-bit digest of everything the writer holds in memory: each non-zero balance, open game and
  * bet of an open game hashes to 64 bits, and the digest is their sum (mod 2^64). A sum can be

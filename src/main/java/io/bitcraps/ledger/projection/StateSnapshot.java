@@ -1,5 +1,6 @@
 package io.bitcraps.ledger.projection;
 
+import io.bitcraps.ledger.domain.BetState;
 import io.bitcraps.ledger.protection.PlayerProtection;
 import io.bitcraps.ledger.craps.Bet;
 import io.bitcraps.ledger.craps.GameTable;

@@ -2,8 +2,10 @@ package io.bitcraps.ledger.protection;
 
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.Exclusion;
+import io.bitcraps.ledger.domain.LimitStatus;
 import io.bitcraps.ledger.domain.Limits;
 import io.bitcraps.ledger.domain.PlayerLimit;
+import io.bitcraps.ledger.domain.ProtectionStatus;
 import io.bitcraps.ledger.domain.Rejected;
 import org.pcollections.HashTreePMap;
 import org.pcollections.PMap;
@@ -300,28 +302,9 @@ public final class PlayerProtection {
     }
 
     /** The player's protection as a reader sees it at {@code t} (an exclusion that has ended is not shown). */
-    public Status statusOf(String player, long t) {
-        return new Status(player, t, statusAt(t), excludedAt(t) ? exclusion : null, excludedAt(t) ? excludedUntilMicros : 0);
+    public ProtectionStatus statusOf(String player, long t) {
+        return new ProtectionStatus(player, t, statusAt(t), excludedAt(t) ? exclusion : null, excludedAt(t) ? excludedUntilMicros : 0);
     }
-
-    /**
-     * A protected player at a moment: each limit ({@link LimitStatus}, in {@link PlayerLimit} order), and the
-     * cool-off or self-exclusion in force with its end (null and 0 when none is).
-     */
-    public record Status(String player, long atMicros, List<LimitStatus> limits, Exclusion exclusion,
-                         long excludedUntilMicros) {
-        public LimitStatus limit(PlayerLimit l) {
-            return limits.get(l.ordinal());
-        }
-    }
-
-    /**
-     * One limit as a reader sees it: {@code value} null for none; {@code used} the window's deposits or net loss;
-     * {@code left} what may still be deposited, lost or staked (null without a limit); and a raise waiting out its
-     * cooling period ({@code raisedTo} null when the limit is being removed).
-     */
-    public record LimitStatus(PlayerLimit limit, Long value, long used, Long left, boolean raisePending, Long raisedTo,
-                              long raiseFromMicros) {}
 
     // ---- snapshot bytes
 

@@ -1,7 +1,7 @@
 package io.bitcraps.ledger.query;
 
 import io.bitcraps.ledger.domain.Ids;
-import io.bitcraps.ledger.projection.BetState;
+import io.bitcraps.ledger.domain.BetState;
 import io.bitcraps.ledger.projection.ReadModel;
 
 import java.sql.Connection;

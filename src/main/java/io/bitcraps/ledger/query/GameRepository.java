@@ -1,5 +1,6 @@
 package io.bitcraps.ledger.query;
 
+import io.bitcraps.ledger.domain.GameSummary;
 import io.bitcraps.ledger.domain.Ids;
 
 import java.sql.PreparedStatement;

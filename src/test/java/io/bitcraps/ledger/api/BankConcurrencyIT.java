@@ -14,10 +14,8 @@ import io.bitcraps.ledger.domain.Command.Withdraw;
 import io.bitcraps.ledger.domain.Outcome;
 import io.bitcraps.ledger.domain.Receipt;
 import io.bitcraps.ledger.domain.Rejected;
-import io.bitcraps.ledger.ingest.WriterStats;
-import io.bitcraps.ledger.projection.BetState;
+import io.bitcraps.ledger.domain.BetState;
 import io.bitcraps.ledger.projection.GameState;
-import io.bitcraps.ledger.store.Durability;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -2,7 +2,6 @@ package io.bitcraps.ledger.api;
 
 import io.bitcraps.ledger.domain.Command.Deposit;
 import io.bitcraps.ledger.domain.Receipt;
-import io.bitcraps.ledger.ingest.WriterStats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -14,7 +14,7 @@ import io.bitcraps.ledger.domain.Outcome;
 import io.bitcraps.ledger.domain.Receipt;
 import io.bitcraps.ledger.store.EventReader;
 import io.bitcraps.ledger.store.LedgerDatabase;
-import io.bitcraps.ledger.query.GameSummary;
+import io.bitcraps.ledger.domain.GameSummary;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

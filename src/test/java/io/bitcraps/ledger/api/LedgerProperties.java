@@ -9,11 +9,9 @@ import io.bitcraps.ledger.domain.Limits;
 import io.bitcraps.ledger.domain.Outcome;
 import io.bitcraps.ledger.domain.Receipt;
 import io.bitcraps.ledger.domain.Rejected;
-import io.bitcraps.ledger.ingest.WriterStats;
-import io.bitcraps.ledger.projection.BetState;
+import io.bitcraps.ledger.domain.BetState;
 import io.bitcraps.ledger.projection.GameState;
 import io.bitcraps.ledger.projection.PlayerStats;
-import io.bitcraps.ledger.store.Durability;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.quicktheories.api.Pair;
@@ -530,7 +528,9 @@ class LedgerProperties {
                     why("I2: " + account + " holds " + balance + " " + when)));
             assertEquals(model.nonZeroBalances(), view.balances(), why("balances " + when));
             for (String g : GAMES) {
-                GameState game = view.game(g);
+                GameState game = view.state().game(g);
+                assertEquals(game == null ? null : game.openBetCount(), view.game(g) == null ? null : view.game(g).openBets(),
+                        why("the summary of game " + g + " " + when));
                 // the view holds open games only: a closed game has left the writer's memory
                 assertEquals(model.knowsGame(g) && model.isOpen(g), game != null, why("game " + g + " held " + when));
                 List<BetState> open = view.openBets(g);
@@ -593,8 +593,8 @@ class LedgerProperties {
                 assertEquals(before.headHash(), after.headHash(), why("I5: head hash after reopening"));
                 assertEquals(before.balances(), after.balances(), why("balances after reopening"));
                 for (String g : GAMES) {
-                    GameState was = before.game(g);
-                    GameState is = after.game(g);
+                    GameState was = before.state().game(g);
+                    GameState is = after.state().game(g);
                     assertEquals(was == null, is == null, why("game " + g + " after reopening"));
                     if (was != null) {
                         assertEquals(was.open(), is.open(), why("game " + g + " open after reopening"));

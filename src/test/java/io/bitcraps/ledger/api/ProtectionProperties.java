@@ -5,9 +5,8 @@ import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.Exclusion;
 import io.bitcraps.ledger.domain.LedgerException;
 import io.bitcraps.ledger.domain.PlayerLimit;
+import io.bitcraps.ledger.domain.ProtectionStatus;
 import io.bitcraps.ledger.domain.Receipt;
-import io.bitcraps.ledger.protection.PlayerProtection;
-import io.bitcraps.ledger.store.Durability;
 import io.bitcraps.ledger.support.SteppedClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -118,7 +117,7 @@ class ProtectionProperties {
             assertThat(view.balances()).as(why(trace, seed, script, "balances")).isEqualTo(model.nonZeroBalances());
             long now = micros(clock.instant());
             for (String player : PLAYERS) {
-                PlayerProtection.Status status = view.protection(player, clock.instant());
+                ProtectionStatus status = view.protection(player, clock.instant());
                 if (status == null) {
                     assertThat(model.isProtected(player)).as(why(trace, seed, script, player + " is protected")).isFalse();
                     continue;

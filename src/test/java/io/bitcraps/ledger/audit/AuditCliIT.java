@@ -7,7 +7,7 @@ import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.EventType;
 import io.bitcraps.ledger.domain.Outcome;
 import io.bitcraps.ledger.sim.CrapsFloor;
-import io.bitcraps.ledger.store.Durability;
+import io.bitcraps.ledger.api.Durability;
 import io.bitcraps.ledger.support.ChildJvm;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -6,7 +6,7 @@ import io.bitcraps.ledger.domain.BetType;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.Outcome;
 import io.bitcraps.ledger.domain.Receipt;
-import io.bitcraps.ledger.store.Durability;
+import io.bitcraps.ledger.api.Durability;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -2,11 +2,12 @@ package io.bitcraps.ledger.audit;
 
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
+import io.bitcraps.ledger.api.TestViews;
 import io.bitcraps.ledger.codec.ChainHash;
 import io.bitcraps.ledger.codec.EventFrame;
 import io.bitcraps.ledger.codec.HeadSigner;
 import io.bitcraps.ledger.sim.CrapsFloor;
-import io.bitcraps.ledger.store.Durability;
+import io.bitcraps.ledger.api.Durability;
 import io.bitcraps.ledger.store.LedgerDatabase;
 import io.bitcraps.ledger.support.Fixtures;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,7 +57,7 @@ class AuditTamperIT {
             new CrapsFloor(ledger, new CrapsFloor.Settings(8, 32, 100, 7, "tamper", 1_000, 10_000_000),
                     CrapsFloor.Options.defaults().withGameLength(CrapsFloor.GameLength.ROUND)).run(n -> { });
             head = ledger.view().seq();
-            digestBefore = Digest.of(ledger.ledgerId(), head, ledger.view().state().headHash(),
+            digestBefore = Digest.of(ledger.ledgerId(), head, TestViews.state(ledger.view()).headHash(),
                     new HeadSigner(HeadSigner.readKey(keyFile), ledger.ledgerId()));
         }
         assertThat(head).isGreaterThanOrEqualTo(10_000);

@@ -6,7 +6,7 @@ import io.bitcraps.ledger.codec.ChainHash;
 import io.bitcraps.ledger.codec.PayloadCodec;
 import io.bitcraps.ledger.codec.HeadSigner;
 import io.bitcraps.ledger.sim.CrapsFloor;
-import io.bitcraps.ledger.store.Durability;
+import io.bitcraps.ledger.api.Durability;
 import io.bitcraps.ledger.store.EventReader;
 import io.bitcraps.ledger.store.LedgerDatabase;
 import io.bitcraps.ledger.support.Fixtures;

@@ -16,7 +16,7 @@ import io.bitcraps.ledger.domain.Receipt;
 import io.bitcraps.ledger.domain.Rejected;
 import io.bitcraps.ledger.health.HealthReport;
 import io.bitcraps.ledger.health.HealthStatus;
-import io.bitcraps.ledger.store.Durability;
+import io.bitcraps.ledger.api.Durability;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sqlite.SQLiteConfig;

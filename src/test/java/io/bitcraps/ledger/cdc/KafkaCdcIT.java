@@ -6,7 +6,7 @@ import io.bitcraps.ledger.audit.AuditReport;
 import io.bitcraps.ledger.audit.Auditor;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.sim.CrapsFloor;
-import io.bitcraps.ledger.store.Durability;
+import io.bitcraps.ledger.api.Durability;
 import io.bitcraps.ledger.support.ChildJvm;
 import io.bitcraps.ledger.support.KafkaBroker;
 import org.apache.kafka.clients.consumer.ConsumerRecord;

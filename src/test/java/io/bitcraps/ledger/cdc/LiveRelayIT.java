@@ -7,7 +7,7 @@ import io.bitcraps.ledger.domain.Receipt;
 import io.bitcraps.ledger.health.HealthCheck;
 import io.bitcraps.ledger.health.HealthStatus;
 import io.bitcraps.ledger.sim.CrapsFloor;
-import io.bitcraps.ledger.store.Durability;
+import io.bitcraps.ledger.api.Durability;
 import io.bitcraps.ledger.support.ChildJvm;
 import io.bitcraps.ledger.support.KafkaBroker;
 import org.apache.kafka.clients.consumer.KafkaConsumer;

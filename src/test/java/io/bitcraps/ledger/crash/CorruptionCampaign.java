@@ -2,6 +2,7 @@ package io.bitcraps.ledger.crash;
 
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
+import io.bitcraps.ledger.api.TestViews;
 import io.bitcraps.ledger.audit.AuditReport;
 import io.bitcraps.ledger.audit.Auditor;
 import io.bitcraps.ledger.audit.Digest;
@@ -207,7 +208,7 @@ final class CorruptionCampaign {
             new CrapsFloor(ledger, new CrapsFloor.Settings(4, 16, 12, seed, "c", 1_000, 1_000_000)).run(n -> { });
             ledger.backup();
             new CrapsFloor(ledger, new CrapsFloor.Settings(4, 16, 4, seed + 1, "d", 1_000, 1_000_000)).run(n -> { });
-            digest = Digest.of(ledger.ledgerId(), ledger.view().seq(), ledger.view().state().headHash(), null);
+            digest = Digest.of(ledger.ledgerId(), ledger.view().seq(), TestViews.state(ledger.view()).headHash(), null);
             baseBalances = new TreeMap<>(ledger.view().balances()); // the non-zero balances, whatever the layout
             if (!ledger.awaitViews(ledger.view().seq(), Duration.ofSeconds(120))) {
                 throw new AssertionError("seed " + seed + ": the views did not reach the head");

@@ -2,6 +2,7 @@ package io.bitcraps.ledger.feed;
 
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
+import io.bitcraps.ledger.api.TestViews;
 import io.bitcraps.ledger.domain.Command.Deposit;
 import io.bitcraps.ledger.store.StoredCheckpoint;
 import io.bitcraps.ledger.store.SubscriptionCheckpoints;
@@ -190,7 +191,7 @@ class SubscriptionLifecycleIT {
         byte[] hashAt1;
         try (Ledger ledger = Ledger.open(config().build())) {
             assertThat(ok(ledger.submit(new Deposit("alice", 10, "one"))).seq()).isEqualTo(1);
-            hashAt1 = ledger.view().state().headHash();
+            hashAt1 = TestViews.state(ledger.view()).headHash();
             Subscription relay = ledger.subscribe("relay", From.beginning(), new Recorder());
             assertThat(relay.awaitPosition(1, WAIT)).isTrue();
         }

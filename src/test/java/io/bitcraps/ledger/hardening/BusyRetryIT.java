@@ -2,6 +2,7 @@ package io.bitcraps.ledger.hardening;
 
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
+import io.bitcraps.ledger.api.TestFaults;
 import io.bitcraps.ledger.domain.Command.Deposit;
 import io.bitcraps.ledger.domain.LedgerException;
 import io.bitcraps.ledger.domain.Receipt;
@@ -91,7 +92,7 @@ class BusyRetryIT {
     void aBusyAtCommitWithTheRowsAlreadySentIsRetriedWithoutWritingThemTwice() throws Exception {
         Path db = dir.resolve("busy-at-commit.db");
         java.util.concurrent.atomic.AtomicInteger busyLeft = new java.util.concurrent.atomic.AtomicInteger();
-        try (Ledger ledger = Ledger.open(LedgerConfig.builder(db).faultInjector((first, last) -> {
+        try (Ledger ledger = Ledger.open(TestFaults.inject(LedgerConfig.builder(db), (first, last) -> {
             if (busyLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 // the rows, the batch record and the head are sent; COMMIT meets a busy database
                 throw new org.sqlite.SQLiteException("[SQLITE_BUSY] database is locked (injected at COMMIT)",

@@ -2,6 +2,8 @@ package io.bitcraps.ledger.hardening;
 
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
+import io.bitcraps.ledger.api.TestFaults;
+import io.bitcraps.ledger.api.TestViews;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.Command.Deposit;
 import io.bitcraps.ledger.domain.Command.FundHouse;
@@ -54,8 +56,8 @@ class FailedBatchRejectionsIT {
 
     @BeforeEach
     void open() {
-        ledger = Ledger.open(LedgerConfig.builder(dir.resolve("ledger.db")).pipelinedCommit(pipelined).clock(hold)
-                .faultInjector((first, last) -> {
+        ledger = Ledger.open(TestFaults.inject(LedgerConfig.builder(dir.resolve("ledger.db")).pipelinedCommit(pipelined).clock(hold),
+                (first, last) -> {
                     if (failNextCommit.compareAndSet(true, false)) {
                         throw new SQLiteException("[SQLITE_IOERR] disk I/O error (injected before COMMIT)",
                                 SQLiteErrorCode.SQLITE_IOERR);
@@ -168,7 +170,7 @@ class FailedBatchRejectionsIT {
         assertThat(second.getMessage()).contains("BET_NOT_OPEN");
         // the state and its tables went back: no roll, b1 undecided, so a VOID takes it down
         assertThat(ledger.view().game("g1").rolls()).isZero();
-        assertThat(ledger.view().state().game("g1").table().openBet("b1")).isNotNull();
+        assertThat(TestViews.state(ledger.view()).game("g1").table().openBet("b1")).isNotNull();
         ok(ledger.submit(new Command.SettleBet("g1", "b1", io.bitcraps.ledger.domain.Outcome.VOID, 0)));
     }
 }

@@ -2,6 +2,8 @@ package io.bitcraps.ledger.hardening;
 
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
+import io.bitcraps.ledger.api.TestFaults;
+import io.bitcraps.ledger.api.TestViews;
 import io.bitcraps.ledger.audit.AuditReport;
 import io.bitcraps.ledger.audit.Auditor;
 import io.bitcraps.ledger.domain.Account;
@@ -68,8 +70,8 @@ class PipelinedCommitIT {
     }
 
     private LedgerConfig.Builder config() {
-        return LedgerConfig.builder(dir.resolve("ledger.db")).clock(hold).logFirstCommit(logFirst)
-                .faultInjector((first, last) -> {
+        return TestFaults.inject(LedgerConfig.builder(dir.resolve("ledger.db")).clock(hold).logFirstCommit(logFirst),
+                (first, last) -> {
                     if (holdNextCommit.compareAndSet(true, false)) {
                         inCommit.countDown();
                         try {
@@ -124,7 +126,7 @@ class PipelinedCommitIT {
 
     @Test
     void aFailedCommitFailsTheBatchDecidedOnTopOfItAndNoneOfItIsAcknowledged() throws Exception {
-        LedgerState committed = ledger.view().state();
+        LedgerState committed = TestViews.state(ledger.view());
         failHeldCommit.set(true);
         List<CompletableFuture<Receipt>> all = batchNAndTheOneAbove();
         CompletableFuture<Receipt> n = all.get(0);
@@ -140,7 +142,7 @@ class PipelinedCommitIT {
         assertThat(error(above.get(0)).getMessage()).as("the refusal rested on N").contains("INSUFFICIENT_FUNDS");
         assertThat(error(above.get(3)).getMessage()).as("the replay of N's key has no receipt to give").doesNotContain("decided against");
         assertThat(error(above.get(4)).getMessage()).as("g1 existed only in N's state").contains("GAME_EXISTS");
-        LedgerState after = ledger.view().state();
+        LedgerState after = TestViews.state(ledger.view());
         assertThat(after.seq()).as("nothing of N or N+1 is in the log").isEqualTo(committed.seq());
         assertThat(after.headHash()).isEqualTo(committed.headHash());
         assertThat(new TreeMap<>(after.balances())).isEqualTo(new TreeMap<>(committed.balances()));
@@ -153,12 +155,12 @@ class PipelinedCommitIT {
         ok(ledger.submit(new Withdraw("bob", 50, "half"), "bob-half"));
         assertThat(ledger.view().balance(Account.player("alice"))).isEqualTo(99);
         assertThat(ledger.view().balance(Account.player("bob"))).isEqualTo(50);
-        reopenAndAudit(ledger.view().state());
+        reopenAndAudit(TestViews.state(ledger.view()));
     }
 
     @Test
     void aBatchDecidedOnTopOfACommitThatSucceedsCommitsAfterIt() throws Exception {
-        LedgerState committed = ledger.view().state();
+        LedgerState committed = TestViews.state(ledger.view());
         List<CompletableFuture<Receipt>> all = batchNAndTheOneAbove();
         CompletableFuture<Receipt> n = all.get(0);
         List<CompletableFuture<Receipt>> above = all.subList(1, all.size());
@@ -178,13 +180,13 @@ class PipelinedCommitIT {
         assertThat(ledger.stats().failedBatches()).isZero();
         // the key of N+1 is durable: a resubmission gets the same receipt
         assertThat(ok(ledger.submit(new Withdraw("bob", 50, "half"), "bob-half")).firstSeq()).isEqualTo(committed.seq() + 4);
-        reopenAndAudit(ledger.view().state());
+        reopenAndAudit(TestViews.state(ledger.view()));
     }
 
     private void reopenAndAudit(LedgerState expected) throws Exception {
         ledger.close();
         ledger = Ledger.open(config().build());
-        LedgerState reopened = ledger.view().state();
+        LedgerState reopened = TestViews.state(ledger.view());
         assertThat(reopened.seq()).isEqualTo(expected.seq());
         assertThat(reopened.headHash()).isEqualTo(expected.headHash());
         assertThat(new TreeMap<>(reopened.balances())).isEqualTo(new TreeMap<>(expected.balances()));

@@ -2,6 +2,7 @@ package io.bitcraps.ledger.hardening;
 
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
+import io.bitcraps.ledger.api.TestFaults;
 import io.bitcraps.ledger.domain.Command.Deposit;
 import io.bitcraps.ledger.domain.LedgerException;
 import io.bitcraps.ledger.domain.Receipt;
@@ -36,8 +37,8 @@ class WriterFailurePolicyIT {
     void anUnexpectedExceptionAtCommitHaltsRollsBackAndFailsTheBatchsFutures() throws Exception {
         AtomicBoolean explode = new AtomicBoolean();
         Path db = dir.resolve("ledger.db");
-        try (Ledger ledger = Ledger.open(LedgerConfig.builder(db)
-                .faultInjector((first, last) -> {
+        try (Ledger ledger = Ledger.open(TestFaults.inject(LedgerConfig.builder(db),
+                (first, last) -> {
                     if (explode.get()) {
                         throw new IllegalStateException("a bug inside the commit path (injected)");
                     }

@@ -11,11 +11,12 @@ import io.bitcraps.ledger.domain.Command.OpenGame;
 import io.bitcraps.ledger.domain.Command.PlaceBet;
 import io.bitcraps.ledger.domain.Command.RecordRoll;
 import io.bitcraps.ledger.domain.Command.SettleBet;
+import io.bitcraps.ledger.domain.GameSummary;
 import io.bitcraps.ledger.domain.Outcome;
 import io.bitcraps.ledger.domain.Receipt;
-import io.bitcraps.ledger.projection.BetState;
+import io.bitcraps.ledger.domain.BetState;
 import io.bitcraps.ledger.projection.Touched;
-import io.bitcraps.ledger.store.Durability;
+import io.bitcraps.ledger.api.Durability;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,5 +1,6 @@
 package io.bitcraps.ledger.query;
 
+import io.bitcraps.ledger.domain.GameSummary;
 import io.bitcraps.ledger.domain.Limits;
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
@@ -18,8 +19,8 @@ import io.bitcraps.ledger.domain.EventType;
 import io.bitcraps.ledger.domain.Outcome;
 import io.bitcraps.ledger.domain.Receipt;
 import io.bitcraps.ledger.domain.Rejected;
-import io.bitcraps.ledger.projection.BetState;
-import io.bitcraps.ledger.store.Durability;
+import io.bitcraps.ledger.domain.BetState;
+import io.bitcraps.ledger.api.Durability;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -2,6 +2,7 @@ package io.bitcraps.ledger.reliability;
 
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
+import io.bitcraps.ledger.api.TestFaults;
 import io.bitcraps.ledger.crash.Reliability;
 import io.bitcraps.ledger.backup.BackupFailure;
 import io.bitcraps.ledger.backup.Backups;
@@ -134,7 +135,7 @@ class FaultInjectionIT {
         Path db = dir.resolve("io-error.db");
         Producers producers;
         long clearedAt;
-        try (Ledger ledger = Ledger.open(config(db).faultInjector(injector).build())) {
+        try (Ledger ledger = Ledger.open(TestFaults.inject(config(db), injector).build())) {
             producers = Producers.start(ledger, "io", 4, 24);
             waitUntil(() -> producers.ackCount() >= 50, Duration.ofSeconds(120), "commits before the first fault");
             // each cycle: the disk goes bad until 20 commits have failed, then comes back; the ledger must

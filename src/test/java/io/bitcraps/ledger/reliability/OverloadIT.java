@@ -2,6 +2,7 @@ package io.bitcraps.ledger.reliability;
 
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
+import io.bitcraps.ledger.api.TestFaults;
 import io.bitcraps.ledger.crash.Reliability;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.Command.Deposit;
@@ -62,13 +63,13 @@ class OverloadIT {
         // the test hook stands in for a throttled disk: while "slow" is on every commit takes twice the submit
         // timeout, so a producer that just missed a freed slot cannot get one before its deadline
         Path db = dir.resolve("overload.db");
-        LedgerConfig config = LedgerConfig.builder(db)
+        LedgerConfig config = TestFaults.inject(LedgerConfig.builder(db)
                 .ringSize(RING)
                 .batchSubmissionsMax(BATCH)
                 .submitTimeout(SUBMIT_TIMEOUT)
                 .backupInterval(Duration.ZERO)
-                .healthInterval(Duration.ZERO)
-                .faultInjector((first, last) -> {
+                .healthInterval(Duration.ZERO),
+                (first, last) -> {
                     if (slow.get()) {
                         try {
                             Thread.sleep(SLOW_COMMIT_MILLIS);

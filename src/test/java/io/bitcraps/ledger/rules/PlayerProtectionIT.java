@@ -13,10 +13,11 @@ import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.Exclusion;
 import io.bitcraps.ledger.domain.LedgerEvent;
 import io.bitcraps.ledger.domain.LedgerException;
+import io.bitcraps.ledger.domain.LimitStatus;
 import io.bitcraps.ledger.domain.PlayerLimit;
+import io.bitcraps.ledger.domain.ProtectionStatus;
 import io.bitcraps.ledger.domain.Rejected;
 import io.bitcraps.ledger.projection.StoredEvents;
-import io.bitcraps.ledger.protection.PlayerProtection;
 import io.bitcraps.ledger.store.EventReader;
 import io.bitcraps.ledger.store.EventRow;
 import io.bitcraps.ledger.store.LedgerDatabase;
@@ -100,7 +101,7 @@ class PlayerProtectionIT {
             ok(ledger.submit(new Command.Withdraw("ann", 800, "cage")));
             assertThat(ledger.view().balance(Account.player("ann"))).isZero();
 
-            PlayerProtection.Status status = ledger.view().protection("ann", clock.instant());
+            ProtectionStatus status = ledger.view().protection("ann", clock.instant());
             assertThat(status.limit(PlayerLimit.DEPOSIT_24H).used()).isEqualTo(300);
             assertThat(status.limit(PlayerLimit.DEPOSIT_7D).used()).isEqualTo(800);
             assertThat(status.limit(PlayerLimit.DEPOSIT_7D).left()).isZero();
@@ -117,7 +118,7 @@ class PlayerProtectionIT {
             assertThat(stake.left()).isEqualTo(100);
 
             ok(ledger.submit(limits("ann", null, null, null, null, 200L))); // a raise: waits 24 h
-            PlayerProtection.LimitStatus waiting = ledger.view().protection("ann", clock.instant()).limit(PlayerLimit.STAKE_MAX);
+            LimitStatus waiting = ledger.view().protection("ann", clock.instant()).limit(PlayerLimit.STAKE_MAX);
             assertThat(waiting.value()).isEqualTo(100);
             assertThat(waiting.raisePending()).isTrue();
             assertThat(waiting.raisedTo()).isEqualTo(200);

@@ -2,6 +2,7 @@ package io.bitcraps.ledger.rules;
 
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
+import io.bitcraps.ledger.api.TestViews;
 import io.bitcraps.ledger.craps.GameTable;
 import io.bitcraps.ledger.domain.BetType;
 import io.bitcraps.ledger.domain.Command;
@@ -85,7 +86,7 @@ class TablesAfterReopenIT {
                 io.bitcraps.ledger.craps.Roll r = io.bitcraps.ledger.craps.FairDice.dice(FAIR_SEED, "c", nonce);
                 ok(ledger.submit(new Command.RecordRoll("fair", r.die1(), r.die2(), false, "c", nonce)));
             }
-            for (GameState g : ledger.view().state().games().values()) {
+            for (GameState g : TestViews.state(ledger.view()).games().values()) {
                 before.put(g.gameId(), g.table());
             }
         }
@@ -108,7 +109,7 @@ class TablesAfterReopenIT {
                 case REPLAY -> assertThat(ledger.openReport()).contains("no state snapshot", "replaying");
             }
             Map<String, GameTable> after = new TreeMap<>();
-            for (GameState g : ledger.view().state().games().values()) {
+            for (GameState g : TestViews.state(ledger.view()).games().values()) {
                 after.put(g.gameId(), g.table());
             }
             assertThat(after).as("the tables after the reopen (%s)", source).isEqualTo(before);
@@ -124,13 +125,13 @@ class TablesAfterReopenIT {
             // a 6: the pass line and its odds win (even money, and 6:5 on 50); come and its odds ride on
             Receipt r = ok(ledger.submit(Command.RecordRoll.settledByTheRules("g", 2, 4)));
             assertThat(r.lastSeq() - r.firstSeq()).as("the roll and two settlements").isEqualTo(2);
-            assertThat(ledger.view().state().game("g").bet("pass").winnings()).isEqualTo(10);
-            assertThat(ledger.view().state().game("g").bet("odds").winnings()).isEqualTo(60);
-            assertThat(ledger.view().state().game("g").bet("come").isOpen()).isTrue();
+            assertThat(TestViews.state(ledger.view()).game("g").bet("pass").winnings()).isEqualTo(10);
+            assertThat(TestViews.state(ledger.view()).game("g").bet("odds").winnings()).isEqualTo(60);
+            assertThat(TestViews.state(ledger.view()).game("g").bet("come").isOpen()).isTrue();
             // the old game: its pass line still rides on the 4
             Receipt old = ok(ledger.submit(Command.RecordRoll.settledByTheRules("old", 1, 3)));
             assertThat(old.lastSeq() - old.firstSeq()).isEqualTo(1);
-            assertThat(ledger.view().state().game("old").bet("p1").outcome()).isEqualTo(Outcome.WIN);
+            assertThat(TestViews.state(ledger.view()).game("old").bet("p1").outcome()).isEqualTo(Outcome.WIN);
             // the fair game goes on from its third roll and closes with its seed, every die checked
             io.bitcraps.ledger.craps.Roll next = io.bitcraps.ledger.craps.FairDice.dice(FAIR_SEED, "c", 3);
             ok(ledger.submit(new Command.RecordRoll("fair", next.die1(), next.die2(), false, "c", 3L)));
@@ -181,7 +182,7 @@ class TablesAfterReopenIT {
                     d.writeByte(g.lastDie2());
                     d.writeByte(g.point());
                     d.writeInt(g.openBetCount());
-                    Map<String, io.bitcraps.ledger.projection.BetState> bets = new TreeMap<>(g.bets());
+                    Map<String, io.bitcraps.ledger.domain.BetState> bets = new TreeMap<>(g.bets());
                     d.writeInt(bets.size());
                     for (var b : bets.values()) {
                         d.writeUTF(b.betId());

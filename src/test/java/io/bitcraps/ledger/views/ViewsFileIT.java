@@ -10,7 +10,7 @@ import io.bitcraps.ledger.domain.Command.PlaceBet;
 import io.bitcraps.ledger.domain.Receipt;
 import io.bitcraps.ledger.health.HealthCheck;
 import io.bitcraps.ledger.health.HealthStatus;
-import io.bitcraps.ledger.projection.BetState;
+import io.bitcraps.ledger.domain.BetState;
 import io.bitcraps.ledger.domain.Account;
 import io.bitcraps.ledger.query.AccountEntry;
 import io.bitcraps.ledger.query.AccountRepository;

@@ -1,7 +1,5 @@
-package io.bitcraps.ledger.projection;
+package io.bitcraps.ledger.domain;
 
-import io.bitcraps.ledger.domain.BetType;
-import io.bitcraps.ledger.domain.Outcome;
 
 /**
  * A bet as the projections know it. {@code settledSeq == 0} while it is open; after settlement
@@ -14,7 +12,7 @@ public record BetState(String gameId, String betId, String player, BetType betTy
         return settledSeq == 0;
     }
 
-    BetState settled(long seq, Outcome outcome, long winnings) {
+    public BetState settled(long seq, Outcome outcome, long winnings) {
         return new BetState(gameId, betId, player, betType, point, amount, placedSeq, seq, outcome, winnings);
     }
 }
