@@ -16,7 +16,8 @@ import java.io.PrintWriter;
                 DigestCommand.class, BackupCommand.class, RestoreCommand.class, VerifyBackupCommand.class,
                 RecoverCommand.class, HealthCommand.class, BenchCommand.class, BalancesCommand.class,
                 HistoryCommand.class, SubscriptionsCommand.class, FollowCommand.class, PublishCommand.class,
-                ReplicateCommand.class, PromoteCommand.class, ScaleOutCommand.class, CommandLine.HelpCommand.class})
+                ReplicateCommand.class, PromoteCommand.class, ScaleOutCommand.class, MigrateCommand.class,
+                CommandLine.HelpCommand.class})
 public final class LedgerCli {
     public static final int EXIT_OK = 0;
     public static final int EXIT_NOT_INTACT = 1;

@@ -77,6 +77,37 @@ public final class LedgerDatabase {
     }
 
     /**
+     * A connection for {@link Migrations#migrateTo}, which, unlike {@link #openWriter}, leaves the
+     * schema at the version it finds. Only an existing ledger database (one with
+     * {@code schema_migrations}, at version 0 or more) is opened; its history must verify. The caller
+     * holds the writer lock.
+     */
+    public static Connection openForMigration(Path path) throws SQLException {
+        if (!Files.isRegularFile(path)) {
+            throw new SQLException("no ledger database at " + path);
+        }
+        SQLiteConfig cfg = new SQLiteConfig();
+        cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        cfg.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+        cfg.setBusyTimeout(5_000);
+        Connection conn = connect(cfg, path);
+        try {
+            expectPragma(conn, "journal_mode", "wal");
+            try (Statement st = conn.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")) {
+                if (!rs.next()) {
+                    throw new SchemaMismatch(path + " is not a ledger database (no schema_migrations)");
+                }
+            }
+            Migrations.verify(conn);
+            return conn;
+        } catch (SQLException | RuntimeException e) {
+            conn.close();
+            throw e;
+        }
+    }
+
+    /**
      * Opens a connection; when sqlite-jdbc cannot load its native library, says so and names the
      * directory it unpacks the library into, instead of the driver's bare "Error opening
      * connection", which blames the database.

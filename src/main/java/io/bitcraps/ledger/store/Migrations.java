@@ -1,6 +1,7 @@
 package io.bitcraps.ledger.store;
 
 import io.bitcraps.ledger.internal.Hex;
+import io.bitcraps.ledger.internal.Invariants;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,6 +17,7 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -24,13 +26,35 @@ import java.util.regex.Pattern;
  * comes from {@code index.txt}; each applied script is recorded in {@code schema_migrations}
  * with its SHA-256. A database whose recorded checksum differs from the script, or that has a
  * version this code does not know, is refused before anything is written.
+ * <p>
+ * Every up script has a down script beside it, {@code V<version>__<description>.down.sql}, that
+ * undoes it; {@link #migrateTo} walks a database up or down one version at a time, each step in its
+ * own immediate transaction with its {@code schema_migrations} row. A down step may drop only what
+ * the log can give back: {@link DownStepChecks} refuses the others, for the whole walk before its
+ * first step writes anything, and again inside each step's transaction. The caller holds the
+ * writer lock.
  */
 public final class Migrations {
     private static final String ROOT = "schemas/migrations/";
     private static final Pattern NAME = Pattern.compile("V(\\d{4})__([a-z0-9_]+)\\.sql");
 
     /** One migration script as shipped with this code. */
-    public record Script(int version, String description, String fileName, String sql, String checksum) {}
+    public record Script(int version, String description, String fileName, String sql, String checksum) {
+        /** The file name of the script that undoes this one. */
+        public String downFileName() {
+            return fileName.substring(0, fileName.length() - ".sql".length()) + ".down.sql";
+        }
+    }
+
+    /**
+     * One step {@link #migrateTo} took: from version {@code from} to {@code to} (one apart) with the
+     * script {@code fileName}.
+     */
+    public record Step(int from, int to, String fileName, long durationMillis) {
+        public boolean down() {
+            return to < from;
+        }
+    }
 
     private Migrations() {}
 
@@ -71,6 +95,100 @@ public final class Migrations {
             count++;
         }
         return count;
+    }
+
+    /**
+     * Takes the database to schema version {@code target} (0 to {@link #latestVersion()}), one step
+     * at a time, up or down, and tells {@code onStep} of each step once it is committed. A walk down
+     * that some step would refuse ({@link DownStepRefused}) writes nothing at all. Returns the steps.
+     */
+    public static List<Step> migrateTo(Connection conn, int target, Consumer<Step> onStep) throws SQLException {
+        List<Script> scripts = available();
+        if (target < 0 || target > scripts.size()) {
+            throw new IllegalArgumentException("schema version " + target + " does not exist: this code knows versions 0.."
+                    + scripts.size());
+        }
+        int current = verify(conn, scripts);
+        List<Step> steps = new ArrayList<>();
+        if (target < current) {
+            requireNoLoss(conn, scripts, current, target);
+            for (int v = current; v > target; v--) {
+                steps.add(unapply(conn, scripts, v));
+                onStep.accept(steps.get(steps.size() - 1));
+            }
+        } else {
+            ensureTable(conn);
+            for (Script s : scripts.subList(current, target)) {
+                long start = System.nanoTime();
+                apply(conn, s);
+                steps.add(new Step(s.version() - 1, s.version(), s.fileName(), (System.nanoTime() - start) / 1_000_000));
+                onStep.accept(steps.get(steps.size() - 1));
+            }
+        }
+        return steps;
+    }
+
+    /**
+     * The lowest version this database can go down to as it is now: the first down step from its
+     * current version that {@link DownStepChecks} would refuse stops there.
+     */
+    public static int lowestReachableVersion(Connection conn) throws SQLException {
+        int version = verify(conn);
+        while (version > 0 && DownStepChecks.lossOf(conn, version) == null) {
+            version--;
+        }
+        return version;
+    }
+
+    /** Refuses a walk from {@code current} down to {@code target} at its first step that would lose information. */
+    private static void requireNoLoss(Connection conn, List<Script> scripts, int current, int target) throws SQLException {
+        for (int v = current; v > target; v--) {
+            String loss = DownStepChecks.lossOf(conn, v);
+            if (loss != null) {
+                throw new DownStepRefused(v, scripts.get(v - 1).downFileName(), loss, v);
+            }
+        }
+    }
+
+    /** Undoes version {@code version}, the newest applied, in one immediate transaction. */
+    private static Step unapply(Connection conn, List<Script> scripts, int version) throws SQLException {
+        Script s = scripts.get(version - 1);
+        String downSql = resource(s.downFileName());
+        long start = System.nanoTime();
+        try (Statement st = conn.createStatement()) {
+            st.execute("BEGIN IMMEDIATE");
+            try {
+                // checked again under the write lock of the transaction: the rows may have changed since the walk began
+                Invariants.check(newestApplied(conn) == version, "down step %d: schema_migrations no longer ends at version %d",
+                        version, version);
+                String loss = DownStepChecks.lossOf(conn, version);
+                if (loss != null) {
+                    throw new DownStepRefused(version, s.downFileName(), loss, version);
+                }
+                for (String stmt : statements(downSql)) {
+                    st.execute(stmt);
+                }
+                try (PreparedStatement ps = conn.prepareStatement("DELETE FROM schema_migrations WHERE version = ?")) {
+                    ps.setInt(1, version);
+                    Invariants.check(ps.executeUpdate() == 1, "down step %d: no schema_migrations row to delete", version);
+                }
+                st.execute("COMMIT");
+            } catch (SQLException e) {
+                st.execute("ROLLBACK");
+                throw new SQLException("down migration " + s.downFileName() + " failed: " + e.getMessage(), e.getSQLState(),
+                        e.getErrorCode(), e);
+            } catch (RuntimeException e) {
+                st.execute("ROLLBACK");
+                throw e;
+            }
+        }
+        return new Step(version, version - 1, s.downFileName(), (System.nanoTime() - start) / 1_000_000);
+    }
+
+    private static int newestApplied(Connection conn) throws SQLException {
+        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT max(version) FROM schema_migrations")) {
+            return rs.next() ? rs.getInt(1) : 0;
+        }
     }
 
     /**
