@@ -9,6 +9,7 @@ import io.bitcraps.ledger.domain.Outcome;
 import io.bitcraps.ledger.sim.CrapsFloor;
 import io.bitcraps.ledger.api.Durability;
 import io.bitcraps.ledger.support.ChildJvm;
+import io.bitcraps.ledger.support.OutputSchemas;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -137,7 +138,18 @@ class AuditCliIT {
         Path digest = dir.resolve("digest.json");
         ChildJvm.Result made = ChildJvm.run(dir, "digest", "--db", db.toString(), "--out", digest.toString());
         assertThat(made.exitCode()).as(made.stderr()).isZero();
+        assertThat(OutputSchemas.errors("schemas/cli/digest.schema.json", OutputSchemas.json().readTree(Files.readString(digest))))
+                .isEmpty();
         assertThat(ChildJvm.run(dir, "audit", db.toString(), "--digest", digest.toString()).exitCode()).isZero();
+        // signed, on stdout: the same document with the HMAC and the key's id
+        Path key = io.bitcraps.ledger.support.Fixtures.writeKey(dir.resolve("digest.key"), "k".repeat(32));
+        ChildJvm.Result signed = ChildJvm.run(dir, "digest", "--db", db.toString(), "--key", key.toString());
+        assertThat(signed.exitCode()).as(signed.stderr()).isZero();
+        JsonNode signedDigest = OutputSchemas.json().readTree(signed.stdout());
+        assertThat(signedDigest.has("hmac")).isTrue();
+        assertThat(OutputSchemas.errors("schemas/cli/digest.schema.json", signedDigest)).isEmpty();
+        assertThat(OutputSchemas.errors("schemas/cli/digest.schema.json",
+                ((tools.jackson.databind.node.ObjectNode) signedDigest.deepCopy()).without("keyId"))).isNotEmpty();
 
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
             st.executeUpdate("DELETE FROM events WHERE seq > (SELECT max(seq) - 10 FROM events)");

@@ -18,6 +18,7 @@ import io.bitcraps.ledger.store.EventReader;
 import io.bitcraps.ledger.store.EventRow;
 import io.bitcraps.ledger.store.LedgerDatabase;
 import io.bitcraps.ledger.support.ChildJvm;
+import io.bitcraps.ledger.support.OutputSchemas;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,7 +37,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Every command type, accepted by a real ledger, through every stage: the rules at commit, the
  * payload codec and the chain, the writer's query columns and the audit's own (which must agree),
  * the audit's books, payouts, protections and fair dice (intact), a replay of the log equal to the
- * live state, and both export formats (a line per event, the type's own fields in it). The log must
+ * live state, and both export formats (a line per event, the type's own fields in it, each JSON line valid
+ * against schemas/cli/export-line.schema.json), and {@code history --json}. The log must
  * hold every {@link EventType}: a command added to the ledger fails here until this test sends one.
  */
 class EveryCommandThroughEveryStageIT {
@@ -121,6 +123,24 @@ class EveryCommandThroughEveryStageIT {
             };
             assertThat(csvLines.get(i + 1)).as("CSV line of %s", e.type()).contains("," + e.type().name() + ",", own);
             assertThat(jsonLines.get(i)).as("JSON line of %s", e.type()).contains("\"type\":\"" + e.type().name() + "\"");
+            assertThat(OutputSchemas.errors("schemas/cli/export-line.schema.json", OutputSchemas.json().readTree(jsonLines.get(i))))
+                    .as("export line of %s against its schema: %s", e.type(), jsonLines.get(i)).isEmpty();
         }
+
+        // history --json of the player with limits and a settled bet: the protection line, then the bet
+        ChildJvm.Result history = ChildJvm.run(dir, "history", "--db", db.toString(), "--player", "alice", "--json");
+        assertThat(history.exitCode()).as(history.stderr()).isZero();
+        List<String> historyLines = history.stdout().lines().toList();
+        assertThat(historyLines).hasSize(2);
+        assertThat(historyLines.get(0)).startsWith("{\"protection\":");
+        assertThat(historyLines.get(1)).contains("\"status\":\"WIN\"", "\"winnings\":10");
+        for (String line : historyLines) {
+            assertThat(OutputSchemas.errors("schemas/cli/history.schema.json", OutputSchemas.json().readTree(line)))
+                    .as("history line against its schema: %s", line).isEmpty();
+        }
+        tools.jackson.databind.node.ObjectNode settled = (tools.jackson.databind.node.ObjectNode) OutputSchemas.json()
+                .readTree(historyLines.get(1));
+        assertThat(OutputSchemas.errors("schemas/cli/history.schema.json", settled.deepCopy().without("settled_seq")))
+                .as("a settled bet without its settlement's seq").isNotEmpty();
     }
 }

@@ -7,6 +7,7 @@ import io.bitcraps.ledger.domain.Command.FundHouse;
 import io.bitcraps.ledger.domain.Command.Withdraw;
 import io.bitcraps.ledger.store.LedgerDatabase;
 import io.bitcraps.ledger.support.ChildJvm;
+import io.bitcraps.ledger.support.OutputSchemas;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,6 +48,10 @@ class BalancesCliIT {
         ChildJvm.Result fromViews = ChildJvm.run(dir, "balances", "--db", db.toString(), "--json");
         assertThat(fromViews.exitCode()).as(fromViews.stderr()).isZero();
         assertThat(fromViews.stdout().strip()).isEqualTo(expected);
+        assertThat(OutputSchemas.errors("schemas/cli/balances.schema.json", OutputSchemas.json().readTree(fromViews.stdout())))
+                .isEmpty();
+        assertThat(OutputSchemas.errors("schemas/cli/balances.schema.json", OutputSchemas.json().readTree(
+                "{\"seq\":4,\"accounts\":{\"bank\":1000}}"))).as("an account key the ledger has no kind of").isNotEmpty();
         assertThat(fromViews.stderr()).doesNotContain("replaying");
 
         // the views file of seq 2: on this log, behind its head: the balances of seq 2, and stderr says so

@@ -9,7 +9,7 @@ import io.bitcraps.ledger.domain.Limits;
 import io.bitcraps.ledger.domain.Outcome;
 import io.bitcraps.ledger.domain.Receipt;
 import io.bitcraps.ledger.domain.Rejected;
-import io.bitcraps.ledger.support.JsonSchemaCheck;
+import io.bitcraps.ledger.support.OutputSchemas;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -46,12 +46,12 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 class CommandsSchemaTest {
     private static final String FILE = "schemas/commands.schema.json";
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    private static final JsonSchemaCheck SCHEMA = new JsonSchemaCheck(JsonSchemaCheck.read(FILE));
+    private static final JsonNode SCHEMA = OutputSchemas.read(FILE);
 
     /** The command kinds, in the schema's order: the targets of the top-level oneOf. */
     static List<String> kinds() {
         List<String> out = new ArrayList<>();
-        for (JsonNode branch : SCHEMA.root().path("oneOf")) {
+        for (JsonNode branch : SCHEMA.path("oneOf")) {
             out.add(branch.path("$ref").stringValue().substring("#/$defs/".length()));
         }
         return out;
@@ -76,11 +76,11 @@ class CommandsSchemaTest {
 
     @Test
     void theSchemaIsADraft2020DocumentThatShipsInTheJar() throws Exception {
-        assertThat(SCHEMA.root().path("$schema").stringValue()).isEqualTo("https://json-schema.org/draft/2020-12/schema");
+        assertThat(SCHEMA.path("$schema").stringValue()).isEqualTo("https://json-schema.org/draft/2020-12/schema");
         try (InputStream in = getClass().getResourceAsStream("/" + FILE)) {
             assertThat(in).as("classpath resource /%s", FILE).isNotNull();
             assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8))
-                    .isEqualTo(Files.readString(JsonSchemaCheck.baseDir().resolve(FILE)));
+                    .isEqualTo(Files.readString(OutputSchemas.baseDir().resolve(FILE)));
         }
     }
 
@@ -180,7 +180,7 @@ class CommandsSchemaTest {
                 line.set("client_seed", NODES.nullNode());
                 line.set("nonce", NODES.nullNode());
             }
-            boolean schemaAllows = SCHEMA.errors(line).isEmpty();
+            boolean schemaAllows = OutputSchemas.errors(FILE, line).isEmpty();
             assertThat(schemaAllows).as("%s.%s may be null", kind, name).isEqualTo(!required.contains(name));
             if (schemaAllows) {
                 assertParsedAs(kind, CommandLines.parse(line.toString()));
@@ -203,7 +203,7 @@ class CommandsSchemaTest {
                 // an instruction to the writer, not a fact the event keeps: the settlements it asks for are events of their own
                 assertThat(command.remove("settle")).as("roll's settle").isTrue();
             }
-            Set<String> payload = new TreeSet<>(JsonSchemaCheck.read("schemas/events/" + t.name() + ".schema.json")
+            Set<String> payload = new TreeSet<>(OutputSchemas.read("schemas/events/" + t.name() + ".schema.json")
                     .path("properties").propertyNames());
             payload.removeAll(Set.of("v", "postings", "key", "n"));
             assertThat(command).as("%s fields", t.commandName()).isEqualTo(payload);
@@ -232,7 +232,7 @@ class CommandsSchemaTest {
                 PayloadCodec.writeCommandFields(g, c);
                 g.writeEndObject();
             }
-            assertValid(JsonSchemaCheck.json().readTree(text.toString()));
+            assertValid(OutputSchemas.json().readTree(text.toString()));
             assertThat(CommandLines.parse(text.toString()).commands()).as(text.toString()).containsExactly(c);
         }
     }
@@ -271,7 +271,7 @@ class CommandsSchemaTest {
 
     @Test
     void theSchemaBoundsAreTheDomainLimits() throws Exception {
-        JsonNode defs = SCHEMA.root().path("$defs");
+        JsonNode defs = SCHEMA.path("$defs");
         assertThat(defs.path("id").path("maxLength").intValue()).isEqualTo(Limits.ID_LENGTH_MAX);
         assertThat(defs.path("reference").path("maxLength").intValue()).isEqualTo(Limits.REFERENCE_LENGTH_MAX);
         assertThat(defs.path("key").path("maxLength").intValue()).isEqualTo(Limits.IDEMPOTENCY_KEY_LENGTH_MAX);
@@ -310,6 +310,9 @@ class CommandsSchemaTest {
         }
     }
 
+    /** The receipt lines ingest prints in answer: an output, described with the other outputs under schemas/cli/. */
+    private static final String RECEIPTS_FILE = "schemas/cli/receipt.schema.json";
+
     @Test
     void everyReceiptLineHasADocumentedShape() {
         Receipt single = new Receipt(42, 42, 1_700_000_000_000_000L);
@@ -323,18 +326,18 @@ class CommandsSchemaTest {
                 IngestCommand.rejected(5, null, refused),
                 IngestCommand.rejected(6, "till-7-000125", refused),
                 IngestCommand.invalid(7, "deposit has unknown field \"amuont\""));
-        JsonNode receipt = SCHEMA.resolve("#/$defs/receipt");
+        JsonNode receipt = OutputSchemas.read(RECEIPTS_FILE);
         Set<String> written = new HashSet<>();
         Set<String> shapes = new HashSet<>();
         for (String text : lines) {
-            JsonNode line = JsonSchemaCheck.json().readTree(text);
-            assertThat(SCHEMA.errors(receipt, line)).as(text).isEmpty();
+            JsonNode line = OutputSchemas.json().readTree(text);
+            assertThat(OutputSchemas.errors(RECEIPTS_FILE, line)).as(text).isEmpty();
             for (JsonNode shape : receipt.path("oneOf")) {
-                JsonNode s = SCHEMA.resolve(shape.path("$ref").stringValue());
-                if (SCHEMA.errors(s, line).isEmpty()) {
-                    shapes.add(shape.path("$ref").stringValue());
+                String ref = shape.path("$ref").stringValue();
+                if (OutputSchemas.errors(RECEIPTS_FILE, ref, line).isEmpty()) {
+                    shapes.add(ref);
                     for (String name : line.propertyNames()) {
-                        written.add(shape.path("$ref").stringValue() + "." + name);
+                        written.add(ref + "." + name);
                     }
                 }
             }
@@ -344,16 +347,22 @@ class CommandsSchemaTest {
         for (JsonNode shape : receipt.path("oneOf")) {
             String ref = shape.path("$ref").stringValue();
             assertThat(shapes).contains(ref);
-            for (String name : SCHEMA.resolve(ref).path("properties").propertyNames()) {
+            for (String name : receipt.at(ref.substring(1)).path("properties").propertyNames()) {
                 declared.add(ref + "." + name);
             }
         }
         assertThat(written).isEqualTo(declared);
+        // and the validator refuses what ingest never prints: an ok without its seq, a refusal without its code
+        for (String never : List.of("{\"line\":1,\"key\":null,\"status\":\"ok\"}",
+                "{\"line\":1,\"key\":null,\"status\":\"ok\",\"seq\":4,\"seqs\":[4]}",
+                "{\"line\":5,\"key\":null,\"status\":\"rejected\",\"message\":\"m\"}")) {
+            assertThat(OutputSchemas.errors(RECEIPTS_FILE, OutputSchemas.json().readTree(never))).as(never).isNotEmpty();
+        }
     }
 
     @Test
-    void theCheckerNoticesALineThatBreaksTheSchema() {
-        // without this, a checker that accepted everything would make every test above pass
+    void theValidatorRefusesALineThatBreaksTheSchema() {
+        // without this, a validator that accepted everything would make every test above pass
         ObjectNode deposit = sample("deposit", true, Set.of());
         assertValid(deposit);
         assertSchemaRefuses(deposit.deepCopy().put("type", "deposits"));
@@ -401,7 +410,7 @@ class CommandsSchemaTest {
             }
         }
         if (schema.has("$ref")) {
-            return sampleValue(SCHEMA.resolve(schema.get("$ref").stringValue()), withOptional);
+            return sampleValue(resolve(schema.get("$ref").stringValue()), withOptional);
         }
         if (schema.has("items")) {
             // an atomic group: one command of every kind the items allow, without what "not" forbids
@@ -409,7 +418,7 @@ class CommandsSchemaTest {
             Set<String> forbidden = names(items.path("not").path("required"));
             ArrayNode out = NODES.arrayNode();
             for (JsonNode branch : items.path("oneOf")) {
-                out.add(sampleObject(SCHEMA.deref(branch), withOptional, forbidden));
+                out.add(sampleObject(deref(branch), withOptional, forbidden));
             }
             return out;
         }
@@ -431,17 +440,35 @@ class CommandsSchemaTest {
     }
 
     private static JsonNode kindSchema(String kind) {
-        return SCHEMA.resolve("#/$defs/" + kind);
+        return resolve("#/$defs/" + kind);
+    }
+
+    /** The part of the document a local reference such as {@code #/$defs/id} points to. */
+    private static JsonNode resolve(String ref) {
+        JsonNode node = SCHEMA.at(ref.substring(1));
+        if (!ref.startsWith("#/") || node.isMissingNode()) {
+            throw new IllegalArgumentException("reference " + ref + " points nowhere in " + FILE);
+        }
+        return node;
+    }
+
+    /** Follows {@code $ref} chains until a schema that states its own rules. */
+    private static JsonNode deref(JsonNode schema) {
+        JsonNode s = schema;
+        while (s.has("$ref") && !s.has("properties") && !s.has("type") && !s.has("oneOf")) {
+            s = resolve(s.get("$ref").stringValue());
+        }
+        return s;
     }
 
     // ---- assertions ----
 
     private static void assertValid(JsonNode line) {
-        assertThat(SCHEMA.errors(line)).as("schema errors of %s", line).isEmpty();
+        assertThat(OutputSchemas.errors(FILE, line)).as("schema errors of %s", line).isEmpty();
     }
 
     private static void assertSchemaRefuses(JsonNode line) {
-        assertThat(SCHEMA.errors(line)).as("the schema should refuse %s", line).isNotEmpty();
+        assertThat(OutputSchemas.errors(FILE, line)).as("the schema should refuse %s", line).isNotEmpty();
     }
 
     private static void assertInvalid(JsonNode line, String messagePart) {
@@ -469,7 +496,7 @@ class CommandsSchemaTest {
 
     private static void assertAcceptedAndOneOffRejected(String kind, String property, long min, long max) throws Exception {
         JsonNode p = kindSchema(kind).path("properties").path(property);
-        JsonNode bounds = SCHEMA.deref(p);
+        JsonNode bounds = deref(p);
         assertThat(bounds.path("minimum").longValue()).as("%s.%s minimum", kind, property).isEqualTo(min);
         assertThat(bounds.path("maximum").longValue()).as("%s.%s maximum", kind, property).isEqualTo(max);
         for (long inside : new long[]{min, max}) {

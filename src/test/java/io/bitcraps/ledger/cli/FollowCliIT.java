@@ -4,6 +4,7 @@ import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.support.ChildJvm;
+import io.bitcraps.ledger.support.OutputSchemas;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,6 +47,11 @@ class FollowCliIT {
             ChildJvm.Result export = ChildJvm.run(dir, "export", "--db", db.toString());
             assertThat(Files.readString(out)).isEqualTo(export.stdout());
             assertThat(Files.readString(out).lines()).hasSize(12);
+            // the export's format, so the export's schema: atomic groups of two, the group size on their first line
+            for (String line : Files.readString(out).lines().toList()) {
+                assertThat(OutputSchemas.errors("schemas/cli/export-line.schema.json", OutputSchemas.json().readTree(line)))
+                        .as("follow line against the export line schema: %s", line).isEmpty();
+            }
 
             // SIGTERM: it stops cleanly, everything it printed is whole lines
             Path more = dir.resolve("follow2.out");

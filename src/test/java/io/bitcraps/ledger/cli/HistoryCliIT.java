@@ -6,6 +6,7 @@ import io.bitcraps.ledger.domain.BetType;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.Exclusion;
 import io.bitcraps.ledger.support.ChildJvm;
+import io.bitcraps.ledger.support.OutputSchemas;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,6 +58,9 @@ class HistoryCliIT {
                 .contains("\"deposit_24h\":{\"value\":500,\"used\":300,\"left\":200}")
                 .contains("\"stake_max\":{\"value\":100,\"used\":0,\"left\":100,\"raised_to\":150,\"raised_from\":\"")
                 .contains("\"exclusion\":\"cool_off\"");
+        // the protection line (a raise waiting, a cool-off) and the open bet, each against the history schema
+        assertThat(json.stdout().lines()).hasSize(2).allSatisfy(line -> assertThat(
+                OutputSchemas.errors("schemas/cli/history.schema.json", OutputSchemas.json().readTree(line))).as(line).isEmpty());
 
         ChildJvm.Result unprotected = ChildJvm.run(dir, "history", "--db", db.toString(), "--player", "bob");
         assertThat(unprotected.exitCode()).as(unprotected.stderr()).isZero();

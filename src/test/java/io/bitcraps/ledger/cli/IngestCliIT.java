@@ -3,6 +3,7 @@ package io.bitcraps.ledger.cli;
 import io.bitcraps.ledger.store.EventReader;
 import io.bitcraps.ledger.store.LedgerDatabase;
 import io.bitcraps.ledger.support.ChildJvm;
+import io.bitcraps.ledger.support.OutputSchemas;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -15,7 +16,10 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** {@code tools/ledger ingest} in a real child JVM, fed a file that mixes good and bad lines. */
+/**
+ * {@code tools/ledger ingest} in a real child JVM, fed a file that mixes good and bad lines; every receipt
+ * (ok with a seq or a group's seqs, rejected, invalid) is checked against schemas/cli/receipt.schema.json.
+ */
 class IngestCliIT {
     private static final JsonMapper JSON = JsonMapper.shared();
 
@@ -50,6 +54,8 @@ class IngestCliIT {
         assertThat(receipts).hasSize(14);
         for (int i = 0; i < receipts.size(); i++) {
             assertThat(receipts.get(i).get("line").longValue()).isEqualTo(i + 1);
+            assertThat(OutputSchemas.errors("schemas/cli/receipt.schema.json", receipts.get(i)))
+                    .as("receipt %s against its schema", receipts.get(i)).isEmpty();
         }
         assertOk(receipts.get(0), 1);
         assertOk(receipts.get(1), 2);

@@ -11,7 +11,7 @@ import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** {@code --json} on simulate, verify-backup, restore and recover: one JSON object on stdout, the same facts as the text. */
+/** {@code --json} on simulate, backup, verify-backup, restore, recover and health: one JSON object on stdout, the same facts as the text. */
 class JsonOutputsCliIT {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -41,6 +41,9 @@ class JsonOutputsCliIT {
 
         ChildJvm.Result backup = ChildJvm.run(dir, "backup", "--db", db.toString(), "--json");
         assertThat(backup.exitCode()).as(backup.stderr()).isZero();
+        // backup --json prints the manifest it wrote beside the backup
+        assertThat(io.bitcraps.ledger.support.OutputSchemas.errors("schemas/backup/manifest.schema.json",
+                JSON.readTree(backup.stdout().strip()))).as(backup.stdout()).isEmpty();
         Path backups = dir.resolve("backups");
         Path file;
         try (var files = Files.list(backups)) {

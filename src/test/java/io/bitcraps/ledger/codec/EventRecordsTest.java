@@ -3,9 +3,10 @@ package io.bitcraps.ledger.codec;
 import io.bitcraps.ledger.cdc.EventRecords;
 import io.bitcraps.ledger.domain.LedgerEvent;
 import io.bitcraps.ledger.store.EventRow;
-import io.bitcraps.ledger.support.JsonSchemaCheck;
+import io.bitcraps.ledger.support.OutputSchemas;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -23,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class EventRecordsTest {
     private final PayloadCodec codec = new PayloadCodec();
-    private final JsonSchemaCheck schema = new JsonSchemaCheck(JsonSchemaCheck.read("schemas/cdc/event-record.schema.json"));
+    private static final String SCHEMA = "schemas/cdc/event-record.schema.json";
 
     private EventRecords.Record record(LedgerEvent e, boolean lastOfBatch) throws Exception {
         byte[] payload = codec.encode(e);
@@ -40,8 +41,8 @@ class EventRecordsTest {
         for (LedgerEvent e : SampleEvents.all()) {
             EventRecords.Record r = record(e, i++ % 2 == 0);
             byte[] value = EventRecords.render(r, e);
-            JsonNode tree = JsonSchemaCheck.json().readTree(value);
-            assertThat(schema.errors(tree)).as("seq %d %s: %s", e.seq(), e.type(), EventRecords.text(value)).isEmpty();
+            JsonNode tree = OutputSchemas.json().readTree(value);
+            assertThat(OutputSchemas.errors(SCHEMA, tree)).as("seq %d %s: %s", e.seq(), e.type(), EventRecords.text(value)).isEmpty();
             written.addAll(tree.propertyNames());
             EventRecords.Record back = EventRecords.parse(value, codec);
             assertThat(back.row().seq()).isEqualTo(e.seq());
@@ -50,7 +51,20 @@ class EventRecordsTest {
             assertThat(back.batchHmac()).isEqualTo(r.batchHmac());
             assertThat(EventRecords.render(back, e)).isEqualTo(value);
         }
-        assertThat(written).containsExactlyInAnyOrderElementsOf(schema.root().path("properties").propertyNames());
+        assertThat(written).containsExactlyInAnyOrderElementsOf(OutputSchemas.read(SCHEMA).path("properties").propertyNames());
+    }
+
+    @Test
+    void theSchemaRefusesARecordWithoutAFieldOrWithOneItDoesNotName() throws Exception {
+        // without this, a validator that accepted everything would make the test above pass
+        LedgerEvent e = SampleEvents.all().get(0);
+        ObjectNode good = (ObjectNode) OutputSchemas.json().readTree(EventRecords.render(record(e, true), e));
+        assertThat(OutputSchemas.errors(SCHEMA, good)).isEmpty();
+        assertThat(OutputSchemas.errors(SCHEMA, good.deepCopy().without("hash"))).singleElement().asString().contains("hash");
+        assertThat(OutputSchemas.errors(SCHEMA, good.deepCopy().put("colour", "red"))).singleElement().asString()
+                .contains("colour");
+        assertThat(OutputSchemas.errors(SCHEMA, good.deepCopy().put("hash", "not hex"))).isNotEmpty();
+        assertThat(OutputSchemas.errors(SCHEMA, good.deepCopy().put("seq", 0))).isNotEmpty();
     }
 
     @Test

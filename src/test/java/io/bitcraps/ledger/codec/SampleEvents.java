@@ -20,7 +20,7 @@ import java.util.Map;
  * idempotency key, and as the first event of an atomic group, so that every optional payload
  * field is exercised. Values sit on the domain's bounds where there are bounds.
  */
-final class SampleEvents {
+public final class SampleEvents {
     private SampleEvents() {}
 
     static final String LONGEST_ID = "p".repeat(Limits.ID_LENGTH_MAX);
@@ -35,7 +35,7 @@ final class SampleEvents {
         return out;
     }
 
-    static List<LedgerEvent> all() {
+    public static List<LedgerEvent> all() {
         List<LedgerEvent> out = new ArrayList<>();
         long seq = 1;
         for (Sample s : commands()) {

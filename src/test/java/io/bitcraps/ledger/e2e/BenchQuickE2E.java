@@ -1,5 +1,6 @@
 package io.bitcraps.ledger.e2e;
 
+import io.bitcraps.ledger.support.OutputSchemas;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -65,6 +66,13 @@ class BenchQuickE2E {
         assertThat(r.get("views").get("lagP99Millis").doubleValue()).isGreaterThanOrEqualTo(r.get("views").get("lagP50Millis").doubleValue())
                 .isPositive();
         assertThat(out.resolve("bench.json")).exists();
+        // stdout and the file --out writes are the same document, every figure in it as schemas/cli/bench.schema.json says
+        JsonNode written = JsonMapper.shared().readTree(Files.readString(out.resolve("bench.json")));
+        assertThat(written).isEqualTo(r);
+        assertThat(OutputSchemas.errors("schemas/cli/bench.schema.json", r)).as("bench --json against its schema: %s", r)
+                .isEmpty();
+        assertThat(OutputSchemas.errors("schemas/cli/bench.schema.json",
+                ((tools.jackson.databind.node.ObjectNode) r.deepCopy()).without("ingest"))).isNotEmpty();
         assertThat(Files.size(out.resolve("throughput-by-batch-cap.png"))).isPositive();
         assertThat(Files.size(out.resolve("latency-percentiles.png"))).isPositive();
         // the harness's own budget; on a quiet 2-core machine it takes well under this
