@@ -1,19 +1,19 @@
 package io.bitcraps.ledger.cli;
 
+import io.bitcraps.ledger.api.EventLines;
 import io.bitcraps.ledger.cdc.LogTail;
 import io.bitcraps.ledger.codec.PayloadCodec;
+import io.bitcraps.ledger.feed.CommittedEvent;
 import io.bitcraps.ledger.projection.StoredEvents;
 import io.bitcraps.ledger.store.EventRow;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import tools.jackson.core.JsonGenerator;
-import tools.jackson.core.ObjectWriteContext;
-import tools.jackson.core.json.JsonFactory;
 
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -63,7 +63,6 @@ final class FollowCommand implements java.util.concurrent.Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         long printed = 0;
         PayloadCodec codec = new PayloadCodec();
-        JsonFactory json = new JsonFactory();
         try (LogTail tail = new LogTail(db, from);
              OutputStream sink = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16)) {
             outer:
@@ -75,9 +74,8 @@ final class FollowCommand implements java.util.concurrent.Callable<Integer> {
                     continue;
                 }
                 for (EventRow row : part.rows()) {
-                    try (JsonGenerator g = json.createGenerator(ObjectWriteContext.empty(), new ExportCommand.Unflushed(sink))) {
-                        ExportCommand.writeEvent(g, StoredEvents.decode(codec, row), row.hash());
-                    }
+                    CommittedEvent event = new CommittedEvent(StoredEvents.decode(codec, row), row.hash(), row.payload());
+                    sink.write(EventLines.json(event).getBytes(StandardCharsets.UTF_8));
                     sink.write('\n');
                     printed++;
                     if (untilSeq != null && row.seq() >= untilSeq) {

@@ -65,7 +65,8 @@ public final class LedgerCli {
         if (t instanceof IllegalArgumentException) {
             return "INVALID_ARGUMENT";
         }
-        if (t instanceof java.io.IOException || t instanceof java.io.UncheckedIOException || t instanceof java.sql.SQLException) {
+        if (t instanceof java.io.IOException || t instanceof java.io.UncheckedIOException || t instanceof java.sql.SQLException
+                || t instanceof io.bitcraps.ledger.api.LedgerReadFailure || t instanceof io.bitcraps.ledger.api.DatabaseMissing) {
             return "IO_ERROR";
         }
         return "INTERNAL";

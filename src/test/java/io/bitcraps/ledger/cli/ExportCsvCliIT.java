@@ -35,7 +35,7 @@ class ExportCsvCliIT {
         assertThat(r.exitCode()).as(r.stderr()).isZero();
         List<String> lines = r.stdout().lines().toList();
         assertThat(lines).hasSize(4);
-        assertThat(lines.get(0)).isEqualTo(ExportCommand.CSV_HEADER);
+        assertThat(lines.get(0)).isEqualTo(io.bitcraps.ledger.api.EventLines.CSV_HEADER);
         assertThat(lines.get(1)).contains(",DEPOSITED,\"'-2-3\",1000,\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"win\"\")\",");
         assertThat(lines.get(2)).contains(",WITHDRAWN,\"'-2-3\",400,\"'@SUM(1+1)\",");
         assertThat(lines.get(3)).contains(",DEPOSITED,alice,50,\"cash, desk 2\",");

@@ -1,5 +1,7 @@
 package io.bitcraps.ledger.cli;
 
+import io.bitcraps.ledger.api.EventLines;
+import io.bitcraps.ledger.feed.CommittedEvent;
 import io.bitcraps.ledger.codec.PayloadCodec;
 import io.bitcraps.ledger.codec.SampleEvents;
 import io.bitcraps.ledger.domain.EventType;
@@ -8,13 +10,9 @@ import io.bitcraps.ledger.support.OutputSchemas;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import tools.jackson.core.JsonGenerator;
-import tools.jackson.core.ObjectWriteContext;
-import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
-import java.io.StringWriter;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -108,11 +106,8 @@ class ExportLineSchemaTest {
     }
 
     private JsonNode line(LedgerEvent e) throws Exception {
-        byte[] hash = MessageDigest.getInstance("SHA-256").digest(codec.encode(e));
-        StringWriter out = new StringWriter();
-        try (JsonGenerator g = new JsonFactory().createGenerator(ObjectWriteContext.empty(), out)) {
-            ExportCommand.writeEvent(g, e, hash);
-        }
-        return OutputSchemas.json().readTree(out.toString());
+        byte[] payload = codec.encode(e);
+        byte[] hash = MessageDigest.getInstance("SHA-256").digest(payload);
+        return OutputSchemas.json().readTree(EventLines.json(new CommittedEvent(e, hash, payload)));
     }
 }

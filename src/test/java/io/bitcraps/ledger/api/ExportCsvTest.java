@@ -1,4 +1,4 @@
-package io.bitcraps.ledger.cli;
+package io.bitcraps.ledger.api;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -12,7 +12,7 @@ class ExportCsvTest {
     @ValueSource(strings = {"=HYPERLINK(\"http://x\",\"y\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)", "\tx",
             "\r=1", "=1,2"})
     void aCellASpreadsheetWouldRunAsAFormulaOpensAsText(String cell) {
-        String out = ExportCommand.csvCell(cell);
+        String out = EventLines.csvCell(cell);
         assertThat(out).startsWith("\"'").endsWith("\"");
         // read back as RFC 4180: strip the quotes, undouble; what remains is the apostrophe and the text
         String read = out.substring(1, out.length() - 1).replace("\"\"", "\"");
@@ -22,13 +22,13 @@ class ExportCsvTest {
     @ParameterizedTest
     @ValueSource(strings = {"-500", "+7", "0", "1234567890", "alice", "cash-1", "a=b", "x@y"})
     void numbersAndOrdinaryTextStayAsTheyAre(String cell) {
-        assertThat(ExportCommand.csvCell(cell)).isEqualTo(cell);
+        assertThat(EventLines.csvCell(cell)).isEqualTo(cell);
     }
 
     @Test
     void commasQuotesAndLineBreaksAreQuoted() {
-        assertThat(ExportCommand.csvCell("a,b")).isEqualTo("\"a,b\"");
-        assertThat(ExportCommand.csvCell("say \"hi\"")).isEqualTo("\"say \"\"hi\"\"\"");
-        assertThat(ExportCommand.csvCell("two\nlines")).isEqualTo("\"two\nlines\"");
+        assertThat(EventLines.csvCell("a,b")).isEqualTo("\"a,b\"");
+        assertThat(EventLines.csvCell("say \"hi\"")).isEqualTo("\"say \"\"hi\"\"\"");
+        assertThat(EventLines.csvCell("two\nlines")).isEqualTo("\"two\nlines\"");
     }
 }
