@@ -38,7 +38,7 @@ class MigrateCliIT {
         int latest = Migrations.latestVersion();
 
         // down to 5, as JSON: one step per version, the log unchanged
-        JsonNode down = json(ChildJvm.run(dir, "migrate", "--db", db.toString(), "--to", "5", "--json"), 0);
+        JsonNode down = migrateJson(db, 5);
         assertThat(down.get("from").asInt()).isEqualTo(latest);
         assertThat(down.get("version").asInt()).isEqualTo(5);
         assertThat(down.get("latest").asInt()).isEqualTo(latest);
@@ -51,6 +51,7 @@ class MigrateCliIT {
         assertThat(down.get("log").get("events").asLong()).isEqualTo(events);
         String head = down.get("log").get("hash").asString();
         assertThat(head).hasSize(64);
+        assertThat(down.get("open_before_audit").asBoolean()).isFalse();
 
         // a step below 3 would drop the batch records: refused, named, nothing written
         ChildJvm.Result refused = ChildJvm.run(dir, "migrate", "--db", db.toString(), "--to", "0", "--json");
@@ -85,6 +86,63 @@ class MigrateCliIT {
         AuditReport audit = new Auditor().audit(db, new Auditor.Options(1, Long.MAX_VALUE, null, null), n -> { });
         assertThat(audit.intact()).as("%s", audit.problems()).isTrue();
         assertThat(audit.events()).isEqualTo(events);
+
+        // the same walk both ways as JSON, one step each: down says nothing to do before an audit, up does
+        JsonNode oneDown = migrateJson(db, latest - 1);
+        assertThat(oneDown.get("steps")).singleElement().satisfies(s -> {
+            assertThat(s.get("from").asInt()).isEqualTo(latest);
+            assertThat(s.get("script").asString()).endsWith(".down.sql");
+        });
+        assertThat(oneDown.get("open_before_audit").asBoolean()).isFalse();
+        JsonNode oneUp = migrateJson(db, latest);
+        assertThat(oneUp.get("from").asInt()).isEqualTo(latest - 1);
+        assertThat(oneUp.get("version").asInt()).isEqualTo(latest);
+        assertThat(oneUp.get("steps")).singleElement().satisfies(s -> {
+            assertThat(s.get("to").asInt()).isEqualTo(latest);
+            assertThat(s.get("script").asString()).startsWith(String.format("V%04d__", latest)).doesNotEndWith(".down.sql");
+        });
+        assertThat(oneUp.get("open_before_audit").asBoolean()).isTrue();
+        for (JsonNode walked : new JsonNode[] {oneDown, oneUp}) {
+            assertThat(walked.get("log").get("events").asLong()).isEqualTo(events);
+            assertThat(walked.get("log").get("hash").asString()).isEqualTo(head);
+        }
+
+        // already there: no steps, nothing to rebuild
+        JsonNode noOp = migrateJson(db, latest);
+        assertThat(noOp.get("from").asInt()).isEqualTo(latest);
+        assertThat(noOp.get("steps")).isEmpty();
+        assertThat(noOp.get("open_before_audit").asBoolean()).isFalse();
+    }
+
+    @Test
+    void anEmptyLedgerWalksDownToVersionZeroWhereThereIsNoLogAndBackUpToAnEmptyLog() throws Exception {
+        Path db = dir.resolve("empty.db");
+        try (Ledger ledger = Ledger.open(LedgerConfig.builder(db).backupInterval(Duration.ZERO)
+                .healthInterval(Duration.ZERO).build())) {
+            assertThat(ledger).isNotNull();
+        }
+        int latest = Migrations.latestVersion();
+
+        JsonNode down = migrateJson(db, 0);
+        assertThat(down.get("from").asInt()).isEqualTo(latest);
+        assertThat(down.get("version").asInt()).isZero();
+        assertThat(down.get("steps")).hasSize(latest);
+        assertThat(down.get("log").isNull()).as("%s", down).isTrue();
+
+        JsonNode up = migrateJson(db, latest);
+        assertThat(up.get("from").asInt()).isZero();
+        assertThat(up.get("steps")).hasSize(latest);
+        assertThat(up.get("steps").get(0).get("script").asString()).isEqualTo("V0001__init.sql");
+        assertThat(up.get("log").get("events").asLong()).isZero();
+        assertThat(up.get("log").get("hash").asString()).isEmpty();
+        assertThat(up.get("open_before_audit").asBoolean()).isTrue();
+    }
+
+    /** {@code migrate --db db --to n --json}, exit 0, its document checked against migrate.schema.json. */
+    private JsonNode migrateJson(Path db, int to) throws Exception {
+        JsonNode n = json(ChildJvm.run(dir, "migrate", "--db", db.toString(), "--to", String.valueOf(to), "--json"), 0);
+        assertThat(OutputSchemas.errors("schemas/cli/migrate.schema.json", n)).as("%s", n).isEmpty();
+        return n;
     }
 
     @Test
