@@ -277,12 +277,13 @@ class ArchitectureTest {
     }
 
     /**
-     * The public surface: what a caller can reach from the api's public types, through public and protected
-     * signatures (parameters, results with their type arguments, exceptions, fields, supertypes), is the api,
+     * The public surface: what a caller can reach from the public types of the exported packages, through public
+     * and protected signatures (parameters, results and supertypes with their type arguments, exceptions, fields), is the api,
      * the domain and the subscription types of feed, the JDK, and Micrometer's registry (a caller hands in its
      * own). Everything else is the library's inside: public for its other packages, but never handed out, so it
-     * can change without breaking an embedder. The same closure as exporting these packages from a
-     * {@code module-info}, checked without putting the tests on the module path.
+     * can change without breaking an embedder. The closure a {@code module-info} exporting these packages would
+     * give, checked without putting the tests on the module path, and finer where it must be: one public class of
+     * feed is inside ({@link #INSIDE_OF_EXPORTED_PACKAGES}).
      * <p>
      * {@link #SURFACE_NOT_YET_SEALED} lists the inside types the api still hands out: the test fails when one more
      * appears, and when one of them is sealed, so the list only shrinks and stays exact.
@@ -294,6 +295,12 @@ class ArchitectureTest {
     }
 
     private static final java.util.Set<String> EXPORTED = java.util.Set.of(pkg("api"), pkg("domain"), pkg("feed"));
+    /**
+     * Public for other packages of ours but not part of the surface, though their package is: the subscriptions'
+     * registry, which the api, the views file and the relay start and feed with commit notices. A module-info could
+     * not say this (it exports whole packages); here, reaching one of them from the surface is a leak like any other.
+     */
+    private static final java.util.Set<String> INSIDE_OF_EXPORTED_PACKAGES = java.util.Set.of(pkg("feed") + ".Subscriptions");
     private static final java.util.Set<String> THIRD_PARTY_ALLOWED = java.util.Set.of("io.micrometer.core.instrument.MeterRegistry");
 
     /** Handed out today and to be sealed next (each by an api type of its own, or by leaving the public api). */
@@ -307,7 +314,9 @@ class ArchitectureTest {
     private static java.util.SortedSet<String> typesLeakingThroughTheApi() {
         java.util.Deque<JavaClass> todo = new java.util.ArrayDeque<>();
         java.util.Set<String> seen = new java.util.HashSet<>();
-        classes.stream().filter(c -> c.getPackageName().equals(pkg("api")) && isPublic(c)).forEach(todo::add);
+        // every public type of an exported package is reachable by name, as a module-info export makes it
+        classes.stream().filter(c -> EXPORTED.contains(c.getPackageName()) && isPublic(c))
+                .filter(c -> !INSIDE_OF_EXPORTED_PACKAGES.contains(c.getName())).forEach(todo::add);
         java.util.SortedSet<String> leaks = new java.util.TreeSet<>();
         while (!todo.isEmpty()) {
             JavaClass c = todo.poll();
@@ -318,13 +327,13 @@ class ArchitectureTest {
             if (p.startsWith("java.") || p.startsWith("javax.") || THIRD_PARTY_ALLOWED.contains(c.getName())) {
                 continue;
             }
-            if (!EXPORTED.contains(p)) {
+            if (!EXPORTED.contains(p) || INSIDE_OF_EXPORTED_PACKAGES.contains(c.getName())) {
                 leaks.add(c.getName());
                 continue;   // what an inside type exposes in turn is its own business, once it is sealed off
             }
             java.util.List<JavaClass> reached = new java.util.ArrayList<>();
-            c.getRawSuperclass().ifPresent(reached::add);
-            reached.addAll(c.getRawInterfaces());
+            c.getSuperclass().ifPresent(t -> reached.addAll(t.getAllInvolvedRawTypes()));
+            c.getInterfaces().forEach(t -> reached.addAll(t.getAllInvolvedRawTypes()));
             for (com.tngtech.archunit.core.domain.JavaMember m : c.getMembers()) {
                 if (!isVisible(m.getModifiers())) {
                     continue;

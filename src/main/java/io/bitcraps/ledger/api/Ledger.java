@@ -358,7 +358,7 @@ public final class Ledger implements AutoCloseable {
         }
         for (CommitListener user : config.commitListeners()) {
             // the user's code is shown immutable values only, never the rows the subscriptions were offered
-            listeners.add(notice -> user.onCommit(CommitNotice.of(notice)));
+            listeners.add(new UserListener(user));
         }
 
         CommandRing.Settings settings = new CommandRing.Settings(config.ringSize(), config.batchSubmissionsMax(),
@@ -707,6 +707,19 @@ public final class Ledger implements AutoCloseable {
         long appended = ArchiveReplay.catchUp(archive, log, state.seq());
         return new ArchiveOutcome(state, appended == 0 ? "journal archive in step at seq " + state.seq()
                 : "journal archive caught up with " + appended + " event(s) committed before the last stop");
+    }
+
+    /** A user's listener as the writer calls it; named as the user's, so that the writer's log of a failure names it. */
+    private record UserListener(CommitListener user) implements io.bitcraps.ledger.ingest.CommitListener {
+        @Override
+        public void onCommit(io.bitcraps.ledger.ingest.CommitNotice notice) {
+            user.onCommit(CommitNotice.of(notice));
+        }
+
+        @Override
+        public String toString() {
+            return user.toString();
+        }
     }
 
     private static void archiveBatch(JournalArchive archive, Parts parts, io.bitcraps.ledger.ingest.CommitNotice notice) {

@@ -11,6 +11,7 @@ import io.bitcraps.ledger.query.ReaderPool;
 import io.bitcraps.ledger.store.EventReader;
 import io.bitcraps.ledger.store.Head;
 import io.bitcraps.ledger.store.LedgerDatabase;
+import io.bitcraps.ledger.store.SchemaMismatch;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +29,8 @@ import java.util.function.Consumer;
 
 /**
  * Reads a ledger file without writing to it: the head, every balance, and the events in seq order. It works
- * beside a running writer (a WAL reader never blocks it, and each call reads one snapshot) and on a stopped
+ * beside a running writer (a WAL reader never blocks it; each call reads its own snapshot, so two calls beside a
+ * running writer may see different heads) and on a stopped
  * ledger or a restored backup. What the operator's tools print comes from here, so an embedder's own tooling
  * reads the same answers.
  * <p>
@@ -60,7 +62,7 @@ public final class LedgerReader implements AutoCloseable {
             Connection conn = LedgerDatabase.openReadOnly(db);
             conn.setAutoCommit(false); // every call is one read transaction: one snapshot
             return new LedgerReader(db, conn);
-        } catch (SQLException e) {
+        } catch (SQLException | SchemaMismatch e) {
             throw new LedgerReadFailure("cannot read " + db + ": " + e.getMessage(), e);
         }
     }
@@ -102,6 +104,15 @@ public final class LedgerReader implements AutoCloseable {
      * hash there (beside a running writer it trails the head by a batch or two); otherwise the log is replayed.
      */
     public Balances balances() {
+        return balances(note -> { });
+    }
+
+    /**
+     * {@link #balances()}, telling {@code notes} why the answer is not the read model at the head as soon as that is
+     * known: before a replay of the log starts (which can take a while on a long log), not after it.
+     */
+    public Balances balances(Consumer<String> notes) {
+        Objects.requireNonNull(notes, "notes");
         // the views file's snapshot first: beside a running writer its watermark then lies in the log read next
         ViewsAt views = readViews();
         return inSnapshot(() -> {
@@ -120,11 +131,15 @@ public final class LedgerReader implements AutoCloseable {
                         + " the views file's watermark; the log's head is at seq %,d (%,d events later; a running writer's"
                         + " views catch up within moments, a stopped ledger's at its next open)", views.seq(), head.seq(),
                         head.seq() - views.seq());
+                if (note != null) {
+                    notes.accept(note);
+                }
                 return new Balances(views.seq(), views.balances(), BalancesSource.VIEWS_FILE, head.seq(), note);
             }
             String why = head.readModelSeq() < 0 ? "the read model (the views file beside the database, log-first)"
                     + " is missing or not on this log; replaying the log" : "read model at seq " + head.readModelSeq()
                     + " lags the log at seq " + head.seq() + "; replaying the log instead";
+            notes.accept(why);
             // the replayed state holds non-zero balances only; list every account ever posted to, as the table does
             Map<String, Long> every = new TreeMap<>();
             LedgerState state = new Replayer(codec).replay(conn, LedgerDatabase.ledgerId(conn),
@@ -168,7 +183,7 @@ public final class LedgerReader implements AutoCloseable {
             } finally {
                 conn.rollback(); // end the read transaction, so that this reader pins no WAL frames between calls
             }
-        } catch (SQLException e) {
+        } catch (SQLException | SchemaMismatch e) {
             throw new LedgerReadFailure("reading " + db + ": " + e.getMessage(), e);
         } catch (Replayer.CorruptLog e) {
             throw new LedgerReadFailure("the log of " + db + " does not verify: " + e.getMessage()

@@ -2,7 +2,7 @@ package io.bitcraps.ledger.api;
 
 /**
  * The writer's counters since the ledger opened: events and commits written, submissions taken and rejected,
- * batches that failed to commit, when the last commit ended ({@link System#nanoTime()}), and how many
+ * batches that failed to commit, how long the last batch took from its start to COMMIT returning, and how many
  * submissions wait in the ring. Each is read without a lock, so together they are close, not exact.
  */
 public record WriterStats(long events, long commits, long submissions, long rejections, long failedBatches,

@@ -31,10 +31,7 @@ final class BalancesCommand implements Callable<Integer> {
     public Integer call() {
         LedgerReader.Balances b;
         try (LedgerReader reader = LedgerReader.open(db)) {
-            b = reader.balances();
-        }
-        if (b.note() != null) {
-            System.err.println(b.note());
+            b = reader.balances(System.err::println); // a note says why, before a long replay starts
         }
         System.out.println(json ? toJson(b.seq(), b.accounts()) : toTable(b.seq(), b.accounts()));
         return LedgerCli.EXIT_OK;

@@ -20,12 +20,24 @@ final class DownStepChecks {
     /** Why going down from {@code version} to {@code version - 1} would lose information, or null when it would not. */
     static String lossOf(Connection conn, int version) throws SQLException {
         return switch (version) {
-            case 1 -> eventsInTheLog(conn);
+            case 1 -> eventsInTheLog(conn) != null ? eventsInTheLog(conn) : standbyRole(conn);
             case 3 -> batchRecordsNotDerivable(conn);
             case 6 -> timelineNotOriginal(conn);
-            case 10 -> idempotencyKeysUsedTwice(conn);
+            case 11 -> idempotencyKeysUsedTwice(conn);
             default -> null;
         };
+    }
+
+    /**
+     * V0001 made ledger_meta too: an empty standby keeps there whose standby it is and where in the topic it
+     * resumes, which no event holds (the ledger's id and creation time go as well; an empty ledger gets new ones).
+     */
+    private static String standbyRole(Connection conn) throws SQLException {
+        try (Statement st = conn.createStatement();
+             ResultSet rs = st.executeQuery("SELECT value FROM ledger_meta WHERE name = 'standby_of'")) {
+            return rs.next() ? "this database is a standby of " + rs.getString(1) + ": its role and its position in the"
+                    + " topic are in no event, and ledger_meta goes below version 1" : null;
+        }
     }
 
     /** V0001 made the events table: below it there is no log. */
@@ -87,8 +99,9 @@ final class DownStepChecks {
     }
 
     /**
-     * Below V0010 the idempotency keys' index is unique (V0001). A log-first ledger lets a client use a
-     * key again after its retention window; such a log cannot have that index.
+     * Below V0011 the idempotency keys' index is always there and unique (V0001): the code of those versions
+     * answers a retry through it. A log-first ledger lets a client use a key again after its retention window;
+     * such a log cannot have that index.
      */
     private static String idempotencyKeysUsedTwice(Connection conn) throws SQLException {
         try (Statement st = conn.createStatement();
@@ -97,7 +110,7 @@ final class DownStepChecks {
             rs.next();
             long reused = rs.getLong(1);
             return reused == 0 ? null : reused + " idempotency key(s) were used again after their retention window,"
-                    + " and below version 10 the keys' index (V0001) is unique";
+                    + " and below version 11 the keys' index (V0001) is unique";
         }
     }
 }

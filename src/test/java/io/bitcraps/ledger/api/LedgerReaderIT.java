@@ -131,6 +131,13 @@ class LedgerReaderIT {
         assertThatThrownBy(() -> LedgerReader.open(notALedger)).isInstanceOf(LedgerReadFailure.class)
                 .hasMessageContaining("notes.db");
         assertThat(Files.readString(notALedger)).as("nothing written").isEqualTo("not a database");
+        Path otherSqlite = dir.resolve("other.db");
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + otherSqlite);
+             java.sql.Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE notes (body TEXT)");
+        }
+        assertThatThrownBy(() -> LedgerReader.open(otherSqlite)).as("an SQLite file of something else")
+                .isInstanceOf(LedgerReadFailure.class).hasMessageContaining("other.db").hasMessageContaining("not a ledger");
     }
 
     private static Map<String, Long> withoutZeros(Map<String, Long> balances) {

@@ -144,6 +144,14 @@ class DownMigrationsIT {
             assertThat(count(conn, "SELECT count(*) FROM events")).isEqualTo(1);
 
             st.executeUpdate("DELETE FROM events");
+            // an empty standby: whose standby it is lives in ledger_meta only (cdc.Standby)
+            st.executeUpdate("INSERT INTO ledger_meta(name, value) VALUES ('standby_of', 'primary-7')");
+            assertThatThrownBy(() -> Migrations.migrateTo(conn, 0, s -> { }))
+                    .isInstanceOf(DownStepRefused.class)
+                    .hasMessageContaining("down step 1 -> 0 (V0001__init.down.sql)")
+                    .hasMessageContaining("a standby of primary-7");
+            assertThat(Migrations.verify(conn)).isEqualTo(1);
+            st.executeUpdate("DELETE FROM ledger_meta WHERE name = 'standby_of'");
             assertThat(Migrations.migrateTo(conn, 0, s -> { })).hasSize(1);
             assertThat(schema(conn)).isEqualTo(freshSchema(0)).containsOnlyKeys("table schema_migrations");
         }
@@ -176,7 +184,11 @@ class DownMigrationsIT {
             for (int v = latest - 1; v >= 0; v--) {
                 Migrations.migrateTo(conn, v, s -> { });
                 assertThat(Migrations.verify(conn)).isEqualTo(v);
-                assertThat(schema(conn)).as("schema at version %d", v).isEqualTo(freshSchema(v, v >= 10));
+                Map<String, String> expected = freshSchema(v, v >= 10);
+                if (v == 10) { // V0011's down script builds the keys' index again: code of version 10 answers retries through it
+                    expected.put("index events_by_idem_key", freshSchema(10).get("index events_by_idem_key"));
+                }
+                assertThat(schema(conn)).as("schema at version %d", v).isEqualTo(expected);
             }
             List<Migrations.Step> up = new ArrayList<>();
             Migrations.migrateTo(conn, latest, up::add);
@@ -225,11 +237,22 @@ class DownMigrationsIT {
             return;
         }
         // from V0010 on, the commit mode's indexes are there or not as the last open's mode had it (the populated
-        // ledger's log-first commit dropped them, V0010's down script built them again), and ledger_meta says which
+        // ledger's log-first commit dropped them, V0010's down script built them again), and ledger_meta says which;
+        // at V0010 the code drops the four statement indexes only: the idempotency keys' index is there and unique
         Map<String, String> schema = schema(conn);
         List<String> present = CommitModeIndexes.present(conn);
-        assertThat(present).as("commit mode indexes at version %d", v).containsExactlyInAnyOrderElementsOf(
-                CommitModeIndexes.droppedByLogFirst(conn) ? List.of() : CommitModeIndexes.names());
+        // (a walk up from V0010 or below brings the keys' index along: the next log-first open drops it again)
+        boolean dropped = CommitModeIndexes.droppedByLogFirst(conn);
+        if (!dropped) {
+            assertThat(present).as("commit mode indexes at version %d", v).containsExactlyInAnyOrderElementsOf(CommitModeIndexes.names());
+        } else if (v == 10) {
+            assertThat(present).as("commit mode indexes at version 10").containsExactly("events_by_idem_key");
+        } else {
+            assertThat(present).as("commit mode indexes at version %d", v).isSubsetOf("events_by_idem_key");
+        }
+        if (v == 10) {
+            assertThat(schema.get("index events_by_idem_key")).as("the keys' index at version 10").contains("UNIQUE");
+        }
         present.forEach(name -> schema.remove("index " + name));
         assertThat(schema).as("schema at version %d", v).isEqualTo(freshSchema(v, true));
     }
