@@ -148,7 +148,8 @@ final class RootCauses {
     /**
      * A finding read off a row's own bytes or off the file: a root cause at its seq (one per row). {@code aboutRow}:
      * it is about the row being folded (its hash, payload, columns), not about a record beside it (a batch record,
-     * a signature, a digest), which joins the row's root cause only when the row is damaged.
+     * a signature, a digest): that is a follow-on of the row's root cause when the row is damaged (the record
+     * disagrees with a row that changed), and a root cause of its own otherwise.
      */
     void evidence(Problem p, boolean aboutRow) {
         if (inRow && !aboutRow) {
