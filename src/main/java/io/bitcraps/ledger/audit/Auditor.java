@@ -154,6 +154,11 @@ public final class Auditor {
         /** Of the row being folded: did the books fold what the writer wrote, and how the audit went on past it. */
         private boolean rowTrusted;
         private String rowResync;
+        /**
+         * The hash the previous row's content gives, when that row did not match its stored hash and no one-byte change
+         * explained it; else null. If this row chains from it, the previous row's stored hash was what changed.
+         */
+        private byte[] previousContentHash;
         /** Held by whoever uses {@link #conn} while the reader thread may be reading it. */
         private final Object connectionLock = new Object();
         private final boolean fullRange;
@@ -324,9 +329,15 @@ public final class Auditor {
             if (checked.hashFailure() != null) {
                 throw checked.hashFailure(); // where the single-threaded audit met it: rowGuarded names the row
             }
+            byte[] contentHashOfPrevious = previousContentHash;
+            previousContentHash = null;
             if (previousStoredHash != null && !Arrays.equals(checked.chained(), row.hash())) {
-                checked = chainBroken(checked);
-                row = checked.row();
+                if (contentHashOfPrevious != null && repair.chainsFrom(contentHashOfPrevious, row)) {
+                    previousStoredHashAltered(row);
+                } else {
+                    checked = chainBroken(checked);
+                    row = checked.row();
+                }
             } else if (!chainChecked) {
                 untrusted("not resynchronised: its hash cannot be checked (the row before it is missing or unreadable),"
                         + " so what it held is not known; later problems in the games and of the players it names are"
@@ -361,6 +372,7 @@ public final class Auditor {
                     + shortHex(row.hash()) + (row.seq() > head.seq() ? "; it lies beyond the head at seq " + head.seq() : "")
                     + (found == null ? "" : "; " + found.describe())));
             if (found == null) {
+                previousContentHash = checked.chained();
                 untrusted("not resynchronised: " + (searched ? "no one-byte change of the row gives its hash"
                         : "the audit searched the first " + OneByteRepair.ROWS_SEARCHED_MAX + " damaged rows only")
                         + ", so its original is not known; the books fold it as it reads now, and later problems in the"
@@ -373,6 +385,21 @@ public final class Auditor {
             rowResync = "resynchronised: the one-byte change named above explains the stored hash, which the next rows"
                     + " chain from, so the books fold the original and nothing after it follows from the damage";
             return recheck.check(found.original(), checked.predecessor());
+        }
+
+        /**
+         * The row does not match its predecessor's stored hash but does chain from the hash the predecessor's content
+         * gives: the predecessor's stored hash was altered, its content (which the books folded) and this row are as
+         * written. Still a CHAIN_BREAK here (the stored link is broken), grouped under the predecessor's root cause.
+         */
+        private void previousStoredHashAltered(EventRow row) {
+            Problem p = new Problem(row.seq(), ProblemKind.CHAIN_BREAK, "row seq " + row.seq() + " does not match its hash "
+                    + shortHex(row.hash()) + "; it chains from the hash the content of row seq " + (row.seq() - 1)
+                    + " gives, so that row's stored hash was altered, not this row");
+            keep(p);
+            causes.previousRowStoredHashAltered(p, "resynchronised: its content is intact (row seq " + row.seq()
+                    + " chains from the hash its content gives) and only its stored hash was altered, so the books"
+                    + " folded it as written and nothing after it follows from the damage");
         }
 
         private void untrusted(String how) {

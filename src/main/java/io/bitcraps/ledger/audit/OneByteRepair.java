@@ -96,6 +96,11 @@ final class OneByteRepair {
         return null;
     }
 
+    /** Whether {@code row}, as stored, chains onto {@code predecessor}. */
+    boolean chainsFrom(byte[] predecessor, EventRow row) {
+        return matches(row, predecessor, row.typeCode(), row.timestampMicros(), row.payload());
+    }
+
     private boolean matches(EventRow row, byte[] predecessor, int type, long ts, byte[] payload) {
         return Arrays.equals(chain.next(predecessor, frames.encode(type, row.seq(), ts, payload)), row.hash());
     }

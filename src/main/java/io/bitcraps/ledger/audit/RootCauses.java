@@ -34,8 +34,10 @@ import java.util.Set;
  * too (the chips it moved came from a game whose books are off); a row of a tainted player does not taint its
  * game (its stake is its own). The house and world take part in every game: a taint through them would explain
  * everything and so nothing, and they are not tracked, so a house overdraft after a damaged row is its own root
- * cause. A damaged row the audit resynchronised past (see {@link Auditor}) taints nothing: the books after it are
- * the books of the intact log.
+ * cause. A damaged row the audit resynchronised past taints nothing: the books after it are the books of the intact
+ * log. It resynchronises when one changed byte explains the row ({@link OneByteRepair}: the books fold the original),
+ * and when the next row shows that only the row's stored hash changed (the next row's broken link is then a
+ * follow-on of it).
  * <p>
  * Confined to the fold's thread. Bounded: {@value #KEPT} root causes and {@value #FOLLOW_ONS_KEPT} follow-ons per
  * root cause are kept (the counts go on); the taint is one map entry per tainted game or player, holding the
@@ -57,6 +59,9 @@ final class RootCauses {
         String resync;
         /** Opened by a derived finding on an intact row, not by damage. */
         final boolean derived;
+        /** What its own taint replaced when it was opened (a withdrawn taint puts them back); null if nothing. */
+        Map<String, Cause> replaced;
+        Cause replacedEverything;
 
         Cause(long seq, long order, boolean derived, String resync) {
             this.seq = seq;
@@ -92,6 +97,8 @@ final class RootCauses {
     private long rowSeq;
     private final Set<String> rowEntities = new HashSet<>(4);
     private Cause rowCause;
+    /** The root cause opened by damage at the row folded before this one, or null. */
+    private Cause previousRowCause;
     private Cause rowExplainedBy;
     private boolean rowEntitiesKnown;
 
@@ -221,15 +228,42 @@ final class RootCauses {
      */
     void endRow(boolean trusted, String how) {
         entitiesKnown();
+        previousRowCause = null;
         if (rowCause != null && !rowCause.derived && rowCause.seq == rowSeq) {
             rowCause.resync = how;
             if (!trusted) {
                 unresolved(rowCause, rowEntities.isEmpty());
             }
+            previousRowCause = rowCause;
         }
         inRow = false;
         rowCause = null;
         rowExplainedBy = null;
+    }
+
+    /**
+     * The current row shows that the previous row's damage was its stored hash only (its content is as written):
+     * that root cause is resynchronised after all, its taint withdrawn (no row was folded since), and {@code p},
+     * the current row's broken link, is a follow-on of it.
+     */
+    void previousRowStoredHashAltered(Problem p, String how) {
+        Cause c = previousRowCause;
+        if (c == null || c.seq != rowSeq - 1) {
+            throw new IllegalStateException("no root cause at seq " + (rowSeq - 1) + " to withdraw");
+        }
+        c.resynchronised = true;
+        c.resync = how;
+        taint.values().removeIf(holder -> holder == c);
+        if (c.replaced != null) {
+            taint.putAll(c.replaced);
+        }
+        if (everything == c) {
+            everything = c.replacedEverything;
+        }
+        if (firstUnresolved == c) {
+            firstUnresolved = null; // it was the earliest, and no later row has ended since
+        }
+        c.followOn(p, this);
     }
 
     /** The root cause at the current row (a gap before it) leaves everything after it unknown. */
@@ -246,11 +280,18 @@ final class RootCauses {
             firstUnresolved = c;
         }
         if (all) {
+            c.replacedEverything = everything;
             everything = c;
             return;
         }
         for (String e : rowEntities) {
-            taint.put(e, c);
+            Cause before = taint.put(e, c);
+            if (before != null) {
+                if (c.replaced == null) {
+                    c.replaced = new HashMap<>(4);
+                }
+                c.replaced.put(e, before);
+            }
         }
     }
 

@@ -175,6 +175,35 @@ class AuditRootCauseIT {
         assertThat(r.problems()).extracting(Problem::seq).containsOnly(first, second);
     }
 
+    @Test
+    void anAlteredStoredHashIsOneResynchronisedRootCauseAndTheNextRowsBrokenLinkIsItsFollowOn() throws Exception {
+        Path db = copy();
+        long k = seqOfType(db, EventType.BET_PLACED, head / 3);
+        byte[] hash = new byte[32];
+        new SplittableRandom(SEED).nextBytes(hash);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+             PreparedStatement ps = c.prepareStatement("UPDATE events SET hash = ? WHERE seq = ?")) {
+            ps.setBytes(1, hash);
+            ps.setLong(2, k);
+            assertThat(ps.executeUpdate()).isEqualTo(1);
+        }
+
+        AuditReport r = audit(db);
+
+        // both stored links are broken, and both are still reported
+        assertThat(r.problems()).filteredOn(p -> p.kind() == ProblemKind.CHAIN_BREAK).extracting(Problem::seq)
+                .containsExactly(k, k + 1);
+        assertThat(r.rootCauses()).singleElement().satisfies(c -> {
+            assertThat(c.seq()).isEqualTo(k);
+            assertThat(c.resynchronised()).isTrue();
+            assertThat(c.resync()).contains("only its stored hash was altered");
+            assertThat(c.followOns()).anySatisfy(p -> {
+                assertThat(p.seq()).isEqualTo(k + 1);
+                assertThat(p.detail()).contains("the content of row seq " + k, "that row's stored hash was altered");
+            });
+        });
+    }
+
     static void moveBetToAGameNeverOpened(Path db, long seq) throws SQLException {
         moveBetToAGameNeverOpened(db, seq, "roots-");
     }
