@@ -95,7 +95,11 @@ final class RootCauses {
 
     private boolean inRow;
     private long rowSeq;
-    private final Set<String> rowEntities = new HashSet<>(4);
+    /** The games and players the row names, as given: at most two from its columns and two from its payload. */
+    private final String[] rowNames = new String[8];
+    private int rowNameCount;
+    /** Built from {@link #rowNames} only when a taint is to be matched or laid: most audits never need it. */
+    private final Set<String> rowEntities = new HashSet<>(8);
     private Cause rowCause;
     /** The root cause opened by damage at the row folded before this one, or null. */
     private Cause previousRowCause;
@@ -106,7 +110,7 @@ final class RootCauses {
     void startRow(long seq, String game, String player) {
         inRow = true;
         rowSeq = seq;
-        rowEntities.clear();
+        rowNameCount = 0;
         rowCause = null;
         rowExplainedBy = null;
         rowEntitiesKnown = false;
@@ -115,11 +119,13 @@ final class RootCauses {
 
     /** A game and a player the row names (either may be null): from its payload as decoded, or its columns. */
     void names(String game, String player) {
-        if (game != null) {
-            rowEntities.add("game:" + game);
+        if (game != null && rowNameCount < rowNames.length) {
+            rowNames[rowNameCount++] = "game:";
+            rowNames[rowNameCount++] = game;
         }
-        if (player != null) {
-            rowEntities.add("player:" + player);
+        if (player != null && rowNameCount < rowNames.length) {
+            rowNames[rowNameCount++] = "player:";
+            rowNames[rowNameCount++] = player;
         }
     }
 
@@ -132,6 +138,11 @@ final class RootCauses {
             return;
         }
         rowEntitiesKnown = true;
+        if (taint.isEmpty()) {
+            rowExplainedBy = everything; // nothing to match: the common case, with no allocation per row
+            return;
+        }
+        buildRowEntities();
         Cause latest = everything;
         boolean viaGame = false;
         for (String e : rowEntities) {
@@ -232,6 +243,7 @@ final class RootCauses {
         if (rowCause != null && !rowCause.derived && rowCause.seq == rowSeq) {
             rowCause.resync = how;
             if (!trusted) {
+                buildRowEntities();
                 unresolved(rowCause, rowEntities.isEmpty());
             }
             previousRowCause = rowCause;
@@ -271,6 +283,13 @@ final class RootCauses {
         if (rowCause != null && !rowCause.derived) {
             rowCause.resync = how;
             unresolved(rowCause, true);
+        }
+    }
+
+    private void buildRowEntities() {
+        rowEntities.clear();
+        for (int i = 0; i < rowNameCount; i += 2) {
+            rowEntities.add(rowNames[i] + rowNames[i + 1]);
         }
     }
 
