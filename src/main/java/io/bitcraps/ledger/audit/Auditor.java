@@ -40,6 +40,12 @@ import java.util.function.LongConsumer;
  * the head row, the read model's head, a saved digest, and every projection table against the
  * books rebuilt from zero.
  * <p>
+ * Root causes: every finding is also sorted by {@link RootCauses}, so that one damaged row reads as one root cause
+ * with its follow-on problems under it. A row that does not match its hash is searched for a one-byte change
+ * ({@link OneByteRepair}); when one gives the stored hash, the books fold that original and nothing downstream
+ * follows from the damage. When the next row shows that only the row's stored hash changed, the same holds. Otherwise
+ * the books fold the row as it reads, and the report says that they were not resynchronised past it.
+ * <p>
  * Threads: framing, hashing and decoding need only the row and its predecessor's stored hash, so
  * {@link CheckedLog} does them on {@link Options#workers} threads, fed by one reader thread from the
  * same snapshot; everything that depends on the rows before (seq order, the chain's verdict, the books,

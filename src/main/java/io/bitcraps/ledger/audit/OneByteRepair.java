@@ -15,11 +15,11 @@ import java.util.Arrays;
  * candidate, and is left unrecovered).
  * <p>
  * Cost: 255 frames and hashes per byte searched, each over the whole frame, so it grows with the square of the
- * payload's length (a 130-byte bet: about 40 ms). Hence a limit on the payloads searched and on the rows searched per
- * audit; the fold's thread only (it owns a frame buffer and a digest).
+ * payload's length (a 130-byte bet: about 33,000 hashes of 155 bytes). Hence a limit on the payloads searched and on
+ * the rows searched per audit; the fold's thread only (it owns a frame buffer and a digest).
  */
 final class OneByteRepair {
-    /** Every event the ledger writes is well under this; a payload of 1 KB costs about 0.5 s. */
+    /** Every event the ledger writes is well under this; a payload of 1 KB means 261,000 hashes of 1 KB each. */
     static final int BYTES_SEARCHED_MAX = 1_024;
     /** Rows searched per audit: a log with more damaged rows is not one flipped bit, and searching it would stall. */
     static final int ROWS_SEARCHED_MAX = 64;
