@@ -40,6 +40,12 @@ import java.util.function.LongConsumer;
  * the head row, the read model's head, a saved digest, and every projection table against the
  * books rebuilt from zero.
  * <p>
+ * Root causes: every finding is also sorted by {@link RootCauses}, so that one damaged row reads as one root cause
+ * with its follow-on problems under it. A row that does not match its hash is searched for a one-byte change
+ * ({@link OneByteRepair}); when one gives the stored hash, the books fold that original and nothing downstream
+ * follows from the damage. When the next row shows that only the row's stored hash changed, the same holds. Otherwise
+ * the books fold the row as it reads, and the report says that they were not resynchronised past it.
+ * <p>
  * Threads: framing, hashing and decoding need only the row and its predecessor's stored hash, so
  * {@link CheckedLog} does them on {@link Options#workers} threads, fed by one reader thread from the
  * same snapshot; everything that depends on the rows before (seq order, the chain's verdict, the books,
@@ -129,8 +135,9 @@ public final class Auditor {
 
     private static AuditReport damaged(Path db, Exception e, long start) {
         Problem p = new Problem(0, ProblemKind.STORAGE_CORRUPT, "cannot read " + db + " as a ledger: " + e.getMessage());
+        RootCause cause = new RootCause(0, List.of(p), false, "nothing could be read, so nothing was checked", 0, List.of());
         return new AuditReport(db.toString(), null, false, 0, 0, 0, 0, "", 0, 0, 0, 0, 0, false, "not compared", false, 0, 0, 0, 0, 0,
-                System.nanoTime() - start, List.of(p), 1, AuditReport.Series.EMPTY);
+                System.nanoTime() - start, List.of(p), 1, List.of(cause), 1, 0, AuditReport.Series.EMPTY);
     }
 
     /** One audit's mutable state; confined to the calling thread (the reader and the workers see none of it). */
@@ -146,6 +153,18 @@ public final class Auditor {
         private final Books books = new Books();
         private final Payouts payouts = new Payouts();
         private final Protections protections = new Protections();
+        private final RootCauses causes = new RootCauses();
+        private final OneByteRepair repair = new OneByteRepair();
+        /** Re-checks a recovered original on the fold's thread; made at the first recovery. */
+        private RowCheck recheck;
+        /** Of the row being folded: did the books fold what the writer wrote, and how the audit went on past it. */
+        private boolean rowTrusted;
+        private String rowResync;
+        /**
+         * The hash the previous row's content gives, when that row did not match its stored hash and no one-byte change
+         * explained it; else null. If this row chains from it, the previous row's stored hash was what changed.
+         */
+        private byte[] previousContentHash;
         /** Held by whoever uses {@link #conn} while the reader thread may be reading it. */
         private final Object connectionLock = new Object();
         private final boolean fullRange;
@@ -185,7 +204,7 @@ public final class Auditor {
             checkDigestOwner();
             views.checkOwner(ledgerId);
             if (fullRange && views.watermark() == 0) {
-                views.compare(books, null, 0, this::report);
+                views.compare(books, null, 0, this::reportAbout);
             }
             expectedSeq = options.fromSeq();
             previousStoredHash = options.fromSeq() == 1 ? new ChainHash().genesis(ledgerId)
@@ -202,7 +221,7 @@ public final class Auditor {
                     payouts.settlementsVerified, payouts.gamesVerified, payouts.fairGamesVerified,
                     protections.protectedPlayers(), protections.depositsChecked + protections.betsChecked,
                     System.nanoTime() - start, kept,
-                    problemCount, series.build());
+                    problemCount, causes.causes(), causes.count(), causes.followOnCount(), series.build());
         }
 
         private boolean readModelInDatabase() {
@@ -216,7 +235,28 @@ public final class Auditor {
             return "not compared (a partial range, or a log that could not be read to its watermark, seq " + views.watermark() + ")";
         }
 
+        /** A finding about the row being folded, or (outside the fold) about the file or the books as a whole. */
         private void report(Problem p) {
+            keep(p);
+            switch (p.kind()) {
+                case SEQ_GAP, CHAIN_BREAK, UNDECODABLE, COLUMN_MISMATCH, STORAGE_CORRUPT -> causes.evidence(p, true);
+                case HEAD_MISMATCH, BATCH_MISMATCH, HISTORY_REWRITTEN, TRUNCATED, DIGEST_INVALID -> causes.evidence(p, false);
+                default -> causes.derived(p, null);
+            }
+        }
+
+        /** A finding about one game or player ("game:g", "player:p"), or {@link RootCauses#WHOLE_BOOKS}. */
+        private void reportAbout(String subject, Problem p) {
+            if (p.kind() == ProblemKind.STORAGE_CORRUPT) {
+                keep(p);
+                causes.evidence(p, false);
+                return;
+            }
+            keep(p);
+            causes.derived(p, subject);
+        }
+
+        private void keep(Problem p) {
             problemCount++;
             if (problems.size() < PROBLEMS_KEPT) {
                 problems.add(p);
@@ -251,16 +291,24 @@ public final class Auditor {
 
         /** Damage can produce rows no check foresaw; the verdict must still come, naming the row. */
         private void rowGuarded(CheckedRow checked) {
+            EventRow row = checked.row();
+            causes.startRow(row.seq(), row.gameId(), row.playerId());
+            rowTrusted = true;
+            rowResync = "the event matches its hash: the books fold it as the writer wrote it; only what is named here is"
+                    + " wrong";
             try {
                 row(checked);
             } catch (RuntimeException e) {
-                skipDamaged(checked.row(), "cannot be checked: " + e);
+                skipDamaged(row, "cannot be checked: " + e);
             }
+            causes.endRow(rowTrusted, rowResync);
         }
 
         /** Reports a row the checks cannot read and moves past it; the next row's chain link cannot be checked. */
         private void skipDamaged(EventRow row, String what) {
             report(new Problem(row.seq(), ProblemKind.STORAGE_CORRUPT, "row seq " + row.seq() + " " + what));
+            untrusted("the row cannot be read, so the books go on without it; later problems in the games and of the"
+                    + " players its columns name are grouped under it");
             previousStoredHash = null;
             lastSeq = row.seq();
             expectedSeq = row.seq() + 1;
@@ -272,8 +320,12 @@ public final class Auditor {
             if (row.seq() != expectedSeq) {
                 report(new Problem(expectedSeq, ProblemKind.SEQ_GAP, row.seq() == expectedSeq + 1 ? "seq " + expectedSeq
                         + " is missing" : "seqs " + expectedSeq + ".." + (row.seq() - 1) + " are missing"));
+                causes.rowLeavesEverythingUnknown("not resynchronised: what the missing events did is not known, so every"
+                        + " later problem that follows from the books is grouped under the gap (a later damaged row is"
+                        + " still named at its own seq)");
                 previousStoredHash = null; // the hash the next row chains from is gone: it cannot be checked
             }
+            boolean chainChecked = previousStoredHash != null;
             if (CheckedRow.damaged(row)) {
                 // a finding, not a crash
                 skipDamaged(row, "has " + (row.payload() == null ? "no payload"
@@ -283,14 +335,24 @@ public final class Auditor {
             if (checked.hashFailure() != null) {
                 throw checked.hashFailure(); // where the single-threaded audit met it: rowGuarded names the row
             }
+            byte[] contentHashOfPrevious = previousContentHash;
+            previousContentHash = null;
             if (previousStoredHash != null && !Arrays.equals(checked.chained(), row.hash())) {
-                report(new Problem(row.seq(), ProblemKind.CHAIN_BREAK, "row seq " + row.seq() + " does not match its hash "
-                        + shortHex(row.hash()) + (row.seq() > head.seq() ? "; it lies beyond the head at seq " + head.seq() : "")));
+                if (contentHashOfPrevious != null && repair.chainsFrom(contentHashOfPrevious, row)) {
+                    previousStoredHashAltered(row);
+                } else {
+                    checked = chainBroken(checked);
+                    row = checked.row();
+                }
+            } else if (!chainChecked) {
+                untrusted("not resynchronised: its hash cannot be checked (the row before it is missing or unreadable),"
+                        + " so what it held is not known; later problems in the games and of the players it names are"
+                        + " grouped under it");
             }
             previousStoredHash = row.hash();
             decodeAndApply(checked);
             if (fullRange && row.seq() == views.watermark()) {
-                views.compare(books, row.hash(), books.statementLines, this::report);
+                views.compare(books, row.hash(), books.statementLines, this::reportAbout);
             }
             checkBatch(row);
             checkDigest(row);
@@ -303,6 +365,54 @@ public final class Auditor {
             }
         }
 
+        /**
+         * The row does not match its hash. If one changed byte explains it, the hash pins the original, and the books
+         * fold that (resynchronised: nothing after the row follows from the damage); otherwise the original is not
+         * known and the books fold the row as it reads now.
+         */
+        private CheckedRow chainBroken(CheckedRow checked) {
+            EventRow row = checked.row();
+            boolean searched = repair.budgetLeft();
+            OneByteRepair.Found found = repair.search(row, previousStoredHash);
+            report(new Problem(row.seq(), ProblemKind.CHAIN_BREAK, "row seq " + row.seq() + " does not match its hash "
+                    + shortHex(row.hash()) + (row.seq() > head.seq() ? "; it lies beyond the head at seq " + head.seq() : "")
+                    + (found == null ? "" : "; " + found.describe())));
+            if (found == null) {
+                previousContentHash = checked.chained();
+                untrusted("not resynchronised: " + (searched ? "no one-byte change of the row gives its hash"
+                        : "the audit searched the first " + OneByteRepair.ROWS_SEARCHED_MAX + " damaged rows only")
+                        + ", so its original is not known; the books fold it as it reads now, and later problems in the"
+                        + " games and of the players it names are grouped under it");
+                return checked;
+            }
+            if (recheck == null) {
+                recheck = new RowCheck(codec);
+            }
+            rowResync = "resynchronised: the one-byte change named above explains the stored hash, which the next rows"
+                    + " chain from, so the books fold the original and nothing after it follows from the damage";
+            return recheck.check(found.original(), checked.predecessor());
+        }
+
+        /**
+         * The row does not match its predecessor's stored hash but does chain from the hash the predecessor's content
+         * gives: the predecessor's stored hash was altered, its content (which the books folded) and this row are as
+         * written. Still a CHAIN_BREAK here (the stored link is broken), grouped under the predecessor's root cause.
+         */
+        private void previousStoredHashAltered(EventRow row) {
+            Problem p = new Problem(row.seq(), ProblemKind.CHAIN_BREAK, "row seq " + row.seq() + " does not match its hash "
+                    + shortHex(row.hash()) + "; it chains from the hash the content of row seq " + (row.seq() - 1)
+                    + " gives, so that row's stored hash was altered, not this row");
+            keep(p);
+            causes.previousRowStoredHashAltered(p, "resynchronised: its content is intact (row seq " + row.seq()
+                    + " chains from the hash its content gives) and only its stored hash was altered, so the books"
+                    + " folded it as written and nothing after it follows from the damage");
+        }
+
+        private void untrusted(String how) {
+            rowTrusted = false;
+            rowResync = how;
+        }
+
         private void decodeAndApply(CheckedRow checked) {
             EventRow row = checked.row();
             if (checked.decodeFailure() != null) {
@@ -310,9 +420,18 @@ public final class Auditor {
             }
             if (checked.undecodable() != null) {
                 report(new Problem(row.seq(), ProblemKind.UNDECODABLE, checked.undecodable().getMessage()));
+                if (rowTrusted) {
+                    untrusted("not resynchronised: the payload matches its hash but does not decode, so the books go on"
+                            + " without it; later problems in the games and of the players its columns name are grouped"
+                            + " under it");
+                }
                 return;
             }
             DecodedPayload p = checked.payload();
+            Command command = p.command();
+            causes.names(Columns.gameOf(command), command instanceof Command.SettleBet s && fullRange
+                    ? books.bettor(s.gameId(), s.betId()) : Columns.playerOf(command));
+            causes.entitiesKnown();
             checkColumns(row, p);
             if (fullRange) {
                 Command c = p.command();
@@ -336,7 +455,15 @@ public final class Auditor {
             String player = c instanceof Command.SettleBet s ? (fullRange ? books.bettor(s.gameId(), s.betId()) : row.playerId())
                     : Columns.playerOf(c);
             mismatch(row, "game_id", row.gameId(), Columns.gameOf(c));
-            mismatch(row, "player_id", row.playerId(), player);
+            if (c instanceof Command.SettleBet && fullRange && !Objects.equals(row.playerId(), player)) {
+                // the bettor comes from the books, not from the payload: a damaged row before this one can change it
+                Problem derived = new Problem(row.seq(), ProblemKind.COLUMN_MISMATCH, "column player_id holds "
+                        + row.playerId() + ", the payload says " + player);
+                keep(derived);
+                causes.derived(derived, null);
+            } else {
+                mismatch(row, "player_id", row.playerId(), player);
+            }
             mismatch(row, "bet_id", row.betId(), Columns.betOf(c));
             mismatch(row, "amount", row.amount(), Columns.amountOf(c));
             mismatch(row, "idem_key", row.key(), p.key());
@@ -442,7 +569,7 @@ public final class Auditor {
             }
             if (fullRange) {
                 // only a log read to its end: a bet decided near a cut-off read is not known to be unsettled
-                payouts.finish(lastSeq, this::report);
+                payouts.finishByGame(lastSeq, this::reportAbout);
             }
             if (signer != null && lastBatchEnd != 0 && !anySigned) {
                 report(new Problem(lastBatchEnd, ProblemKind.HISTORY_REWRITTEN, "no head of this ledger is signed, so the key"
@@ -451,7 +578,7 @@ public final class Auditor {
             if (fullRange && !unreadable && head.readModelSeq() != READ_MODEL_ELSEWHERE) {
                 // a log-first database keeps no read model: its views file is checked on its own
                 try {
-                    new ProjectionCheck(conn, books, this::report).run();
+                    new ProjectionCheck(conn, books, this::reportAbout).run();
                 } catch (SQLException e) {
                     report(new Problem(0, ProblemKind.STORAGE_CORRUPT, "reading the read model failed: " + e.getMessage()));
                 }

@@ -3,7 +3,7 @@ package io.bitcraps.ledger.audit;
 import java.util.Locale;
 
 /**
- * Renders an audit as one self-contained HTML page: summary, problems, and three charts drawn as
+ * Renders an audit as one self-contained HTML page: summary, problems by root cause, and three charts drawn as
  * inline SVG (house balance over seq, chips in play over seq, events per batch), so the page
  * needs no network, no scripts and no other files.
  */
@@ -38,22 +38,54 @@ public final class HtmlReport {
                 r.settlementsVerified(), r.gamesVerified()) : "not verified (a partial range, or a log that could not be read to its end)");
         row(h, "time", String.format(Locale.ROOT, "%.2f s, %,.0f events/s", r.elapsedNanos() / 1e9, r.eventsPerSecond()));
         h.append("</table>\n");
-        if (!r.problems().isEmpty()) {
-            h.append("<h2>Problems</h2>\n<table><tr><th>seq</th><th>kind</th><th>detail</th></tr>\n");
-            for (Problem p : r.problems()) {
-                h.append("<tr><td>").append(p.seq()).append("</td><td>").append(p.kind()).append("<br><small>")
-                        .append(esc(p.kind().meaning())).append("</small></td><td>").append(esc(p.detail())).append("</td></tr>\n");
-            }
-            h.append("</table>\n");
-            if (r.problemCount() > r.problems().size()) {
-                h.append("<p>… and ").append(r.problemCount() - r.problems().size()).append(" more.</p>\n");
-            }
+        if (!r.rootCauses().isEmpty()) {
+            rootCauses(h, r);
         }
         AuditReport.Series s = r.series();
         h.append("<h2>House balance</h2>\n").append(chart(s.seqs(), s.house(), "seq", "chips", "#1f5fa8"));
         h.append("<h2>Chips in play (open stakes)</h2>\n").append(chart(s.seqs(), s.inPlay(), "seq", "chips", "#a86a1f"));
         h.append("<h2>Events per batch</h2>\n").append(chart(s.batchEnds(), s.batchSizes(), "seq", "events", "#2c7a3f"));
         return h.append("</body></html>\n").toString();
+    }
+
+    /**
+     * Root causes first, each with the problems that name it and how the audit went on past it; its follow-on problems
+     * folded away in a {@code <details>} element (no script needed), so one damaged row reads as one finding.
+     */
+    private static void rootCauses(StringBuilder h, AuditReport r) {
+        h.append("<h2>Root causes</h2>\n<p>").append(String.format(Locale.ROOT, "%,d root cause(s) explain %,d problem(s):"
+                + " %,d follow-on problem(s) are grouped under the root cause that explains them.", r.rootCauseCount(),
+                r.problemCount(), r.followOnProblemCount())).append("</p>\n");
+        int n = 0;
+        for (RootCause c : r.rootCauses()) {
+            n++;
+            h.append("<h3 class=\"bad\">Root cause ").append(n).append(" at seq ").append(c.seq()).append("</h3>\n");
+            problemTable(h, c.problems());
+            h.append("<p><b>").append(c.resynchronised() ? "Resynchronised" : "Not resynchronised").append(":</b> ")
+                    .append(esc(c.resync())).append("</p>\n");
+            if (c.followOnCount() > 0) {
+                h.append("<details><summary>").append(String.format(Locale.ROOT, "%,d follow-on problem(s)", c.followOnCount()))
+                        .append("</summary>\n");
+                problemTable(h, c.followOns());
+                if (c.followOnCount() > c.followOns().size()) {
+                    h.append("<p>… and ").append(c.followOnCount() - c.followOns().size())
+                            .append(" more (the full list is in <code>audit --json</code>).</p>\n");
+                }
+                h.append("</details>\n");
+            }
+        }
+        if (r.rootCauseCount() > r.rootCauses().size()) {
+            h.append("<p>… and ").append(r.rootCauseCount() - r.rootCauses().size()).append(" more root causes.</p>\n");
+        }
+    }
+
+    private static void problemTable(StringBuilder h, java.util.List<Problem> problems) {
+        h.append("<table><tr><th>seq</th><th>kind</th><th>detail</th></tr>\n");
+        for (Problem p : problems) {
+            h.append("<tr><td>").append(p.seq()).append("</td><td>").append(p.kind()).append("<br><small>")
+                    .append(esc(p.kind().meaning())).append("</small></td><td>").append(esc(p.detail())).append("</td></tr>\n");
+        }
+        h.append("</table>\n");
     }
 
     private static void row(StringBuilder h, String name, String value) {

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -203,16 +204,22 @@ final class Payouts {
 
     /** The end of the log (a full read of it): every bet the dice decided and the log never settled is missing. */
     void finish(long lastSeq, Consumer<Problem> report) {
-        List<Problem> missing = new ArrayList<>();
+        finishByGame(lastSeq, (game, p) -> report.accept(p));
+    }
+
+    /** Bets the dice decided that the log ends without settling, each reported with its game ("game:g"). */
+    void finishByGame(long lastSeq, BiConsumer<String, Problem> report) {
+        record Missing(String game, Problem problem) {}
+        List<Missing> missing = new ArrayList<>();
         for (Game g : games.values()) {
             for (Decided d : g.decided.values()) {
-                missing.add(new Problem(d.rollSeq(), ProblemKind.MISSING_SETTLEMENT, describe(g, d.bet()) + " "
-                        + decidedOn(d) + " but is still unsettled at the end of the log (seq " + lastSeq + "): expected "
-                        + expected(d.resolution()) + ", recorded nothing"));
+                missing.add(new Missing(g.id, new Problem(d.rollSeq(), ProblemKind.MISSING_SETTLEMENT, describe(g, d.bet())
+                        + " " + decidedOn(d) + " but is still unsettled at the end of the log (seq " + lastSeq
+                        + "): expected " + expected(d.resolution()) + ", recorded nothing")));
             }
         }
-        missing.sort(Comparator.comparingLong(Problem::seq));
-        missing.forEach(report);
+        missing.sort(Comparator.comparingLong(m -> m.problem().seq()));
+        missing.forEach(m -> report.accept("game:" + m.game(), m.problem()));
         games.clear();
         fairGames.clear(); // still open: their seeds are not revealed yet, so there is nothing to check
     }

@@ -8,20 +8,22 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
  * Compares every table of the stored read model with the audit's books rebuilt from zero (I6):
  * balances, games, every bet and player statistics. Each table is read once, in full, from the
  * same snapshot. (Account statements are read from the log itself, so there is no table of them
- * to compare.)
+ * to compare.) Each difference is reported with the game or player it is about ("game:g", "player:p"; a bet's game,
+ * an escrow's game), or {@link RootCauses#WHOLE_BOOKS} for a count over a whole table, so that a difference a
+ * damaged row explains is grouped under it.
  */
 final class ProjectionCheck {
     private final Connection conn;
     private final Books books;
-    private final Consumer<Problem> report;
+    private final BiConsumer<String, Problem> report;
 
-    ProjectionCheck(Connection conn, Books books, Consumer<Problem> report) {
+    ProjectionCheck(Connection conn, Books books, BiConsumer<String, Problem> report) {
         this.conn = conn;
         this.books = books;
         this.report = report;
@@ -49,15 +51,23 @@ final class ProjectionCheck {
         inTable = 0;
         check.run();
         if (inTable > PER_TABLE_MAX) {
-            report.accept(new Problem(0, ProblemKind.PROJECTION_MISMATCH, "… and " + (inTable - PER_TABLE_MAX)
-                    + " more differences in " + name));
+            report.accept(RootCauses.WHOLE_BOOKS, new Problem(0, ProblemKind.PROJECTION_MISMATCH, "… and "
+                    + (inTable - PER_TABLE_MAX) + " more differences in " + name));
         }
     }
 
-    private void mismatch(String what) {
+    private void mismatch(String subject, String what) {
         if (++inTable <= PER_TABLE_MAX) {
-            report.accept(new Problem(0, ProblemKind.PROJECTION_MISMATCH, table + ": " + what));
+            report.accept(subject, new Problem(0, ProblemKind.PROJECTION_MISMATCH, table + ": " + what));
         }
+    }
+
+    /** The game or player whose books hold an account's balance: "escrow:g" is game g's. */
+    static String subjectOfAccount(String account) {
+        if (account.startsWith("escrow:")) {
+            return "game:" + account.substring("escrow:".length());
+        }
+        return account.startsWith("player:") ? account : RootCauses.WHOLE_BOOKS;
     }
 
     private void balances() throws SQLException {
@@ -69,13 +79,13 @@ final class ProjectionCheck {
                 seen.add(account);
                 Long replayed = books.balances.get(account);
                 if (replayed == null || replayed != rs.getLong(2)) {
-                    mismatch(account + " is " + rs.getLong(2) + ", the replay gives " + replayed);
+                    mismatch(subjectOfAccount(account), account + " is " + rs.getLong(2) + ", the replay gives " + replayed);
                 }
             }
         }
         for (Map.Entry<String, Long> e : books.balances.entrySet()) {
             if (!seen.contains(e.getKey())) {
-                mismatch("balances has no row for " + e.getKey() + " (replay: " + e.getValue() + ")");
+                mismatch(subjectOfAccount(e.getKey()), "balances has no row for " + e.getKey() + " (replay: " + e.getValue() + ")");
             }
         }
     }
@@ -89,7 +99,7 @@ final class ProjectionCheck {
                 seen.add(id);
                 Books.Game g = books.games.get(id);
                 if (g == null) {
-                    mismatch("games has " + id + ", which the log never opened");
+                    mismatch("game:" + id, "games has " + id + ", which the log never opened");
                     continue;
                 }
                 String stored = rs.getString(2) + "/" + (rs.getInt(3) == 1) + "/" + rs.getLong(4) + "/" + rs.getLong(5) + "/"
@@ -97,14 +107,14 @@ final class ProjectionCheck {
                 String replayed = g.table + "/" + g.open + "/" + g.openedSeq + "/" + g.closedSeq + "/" + g.rolls + "/" + g.die1
                         + "/" + g.die2 + "/" + g.point + "/" + g.openBets;
                 if (!stored.equals(replayed)) {
-                    mismatch("game " + id + " is stored as " + stored + ", the replay gives " + replayed
+                    mismatch("game:" + id, "game " + id + " is stored as " + stored + ", the replay gives " + replayed
                             + " (table/open/opened/closed/rolls/die1/die2/point/open bets)");
                 }
             }
         }
         for (String id : books.games.keySet()) {
             if (!seen.contains(id)) {
-                mismatch("games has no row for " + id);
+                mismatch("game:" + id, "games has no row for " + id);
             }
         }
     }
@@ -117,7 +127,7 @@ final class ProjectionCheck {
                 String key = rs.getString(1) + '/' + rs.getString(2);
                 Books.Bet b = books.bets.get(key);
                 if (b == null) {
-                    mismatch("bets has " + key + ", which the log never placed");
+                    mismatch("game:" + rs.getString(1), "bets has " + key + ", which the log never placed");
                     continue;
                 }
                 seen++;
@@ -129,7 +139,7 @@ final class ProjectionCheck {
                         && b.settledSeq == rs.getLong(8) && Objects.equals(b.outcome == null ? null : b.outcome.name(), outcome)
                         && b.winnings == rs.getLong(10);
                 if (!same) {
-                    mismatch("bet " + key + " is stored as " + rs.getString(3) + " " + rs.getString(4) + " " + rs.getLong(6)
+                    mismatch("game:" + b.game, "bet " + key + " is stored as " + rs.getString(3) + " " + rs.getString(4) + " " + rs.getLong(6)
                             + " settled at " + rs.getLong(8) + " " + outcome + " +" + rs.getLong(10) + ", the replay gives "
                             + b.player + " " + b.type + " " + b.amount + " settled at " + b.settledSeq + " " + b.outcome
                             + " +" + b.winnings);
@@ -137,7 +147,7 @@ final class ProjectionCheck {
             }
         }
         if (seen != books.bets.size()) {
-            mismatch("bets holds " + seen + " of the " + books.bets.size() + " bets the log placed");
+            mismatch(RootCauses.WHOLE_BOOKS, "bets holds " + seen + " of the " + books.bets.size() + " bets the log placed");
         }
     }
 
@@ -148,20 +158,20 @@ final class ProjectionCheck {
             while (rs.next()) {
                 Books.Stats s = books.players.get(rs.getString(1));
                 if (s == null) {
-                    mismatch("player_stats has " + rs.getString(1) + ", who never bet");
+                    mismatch("player:" + rs.getString(1), "player_stats has " + rs.getString(1) + ", who never bet");
                     continue;
                 }
                 seen++;
                 if (s.wagered != rs.getLong(2) || s.won != rs.getLong(3) || s.lost != rs.getLong(4)
                         || s.placed != rs.getLong(5) || s.settled != rs.getLong(6)) {
-                    mismatch(rs.getString(1) + " is " + rs.getLong(2) + "/" + rs.getLong(3) + "/"
+                    mismatch("player:" + rs.getString(1), rs.getString(1) + " is " + rs.getLong(2) + "/" + rs.getLong(3) + "/"
                             + rs.getLong(4) + "/" + rs.getLong(5) + "/" + rs.getLong(6) + ", the replay gives " + s.wagered + "/"
                             + s.won + "/" + s.lost + "/" + s.placed + "/" + s.settled + " (wagered/won/lost/placed/settled)");
                 }
             }
         }
         if (seen != books.players.size()) {
-            mismatch("player_stats holds " + seen + " of the " + books.players.size() + " players who bet");
+            mismatch(RootCauses.WHOLE_BOOKS, "player_stats holds " + seen + " of the " + books.players.size() + " players who bet");
         }
     }
 }

@@ -12,6 +12,7 @@ import java.sql.Statement;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -132,13 +133,13 @@ final class ViewsCheck implements AutoCloseable {
     }
 
     /** The books at the watermark, and the log's hash there (null at seq 0). */
-    void compare(Books books, byte[] logHash, long statementLines, Consumer<Problem> report) {
+    void compare(Books books, byte[] logHash, long statementLines, BiConsumer<String, Problem> report) {
         long at = watermark;
         watermark = -1; // once
-        Consumer<Problem> named = p -> report.accept(new Problem(p.seq() == 0 ? at : p.seq(), p.kind(),
-                "views file at its watermark seq " + at + ": " + p.detail()));
+        BiConsumer<String, Problem> named = (subject, p) -> report.accept(subject, new Problem(p.seq() == 0 ? at : p.seq(),
+                p.kind(), "views file at its watermark seq " + at + ": " + p.detail()));
         if (at > 0 && !Arrays.equals(logHash, hash)) {
-            named.accept(new Problem(at, ProblemKind.PROJECTION_MISMATCH, "it follows another history: its chain hash is "
+            named.accept(RootCauses.WHOLE_BOOKS, new Problem(at, ProblemKind.PROJECTION_MISMATCH, "it follows another history: its chain hash is "
                     + (hash == null ? "none" : Hex.of(hash)) + ", the log's is " + Hex.of(logHash)));
             status = "compared at seq " + at + ": another history";
             compared = true;
@@ -151,7 +152,7 @@ final class ViewsCheck implements AutoCloseable {
             status = "compared with the replay at its watermark, seq " + at;
         } catch (SQLException | RuntimeException e) {
             // a finding about the views file, never about the log row the replay stands on
-            named.accept(new Problem(at, ProblemKind.STORAGE_CORRUPT, "reading it failed: " + e));
+            named.accept(RootCauses.WHOLE_BOOKS, new Problem(at, ProblemKind.STORAGE_CORRUPT, "reading it failed: " + e));
             status = "compared at seq " + at + ": unreadable";
         }
         compared = true;
@@ -204,27 +205,29 @@ final class ViewsCheck implements AutoCloseable {
         }
     }
 
-    private void statements(StatementTotals t, Books books, long expectedLines, Consumer<Problem> report) {
+    private void statements(StatementTotals t, Books books, long expectedLines, BiConsumer<String, Problem> report) {
         int differences = 0;
         if (t.orphanLines() > 0) {
-            report.accept(new Problem(0, ProblemKind.PROJECTION_MISMATCH, "statements: " + t.orphanLines()
+            report.accept(RootCauses.WHOLE_BOOKS, new Problem(0, ProblemKind.PROJECTION_MISMATCH, "statements: " + t.orphanLines()
                     + " lines name an account id that accounts does not hold"));
         }
         for (Map.Entry<String, Long> e : books.balances.entrySet()) {
             long sum = t.sums().getOrDefault(e.getKey(), 0L);
             if (sum != e.getValue() && ++differences <= ProjectionCheck.PER_TABLE_MAX) {
-                report.accept(new Problem(0, ProblemKind.PROJECTION_MISMATCH, "statements: the lines of " + e.getKey()
+                report.accept(ProjectionCheck.subjectOfAccount(e.getKey()), new Problem(0, ProblemKind.PROJECTION_MISMATCH,
+                        "statements: the lines of " + e.getKey()
                         + " sum to " + sum + ", the replay's balance is " + e.getValue()));
             }
         }
         for (String account : t.sums().keySet()) {
             if (!books.balances.containsKey(account) && ++differences <= ProjectionCheck.PER_TABLE_MAX) {
-                report.accept(new Problem(0, ProblemKind.PROJECTION_MISMATCH, "statements: lines of " + account
+                report.accept(ProjectionCheck.subjectOfAccount(account), new Problem(0, ProblemKind.PROJECTION_MISMATCH,
+                        "statements: lines of " + account
                         + ", which the log never moved"));
             }
         }
         if (t.lines() != expectedLines) {
-            report.accept(new Problem(0, ProblemKind.PROJECTION_MISMATCH, "statements: " + t.lines() + " lines, the log's"
+            report.accept(RootCauses.WHOLE_BOOKS, new Problem(0, ProblemKind.PROJECTION_MISMATCH, "statements: " + t.lines() + " lines, the log's"
                     + " events make " + expectedLines));
         }
     }

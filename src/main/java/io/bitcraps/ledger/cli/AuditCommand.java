@@ -5,6 +5,7 @@ import io.bitcraps.ledger.audit.Auditor;
 import io.bitcraps.ledger.audit.Digest;
 import io.bitcraps.ledger.audit.HtmlReport;
 import io.bitcraps.ledger.audit.Problem;
+import io.bitcraps.ledger.audit.RootCause;
 import io.bitcraps.ledger.codec.HeadSigner;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -25,13 +26,15 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code tools/ledger audit PATH}: replays the log and says whether the books are intact. Exit 0
- * intact, 1 not intact (including a damaged file), 2 usage or I/O error.
+ * intact, 1 not intact (including a damaged file), 2 usage or I/O error. Problems are shown by root cause: the
+ * problems that name it, how the audit went on past it, and how many follow-on problems it explains; {@code --all}
+ * adds every problem in the order found, and {@code --json} carries both.
  */
 @Command(name = "audit", mixinStandardHelpOptions = true,
         description = "Verify a ledger (live, stopped, or a backup): chain, payloads, invariants, read model.")
 final class AuditCommand implements Callable<Integer> {
     private static final long PROGRESS_MIN_EVENTS = 200_000;
-    private static final int TEXT_PROBLEMS_MAX = 40;
+    private static final int TEXT_ROOT_CAUSES_MAX = 20;
 
     @Option(names = "--db", description = "ledger database file (as every command takes it)")
     Path dbOption;
@@ -60,6 +63,10 @@ final class AuditCommand implements Callable<Integer> {
     @Option(names = "--html", description = "also write an HTML report with charts to this file")
     Path html;
 
+    @Option(names = "--all", description = "after the root causes, list every problem in the order found (the first "
+            + Auditor.PROBLEMS_KEPT + ")")
+    boolean all;
+
     @Override
     public Integer call() throws Exception {
         if ((dbOption == null) == (dbPositional == null)) {
@@ -80,7 +87,7 @@ final class AuditCommand implements Callable<Integer> {
         if (html != null) {
             Files.writeString(html, HtmlReport.render(report), StandardCharsets.UTF_8);
         }
-        System.out.println(json ? toJson(report) : toText(report));
+        System.out.println(json ? toJson(report) : toText(report, all));
         return report.intact() ? LedgerCli.EXIT_OK : LedgerCli.EXIT_NOT_INTACT;
     }
 
@@ -100,6 +107,10 @@ final class AuditCommand implements Callable<Integer> {
     }
 
     static String toText(AuditReport r) {
+        return toText(r, false);
+    }
+
+    static String toText(AuditReport r, boolean all) {
         StringBuilder s = new StringBuilder();
         s.append(String.format(Locale.ROOT, "audit of %s at seq %,d (one read-only snapshot)%n", r.database(), r.snapshotSeq()));
         s.append(String.format(Locale.ROOT, "  events     %,d checked (seq %d..%d) in %,d batches, %,d signed heads verified%n",
@@ -120,21 +131,53 @@ final class AuditCommand implements Callable<Integer> {
                     + " their limits and exclusions%n", r.limitChecks(), r.protectedPlayers()));
         }
         s.append(String.format(Locale.ROOT, "  time       %.2f s (%,.0f events/s)%n", r.elapsedNanos() / 1e9, r.eventsPerSecond()));
-        int shown = 0;
-        for (Problem p : r.problems()) {
-            if (shown++ == TEXT_PROBLEMS_MAX) {
-                break;
-            }
-            s.append(String.format(Locale.ROOT, "  problem    seq %d %s: %s%n", p.seq(), p.kind(), p.detail()));
+        rootCauses(s, r);
+        if (all) {
+            allProblems(s, r);
         }
-        if (r.problemCount() > Math.min(shown, TEXT_PROBLEMS_MAX)) {
-            s.append(String.format(Locale.ROOT, "  …          %,d more problems (--json lists up to %,d)%n",
-                    r.problemCount() - Math.min(shown, TEXT_PROBLEMS_MAX), Auditor.PROBLEMS_KEPT));
-        }
-        s.append(r.intact() ? "  verdict    INTACT" : String.format(Locale.ROOT, "  verdict    NOT INTACT (%,d problems)",
-                r.problemCount()));
+        s.append(r.intact() ? "  verdict    INTACT" : String.format(Locale.ROOT, "  verdict    NOT INTACT (%,d problems);"
+                + " %,d root cause%s, %,d follow-on problem%s", r.problemCount(), r.rootCauseCount(),
+                r.rootCauseCount() == 1 ? "" : "s", r.followOnProblemCount(), r.followOnProblemCount() == 1 ? "" : "s"));
         return s.toString();
     }
+
+    /** Each root cause: the problems that name it, how the audit went on past it, how many follow-ons it explains. */
+    private static void rootCauses(StringBuilder s, AuditReport r) {
+        int shown = 0;
+        for (RootCause c : r.rootCauses()) {
+            if (shown++ == TEXT_ROOT_CAUSES_MAX) {
+                break;
+            }
+            s.append(String.format(Locale.ROOT, "  root cause %d of %,d, at seq %d%n", shown, r.rootCauseCount(), c.seq()));
+            for (Problem p : c.problems()) {
+                s.append(String.format(Locale.ROOT, "  problem    seq %d %s: %s%n", p.seq(), p.kind(), p.detail()));
+            }
+            s.append(String.format(Locale.ROOT, "  books      %s%n", c.resync()));
+            if (c.followOnCount() > 0) {
+                s.append(String.format(Locale.ROOT, "  follow-on  %,d follow-on problem%s (--all or --json lists them)%n",
+                        c.followOnCount(), c.followOnCount() == 1 ? "" : "s"));
+            }
+        }
+        if (r.rootCauseCount() > Math.min(shown, TEXT_ROOT_CAUSES_MAX)) {
+            s.append(String.format(Locale.ROOT, "  …          %,d more root causes (--json lists up to %,d)%n",
+                    r.rootCauseCount() - Math.min(shown, TEXT_ROOT_CAUSES_MAX), RootCause.KEPT));
+        }
+    }
+
+    private static void allProblems(StringBuilder s, AuditReport r) {
+        if (r.problems().isEmpty()) {
+            return;
+        }
+        s.append(String.format(Locale.ROOT, "  every problem, in the order found:%n"));
+        for (Problem p : r.problems()) {
+            s.append(String.format(Locale.ROOT, "  problem    seq %d %s: %s%n", p.seq(), p.kind(), p.detail()));
+        }
+        if (r.problemCount() > r.problems().size()) {
+            s.append(String.format(Locale.ROOT, "  …          %,d more problems (the audit keeps the first %,d)%n",
+                    r.problemCount() - r.problems().size(), Auditor.PROBLEMS_KEPT));
+        }
+    }
+
 
     static String toJson(AuditReport r) {
         StringWriter w = new StringWriter();
@@ -160,18 +203,37 @@ final class AuditCommand implements Callable<Integer> {
             g.writeNumberProperty("elapsedMillis", r.elapsedNanos() / 1_000_000);
             g.writeNumberProperty("eventsPerSecond", Math.round(r.eventsPerSecond()));
             g.writeNumberProperty("problemCount", r.problemCount());
-            g.writeName("problems");
+            g.writeNumberProperty("rootCauseCount", r.rootCauseCount());
+            g.writeNumberProperty("followOnCount", r.followOnProblemCount());
+            g.writeName("rootCauses");
             g.writeStartArray();
-            for (Problem p : r.problems()) {
+            for (RootCause c : r.rootCauses()) {
                 g.writeStartObject();
-                g.writeNumberProperty("seq", p.seq());
-                g.writeStringProperty("kind", p.kind().name());
-                g.writeStringProperty("detail", p.detail());
+                g.writeNumberProperty("seq", c.seq());
+                problems(g, "problems", c.problems());
+                g.writeBooleanProperty("resynchronised", c.resynchronised());
+                g.writeStringProperty("resync", c.resync());
+                g.writeNumberProperty("followOnCount", c.followOnCount());
+                problems(g, "followOns", c.followOns());
                 g.writeEndObject();
             }
             g.writeEndArray();
+            problems(g, "problems", r.problems());
             g.writeEndObject();
         }
         return w.toString();
+    }
+
+    private static void problems(JsonGenerator g, String name, java.util.List<Problem> problems) {
+        g.writeName(name);
+        g.writeStartArray();
+        for (Problem p : problems) {
+            g.writeStartObject();
+            g.writeNumberProperty("seq", p.seq());
+            g.writeStringProperty("kind", p.kind().name());
+            g.writeStringProperty("detail", p.detail());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
     }
 }

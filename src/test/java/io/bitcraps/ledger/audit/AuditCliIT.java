@@ -185,6 +185,47 @@ class AuditCliIT {
     }
 
     @Test
+    void aDamagedRowIsOneRootCauseInTheJsonTheTextAndTheHtmlWithItsFollowOnsGroupedUnderIt() throws Exception {
+        Path db = copy();
+        long k;
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT min(seq) FROM events WHERE type = " + EventType.BET_PLACED.code()
+                     + " AND seq > (SELECT max(seq) / 2 FROM events)")) {
+            rs.next();
+            k = rs.getLong(1);
+        }
+        AuditRootCauseIT.moveBetToAGameNeverOpened(db, k, "cli-");
+        Path html = dir.resolve("report.html");
+
+        ChildJvm.Result r = ChildJvm.run(dir, "audit", db.toString(), "--json", "--html", html.toString());
+
+        assertThat(r.exitCode()).as(r.stderr()).isEqualTo(1);
+        JsonNode report = JsonMapper.shared().readTree(r.stdout());
+        assertThat(io.bitcraps.ledger.support.OutputSchemas.errors("schemas/cli/audit.schema.json", report)).isEmpty();
+        assertThat(report.get("rootCauseCount").longValue()).isEqualTo(1);
+        JsonNode cause = report.get("rootCauses").get(0);
+        assertThat(cause.get("seq").longValue()).isEqualTo(k);
+        assertThat(cause.get("problems").get(0).get("kind").stringValue()).isEqualTo("CHAIN_BREAK");
+        assertThat(cause.get("resynchronised").booleanValue()).isFalse();
+        long followOns = cause.get("followOnCount").longValue();
+        assertThat(followOns).isPositive().isEqualTo(report.get("followOnCount").longValue());
+        // the full list stays: the root cause's own problems and every follow-on
+        assertThat(report.get("problems").size()).isEqualTo(report.get("problemCount").intValue())
+                .isEqualTo(cause.get("problems").size() + (int) followOns);
+        assertThat(Files.readString(html)).contains("Root cause 1 at seq " + k, "Not resynchronised", "<details><summary>"
+                + followOns + " follow-on problem(s)</summary>");
+
+        ChildJvm.Result text = ChildJvm.run(dir, "audit", db.toString());
+        assertThat(text.stdout()).contains("root cause 1 of 1, at seq " + k, "problem    seq " + k + " CHAIN_BREAK",
+                "books      not resynchronised", "follow-on  " + followOns + " follow-on problem");
+        assertThat(text.stdout().lines().filter(l -> l.startsWith("  problem ")).count())
+                .isEqualTo(cause.get("problems").size());
+        ChildJvm.Result all = ChildJvm.run(dir, "audit", db.toString(), "--all");
+        assertThat(all.stdout().lines().filter(l -> l.startsWith("  problem ")).count())
+                .isEqualTo(cause.get("problems").size() + report.get("problemCount").longValue());
+    }
+
+    @Test
     void usageErrorsExitTwo() throws Exception {
         assertThat(ChildJvm.run(dir, "audit", dir.resolve("missing.db").toString()).exitCode()).isEqualTo(2);
         assertThat(ChildJvm.run(dir, "audit").exitCode()).isEqualTo(2);
