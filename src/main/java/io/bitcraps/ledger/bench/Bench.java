@@ -71,15 +71,53 @@ public final class Bench {
     private static final int PRODUCERS = 8;
     private static final int WINDOW = 64;
 
-    /** What to run. Quick mode finishes in about two minutes; the full run in ten to fifteen. */
     /**
-     * {@code logFirst}: the ledger runs with the log-first commit (issue #12); {@code pipelined}
-     * false: without the pipelined commit (each batch commits before the next is decided).
+     * How big a run is. FULL: the run of record (ten to fifteen minutes, the ledger filled to 10M
+     * events); QUICK: about ninety seconds on a 2-core machine, still a measurement; SMOKE: QUICK cut
+     * down to a few seconds a phase, every phase and every figure of the report still there, so that
+     * a test can check that the bench runs end to end. A smoke run's figures are not measurements:
+     * its phases are too short for the JIT, the caches and the disk to settle.
      */
-    public record Options(boolean quick, Path workDir, Durability durability, boolean logFirst, boolean pipelined,
+    public enum Size { FULL, QUICK, SMOKE }
+
+    /**
+     * The size of every phase of one run: durations, row and event counts, the audit's passes, the
+     * batch caps of the curve. {@link #of(Size)} is the only place they are set.
+     */
+    record Plan(Duration warmUp, Duration ledger, int rawRows, Duration naive, Duration latency, Duration waitLatency,
+                Duration reads, boolean auditWarmUp, int auditPairs, long backupMinBytes, List<Integer> batchCaps,
+                Duration perCap, Duration filled, long fillEvents, long ingestEvents) {
+        static Plan of(Size size) {
+            return switch (size) {
+                case FULL -> new Plan(Duration.ofSeconds(10), Duration.ofSeconds(30), 400_000, Duration.ofSeconds(10),
+                        Duration.ofSeconds(20), Duration.ofSeconds(10), Duration.ofSeconds(10), true, 3, 200L << 20,
+                        List.of(1, 8, 64, 256, 1024), Duration.ofSeconds(6), Duration.ofSeconds(6), 10_000_000, 400_000);
+                case QUICK -> new Plan(Duration.ofSeconds(3), Duration.ofSeconds(6), 100_000, Duration.ofSeconds(4),
+                        Duration.ofSeconds(6), Duration.ofSeconds(4), Duration.ofSeconds(4), true, 3, 0,
+                        List.of(1, 32, 1024), Duration.ofSeconds(3), Duration.ofSeconds(3), 0, 100_000);
+                // the same phases as QUICK, each a fraction of it: the log it leaves is about a fifth as long,
+                // which shortens the phases that read the whole log too (audit, views rebuild, backup)
+                case SMOKE -> new Plan(Duration.ofMillis(500), Duration.ofSeconds(1), 10_000, Duration.ofMillis(500),
+                        Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofMillis(500), false, 1, 0,
+                        List.of(1, 32, 1024), Duration.ofMillis(500), Duration.ofMillis(500), 0, 10_000);
+            };
+        }
+    }
+
+    /**
+     * What to run, and how big ({@link Size}). {@code logFirst}: the ledger runs with the log-first
+     * commit (issue #12); {@code pipelined} false: without the pipelined commit (each batch commits
+     * before the next is decided).
+     */
+    public record Options(Size size, Path workDir, Durability durability, boolean logFirst, boolean pipelined,
                           Ingest ingest) {
         public Options(boolean quick, Path workDir, Durability durability) {
-            this(quick, workDir, durability, true, true, null);
+            this(quick ? Size.QUICK : Size.FULL, workDir, durability, true, true, null);
+        }
+
+        /** QUICK or SMOKE. */
+        public boolean quick() {
+            return size != Size.FULL;
         }
     }
 
@@ -97,15 +135,13 @@ public final class Bench {
     public record Ingested(long events, double seconds) {}
 
     private final Options o;
+    private final Plan plan;
     private final PrintStream progress;
 
     public Bench(Options options, PrintStream progress) {
         this.o = options;
+        this.plan = Plan.of(options.size());
         this.progress = progress;
-    }
-
-    private Duration seconds(int quick, int full) {
-        return Duration.ofSeconds(o.quick() ? quick : full);
     }
 
     public BenchReport run() throws Exception {
@@ -117,43 +153,44 @@ public final class Bench {
         // the JIT compiles the writer's path during the first seconds: measured cold, the full-speed
         // figure (and the 50% rate the latency run takes from it) is of the compiler, not the ledger
         step("warm-up: the craps mix at full speed on a ledger of its own, not measured");
-        ledgerThroughput(fresh("warm-up.db"), seconds(3, 10), 1024, "warm");
+        ledgerThroughput(fresh("warm-up.db"), plan.warmUp(), 1024, "warm");
         step("ledger at full speed (8 producers, craps mix)");
-        Throughput max = ledgerThroughput(ledgerDb, seconds(6, 30), 1024);
+        Throughput max = ledgerThroughput(ledgerDb, plan.ledger(), 1024);
 
         step("raw sqlite-jdbc limit on the same rows");
-        double raw = rawLimit(ledgerDb, fresh("raw.db"), o.quick() ? 100_000 : 400_000, false);
+        double raw = rawLimit(ledgerDb, fresh("raw.db"), plan.rawRows(), false);
         step("raw sqlite-jdbc with the events' old secondary indexes (information)");
-        double rawWithIndexes = rawLimit(ledgerDb, fresh("raw-indexed.db"), o.quick() ? 100_000 : 400_000, true);
+        double rawWithIndexes = rawLimit(ledgerDb, fresh("raw-indexed.db"), plan.rawRows(), true);
 
         step("naive baseline (one transaction per event, HikariCP pool)");
-        double naive = naiveBaseline(ledgerDb, fresh("naive.db"), seconds(4, 10));
+        double naive = naiveBaseline(ledgerDb, fresh("naive.db"), plan.naive());
 
         step("open-loop latency at 50% of the ledger's rate; views lag as a reader that polls sees it");
-        Latency latency = latency(ledgerDb, max.eventsPerSecond * 0.5, seconds(6, 20), LagProbe.POLLING);
+        Latency latency = latency(ledgerDb, max.eventsPerSecond * 0.5, plan.latency(), LagProbe.POLLING);
         Latency waiting = new Latency(0, 0, 0, 0, 0, 0, List.of(), 0, 0, 0, 0, 0, 0);
         if (o.logFirst()) {
             step("views lag at 50% load for a reader that waits for its receipt's seq (Ledger.awaitViews)");
-            waiting = latency(ledgerDb, max.eventsPerSecond * 0.5, seconds(4, 10), LagProbe.WAITING);
+            waiting = latency(ledgerDb, max.eventsPerSecond * 0.5, plan.waitLatency(), LagProbe.WAITING);
         }
 
         step("reads at 50% write load");
-        Reads reads = reads(ledgerDb, max.eventsPerSecond * 0.5, seconds(4, 10));
+        Reads reads = reads(ledgerDb, max.eventsPerSecond * 0.5, plan.reads());
 
         AuditSpeed auditSpeed = auditSpeed(ledgerDb);
         AuditReport audit = auditSpeed.audit;
         HashDecodeLimit.Result limit = auditSpeed.limit;
 
-        step("backup while the writer commits" + (o.quick() ? "" : " (database grown to 200 MB first)"));
-        BackupGap backup = backupGap(ledgerDb, o.quick() ? 0 : 200L << 20);
+        step("backup while the writer commits" + (plan.backupMinBytes() == 0 ? ""
+                : " (database grown to " + (plan.backupMinBytes() >> 20) + " MB first)"));
+        BackupGap backup = backupGap(ledgerDb, plan.backupMinBytes());
 
         Rebuild rebuild = viewsRebuild(ledgerDb);
 
         step("throughput by batch cap");
         List<double[]> curve = new ArrayList<>();
         double empty = 0;
-        for (int cap : o.quick() ? new int[]{1, 32, 1024} : new int[]{1, 8, 64, 256, 1024}) {
-            Throughput t = ledgerThroughput(fresh("curve-" + cap + ".db"), seconds(3, 6), cap);
+        for (int cap : plan.batchCaps()) {
+            Throughput t = ledgerThroughput(fresh("curve-" + cap + ".db"), plan.perCap(), cap);
             curve.add(new double[]{cap, t.eventsPerSecond});
             progress.printf(Locale.ROOT, "  batch cap %4d: %,.0f events/s%n", cap, t.eventsPerSecond);
             empty = t.eventsPerSecond; // the last is cap 1,024, the cap of the filled run below
@@ -167,20 +204,24 @@ public final class Bench {
         }
         step("throughput on the bench ledger, now holding " + String.format(Locale.ROOT, "%,d", filledEvents)
                 + " events, against the fresh one just measured");
-        Throughput filled = ledgerThroughput(ledgerDb, seconds(3, 6), 1024, "filled");
+        Throughput filled = ledgerThroughput(ledgerDb, plan.filled(), 1024, "filled");
         progress.printf(Locale.ROOT, "  filled %,.0f events/s, empty %,.0f events/s: %.2f%n", filled.eventsPerSecond, empty,
                 empty == 0 ? 0 : filled.eventsPerSecond / empty);
 
         Ingested ingested = new Ingested(0, 0);
         if (o.ingest() != null) {
-            long eventsMax = o.quick() ? 100_000 : 400_000;
+            long eventsMax = plan.ingestEvents();
             step("tools/ledger ingest of " + String.format(Locale.ROOT, "%,d", Math.min(eventsMax, filledEvents))
                     + " events of the bench ledger, turned back into JSON Lines commands");
             ingested = o.ingest().run(ledgerDb, fresh("ingest.db"), eventsMax);
             progress.printf(Locale.ROOT, "  ingest %,.0f events/s (%,d events in %.1f s)%n", ingested.events() / ingested.seconds(),
                     ingested.events(), ingested.seconds());
         }
-        return new BenchReport((o.quick() ? "quick" : "full") + (o.logFirst() ? ", log-first commit" : "")
+        endPhase();
+        progress.printf(Locale.ROOT, "bench: %s run done in %.1f s%s%n", o.size().name().toLowerCase(Locale.ROOT),
+                (System.nanoTime() - start) / 1e9, o.size() == Size.SMOKE
+                        ? " (a smoke run: it checks that every phase runs, its figures are not measurements)" : "");
+        return new BenchReport(modeOf(o.size()) + (o.logFirst() ? ", log-first commit" : "")
                 + (o.pipelined() ? "" : ", not pipelined"),
                 o.durability().name(), Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"), startedAt, raw, rawWithIndexes, naive, max.eventsPerSecond, max.eventsPerCommit,
@@ -203,7 +244,19 @@ public final class Bench {
 
     /** The full bench fills its ledger to this many events before the filled-ledger run (the target is set at 10M). */
     private long fillEvents() {
-        return o.quick() ? 0 : 10_000_000;
+        return plan.fillEvents();
+    }
+
+    /**
+     * The report's mode: "full", "quick", or "quick, smoke" (a cut-down quick run, not a measurement;
+     * schemas/cli/bench.schema.json's pattern takes it as a quick run with a qualifier).
+     */
+    static String modeOf(Size size) {
+        return switch (size) {
+            case FULL -> "full";
+            case QUICK -> "quick";
+            case SMOKE -> "quick, smoke";
+        };
     }
 
     /**
@@ -285,8 +338,20 @@ public final class Bench {
         }
     }
 
+    /** When the phase now running began (0: none yet), so that the progress says where a run's time goes. */
+    private long phaseStart;
+
     private void step(String what) {
+        endPhase();
         progress.println("bench: " + what + " …");
+        phaseStart = System.nanoTime();
+    }
+
+    private void endPhase() {
+        if (phaseStart != 0) {
+            progress.printf(Locale.ROOT, "  (%.1f s)%n", (System.nanoTime() - phaseStart) / 1e9);
+            phaseStart = 0;
+        }
     }
 
     private Path fresh(String name) throws IOException {
@@ -475,19 +540,18 @@ public final class Bench {
 
     private record AuditSpeed(AuditReport audit, HashDecodeLimit.Result limit) {}
 
-    private static final int AUDIT_PAIRS_MEASURED = 3;
-
     /**
      * The audit and the machine's hash+decode limit on the same file, one right after the other, so
      * that their ratio compares them at the same moment. A first pair only warms the JIT: until it has
      * compiled the decoder, the books and the rulebook, and on 2 cores its compiler threads compete with
      * the audit's own, a run measures the warm-up, not the audit. Then three pairs, and the fastest run of
-     * each counts: other work on a shared machine can only ever slow a run down.
+     * each counts: other work on a shared machine can only ever slow a run down. (The plan sets the pairs:
+     * a smoke run has no warm-up pair and one measured pair.)
      */
     private AuditSpeed auditSpeed(Path db) throws SQLException {
         AuditSpeed best = null;
-        for (int pass = 0; pass <= AUDIT_PAIRS_MEASURED; pass++) {
-            String which = pass == 0 ? "warm-up" : "pass " + pass + " of " + AUDIT_PAIRS_MEASURED;
+        for (int pass = plan.auditWarmUp() ? 0 : 1; pass <= plan.auditPairs(); pass++) {
+            String which = pass == 0 ? "warm-up" : "pass " + pass + " of " + plan.auditPairs();
             step("audit of the database just written, " + Auditor.Options.allCores() + " workers (" + which + ")");
             AuditReport audit = new Auditor().audit(db, Auditor.Options.everything(), n -> { });
             if (!audit.intact()) {

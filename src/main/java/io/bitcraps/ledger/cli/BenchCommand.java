@@ -27,6 +27,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "about two minutes instead of ten to fifteen")
     boolean quick;
 
+    @Option(names = "--smoke", description = "a check that the bench runs end to end, not a measurement: every phase of"
+            + " --quick cut to 0.5-1 s (about 20 s in all), every figure still reported (BenchQuickE2E runs it);"
+            + " implies --quick, and the report's mode reads \"quick, smoke\"")
+    boolean smoke;
+
     @Option(names = "--log-first", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "the log-first commit (default): the durable transaction carries the log only, the read model is"
                     + " the views file beside the database; --no-log-first also writes the read model in the commit")
@@ -50,7 +55,8 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Durability mode = Durability.valueOf(durability.toUpperCase(Locale.ROOT));
-        BenchReport r = new Bench(new Bench.Options(quick, dir, mode, logFirst, !noPipeline,
+        Bench.Size size = smoke ? Bench.Size.SMOKE : quick ? Bench.Size.QUICK : Bench.Size.FULL;
+        BenchReport r = new Bench(new Bench.Options(size, dir, mode, logFirst, !noPipeline,
                 new BenchIngest(durability, logFirst)), System.err).run();
         String jsonText = toJson(r);
         if (out != null) {
@@ -67,6 +73,9 @@ final class BenchCommand implements Callable<Integer> {
         StringBuilder s = new StringBuilder();
         s.append(String.format(Locale.ROOT, "BitCraps Ledger bench (%s, durability %s) on %d cores, Java %s, %s%n", r.mode(),
                 r.durability(), r.cores(), r.java(), r.startedAt()));
+        if (r.mode().contains("smoke")) {
+            s.append("  a smoke run (--smoke): it checks that the bench runs end to end; its figures are not measurements\n");
+        }
         s.append(String.format(Locale.ROOT, "  %-18s %,14.0f rows/s     %s%n", "raw sqlite-jdbc", r.rawRowsPerSecond(),
                 "log-only ceiling: the ledger's own rows, seq and idempotency key, executeBatch, 1,000 per transaction"));
         s.append(String.format(Locale.ROOT, "  %-18s %,14.0f rows/s     %s%n", "raw + old indexes", r.rawWithOldIndexesRowsPerSecond(),
