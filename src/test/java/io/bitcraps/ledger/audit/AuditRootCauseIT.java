@@ -4,7 +4,7 @@ import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
 import io.bitcraps.ledger.domain.EventType;
 import io.bitcraps.ledger.sim.CrapsFloor;
-import io.bitcraps.ledger.store.Durability;
+import io.bitcraps.ledger.api.Durability;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
