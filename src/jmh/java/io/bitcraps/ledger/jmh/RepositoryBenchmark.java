@@ -2,6 +2,7 @@ package io.bitcraps.ledger.jmh;
 
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
+import io.bitcraps.ledger.api.QueryCacheStats;
 import io.bitcraps.ledger.domain.Account;
 import io.bitcraps.ledger.domain.BetType;
 import io.bitcraps.ledger.domain.Command;
@@ -10,7 +11,6 @@ import io.bitcraps.ledger.domain.Receipt;
 import io.bitcraps.ledger.api.WriterStats;
 import io.bitcraps.ledger.domain.BetState;
 import io.bitcraps.ledger.domain.GameSummary;
-import io.bitcraps.ledger.query.QueryCache;
 import io.bitcraps.ledger.api.Durability;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -267,7 +267,7 @@ public class RepositoryBenchmark {
         WriterStats s = ledger.stats();
         long events = s.events() - statsAtStart.events();
         long commits = s.commits() - statsAtStart.commits();
-        QueryCache.Stats c = ledger.queryCacheStats();
+        QueryCacheStats c = ledger.queryCacheStats();
         LOG.info(String.format("cache=%s writeRate=%d: producer submitted %d, writer committed %d events"
                         + " in %.1f s (%.0f/s), %d commits (%.1f events/commit), %d failed; cache hits=%d misses=%d stale=%d",
                 cache, writeRate, produced.get(), events, seconds, seconds == 0 ? 0.0 : events / seconds, commits,

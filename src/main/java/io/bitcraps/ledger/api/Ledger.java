@@ -1,7 +1,7 @@
 package io.bitcraps.ledger.api;
 
 import io.bitcraps.ledger.backup.ArchiveReplay;
-import io.bitcraps.ledger.backup.BackupFailure;
+import io.bitcraps.ledger.domain.BackupFailure;
 import io.bitcraps.ledger.backup.BackupService;
 import io.bitcraps.ledger.backup.FormerLedger;
 import io.bitcraps.ledger.backup.Backups;
@@ -795,20 +795,21 @@ public final class Ledger implements AutoCloseable {
     }
 
     /** Hits, misses and stale refusals of the query cache (all zero when it is off). */
-    public QueryCache.Stats queryCacheStats() {
-        return cache == null ? new QueryCache.Stats(0, 0, 0, 0, 0) : cache.stats();
+    public QueryCacheStats queryCacheStats() {
+        return cache == null ? new QueryCacheStats(0, 0, 0, 0, 0) : QueryCacheStats.of(cache.stats());
     }
 
     /**
      * Takes a verified backup now, without stopping the writer (see {@link Backups}), then applies
      * the retention policy. Runs on the calling thread.
      */
-    public Backups.Result backup() throws BackupFailure {
-        return backups.backupNow();
+    public BackupResult backup() throws BackupFailure {
+        return BackupResult.of(backups.backupNow());
     }
 
-    public BackupService.Status backupStatus() {
-        return backups.status();
+    /** The backups taken since open: the last attempt and success, the last error, counts. */
+    public BackupStatus backupStatus() {
+        return BackupStatus.of(backups.status());
     }
 
     /**
@@ -915,9 +916,9 @@ public final class Ledger implements AutoCloseable {
      * The in-process Kafka relay's state and lag ({@code LedgerConfig.Builder.publishTo}), or empty
      * when the ledger does not publish.
      */
-    public java.util.Optional<KafkaRelay.Status> relayStatus() {
+    public java.util.Optional<RelayStatus> relayStatus() {
         LiveRelay relay = parts.relay;
-        return relay == null ? java.util.Optional.empty() : java.util.Optional.of(relay.status());
+        return relay == null ? java.util.Optional.empty() : java.util.Optional.of(RelayStatus.of(relay.status()));
     }
 
     /** The writer's counters since open. */

@@ -1,6 +1,6 @@
 package io.bitcraps.ledger.api;
 
-import io.bitcraps.ledger.backup.BackupFailure;
+import io.bitcraps.ledger.domain.BackupFailure;
 import io.bitcraps.ledger.backup.BackupService;
 import io.bitcraps.ledger.backup.Backups;
 import io.bitcraps.ledger.ingest.CommandRing;

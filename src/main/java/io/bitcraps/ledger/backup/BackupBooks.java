@@ -1,6 +1,7 @@
 package io.bitcraps.ledger.backup;
 
 import io.bitcraps.ledger.codec.PayloadCodec;
+import io.bitcraps.ledger.domain.BackupFailure;
 import io.bitcraps.ledger.domain.EventType;
 import io.bitcraps.ledger.domain.Posting;
 import io.bitcraps.ledger.internal.Hex;

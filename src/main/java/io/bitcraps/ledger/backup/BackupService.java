@@ -1,6 +1,7 @@
 package io.bitcraps.ledger.backup;
 
 import io.bitcraps.ledger.codec.HeadSigner;
+import io.bitcraps.ledger.domain.BackupFailure;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -2,6 +2,7 @@ package io.bitcraps.ledger.backup;
 
 import io.bitcraps.ledger.audit.ChainCheck;
 import io.bitcraps.ledger.codec.HeadSigner;
+import io.bitcraps.ledger.domain.BackupFailure;
 import io.bitcraps.ledger.internal.Hex;
 import io.bitcraps.ledger.store.LedgerDatabase;
 import io.bitcraps.ledger.store.Migrations;

@@ -1,5 +1,6 @@
 package io.bitcraps.ledger.backup;
 
+import io.bitcraps.ledger.domain.BackupFailure;
 import io.bitcraps.ledger.store.EventReader;
 import io.bitcraps.ledger.store.Head;
 import io.bitcraps.ledger.store.LedgerDatabase;

@@ -2,6 +2,7 @@ package io.bitcraps.ledger.backup;
 
 import io.bitcraps.ledger.codec.HeadSigner;
 import io.bitcraps.ledger.codec.PayloadCodec;
+import io.bitcraps.ledger.domain.BackupFailure;
 import io.bitcraps.ledger.projection.ReadModel;
 import io.bitcraps.ledger.projection.Replayer;
 import io.bitcraps.ledger.projection.StateLoader;

@@ -1,5 +1,6 @@
 package io.bitcraps.ledger.backup;
 
+import io.bitcraps.ledger.domain.BackupFailure;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;

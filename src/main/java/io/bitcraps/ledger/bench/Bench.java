@@ -7,7 +7,7 @@ import io.bitcraps.ledger.api.LedgerConfig;
 import io.bitcraps.ledger.audit.AuditReport;
 import io.bitcraps.ledger.audit.Auditor;
 import io.bitcraps.ledger.audit.HashDecodeLimit;
-import io.bitcraps.ledger.backup.BackupFailure;
+import io.bitcraps.ledger.domain.BackupFailure;
 import io.bitcraps.ledger.backup.Backups;
 import io.bitcraps.ledger.domain.Account;
 import io.bitcraps.ledger.domain.Command;

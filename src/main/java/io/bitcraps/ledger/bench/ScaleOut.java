@@ -35,7 +35,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Supplier;
+import java.util.function.LongSupplier;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -99,16 +99,16 @@ public final class ScaleOut {
             }
         }
         AtomicBoolean stopAll = new AtomicBoolean();
-        List<Supplier<KafkaRelay.Status>> relays = new ArrayList<>();
+        List<LongSupplier> relays = new ArrayList<>(); // each relay's published seq
         List<CompletableFuture<?>> background = new ArrayList<>();
         for (int i = 0; i < s.shards(); i++) {
             if (s.inProcess()) {
                 Ledger l = ledgers.get(i);
-                relays.add(() -> l.relayStatus().orElseThrow());
+                relays.add(() -> l.relayStatus().orElseThrow().publishedSeq());
                 continue;
             }
             KafkaRelay relay = new KafkaRelay(KafkaRelay.Settings.of(primaries.get(i), s.bootstrap(), s.topic()));
-            relays.add(relay::status);
+            relays.add(() -> relay.status().publishedSeq());
             background.add(CompletableFuture.runAsync(() -> {
                 try {
                     relay.run(stopAll);
@@ -179,12 +179,12 @@ public final class ScaleOut {
     }
 
     /** Waits (up to two minutes) until every relay published and every standby applied its ledger's head. */
-    private static void catchUp(List<Ledger> ledgers, List<Supplier<KafkaRelay.Status>> relays, List<Standby> standbys)
+    private static void catchUp(List<Ledger> ledgers, List<LongSupplier> relays, List<Standby> standbys)
             throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         for (int i = 0; i < ledgers.size(); i++) {
             long head = ledgers.get(i).view().seq();
-            while ((relays.get(i).get().publishedSeq() < head || standbys.get(i).status().appliedSeq() < head)
+            while ((relays.get(i).getAsLong() < head || standbys.get(i).status().appliedSeq() < head)
                     && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
@@ -192,7 +192,7 @@ public final class ScaleOut {
     }
 
     /** One phase: the floors at full speed ({@code paced} null; their rates into {@code ratesOut}) or paced. */
-    private static Phase phase(String name, Settings s, List<Ledger> ledgers, List<Supplier<KafkaRelay.Status>> relays, Recorder lag,
+    private static Phase phase(String name, Settings s, List<Ledger> ledgers, List<LongSupplier> relays, Recorder lag,
                                double[] ratesOut, double[] paced) throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
         List<LongAdder> counts = new ArrayList<>();
@@ -211,7 +211,7 @@ public final class ScaleOut {
         long published0 = 0;
         for (int i = 0; i < ledgers.size(); i++) {
             committed0[i] = ledgers.get(i).view().seq();
-            published0 += relays.get(i).get().publishedSeq();
+            published0 += relays.get(i).getAsLong();
         }
         long t0 = System.nanoTime();
         Thread.sleep(s.phase().toMillis());
@@ -222,7 +222,7 @@ public final class ScaleOut {
             long c = ledgers.get(i).view().seq() - committed0[i];
             ratesOut[i] = c / seconds;
             committed += c;
-            published1 += relays.get(i).get().publishedSeq();
+            published1 += relays.get(i).getAsLong();
         }
         Histogram h = lag.getIntervalHistogram();
         stop.set(true);

@@ -3,6 +3,7 @@ package io.bitcraps.ledger.cli;
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
 import io.bitcraps.ledger.api.LedgerView;
+import io.bitcraps.ledger.api.RelayStatus;
 import io.bitcraps.ledger.codec.PayloadCodec;
 import io.bitcraps.ledger.craps.TableRules;
 import io.bitcraps.ledger.domain.Account;
@@ -17,7 +18,6 @@ import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import org.HdrHistogram.Histogram;
-import io.bitcraps.ledger.cdc.KafkaRelay;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -115,7 +115,7 @@ final class SimulateCommand implements Callable<Integer> {
     boolean json;
 
     /** The in-process relay's status after close, or null without --publish-topic. */
-    private KafkaRelay.Status relayStatus;
+    private RelayStatus relayStatus;
 
     @Override
     public Integer call() throws Exception {

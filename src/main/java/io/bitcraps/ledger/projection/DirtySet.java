@@ -4,6 +4,7 @@ import io.bitcraps.ledger.domain.BetState;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.LedgerEvent;
 import io.bitcraps.ledger.domain.Outcome;
+import io.bitcraps.ledger.domain.PlayerStats;
 import io.bitcraps.ledger.domain.Posting;
 
 import java.util.LinkedHashMap;

@@ -3,6 +3,7 @@ package io.bitcraps.ledger.projection;
 import io.bitcraps.ledger.domain.BetState;
 import io.bitcraps.ledger.domain.BetType;
 import io.bitcraps.ledger.domain.Outcome;
+import io.bitcraps.ledger.domain.PlayerStats;
 import org.pcollections.HashTreePMap;
 import org.pcollections.PMap;
 

@@ -1,6 +1,7 @@
 package io.bitcraps.ledger.projection;
 
 import io.bitcraps.ledger.domain.BetState;
+import io.bitcraps.ledger.domain.PlayerStats;
 
 /**
  * A 64-bit digest of everything the writer holds in memory: each non-zero balance, open game and

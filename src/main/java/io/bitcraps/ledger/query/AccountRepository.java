@@ -2,12 +2,15 @@ package io.bitcraps.ledger.query;
 
 import io.bitcraps.ledger.codec.PayloadCodec;
 import io.bitcraps.ledger.codec.PayloadException;
+import io.bitcraps.ledger.domain.AccountEntry;
+import io.bitcraps.ledger.domain.Page;
+import io.bitcraps.ledger.domain.PageRequest;
 import io.bitcraps.ledger.domain.Posting;
 
 import io.bitcraps.ledger.domain.Account;
 import io.bitcraps.ledger.domain.EventType;
 
-import io.bitcraps.ledger.projection.PlayerStats;
+import io.bitcraps.ledger.domain.PlayerStats;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

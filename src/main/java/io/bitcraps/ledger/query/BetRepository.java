@@ -2,6 +2,8 @@ package io.bitcraps.ledger.query;
 
 import io.bitcraps.ledger.domain.Ids;
 import io.bitcraps.ledger.domain.BetState;
+import io.bitcraps.ledger.domain.Page;
+import io.bitcraps.ledger.domain.PageRequest;
 import io.bitcraps.ledger.projection.ReadModel;
 
 import java.sql.Connection;

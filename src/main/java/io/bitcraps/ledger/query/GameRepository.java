@@ -3,6 +3,8 @@ package io.bitcraps.ledger.query;
 import io.bitcraps.ledger.domain.GameSummary;
 import io.bitcraps.ledger.domain.Ids;
 
+import io.bitcraps.ledger.domain.Page;
+import io.bitcraps.ledger.domain.PageRequest;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;

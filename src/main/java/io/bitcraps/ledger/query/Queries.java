@@ -1,5 +1,7 @@
 package io.bitcraps.ledger.query;
 
+import io.bitcraps.ledger.domain.Page;
+import io.bitcraps.ledger.domain.PageRequest;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;

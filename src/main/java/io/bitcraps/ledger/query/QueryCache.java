@@ -2,6 +2,7 @@ package io.bitcraps.ledger.query;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.bitcraps.ledger.domain.Page;
 import io.bitcraps.ledger.projection.Touched;
 
 import java.util.concurrent.ConcurrentHashMap;

@@ -11,7 +11,7 @@ import io.bitcraps.ledger.domain.Receipt;
 import io.bitcraps.ledger.domain.Rejected;
 import io.bitcraps.ledger.domain.BetState;
 import io.bitcraps.ledger.projection.GameState;
-import io.bitcraps.ledger.projection.PlayerStats;
+import io.bitcraps.ledger.domain.PlayerStats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.quicktheories.api.Pair;

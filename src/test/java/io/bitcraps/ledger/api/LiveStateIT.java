@@ -13,7 +13,7 @@ import io.bitcraps.ledger.domain.Command.SettleBet;
 import io.bitcraps.ledger.domain.Command.Withdraw;
 import io.bitcraps.ledger.domain.Outcome;
 import io.bitcraps.ledger.domain.Rejected;
-import io.bitcraps.ledger.projection.PlayerStats;
+import io.bitcraps.ledger.domain.PlayerStats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,6 +1,6 @@
 package io.bitcraps.ledger.api;
 
-import io.bitcraps.ledger.backup.BackupFailure;
+import io.bitcraps.ledger.domain.BackupFailure;
 import io.bitcraps.ledger.domain.BetType;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.Command.Deposit;

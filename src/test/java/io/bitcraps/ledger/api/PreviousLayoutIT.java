@@ -3,7 +3,7 @@ package io.bitcraps.ledger.api;
 import io.bitcraps.ledger.audit.AuditReport;
 import io.bitcraps.ledger.audit.Auditor;
 import io.bitcraps.ledger.domain.Account;
-import io.bitcraps.ledger.projection.PlayerStats;
+import io.bitcraps.ledger.domain.PlayerStats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

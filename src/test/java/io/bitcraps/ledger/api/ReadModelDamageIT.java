@@ -12,7 +12,7 @@ import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.Rejected;
 import io.bitcraps.ledger.domain.Outcome;
 import io.bitcraps.ledger.projection.LedgerState;
-import io.bitcraps.ledger.projection.PlayerStats;
+import io.bitcraps.ledger.domain.PlayerStats;
 import io.bitcraps.ledger.projection.StateDigest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -14,7 +14,7 @@ import io.bitcraps.ledger.internal.Hex;
 import io.bitcraps.ledger.domain.BetState;
 import io.bitcraps.ledger.projection.GameState;
 import io.bitcraps.ledger.projection.LedgerState;
-import io.bitcraps.ledger.projection.PlayerStats;
+import io.bitcraps.ledger.domain.PlayerStats;
 import io.bitcraps.ledger.projection.Projector;
 import io.bitcraps.ledger.projection.Replayer;
 import io.bitcraps.ledger.projection.StoredEvents;
@@ -326,7 +326,7 @@ class ReadModelProperties {
         }
         for (String account : ledger.view().balances().keySet()) {
             List<String> lines = new ArrayList<>();
-            io.bitcraps.ledger.query.PageRequest request = io.bitcraps.ledger.query.PageRequest.first(7);
+            io.bitcraps.ledger.domain.PageRequest request = io.bitcraps.ledger.domain.PageRequest.first(7);
             while (request != null) {
                 var page = ledger.accounts().statement(Account.parse(account), request);
                 page.items().forEach(entry -> lines.add(entry.seq() + ":" + entry.delta()));

@@ -5,6 +5,7 @@ import io.bitcraps.ledger.api.LedgerConfig;
 import io.bitcraps.ledger.api.LedgerView;
 import io.bitcraps.ledger.codec.PayloadCodec;
 import io.bitcraps.ledger.domain.Account;
+import io.bitcraps.ledger.domain.BackupFailure;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.EventType;
 import io.bitcraps.ledger.domain.LedgerEvent;

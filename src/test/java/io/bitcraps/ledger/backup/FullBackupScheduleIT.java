@@ -2,6 +2,7 @@ package io.bitcraps.ledger.backup;
 
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
+import io.bitcraps.ledger.domain.BackupFailure;
 import io.bitcraps.ledger.domain.Command.Deposit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

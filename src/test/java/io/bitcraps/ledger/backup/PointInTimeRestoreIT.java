@@ -1,10 +1,12 @@
 package io.bitcraps.ledger.backup;
 
+import io.bitcraps.ledger.api.BackupResult;
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
 import io.bitcraps.ledger.audit.AuditReport;
 import io.bitcraps.ledger.audit.Auditor;
 import io.bitcraps.ledger.codec.HeadSigner;
+import io.bitcraps.ledger.domain.BackupFailure;
 import io.bitcraps.ledger.domain.BetType;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.Command.Deposit;
@@ -24,7 +26,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -92,9 +93,9 @@ class PointInTimeRestoreIT {
                 }
                 window.forEach(f -> ok(f));
             }
-            Backups.Result backup = ledger.backup();
+            BackupResult backup = ledger.backup();
             backupName = backup.file().getFileName().toString();
-            b = backup.manifest().seq();
+            b = backup.seq();
             // after the backup: only single commands (so every seq is a submission boundary), in
             // concurrent windows (so batches hold several events and M can cut one in the middle)
             for (int round = 0; round < 20; round++) {
@@ -280,9 +281,9 @@ class PointInTimeRestoreIT {
             ok(ledger.submit(new FundHouse(1_000, "bankroll")));
             ok(ledger.submit(new OpenGame("g1", "t1")));
             ok(ledger.submit(new Deposit("alice", 100, "c1")));
-            Backups.Result r = ledger.backup();
+            BackupResult r = ledger.backup();
             name = r.file().getFileName().toString();
-            at = r.manifest().seq();
+            at = r.seq();
             group = ok(ledger.submitAtomically(List.<Command>of(new PlaceBet("g1", "b1", "alice", BetType.FIELD, null, 10),
                     new RecordRoll("g1", 1, 1), new SettleBet("g1", "b1", Outcome.WIN, 20))));
         }

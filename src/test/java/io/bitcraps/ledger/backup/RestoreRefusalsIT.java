@@ -1,10 +1,12 @@
 package io.bitcraps.ledger.backup;
 
+import io.bitcraps.ledger.api.BackupResult;
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
 import io.bitcraps.ledger.audit.AuditReport;
 import io.bitcraps.ledger.audit.Auditor;
 import io.bitcraps.ledger.codec.HeadSigner;
+import io.bitcraps.ledger.domain.BackupFailure;
 import io.bitcraps.ledger.domain.Command.Deposit;
 import io.bitcraps.ledger.domain.Command.FundHouse;
 import io.bitcraps.ledger.domain.Command.Withdraw;
@@ -70,10 +72,10 @@ class RestoreRefusalsIT {
             for (int i = 0; i < 40; i++) {
                 ok(ledger.submit(new Deposit("p" + (i % 5), 100 + i, "cage-" + i)));
             }
-            Backups.Result r = ledger.backup();
+            BackupResult r = ledger.backup();
             backupName = r.file().getFileName().toString();
-            backupSeq = r.manifest().seq();
-            assertThat(r.manifest().hmac()).isNotNull();
+            backupSeq = r.seq();
+            assertThat(r.signed()).isTrue();
         }
     }
 

@@ -1,7 +1,9 @@
 package io.bitcraps.ledger.backup;
 
+import io.bitcraps.ledger.api.BackupStatus;
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
+import io.bitcraps.ledger.domain.BackupFailure;
 import io.bitcraps.ledger.domain.Command.Deposit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -229,7 +231,7 @@ class RetentionTest {
             waitUntil(() -> ledger.backupStatus().successes() > before && ledger.backupStatus().lastSeq() == seqNow,
                     "a scheduled backup at seq " + seqNow);
 
-            BackupService.Status st = ledger.backupStatus();
+            BackupStatus st = ledger.backupStatus();
             System.out.println("scheduled backups: " + st);
             assertThat(st.lastError()).isNull();
             assertThat(st.failures()).isZero();

@@ -1,5 +1,6 @@
 package io.bitcraps.ledger.backup;
 
+import io.bitcraps.ledger.domain.BackupFailure;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

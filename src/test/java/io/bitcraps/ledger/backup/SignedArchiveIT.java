@@ -5,6 +5,7 @@ import io.bitcraps.ledger.api.LedgerConfig;
 import io.bitcraps.ledger.audit.AuditReport;
 import io.bitcraps.ledger.audit.Auditor;
 import io.bitcraps.ledger.codec.HeadSigner;
+import io.bitcraps.ledger.domain.BackupFailure;
 import io.bitcraps.ledger.domain.Command.Deposit;
 import io.bitcraps.ledger.domain.LedgerException;
 import io.bitcraps.ledger.domain.Receipt;

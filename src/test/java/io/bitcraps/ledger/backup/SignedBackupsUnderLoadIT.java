@@ -1,5 +1,6 @@
 package io.bitcraps.ledger.backup;
 
+import io.bitcraps.ledger.api.BackupResult;
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
 import io.bitcraps.ledger.audit.AuditReport;
@@ -11,6 +12,7 @@ import io.bitcraps.ledger.domain.Receipt;
 import io.bitcraps.ledger.internal.Hex;
 import io.bitcraps.ledger.api.Durability;
 import io.bitcraps.ledger.support.Fixtures;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,7 +22,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -95,9 +96,9 @@ class SignedBackupsUnderLoadIT {
             }
             try {
                 while (System.nanoTime() < until && ledger.view().seq() < ROUND_EVENTS && unexpected.isEmpty()) {
-                    Backups.Result r = ledger.backup();
+                    BackupResult r = ledger.backup();
                     backupsTaken++;
-                    Manifest m = r.manifest();
+                    Manifest m = Manifest.parse(Files.readString(r.manifestFile(), StandardCharsets.UTF_8));
                     String expected = Hex.of(reference.sign(m.seq(), Hex.parse(m.headHash())));
                     if (!expected.equals(m.hmac())) {
                         badManifests.add(r.file().getFileName() + " (seq " + m.seq() + ")");

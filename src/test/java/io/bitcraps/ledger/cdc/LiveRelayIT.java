@@ -2,6 +2,7 @@ package io.bitcraps.ledger.cdc;
 
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
+import io.bitcraps.ledger.api.RelayStatus;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.Receipt;
 import io.bitcraps.ledger.health.HealthCheck;
@@ -65,7 +66,7 @@ class LiveRelayIT {
         return Ledger.open((key == null ? b : b.hmacKeyFile(key)).build());
     }
 
-    private static KafkaRelay.Status relay(Ledger ledger) {
+    private static RelayStatus relay(Ledger ledger) {
         return ledger.relayStatus().orElseThrow();
     }
 
@@ -118,8 +119,8 @@ class LiveRelayIT {
             new CrapsFloor(ledger, new CrapsFloor.Settings(2, 8, 6, 21, "live", 1_000, 10_000_000)).run(n -> { });
             head = ledger.view().seq();
             await("the topic holds seq " + head, Duration.ofSeconds(60), () -> relay(ledger).publishedSeq() >= head);
-            KafkaRelay.Status s = relay(ledger);
-            assertThat(s.state()).isEqualTo(KafkaRelay.State.PUBLISHING);
+            RelayStatus s = relay(ledger);
+            assertThat(s.state()).isEqualTo(RelayStatus.State.PUBLISHING);
             assertThat(s.lagEvents()).isZero();
             long batches = Long.parseLong(rows(primary, "SELECT count(*) FROM batches").get(0).get(0));
             assertThat(s.transactions()).as("whole batches grouped: fewer transactions than %d batches", batches)
@@ -179,11 +180,11 @@ class LiveRelayIT {
 
             KAFKA.start();
             await("publishing after the broker came up", Duration.ofSeconds(90),
-                    () -> relay(ledger).state() == KafkaRelay.State.PUBLISHING && relay(ledger).publishedSeq() >= written);
+                    () -> relay(ledger).state() == RelayStatus.State.PUBLISHING && relay(ledger).publishedSeq() >= written);
 
             KAFKA.stop(); // the second outage, while batches flow and transactions are open
             await("the relay notices the outage", Duration.ofSeconds(60),
-                    () -> relay(ledger).state() == KafkaRelay.State.RETRYING);
+                    () -> relay(ledger).state() == RelayStatus.State.RETRYING);
             assertThat(relayCheck(ledger).status()).isEqualTo(HealthStatus.DEGRADED);
             assertThat(relayCheck(ledger).detail()).contains("last error");
             long duringOutage = ledger.view().seq();
@@ -229,7 +230,7 @@ class LiveRelayIT {
 
         try (Ledger ledger = open(older, null, topic)) {
             await("the relay of the older file is refused", Duration.ofSeconds(60),
-                    () -> relay(ledger).state() == KafkaRelay.State.REFUSED);
+                    () -> relay(ledger).state() == RelayStatus.State.REFUSED);
             HealthCheck check = relayCheck(ledger);
             assertThat(check.status()).isEqualTo(HealthStatus.DEGRADED);
             assertThat(check.detail()).contains("REFUSED", "up to seq " + published, "the file is behind what was published");
@@ -240,7 +241,7 @@ class LiveRelayIT {
         }
         try (Ledger ledger = open(older, null, topic)) {
             await("the relay of the forked file is refused", Duration.ofSeconds(60),
-                    () -> relay(ledger).state() == KafkaRelay.State.REFUSED);
+                    () -> relay(ledger).state() == RelayStatus.State.REFUSED);
             assertThat(relayCheck(ledger).detail()).contains("seq " + published, "another history");
         }
         ChildJvm.Result cli = ChildJvm.run(dir, "publish", "--db", older.toString(), "--bootstrap", KAFKA.bootstrap(),
@@ -321,7 +322,7 @@ class LiveRelayIT {
             }
             head = ledger.view().seq();
             await("published up to " + head, Duration.ofSeconds(60), () -> relay(ledger).publishedSeq() >= head);
-            assertThat(ledger.relayStatus().orElseThrow().state()).isEqualTo(KafkaRelay.State.PUBLISHING);
+            assertThat(ledger.relayStatus().orElseThrow().state()).isEqualTo(RelayStatus.State.PUBLISHING);
             assertThat(relayCheck(ledger).detail()).contains("bitcraps-relay-" + ledger.ledgerId() + "-e1");
         }
         long more;

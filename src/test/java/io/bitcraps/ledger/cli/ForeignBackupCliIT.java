@@ -1,8 +1,8 @@
 package io.bitcraps.ledger.cli;
 
+import io.bitcraps.ledger.api.BackupResult;
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
-import io.bitcraps.ledger.backup.Backups;
 import io.bitcraps.ledger.domain.Command.Deposit;
 import io.bitcraps.ledger.domain.Command.FundHouse;
 import io.bitcraps.ledger.store.EventReader;
@@ -36,7 +36,7 @@ class ForeignBackupCliIT {
                 ok(ledger.submit(new Deposit("p", 1, "d-" + i)));
             }
             if (backups != null) {
-                Backups.Result r = ledger.backup();
+                BackupResult r = ledger.backup();
                 return r.file().getFileName().toString();
             }
             return ledger.ledgerId();

@@ -2,7 +2,7 @@ package io.bitcraps.ledger.cli;
 
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
-import io.bitcraps.ledger.backup.BackupFailure;
+import io.bitcraps.ledger.domain.BackupFailure;
 import io.bitcraps.ledger.backup.Recovery;
 import io.bitcraps.ledger.backup.Restore;
 import io.bitcraps.ledger.domain.Command.Deposit;

@@ -1,8 +1,8 @@
 package io.bitcraps.ledger.cli;
 
+import io.bitcraps.ledger.api.BackupResult;
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
-import io.bitcraps.ledger.backup.Backups;
 import io.bitcraps.ledger.backup.JournalArchive;
 import io.bitcraps.ledger.domain.Command.Deposit;
 import io.bitcraps.ledger.domain.Command.FundHouse;
@@ -59,9 +59,9 @@ class TimelineCliIT {
             for (int i = 1; i < BACKUP_SEQ; i++) {
                 ok(ledger.submit(new Deposit("p" + (i % 3), 10 + i, "before-" + i)));
             }
-            Backups.Result b = ledger.backup();
+            BackupResult b = ledger.backup();
             backupName = b.file().getFileName().toString();
-            assertThat(b.manifest().seq()).isEqualTo(BACKUP_SEQ);
+            assertThat(b.seq()).isEqualTo(BACKUP_SEQ);
             for (int i = BACKUP_SEQ; i < HEAD; i++) {
                 ok(ledger.submit(new Deposit("p" + (i % 3), 10 + i, "after-" + i)));
             }

@@ -4,7 +4,7 @@ import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
 import io.bitcraps.ledger.audit.AuditReport;
 import io.bitcraps.ledger.audit.Auditor;
-import io.bitcraps.ledger.backup.BackupFailure;
+import io.bitcraps.ledger.domain.BackupFailure;
 import io.bitcraps.ledger.backup.Backups;
 import io.bitcraps.ledger.backup.JournalArchive;
 import io.bitcraps.ledger.backup.Retention;

@@ -2,6 +2,7 @@ package io.bitcraps.ledger.query;
 
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
+import io.bitcraps.ledger.api.QueryCacheStats;
 import io.bitcraps.ledger.domain.Account;
 import io.bitcraps.ledger.domain.BetType;
 import io.bitcraps.ledger.domain.Command.CloseGame;
@@ -13,6 +14,8 @@ import io.bitcraps.ledger.domain.Command.RecordRoll;
 import io.bitcraps.ledger.domain.Command.SettleBet;
 import io.bitcraps.ledger.domain.GameSummary;
 import io.bitcraps.ledger.domain.Outcome;
+import io.bitcraps.ledger.domain.Page;
+import io.bitcraps.ledger.domain.PageRequest;
 import io.bitcraps.ledger.domain.Receipt;
 import io.bitcraps.ledger.domain.BetState;
 import io.bitcraps.ledger.projection.Touched;
@@ -116,7 +119,7 @@ class QueryCacheIT {
                     assertThat(ledger.accounts().balance(x)).hasValue(ledger.view().balance(x));
                 }
             }
-            QueryCache.Stats stats = ledger.queryCacheStats();
+            QueryCacheStats stats = ledger.queryCacheStats();
             System.out.println("QueryCacheIT read-your-writes: " + stats);
             // the cache really was in the path: it served hits and refused stale entries
             assertThat(stats.hits()).isPositive();
@@ -223,7 +226,7 @@ class QueryCacheIT {
                 f.get(5, TimeUnit.MINUTES);
             }
             pool.shutdown();
-            QueryCache.Stats stats = ledger.queryCacheStats();
+            QueryCacheStats stats = ledger.queryCacheStats();
             System.out.println("QueryCacheIT concurrency: " + writers * rounds * 2 + " acknowledged writes checked, "
                     + readsDone.get() + " concurrent reads; " + stats);
             assertThat(failures).as("read-your-writes violations and errors").isEmpty();
@@ -251,9 +254,9 @@ class QueryCacheIT {
             Page<BetState> first = ledger.bets().byPlayer("a", PageRequest.first(10));
             ledger.accounts().statement(Account.player("a"), PageRequest.first(10));
             ledger.games().byTable("ta", PageRequest.first(10));
-            QueryCache.Stats before = ledger.queryCacheStats();
+            QueryCacheStats before = ledger.queryCacheStats();
             assertThat(ledger.bets().byPlayer("a", PageRequest.first(10))).isEqualTo(first);
-            QueryCache.Stats warm = ledger.queryCacheStats();
+            QueryCacheStats warm = ledger.queryCacheStats();
             assertThat(warm.hits() - before.hits()).as("a repeated read is a hit").isEqualTo(1);
             assertThat(warm.misses() - before.misses()).isZero();
 
@@ -268,11 +271,11 @@ class QueryCacheIT {
             for (Receipt r : others) {
                 assertThat(r.seq()).isPositive();
             }
-            QueryCache.Stats s0 = ledger.queryCacheStats();
+            QueryCacheStats s0 = ledger.queryCacheStats();
             Page<BetState> again = ledger.bets().byPlayer("a", PageRequest.first(10));
             ledger.accounts().statement(Account.player("a"), PageRequest.first(10));
             ledger.games().byTable("ta", PageRequest.first(10));
-            QueryCache.Stats s1 = ledger.queryCacheStats();
+            QueryCacheStats s1 = ledger.queryCacheStats();
             assertThat(again).as("a's history is untouched by b's commits").isEqualTo(first);
             assertThat(again.asOfSeq()).as("served from the cache, so still the old snapshot").isLessThan(ledger.view().seq());
             assertThat(s1.hits() - s0.hits()).as("hits for a's three untouched keys after %d commits touching only b",
@@ -282,13 +285,13 @@ class QueryCacheIT {
 
             // b's keys were touched: found in the cache or not, they must be reloaded, never served old
             ledger.bets().byPlayer("b", PageRequest.first(10)); // b was never read: a miss
-            QueryCache.Stats s2 = ledger.queryCacheStats();
+            QueryCacheStats s2 = ledger.queryCacheStats();
             assertThat(s2.misses() - s1.misses()).isEqualTo(1);
 
             // now touch a: its cached entries must be refused (stale) and reloaded with the new bet
             Receipt touchA = seen(ledger, ledger.submit(new PlaceBet("ga", "a2", "a", BetType.FIELD, null, 3)));
             Page<BetState> reloaded = ledger.bets().byPlayer("a", PageRequest.first(10));
-            QueryCache.Stats s3 = ledger.queryCacheStats();
+            QueryCacheStats s3 = ledger.queryCacheStats();
             assertThat(s3.stale() - s2.stale()).as("a's cached page was found and refused as stale").isEqualTo(1);
             assertThat(s3.hits() - s2.hits()).isZero();
             assertThat(reloaded.items()).extracting(BetState::betId).containsExactly("a2", "a1");
@@ -297,11 +300,11 @@ class QueryCacheIT {
             ledger.bets().byPlayer("a", PageRequest.first(10));
             assertThat(ledger.queryCacheStats().hits() - s3.hits()).isEqualTo(1);
             // the statement of a (account topic) and table ta (game ga touched) were touched too
-            QueryCache.Stats s4 = ledger.queryCacheStats();
+            QueryCacheStats s4 = ledger.queryCacheStats();
             assertThat(ledger.accounts().statement(Account.player("a"), PageRequest.first(10)).items().get(0).seq())
                     .isEqualTo(touchA.seq());
             assertThat(ledger.games().byTable("ta", PageRequest.first(10)).items().get(0).openBets()).isEqualTo(2);
-            QueryCache.Stats s5 = ledger.queryCacheStats();
+            QueryCacheStats s5 = ledger.queryCacheStats();
             assertThat(s5.stale() - s4.stale()).isEqualTo(2);
             assertThat(s5.hits() - s4.hits()).isZero();
         }
@@ -331,7 +334,7 @@ class QueryCacheIT {
                 queries++;
             }
             // Caffeine evicts in its maintenance pass, which may run just after the last put
-            QueryCache.Stats stats = ledger.queryCacheStats();
+            QueryCacheStats stats = ledger.queryCacheStats();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (stats.weightedSize() > bound && System.nanoTime() < deadline) {
                 Thread.sleep(20);
@@ -356,7 +359,7 @@ class QueryCacheIT {
                 assertThat(ledger.bets().byPlayer("x", PageRequest.first(1)).items().get(0).placedSeq()).isEqualTo(r.seq());
                 assertThat(ledger.accounts().balance(Account.player("x"))).hasValue(99 - i);
             }
-            assertThat(ledger.queryCacheStats()).isEqualTo(new QueryCache.Stats(0, 0, 0, 0, 0));
+            assertThat(ledger.queryCacheStats()).isEqualTo(new QueryCacheStats(0, 0, 0, 0, 0));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.bitcraps.ledger.query;
 
+import io.bitcraps.ledger.domain.AccountEntry;
 import io.bitcraps.ledger.domain.GameSummary;
 import io.bitcraps.ledger.domain.Limits;
 import io.bitcraps.ledger.api.Ledger;
@@ -17,6 +18,8 @@ import io.bitcraps.ledger.domain.Command.SettleBet;
 import io.bitcraps.ledger.domain.Command.Withdraw;
 import io.bitcraps.ledger.domain.EventType;
 import io.bitcraps.ledger.domain.Outcome;
+import io.bitcraps.ledger.domain.Page;
+import io.bitcraps.ledger.domain.PageRequest;
 import io.bitcraps.ledger.domain.Receipt;
 import io.bitcraps.ledger.domain.Rejected;
 import io.bitcraps.ledger.domain.BetState;

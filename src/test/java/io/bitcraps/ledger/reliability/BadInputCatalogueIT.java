@@ -1,9 +1,9 @@
 package io.bitcraps.ledger.reliability;
 
+import io.bitcraps.ledger.api.BackupResult;
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
-import io.bitcraps.ledger.backup.BackupFailure;
-import io.bitcraps.ledger.backup.Backups;
+import io.bitcraps.ledger.domain.BackupFailure;
 import io.bitcraps.ledger.backup.JournalArchive;
 import io.bitcraps.ledger.backup.Restore;
 import io.bitcraps.ledger.codec.ChainHash;
@@ -717,9 +717,9 @@ class BadInputCatalogueIT {
             for (int i = 0; i < 6; i++) {
                 ok(l.submit(new Deposit("p" + i, 100 + i, "cash-" + i), "k-" + i));
             }
-            Backups.Result b = l.backup();
+            BackupResult b = l.backup();
             backupName = b.file().getFileName().toString();
-            backupSeq = b.manifest().seq();
+            backupSeq = b.seq();
             ok(l.submit(new PlaceBet("g1", "b1", "alice", BetType.PASS_LINE, null, 100)));
             ok(l.submitAtomically(List.of(new RecordRoll("g1", 3, 4), new SettleBet("g1", "b1", Outcome.WIN, 100))));
             for (int i = 0; i < 8; i++) {

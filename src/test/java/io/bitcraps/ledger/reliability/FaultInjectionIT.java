@@ -1,10 +1,11 @@
 package io.bitcraps.ledger.reliability;
 
+import io.bitcraps.ledger.api.BackupResult;
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
 import io.bitcraps.ledger.api.TestFaults;
 import io.bitcraps.ledger.crash.Reliability;
-import io.bitcraps.ledger.backup.BackupFailure;
+import io.bitcraps.ledger.domain.BackupFailure;
 import io.bitcraps.ledger.backup.Backups;
 import io.bitcraps.ledger.domain.LedgerException;
 import io.bitcraps.ledger.health.HealthCheck;
@@ -398,9 +399,9 @@ class FaultInjectionIT {
                             t.name(), message, acksDuring);
 
                     t.repair().run();
-                    Backups.Result ok = ledger.backup();
+                    BackupResult ok = ledger.backup();
                     assertThat(ok.file()).exists();
-                    assertThat(Backups.verify(ok.file(), null).seq()).isEqualTo(ok.manifest().seq());
+                    assertThat(Backups.verify(ok.file(), null).seq()).isEqualTo(ok.seq());
                     assertThat(ledger.backupStatus().lastError()).isNull();
                     assertThat(ledger.health().check("backup").status()).isEqualTo(HealthStatus.UP);
                 }
@@ -430,7 +431,7 @@ class FaultInjectionIT {
 
     private static BackupFailure catchBackupFailure(Ledger ledger) {
         try {
-            Backups.Result r = ledger.backup();
+            BackupResult r = ledger.backup();
             throw new AssertionError("the backup should have failed, but wrote " + r.file());
         } catch (BackupFailure e) {
             return e;

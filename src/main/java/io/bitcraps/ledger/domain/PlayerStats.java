@@ -1,4 +1,4 @@
-package io.bitcraps.ledger.projection;
+package io.bitcraps.ledger.domain;
 
 /**
  * A player's betting record: chips staked, winnings received, stakes lost, bets placed and
@@ -13,16 +13,16 @@ public record PlayerStats(long wagered, long won, long lost, long betsPlaced, lo
         return Math.subtractExact(won, lost);
     }
 
-    PlayerStats placed(long stake) {
+    public PlayerStats placed(long stake) {
         return new PlayerStats(Math.addExact(wagered, stake), won, lost, betsPlaced + 1, betsSettled);
     }
 
-    PlayerStats settled(long winnings, long lostStake) {
+    public PlayerStats settled(long winnings, long lostStake) {
         return new PlayerStats(wagered, Math.addExact(won, winnings), Math.addExact(lost, lostStake), betsPlaced,
                 betsSettled + 1);
     }
 
-    PlayerStats plus(PlayerStats o) {
+    public PlayerStats plus(PlayerStats o) {
         return new PlayerStats(Math.addExact(wagered, o.wagered), Math.addExact(won, o.won), Math.addExact(lost, o.lost),
                 betsPlaced + o.betsPlaced, betsSettled + o.betsSettled);
     }

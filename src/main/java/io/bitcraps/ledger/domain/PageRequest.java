@@ -1,6 +1,5 @@
-package io.bitcraps.ledger.query;
+package io.bitcraps.ledger.domain;
 
-import io.bitcraps.ledger.domain.Limits;
 
 /**
  * A keyset page request: up to {@code limit} items strictly older than {@code beforeSeq}, newest

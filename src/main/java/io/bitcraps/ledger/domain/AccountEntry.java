@@ -1,6 +1,5 @@
-package io.bitcraps.ledger.query;
+package io.bitcraps.ledger.domain;
 
-import io.bitcraps.ledger.domain.EventType;
 
 /** One line of an account's statement: the event, when, and the movement (positive: chips in). */
 public record AccountEntry(long seq, long timestampMicros, EventType type, long delta) {}

@@ -1,4 +1,4 @@
-package io.bitcraps.ledger.query;
+package io.bitcraps.ledger.domain;
 
 import java.util.List;
 
