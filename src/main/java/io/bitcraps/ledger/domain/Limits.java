@@ -34,6 +34,11 @@ public final class Limits {
     public static final int SUBSCRIPTION_NAME_LENGTH_MAX = 64;
     /** Most rows one page of a repository read returns. */
     public static final int PAGE_ROWS_MAX = 1_000;
+    /**
+     * Most prepared statements one reader connection keeps (query {@code StatementCache}); the
+     * repositories use about fifteen distinct SQL texts, so the bound only stops a runaway.
+     */
+    public static final int READER_STATEMENTS_MAX = 32;
     /** Longest JSON Lines command line ingest reads; a longer one is answered "invalid" without being held. */
     public static final int COMMAND_LINE_CHARS_MAX = 64 * 1024;
 

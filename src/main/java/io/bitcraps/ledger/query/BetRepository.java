@@ -7,8 +7,6 @@ import io.bitcraps.ledger.domain.PageRequest;
 import io.bitcraps.ledger.projection.ReadModel;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +15,8 @@ import java.util.Optional;
 /**
  * Bet history from the read model: by player and by game, newest first, keyset-paged on the
  * bet's placement seq; and point reads. Results go through the query cache under the player's or
- * the game's topic.
+ * the game's topic. Every query runs on the connection's cached prepared statement
+ * ({@link StatementCache}); the SQL texts are constants.
  */
 public final class BetRepository {
     private static final String COLUMNS =
@@ -56,29 +55,26 @@ public final class BetRepository {
         Ids.requireId("bet", betId);
         return Queries.cachedOne(cache, new BetKey(gameId, betId), "game:" + gameId,
                 () -> readers.read((conn, seq) -> {
-                    try (PreparedStatement ps = conn.prepareStatement(COLUMNS + " WHERE game_id = ? AND bet_id = ?")) {
+                    return ReaderPool.statements(conn).query(COLUMNS + " WHERE game_id = ? AND bet_id = ?", ps -> {
                         ps.setString(1, gameId);
                         ps.setString(2, betId);
-                        try (ResultSet rs = ps.executeQuery()) {
-                            return rs.next() ? Optional.of(ReadModel.betOf(rs)) : Optional.<BetState>empty();
-                        }
-                    }
+                    }, rs -> rs.next() ? Optional.of(ReadModel.betOf(rs)) : Optional.<BetState>empty());
                 }));
     }
 
     private static Page<BetState> page(Connection conn, long seq, String sql, String id, PageRequest page)
             throws SQLException {
         List<BetState> items = new ArrayList<>(Math.min(page.limit(), 64));
-        try (PreparedStatement ps = conn.prepareStatement(sql)) {
+        ReaderPool.statements(conn).query(sql, ps -> {
             ps.setString(1, id);
             ps.setLong(2, page.beforeSeq());
             ps.setInt(3, page.limit() + 1);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    items.add(ReadModel.betOf(rs));
-                }
+        }, rs -> {
+            while (rs.next()) {
+                items.add(ReadModel.betOf(rs));
             }
-        }
+            return items;
+        });
         return Queries.pageOf(items, page, seq, BetState::placedSeq);
     }
 }

@@ -5,14 +5,16 @@ import io.bitcraps.ledger.domain.Ids;
 
 import io.bitcraps.ledger.domain.Page;
 import io.bitcraps.ledger.domain.PageRequest;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** Games from the read model: by table, newest first, keyset-paged on the opening seq; and point reads. */
+/**
+ * Games from the read model: by table, newest first, keyset-paged on the opening seq; and point
+ * reads. Every query runs on the connection's cached prepared statement ({@link StatementCache}).
+ */
 public final class GameRepository {
     private static final String COLUMNS = "SELECT game_id, table_id, open, opened_seq, closed_seq, rolls, last_die1,"
             + " last_die2, point, open_bets FROM games";
@@ -34,17 +36,17 @@ public final class GameRepository {
         return Queries.cached(cache, new TableKey(tableId, page), "table:" + tableId,
                 () -> readers.read((conn, seq) -> {
                     List<GameSummary> items = new ArrayList<>();
-                    try (PreparedStatement ps = conn.prepareStatement(COLUMNS
-                            + " WHERE table_id = ? AND opened_seq < ? ORDER BY opened_seq DESC LIMIT ?")) {
+                    ReaderPool.statements(conn).query(COLUMNS
+                            + " WHERE table_id = ? AND opened_seq < ? ORDER BY opened_seq DESC LIMIT ?", ps -> {
                         ps.setString(1, tableId);
                         ps.setLong(2, page.beforeSeq());
                         ps.setInt(3, page.limit() + 1);
-                        try (ResultSet rs = ps.executeQuery()) {
-                            while (rs.next()) {
-                                items.add(summaryOf(rs));
-                            }
+                    }, rs -> {
+                        while (rs.next()) {
+                            items.add(summaryOf(rs));
                         }
-                    }
+                        return items;
+                    });
                     return Queries.pageOf(items, page, seq, GameSummary::openedSeq);
                 }));
     }
@@ -52,12 +54,8 @@ public final class GameRepository {
     public Optional<GameSummary> find(String gameId) {
         Ids.requireId("game", gameId);
         return Queries.cachedOne(cache, new GameKey(gameId), "game:" + gameId, () -> readers.read((conn, seq) -> {
-            try (PreparedStatement ps = conn.prepareStatement(COLUMNS + " WHERE game_id = ?")) {
-                ps.setString(1, gameId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(summaryOf(rs)) : Optional.<GameSummary>empty();
-                }
-            }
+            return ReaderPool.statements(conn).query(COLUMNS + " WHERE game_id = ?", ps -> ps.setString(1, gameId),
+                    rs -> rs.next() ? Optional.of(summaryOf(rs)) : Optional.<GameSummary>empty());
         }));
     }
 

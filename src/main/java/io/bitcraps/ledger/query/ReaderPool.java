@@ -6,10 +6,12 @@ import com.zaxxer.hikari.HikariPoolMXBean;
 import io.bitcraps.ledger.store.LedgerDatabase;
 import io.bitcraps.ledger.store.SqliteFailure;
 
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteConnection;
+import org.sqlite.SQLiteDataSource;
+
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
@@ -23,6 +25,12 @@ import java.util.concurrent.locks.LockSupport;
  * snapshot, and reports that snapshot's seq: the read model's in the ledger database, the
  * watermark in the views file ({@link Source}). A reader that meets SQLITE_BUSY (a WAL reset or
  * recovery by another connection) backs off exponentially with jitter, a bounded number of times.
+ * <p>
+ * Prepared statements: each physical connection is a {@link ReaderConnection} with its own
+ * {@link StatementCache}; the pool makes them itself (a data source given to HikariCP) so the
+ * cache is created with the connection and closed with it. Queries reach the cache through
+ * {@link #statements(Connection)}; every statement comes back to it reset, so no idle connection
+ * holds a read transaction open and checkpoints can always complete.
  */
 public final class ReaderPool implements AutoCloseable {
     private static final int BUSY_RETRIES = 6;
@@ -30,6 +38,7 @@ public final class ReaderPool implements AutoCloseable {
 
     private final HikariDataSource pool;
     private final Source source;
+    private final StatementCache.Counters statementCounters = new StatementCache.Counters();
 
     /**
      * Which file a pool reads, and where that file keeps the seq its tables reflect: the ledger
@@ -61,6 +70,13 @@ public final class ReaderPool implements AutoCloseable {
     /** A result and the seq of the snapshot it came from. */
     public record Snapshot<T>(T value, long seq) {}
 
+    /**
+     * The statement caches of this pool's connections, summed since open: statements prepared,
+     * uses served by a statement prepared earlier, and statements closed (failed, surplus, past the
+     * bound, or with their connection). {@code prepared - closed} is the number still open.
+     */
+    public record StatementStats(long prepared, long reused, long closed) {}
+
     /** A pool over the ledger database. */
     public ReaderPool(Path database, int size, Object meterRegistry) {
         this(database, size, meterRegistry, Source.LEDGER);
@@ -72,8 +88,8 @@ public final class ReaderPool implements AutoCloseable {
         Path database = file;
         HikariConfig hc = new HikariConfig();
         hc.setPoolName(source.poolName);
-        hc.setJdbcUrl(LedgerDatabase.url(database));
-        hc.setDataSourceProperties(LedgerDatabase.readOnlyConfig(5_000).toProperties());
+        hc.setDataSource(new ConnectionSource(LedgerDatabase.readOnlyConfig(5_000), LedgerDatabase.url(database),
+                database.toAbsolutePath().toString(), statementCounters));
         hc.setConnectionInitSql("PRAGMA query_only = 1");
         // The driver opened the connection read-only already; Hikari sets its flag on every
         // checkout, and sqlite-jdbc refuses a *change*, so the pool must say the same thing.
@@ -109,10 +125,17 @@ public final class ReaderPool implements AutoCloseable {
     }
 
     private static long snapshotSeq(Connection conn, Source source) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement(source.seqQuery);
-             ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? rs.getLong(1) : 0;
-        }
+        return statements(conn).query(source.seqQuery, ps -> {}, rs -> rs.next() ? rs.getLong(1) : 0L);
+    }
+
+    /** The statement cache of a connection this pool lent ({@link #read}); an SQLException for any other connection. */
+    static StatementCache statements(Connection conn) throws SQLException {
+        return conn.unwrap(ReaderConnection.class).statements();
+    }
+
+    public StatementStats statementStats() {
+        return new StatementStats(statementCounters.prepared.sum(), statementCounters.reused.sum(),
+                statementCounters.closed.sum());
     }
 
     /** Which file this pool reads. */
@@ -132,5 +155,28 @@ public final class ReaderPool implements AutoCloseable {
     @Override
     public void close() {
         pool.close();
+    }
+
+    /**
+     * How HikariCP makes the pool's physical connections: read-only sqlite-jdbc connections that
+     * carry their statement cache. The driver's own data source with one change, the class of
+     * connection it opens; it also keeps the login timeout HikariCP sets, which HikariCP's shutdown
+     * reads back as how long to wait for a connection still being added.
+     */
+    private static final class ConnectionSource extends SQLiteDataSource {
+        private final String file;
+        private final StatementCache.Counters counters;
+
+        ConnectionSource(SQLiteConfig config, String url, String file, StatementCache.Counters counters) {
+            super(config);
+            setUrl(url);
+            this.file = file;
+            this.counters = counters;
+        }
+
+        @Override
+        public SQLiteConnection getConnection(String username, String password) throws SQLException {
+            return new ReaderConnection(getUrl(), file, getConfig().toProperties(), counters); // a SQLite file has no users
+        }
     }
 }
