@@ -94,9 +94,9 @@ public final class Ledger implements AutoCloseable {
     private final CommandRing ring;
     private final String ledgerId;
     private final QueryCache cache;
-    private final BetRepository bets;
-    private final GameRepository games;
-    private final AccountRepository accounts;
+    private final Bets bets;
+    private final Games games;
+    private final Accounts accounts;
     private final BackupService backups;
     private final HealthMonitor health;
     private final String openReport;
@@ -210,9 +210,9 @@ public final class Ledger implements AutoCloseable {
         this.ledgerId = ledgerId;
         this.cache = cache;
         ReaderPool modelReaders = parts.viewReaders != null ? parts.viewReaders : parts.readers;
-        this.bets = new BetRepository(modelReaders, cache);
-        this.games = new GameRepository(modelReaders, cache);
-        this.accounts = new AccountRepository(parts.readers, modelReaders, cache);
+        this.bets = QueryReads.bets(new BetRepository(modelReaders, cache));
+        this.games = QueryReads.games(new GameRepository(modelReaders, cache));
+        this.accounts = QueryReads.accounts(new AccountRepository(parts.readers, modelReaders, cache));
         this.backups = parts.backups;
         this.health = parts.health;
         this.openReport = openReport;
@@ -777,12 +777,12 @@ public final class Ledger implements AutoCloseable {
     }
 
     /** Bet history (by player, by game) from the read model, through the query cache. */
-    public BetRepository bets() {
+    public Bets bets() {
         return bets;
     }
 
     /** Games by table, from the read model, through the query cache. */
-    public GameRepository games() {
+    public Games games() {
         return games;
     }
 
@@ -790,7 +790,7 @@ public final class Ledger implements AutoCloseable {
      * Account statements and stored balances, through the query cache: from the views file when it
      * is on; else balances from the read model and statements from the log.
      */
-    public AccountRepository accounts() {
+    public Accounts accounts() {
         return accounts;
     }
 

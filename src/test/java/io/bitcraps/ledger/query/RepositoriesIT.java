@@ -335,7 +335,7 @@ class RepositoriesIT {
             for (BetState b : book.bets.values()) {
                 assertThat(ledger.bets().find(b.gameId(), b.betId())).contains(b);
             }
-            ReaderPool.Snapshot<Map<String, Long>> all = ledger.accounts().allBalances();
+            var all = ledger.accounts().allBalances();
             assertThat(all.value()).isEqualTo(book.balances);
             assertThat(all.seq()).isEqualTo(seq);
 
