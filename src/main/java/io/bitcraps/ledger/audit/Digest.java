@@ -42,6 +42,41 @@ public record Digest(String ledgerId, long seq, String headHash, String time, St
         return w.toString();
     }
 
+    /** The head row of a ledger file disagrees with the event at its seq: the file needs an audit, not a digest. */
+    public static final class HeadDisagrees extends RuntimeException {
+        public HeadDisagrees(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * The digest of a ledger file's head, read-only (safe beside a running writer), signed with the HMAC key in
+     * {@code keyFile} when there is one. Refuses an empty ledger (nothing to vouch for) and a head row that is not
+     * the event at its seq ({@link HeadDisagrees}).
+     */
+    public static Digest ofFile(java.nio.file.Path db, java.nio.file.Path keyFile) throws java.sql.SQLException,
+            java.io.IOException {
+        byte[] key = keyFile == null ? null : HeadSigner.readKey(keyFile);
+        try (java.sql.Connection conn = io.bitcraps.ledger.store.LedgerDatabase.openReadOnly(db)) {
+            conn.setAutoCommit(false);
+            try {
+                io.bitcraps.ledger.store.Head head = io.bitcraps.ledger.store.EventReader.head(conn);
+                if (head.seq() == 0) {
+                    throw new IllegalStateException(db + " holds no events yet; nothing to vouch for");
+                }
+                byte[] last = io.bitcraps.ledger.store.EventReader.hashAt(conn, head.seq());
+                if (!java.util.Arrays.equals(last, head.hash())) {
+                    throw new HeadDisagrees("the head row does not match the event at seq " + head.seq()
+                            + "; run tools/ledger audit " + db);
+                }
+                String ledgerId = io.bitcraps.ledger.store.LedgerDatabase.ledgerId(conn);
+                return of(ledgerId, head.seq(), head.hash(), key == null ? null : new HeadSigner(key, ledgerId));
+            } finally {
+                conn.rollback();
+            }
+        }
+    }
+
     public static Digest parse(String json) {
         JsonNode n = JsonMapper.shared().readTree(json);
         if (n == null || !n.isObject() || !n.has("ledgerId") || !n.has("seq") || !n.has("headHash")) {

@@ -69,6 +69,22 @@ public final class Backups {
     }
 
     /**
+     * {@link #take(Path, Path, HeadSigner, Clock, boolean)} for a tool beside the ledger: signs with {@code key}
+     * (null: unsigned) under the ledger id the file records.
+     */
+    public static Result takeSignedWith(Path db, Path dir, byte[] key, Clock clock, boolean withViews) throws BackupFailure {
+        HeadSigner signer = null;
+        if (key != null) {
+            try (java.sql.Connection conn = LedgerDatabase.openReadOnly(db)) {
+                signer = new HeadSigner(key, LedgerDatabase.ledgerId(conn));
+            } catch (java.sql.SQLException e) {
+                throw new BackupFailure("cannot read the ledger id of " + db + ": " + e.getMessage(), e);
+            }
+        }
+        return take(db, dir, signer, clock, withViews);
+    }
+
+    /**
      * As {@link #take(Path, Path, HeadSigner, Clock)}; with {@code withViews} the backup also carries
      * the views file beside {@code db} (the log-first commit's read model), when there is one that
      * is complete and on this log, as {@code <backup>.views} with its watermark and SHA-256 in the

@@ -1,5 +1,8 @@
 package io.bitcraps.ledger.cdc;
 
+import io.bitcraps.ledger.codec.PayloadCodec;
+import io.bitcraps.ledger.feed.CommittedEvent;
+import io.bitcraps.ledger.projection.StoredEvents;
 import io.bitcraps.ledger.store.BatchRecord;
 import io.bitcraps.ledger.store.EventReader;
 import io.bitcraps.ledger.store.EventRow;
@@ -35,7 +38,17 @@ public final class LogTail implements AutoCloseable {
     }
 
     private final Connection conn;
+    private final PayloadCodec codec = new PayloadCodec();
     private long next;
+
+    /** A part's rows decoded, each with its chain hash and stored payload, as a subscriber receives them. */
+    public List<CommittedEvent> decode(Part part) {
+        List<CommittedEvent> out = new ArrayList<>(part.rows().size());
+        for (EventRow row : part.rows()) {
+            out.add(new CommittedEvent(StoredEvents.decode(codec, row), row.hash(), row.payload()));
+        }
+        return out;
+    }
 
     /** Follows {@code db} from {@code fromSeq} (1 for the whole log). */
     public LogTail(Path db, long fromSeq) throws SQLException {

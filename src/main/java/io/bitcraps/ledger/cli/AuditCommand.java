@@ -1,12 +1,13 @@
 package io.bitcraps.ledger.cli;
 
+import io.bitcraps.ledger.api.HmacKey;
+import io.bitcraps.ledger.api.LedgerReader;
 import io.bitcraps.ledger.audit.AuditReport;
 import io.bitcraps.ledger.audit.Auditor;
 import io.bitcraps.ledger.audit.Digest;
 import io.bitcraps.ledger.audit.HtmlReport;
 import io.bitcraps.ledger.audit.Problem;
 import io.bitcraps.ledger.audit.RootCause;
-import io.bitcraps.ledger.codec.HeadSigner;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -77,7 +78,7 @@ final class AuditCommand implements Callable<Integer> {
         if (!Files.isRegularFile(db)) {
             throw new IllegalArgumentException("no such database file: " + db);
         }
-        byte[] key = keyFile == null ? null : HeadSigner.readKey(keyFile);
+        byte[] key = keyFile == null ? null : HmacKey.read(keyFile);
         Digest digest = digestFile == null ? null : Digest.parse(Files.readString(digestFile, StandardCharsets.UTF_8));
         Auditor.Options options = new Auditor.Options(from, to == null ? Long.MAX_VALUE : to, key, digest);
         AuditReport report;
@@ -94,9 +95,9 @@ final class AuditCommand implements Callable<Integer> {
     /** A bar only for long logs: the head seq is read cheaply first. */
     private ProgressBar progressBar() {
         long total;
-        try (var conn = io.bitcraps.ledger.store.LedgerDatabase.openReadOnly(db)) {
-            total = io.bitcraps.ledger.store.EventReader.head(conn).seq();
-        } catch (Exception e) {
+        try (LedgerReader reader = LedgerReader.open(db)) {
+            total = reader.head().seq();
+        } catch (RuntimeException e) {
             return null; // the audit itself will say what is wrong with the file
         }
         if (total < PROGRESS_MIN_EVENTS) {

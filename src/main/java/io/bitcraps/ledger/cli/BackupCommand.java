@@ -1,14 +1,12 @@
 package io.bitcraps.ledger.cli;
 
+import io.bitcraps.ledger.api.HmacKey;
 import io.bitcraps.ledger.backup.Backups;
 import io.bitcraps.ledger.backup.Retention;
-import io.bitcraps.ledger.codec.HeadSigner;
-import io.bitcraps.ledger.store.LedgerDatabase;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -43,15 +41,8 @@ final class BackupCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path target = dir != null ? dir : db.toAbsolutePath().getParent().resolve("backups");
-        HeadSigner signer = null;
-        if (keyFile != null) {
-            String ledgerId;
-            try (Connection conn = LedgerDatabase.openReadOnly(db)) {
-                ledgerId = LedgerDatabase.ledgerId(conn);
-            }
-            signer = new HeadSigner(HeadSigner.readKey(keyFile), ledgerId);
-        }
-        Backups.Result r = Backups.take(db, target, signer, Clock.systemUTC(), !noViews);
+        Backups.Result r = Backups.takeSignedWith(db, target, keyFile == null ? null : HmacKey.read(keyFile),
+                Clock.systemUTC(), !noViews);
         List<Path> removed = Retention.apply(target, Duration.ofDays(keepDays), keepMin, Clock.systemUTC().instant());
         if (json) {
             System.out.println(r.manifest().toJson());

@@ -1,18 +1,12 @@
 package io.bitcraps.ledger.cli;
 
 import io.bitcraps.ledger.audit.Digest;
-import io.bitcraps.ledger.codec.HeadSigner;
-import io.bitcraps.ledger.store.EventReader;
-import io.bitcraps.ledger.store.Head;
-import io.bitcraps.ledger.store.LedgerDatabase;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.util.Arrays;
 import java.util.concurrent.Callable;
 
 /**
@@ -34,23 +28,12 @@ final class DigestCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        byte[] key = keyFile == null ? null : HeadSigner.readKey(keyFile);
         Digest digest;
-        try (Connection conn = LedgerDatabase.openReadOnly(db)) {
-            conn.setAutoCommit(false);
-            Head head = EventReader.head(conn);
-            if (head.seq() == 0) {
-                throw new IllegalStateException(db + " holds no events yet; nothing to vouch for");
-            }
-            byte[] last = EventReader.hashAt(conn, head.seq());
-            if (!Arrays.equals(last, head.hash())) {
-                System.err.println("ledger digest: the head row does not match the event at seq " + head.seq()
-                        + "; run tools/ledger audit " + db);
-                return LedgerCli.EXIT_NOT_INTACT;
-            }
-            String ledgerId = LedgerDatabase.ledgerId(conn);
-            digest = Digest.of(ledgerId, head.seq(), head.hash(), key == null ? null : new HeadSigner(key, ledgerId));
-            conn.rollback();
+        try {
+            digest = Digest.ofFile(db, keyFile);
+        } catch (Digest.HeadDisagrees e) {
+            System.err.println("ledger digest: " + e.getMessage());
+            return LedgerCli.EXIT_NOT_INTACT;
         }
         if (out == null) {
             System.out.println(digest.toJson());

@@ -2,10 +2,7 @@ package io.bitcraps.ledger.cli;
 
 import io.bitcraps.ledger.api.EventLines;
 import io.bitcraps.ledger.cdc.LogTail;
-import io.bitcraps.ledger.codec.PayloadCodec;
 import io.bitcraps.ledger.feed.CommittedEvent;
-import io.bitcraps.ledger.projection.StoredEvents;
-import io.bitcraps.ledger.store.EventRow;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -62,7 +59,6 @@ final class FollowCommand implements java.util.concurrent.Callable<Integer> {
         }, "follow-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         long printed = 0;
-        PayloadCodec codec = new PayloadCodec();
         try (LogTail tail = new LogTail(db, from);
              OutputStream sink = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16)) {
             outer:
@@ -73,12 +69,11 @@ final class FollowCommand implements java.util.concurrent.Callable<Integer> {
                     Thread.sleep(pollMillis);
                     continue;
                 }
-                for (EventRow row : part.rows()) {
-                    CommittedEvent event = new CommittedEvent(StoredEvents.decode(codec, row), row.hash(), row.payload());
+                for (CommittedEvent event : tail.decode(part)) {
                     sink.write(EventLines.json(event).getBytes(StandardCharsets.UTF_8));
                     sink.write('\n');
                     printed++;
-                    if (untilSeq != null && row.seq() >= untilSeq) {
+                    if (untilSeq != null && event.seq() >= untilSeq) {
                         break outer;
                     }
                 }

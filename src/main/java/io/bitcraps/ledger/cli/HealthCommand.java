@@ -4,7 +4,6 @@ import io.bitcraps.ledger.health.DatabaseChecks;
 import io.bitcraps.ledger.health.HealthCheck;
 import io.bitcraps.ledger.health.HealthReport;
 import io.bitcraps.ledger.health.HealthThresholds;
-import io.bitcraps.ledger.store.LedgerDatabase;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import tools.jackson.core.JsonGenerator;
@@ -13,11 +12,8 @@ import tools.jackson.core.json.JsonFactory;
 
 import java.io.StringWriter;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -51,22 +47,8 @@ final class HealthCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         HealthThresholds t = HealthThresholds.defaults().withMinFreeBytes(minFreeMb << 20).withMaxBackupAge(maxBackupAge);
-        Clock clock = Clock.systemUTC();
-        List<HealthCheck> checks = new ArrayList<>();
-        try (Connection conn = LedgerDatabase.openReadOnly(db)) {
-            conn.setAutoCommit(false);
-            checks.add(DatabaseChecks.integrity(conn));
-            checks.add(DatabaseChecks.chainTail(conn, tail));
-            checks.add(DatabaseChecks.indexes(conn, tail));
-            checks.add(DatabaseChecks.conservation(conn));
-            checks.add(DatabaseChecks.lastCommit(conn, clock));
-            conn.rollback();
-        }
-        checks.add(DatabaseChecks.disk(db, t.minFreeBytes()));
-        checks.add(DatabaseChecks.wal(db, t.maxWalBytes()));
         Path dir = backups != null ? backups : db.toAbsolutePath().getParent().resolve("backups");
-        checks.add(DatabaseChecks.backups(dir, t.maxBackupAge(), clock));
-        HealthReport report = HealthReport.of(clock.instant(), checks);
+        HealthReport report = DatabaseChecks.ofFile(db, t, dir, tail, Clock.systemUTC());
         System.out.println(json ? toJson(report) : toText(report));
         return switch (report.status()) {
             case UP -> LedgerCli.EXIT_OK;

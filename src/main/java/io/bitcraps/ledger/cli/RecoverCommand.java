@@ -1,7 +1,7 @@
 package io.bitcraps.ledger.cli;
 
+import io.bitcraps.ledger.api.HmacKey;
 import io.bitcraps.ledger.backup.Recovery;
-import io.bitcraps.ledger.codec.HeadSigner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -35,7 +35,7 @@ final class RecoverCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path backupDir = dir != null ? dir : db.toAbsolutePath().getParent().resolve("backups");
-        byte[] key = keyFile == null ? null : HeadSigner.readKey(keyFile);
+        byte[] key = keyFile == null ? null : HmacKey.read(keyFile);
         Recovery.Report r = Recovery.recover(db, backupDir, archive, key, foreign, Clock.systemUTC());
         boolean lost = r.damagedClaimedSeq() >= 0 && !r.lostNothingKnown();
         if (json) {

@@ -1,7 +1,7 @@
 package io.bitcraps.ledger.cli;
 
+import io.bitcraps.ledger.api.HmacKey;
 import io.bitcraps.ledger.cdc.Standby;
-import io.bitcraps.ledger.codec.HeadSigner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -45,7 +45,7 @@ final class ReplicateCommand implements java.util.concurrent.Callable<Integer> {
             settings = settings.ledger(ledger);
         }
         if (keyFile != null) {
-            settings = settings.withKey(HeadSigner.readKey(keyFile));
+            settings = settings.withKey(HmacKey.read(keyFile));
         }
         if (untilSeq != null) {
             settings = settings.untilSeq(untilSeq);

@@ -1,7 +1,7 @@
 package io.bitcraps.ledger.cli;
 
+import io.bitcraps.ledger.api.HmacKey;
 import io.bitcraps.ledger.backup.Restore;
-import io.bitcraps.ledger.codec.HeadSigner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -52,7 +52,7 @@ final class RestoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path backupDir = dir != null ? dir : to.toAbsolutePath().getParent().resolve("backups");
-        byte[] key = keyFile == null ? null : HeadSigner.readKey(keyFile);
+        byte[] key = keyFile == null ? null : HmacKey.read(keyFile);
         long untilMicros = untilTime == null ? Long.MAX_VALUE
                 : Math.addExact(Math.multiplyExact(untilTime.getEpochSecond(), 1_000_000L), untilTime.getNano() / 1_000);
         Restore.Result r = Restore.restore(backupDir, backup, to, new Restore.Options(force, foreign, forkArchive, key,

@@ -1,10 +1,10 @@
 package io.bitcraps.ledger.cli;
 
+import io.bitcraps.ledger.api.HmacKey;
 import io.bitcraps.ledger.domain.BackupFailure;
 import io.bitcraps.ledger.backup.Backups;
 import io.bitcraps.ledger.backup.Manifest;
 import io.bitcraps.ledger.backup.SafePaths;
-import io.bitcraps.ledger.codec.HeadSigner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -33,7 +33,7 @@ final class VerifyBackupCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path given = Path.of(backup);
         Path base = dir != null ? dir : given.toAbsolutePath().getParent();
-        byte[] key = keyFile == null ? null : HeadSigner.readKey(keyFile);
+        byte[] key = keyFile == null ? null : HmacKey.read(keyFile);
         try {
             Path file = SafePaths.insideDirectory(base, dir != null ? backup : given.toAbsolutePath().toString());
             Manifest m = Backups.verify(file, key);

@@ -28,6 +28,30 @@ import java.util.Locale;
 public final class DatabaseChecks {
     private DatabaseChecks() {}
 
+    /**
+     * Every check of a ledger file from outside the process that writes it ({@code tools/ledger health}): the
+     * database's integrity, the chain's tail ({@code tail} events re-hashed), the indexes, conservation, the last
+     * commit's age, free disk, the WAL's size, and the newest backup in {@code backupDir}. Read-only; safe beside a
+     * running writer.
+     */
+    public static HealthReport ofFile(Path db, HealthThresholds thresholds, Path backupDir, int tail, Clock clock)
+            throws SQLException {
+        List<HealthCheck> checks = new ArrayList<>();
+        try (Connection conn = io.bitcraps.ledger.store.LedgerDatabase.openReadOnly(db)) {
+            conn.setAutoCommit(false);
+            checks.add(integrity(conn));
+            checks.add(chainTail(conn, tail));
+            checks.add(indexes(conn, tail));
+            checks.add(conservation(conn));
+            checks.add(lastCommit(conn, clock));
+            conn.rollback();
+        }
+        checks.add(disk(db, thresholds.minFreeBytes()));
+        checks.add(wal(db, thresholds.maxWalBytes()));
+        checks.add(backups(backupDir, thresholds.maxBackupAge(), clock));
+        return HealthReport.of(clock.instant(), checks);
+    }
+
     /** SQLite's own page-level check. It misses flipped data bytes; the chain check catches those. */
     public static HealthCheck integrity(Connection conn) {
         try {
