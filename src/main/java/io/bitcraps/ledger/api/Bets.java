@@ -13,9 +13,9 @@ import java.util.Optional;
 public interface Bets {
     Optional<BetState> find(String gameId, String betId);
 
-    /** The player's bets, oldest first, a page at a time. */
+    /** The player's bets, newest first, a page at a time. */
     Page<BetState> byPlayer(String player, PageRequest page);
 
-    /** The game's bets, oldest first, a page at a time. */
+    /** The game's bets, newest first, a page at a time. */
     Page<BetState> byGame(String gameId, PageRequest page);
 }

@@ -13,6 +13,6 @@ import java.util.Optional;
 public interface Games {
     Optional<GameSummary> find(String gameId);
 
-    /** The table's games, oldest first, a page at a time. */
+    /** The table's games, newest first, a page at a time. */
     Page<GameSummary> byTable(String tableId, PageRequest page);
 }

@@ -1,14 +1,22 @@
 package io.bitcraps.ledger.api;
 
 import io.bitcraps.ledger.codec.PayloadCodec;
+import io.bitcraps.ledger.domain.BetState;
+import io.bitcraps.ledger.domain.Page;
+import io.bitcraps.ledger.domain.PageRequest;
+import io.bitcraps.ledger.domain.ProtectionStatus;
 import io.bitcraps.ledger.feed.CommittedEvent;
 import io.bitcraps.ledger.internal.Hex;
 import io.bitcraps.ledger.projection.LedgerState;
+import io.bitcraps.ledger.projection.Protections;
 import io.bitcraps.ledger.projection.Replayer;
 import io.bitcraps.ledger.projection.StoredEvents;
+import io.bitcraps.ledger.protection.PlayerProtection;
 import io.bitcraps.ledger.query.AccountRepository;
+import io.bitcraps.ledger.query.BetRepository;
 import io.bitcraps.ledger.query.ReaderPool;
 import io.bitcraps.ledger.store.EventReader;
+import io.bitcraps.ledger.store.EventRow;
 import io.bitcraps.ledger.store.Head;
 import io.bitcraps.ledger.store.LedgerDatabase;
 import io.bitcraps.ledger.store.SchemaMismatch;
@@ -19,11 +27,15 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 
@@ -40,6 +52,7 @@ public final class LedgerReader implements AutoCloseable {
     private final Path db;
     private final Connection conn;
     private final PayloadCodec codec = new PayloadCodec();
+    private ReaderPool modelPool; // opened on the first read-model query, closed with the reader
 
     private LedgerReader(Path db, Connection conn) {
         this.db = db;
@@ -162,8 +175,68 @@ public final class LedgerReader implements AutoCloseable {
                 row -> sink.accept(new CommittedEvent(StoredEvents.decode(codec, row), row.hash(), row.payload()))));
     }
 
+    /**
+     * The player's protection at {@code at} (not before the ledger's last event), folded from the log in one
+     * snapshot: each limit with what was used of it and what is left, a raise waiting out its cooling period, and a
+     * cool-off or self-exclusion in force. Empty for a player who never set a limit or excluded themselves.
+     */
+    public Optional<ProtectionStatus> protection(String player, Instant at) {
+        Objects.requireNonNull(player, "player");
+        Objects.requireNonNull(at, "at");
+        return inSnapshot(() -> {
+            Head head = EventReader.head(conn);
+            if (head.seq() <= 0) {
+                return Optional.empty();
+            }
+            List<EventRow> last = new ArrayList<>(1);
+            EventReader.forEach(conn, head.seq(), head.seq(), last::add);
+            long headMicros = last.isEmpty() ? 0 : last.get(0).timestampMicros();
+            PlayerProtection p = Protections.ofPlayer(conn, codec, head.seq(), player);
+            if (p == null) {
+                return Optional.empty();
+            }
+            long micros = Math.max(headMicros, Math.addExact(Math.multiplyExact(at.getEpochSecond(), 1_000_000L),
+                    at.getNano() / 1000));
+            return Optional.of(p.statusOf(player, micros));
+        });
+    }
+
+    /**
+     * The player's bets, newest first, a page at a time, from the read model: the database's own, or with the
+     * log-first commit the views file beside it (which a stopped ledger brings up to date at its next open).
+     *
+     * @throws LedgerReadFailure when the read model is the views file and it is missing
+     */
+    public Page<BetState> betsByPlayer(String player, PageRequest page) {
+        try {
+            return new BetRepository(modelPool(), null).byPlayer(player, page);
+        } catch (SQLException e) {
+            throw new LedgerReadFailure("reading " + db + ": " + e.getMessage(), e);
+        }
+    }
+
+    private ReaderPool modelPool() throws SQLException {
+        if (modelPool == null) {
+            boolean logFirst = inSnapshot(() -> EventReader.head(conn).readModelSeq() < 0);
+            if (logFirst) {
+                Path views = LedgerDatabase.viewsFileOf(db);
+                if (!Files.exists(views)) {
+                    throw new LedgerReadFailure(db + " keeps its read model in " + views + " (the log-first commit),"
+                            + " which is missing; opening the ledger rebuilds it", null);
+                }
+                modelPool = new ReaderPool(views, 1, null, ReaderPool.Source.VIEWS);
+            } else {
+                modelPool = new ReaderPool(db, 1, null, ReaderPool.Source.LEDGER);
+            }
+        }
+        return modelPool;
+    }
+
     @Override
     public void close() {
+        if (modelPool != null) {
+            modelPool.close();
+        }
         try {
             conn.close();
         } catch (SQLException e) {

@@ -1,21 +1,13 @@
 package io.bitcraps.ledger.cli;
 
+import io.bitcraps.ledger.api.LedgerReader;
 import io.bitcraps.ledger.domain.LimitStatus;
 import io.bitcraps.ledger.domain.Limits;
-import io.bitcraps.ledger.codec.PayloadCodec;
 import io.bitcraps.ledger.domain.PlayerLimit;
 import io.bitcraps.ledger.domain.BetState;
 import io.bitcraps.ledger.domain.ProtectionStatus;
-import io.bitcraps.ledger.projection.Protections;
-import io.bitcraps.ledger.protection.PlayerProtection;
-import io.bitcraps.ledger.store.EventReader;
-import io.bitcraps.ledger.store.EventRow;
-import io.bitcraps.ledger.store.Head;
-import io.bitcraps.ledger.query.BetRepository;
 import io.bitcraps.ledger.domain.Page;
 import io.bitcraps.ledger.domain.PageRequest;
-import io.bitcraps.ledger.query.ReaderPool;
-import io.bitcraps.ledger.store.LedgerDatabase;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import tools.jackson.core.JsonGenerator;
@@ -24,10 +16,8 @@ import tools.jackson.core.json.JsonFactory;
 
 import java.io.StringWriter;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Optional;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -57,30 +47,15 @@ final class HistoryCommand implements Callable<Integer> {
         if (limit < 1) {
             throw new IllegalArgumentException("--limit must be at least 1, got " + limit);
         }
-        Path source = db;
-        ReaderPool.Source kind = ReaderPool.Source.LEDGER;
-        try (Connection check = LedgerDatabase.openReadOnly(db)) {
-            check.setAutoCommit(false);
-            // also refuses a file that is not a ledger before the pool opens it
-            if (io.bitcraps.ledger.store.EventReader.head(check).readModelSeq() < 0) {
-                // a log-first ledger keeps its read model in the views file beside it
-                source = LedgerDatabase.viewsFileOf(db);
-                kind = ReaderPool.Source.VIEWS;
-                if (!java.nio.file.Files.exists(source)) {
-                    System.err.println("ledger history: " + db + " keeps its read model in " + source
-                            + " (the log-first commit), which is missing; opening the ledger rebuilds it");
-                    return LedgerCli.EXIT_ERROR;
-                }
-            }
-            printProtection(check);
-            check.rollback();
-        }
         int printed = 0;
-        try (ReaderPool pool = new ReaderPool(source, 1, null, kind)) {
-            BetRepository bets = new BetRepository(pool, null);
+        try (LedgerReader reader = LedgerReader.open(db)) {
+            Optional<ProtectionStatus> protection = reader.protection(player, Instant.now());
+            if (protection.isPresent()) {
+                System.out.println(json ? protectionJson(protection.get()) : protectionText(protection.get()));
+            }
             PageRequest next = PageRequest.first(Math.min(limit, Limits.PAGE_ROWS_MAX));
             while (next != null && printed < limit) {
-                Page<BetState> page = bets.byPlayer(player, next);
+                Page<BetState> page = reader.betsByPlayer(player, next);
                 for (BetState b : page.items()) {
                     if (printed++ == limit) {
                         break;
@@ -98,30 +73,12 @@ final class HistoryCommand implements Callable<Integer> {
         return LedgerCli.EXIT_OK;
     }
 
-    /**
-     * The player's protection now (the ledger's last event time if later), folded from the log within one read
-     * transaction: nothing printed for a player who never set a limit or excluded themselves.
-     */
-    private void printProtection(Connection conn) throws Exception {
-        Head head = EventReader.head(conn);
-        if (head.seq() <= 0) {
-            return;
-        }
-        List<EventRow> last = new ArrayList<>(1);
-        EventReader.forEach(conn, head.seq(), head.seq(), last::add);
-        long headMicros = last.isEmpty() ? 0 : last.get(0).timestampMicros();
-        PlayerProtection p = Protections.ofPlayer(conn, new PayloadCodec(), head.seq(), player);
-        if (p == null) {
-            return;
-        }
-        Instant now = Instant.now();
-        long micros = Math.max(headMicros, now.getEpochSecond() * 1_000_000L + now.getNano() / 1000);
-        ProtectionStatus status = p.statusOf(player, micros);
-        System.out.println(json ? protectionJson(status) : protectionText(status));
+    private static String instant(long micros) {
+        return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000L).toString();
     }
 
     private static String protectionText(ProtectionStatus s) {
-        StringBuilder out = new StringBuilder("protection of " + s.player() + " at " + PlayerProtection.instant(s.atMicros()));
+        StringBuilder out = new StringBuilder("protection of " + s.player() + " at " + instant(s.atMicros()));
         for (LimitStatus l : s.limits()) {
             if (l.value() == null && !l.raisePending()) {
                 continue;
@@ -137,12 +94,12 @@ final class HistoryCommand implements Callable<Integer> {
             }
             if (l.raisePending()) {
                 out.append(l.raisedTo() == null ? "; removed" : String.format(Locale.ROOT, "; raised to %,d", l.raisedTo()))
-                        .append(" from ").append(PlayerProtection.instant(l.raiseFromMicros()));
+                        .append(" from ").append(instant(l.raiseFromMicros()));
             }
         }
         if (s.exclusion() != null) {
             out.append(String.format(Locale.ROOT, "%n  %-12s until %s: deposits and bets refused", s.exclusion().field(),
-                    PlayerProtection.instant(s.excludedUntilMicros())));
+                    instant(s.excludedUntilMicros())));
         }
         return out.toString();
     }
@@ -154,7 +111,7 @@ final class HistoryCommand implements Callable<Integer> {
             g.writeName("protection");
             g.writeStartObject();
             g.writeStringProperty("player", s.player());
-            g.writeStringProperty("at", PlayerProtection.instant(s.atMicros()));
+            g.writeStringProperty("at", instant(s.atMicros()));
             g.writeName("limits");
             g.writeStartObject();
             for (LimitStatus l : s.limits()) {
@@ -176,14 +133,14 @@ final class HistoryCommand implements Callable<Integer> {
                     } else {
                         g.writeNumberProperty("raised_to", l.raisedTo());
                     }
-                    g.writeStringProperty("raised_from", PlayerProtection.instant(l.raiseFromMicros()));
+                    g.writeStringProperty("raised_from", instant(l.raiseFromMicros()));
                 }
                 g.writeEndObject();
             }
             g.writeEndObject();
             if (s.exclusion() != null) {
                 g.writeStringProperty("exclusion", s.exclusion().field());
-                g.writeStringProperty("excluded_until", PlayerProtection.instant(s.excludedUntilMicros()));
+                g.writeStringProperty("excluded_until", instant(s.excludedUntilMicros()));
             }
             g.writeEndObject();
             g.writeEndObject();

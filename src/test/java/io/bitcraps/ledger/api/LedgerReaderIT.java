@@ -123,6 +123,33 @@ class LedgerReaderIT {
     }
 
     @Test
+    void aPlayersProtectionAndBetsComeFromTheLogAndTheReadModelOfEitherCommit() {
+        for (boolean logFirst : new boolean[] {true, false}) {
+            Path db = dir.resolve("ledger-" + logFirst + ".db");
+            try (Ledger ledger = Ledger.open(LedgerConfig.builder(db).logFirstCommit(logFirst).build())) {
+                fill(ledger);
+                ok(ledger.submit(new io.bitcraps.ledger.domain.Command.SetLimits("alice", 5_000L, null, null, null, 200L)));
+                ok(ledger.submit(new PlaceBet("g1", "b2", "alice", BetType.PASS_LINE, null, 50)));
+                ledger.awaitViews(ledger.view().seq(), Duration.ofSeconds(10));
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            try (LedgerReader reader = LedgerReader.open(db)) {
+                io.bitcraps.ledger.domain.ProtectionStatus alice = reader.protection("alice", java.time.Instant.now()).orElseThrow();
+                assertThat(alice.limit(io.bitcraps.ledger.domain.PlayerLimit.STAKE_MAX).value()).isEqualTo(200L);
+                assertThat(alice.limit(io.bitcraps.ledger.domain.PlayerLimit.DEPOSIT_24H).value()).isEqualTo(5_000L);
+                assertThat(reader.protection("bob", java.time.Instant.now())).as("bob set no limit").isEmpty();
+
+                var page = reader.betsByPlayer("alice", io.bitcraps.ledger.domain.PageRequest.first(1));
+                assertThat(page.items()).extracting(io.bitcraps.ledger.domain.BetState::betId).as("newest first").containsExactly("b2");
+                var rest = reader.betsByPlayer("alice", new io.bitcraps.ledger.domain.PageRequest(10, page.next().beforeSeq()));
+                assertThat(rest.items()).extracting(io.bitcraps.ledger.domain.BetState::betId).containsExactly("b1");
+                assertThat(rest.items().get(0).winnings()).isEqualTo(100);
+            }
+        }
+    }
+
+    @Test
     void aMissingFileAndAFileThatIsNoLedgerAreNamed() throws Exception {
         assertThatThrownBy(() -> LedgerReader.open(dir.resolve("nothing.db"))).isInstanceOf(DatabaseMissing.class)
                 .hasMessageContaining("nothing.db");
