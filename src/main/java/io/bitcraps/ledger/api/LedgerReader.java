@@ -161,6 +161,24 @@ public final class LedgerReader implements AutoCloseable {
         });
     }
 
+    /** What a replay of the whole log gives: the seq and chain hash it ends at, and every non-zero balance. */
+    public record Replayed(long seq, String headHash, Map<String, Long> balances) {
+        public Replayed {
+            balances = Collections.unmodifiableMap(new TreeMap<>(balances));
+        }
+    }
+
+    /**
+     * Replays the whole log from one snapshot with the ledger's own rules and checks every hash on the way: what the
+     * events alone say the books are. A log that does not verify is a {@link LedgerReadFailure} naming the seq.
+     */
+    public Replayed replay() {
+        return inSnapshot(() -> {
+            LedgerState state = new Replayer(codec).replay(conn, LedgerDatabase.ledgerId(conn));
+            return new Replayed(state.seq(), Hex.of(state.headHash()), state.balances());
+        });
+    }
+
     /**
      * Hands every event from {@code fromSeq} to {@code toSeq} (inclusive; {@code Long.MAX_VALUE} for the head) to
      * {@code sink} in seq order, decoded, with its chain hash and stored payload, all from one snapshot. Returns

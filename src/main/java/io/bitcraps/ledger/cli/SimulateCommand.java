@@ -2,18 +2,14 @@ package io.bitcraps.ledger.cli;
 
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
+import io.bitcraps.ledger.api.LedgerReader;
 import io.bitcraps.ledger.api.LedgerView;
 import io.bitcraps.ledger.api.RelayStatus;
-import io.bitcraps.ledger.codec.PayloadCodec;
-import io.bitcraps.ledger.craps.TableRules;
 import io.bitcraps.ledger.domain.Account;
 import io.bitcraps.ledger.domain.BetType;
 import io.bitcraps.ledger.api.WriterStats;
-import io.bitcraps.ledger.projection.LedgerState;
-import io.bitcraps.ledger.projection.Replayer;
 import io.bitcraps.ledger.sim.CrapsFloor;
 import io.bitcraps.ledger.api.Durability;
-import io.bitcraps.ledger.store.LedgerDatabase;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -22,8 +18,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -157,9 +151,9 @@ final class SimulateCommand implements Callable<Integer> {
         }
         // read after close, which waited for the relay to publish the run
         relayStatus = opened.relayStatus().orElse(null);
-        LedgerState replayed;
-        try (Connection conn = LedgerDatabase.openReadOnly(db)) {
-            replayed = new Replayer(new PayloadCodec()).replay(conn, LedgerDatabase.ledgerId(conn));
+        LedgerReader.Replayed replayed;
+        try (LedgerReader reader = LedgerReader.open(db)) {
+            replayed = reader.replay();
         }
         return printSummary(mode, options, report, finalView, stats, startSeq, houseBefore, replayed);
     }
@@ -179,25 +173,17 @@ final class SimulateCommand implements Callable<Integer> {
         };
         options = options.withFairDice(fair).withProtection(protection);
         if (rules != null && !rules.isEmpty()) {
-            List<TableRules> list = new ArrayList<>();
-            for (String r : rules) {
-                try {
-                    list.add(switch (r) {
-                        case "standard" -> TableRules.standard();
-                        case "variant" -> CrapsFloor.Options.VARIANT;
-                        default -> TableRules.parse(r);
-                    });
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("--rules: " + e.getMessage(), e);
-                }
+            try {
+                options = options.withTableRulesNamed(rules);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--rules: " + e.getMessage(), e);
             }
-            options = options.withTableRules(list);
         }
         return options;
     }
 
     private int printSummary(Durability mode, CrapsFloor.Options options, CrapsFloor.Report r, LedgerView view, WriterStats stats, long startSeq,
-                             long houseBefore, LedgerState replayed) {
+                             long houseBefore, LedgerReader.Replayed replayed) {
         long events = view.seq() - startSeq;
         double seconds = r.elapsedNanos() / 1e9;
         Histogram h = r.latencyNanos();

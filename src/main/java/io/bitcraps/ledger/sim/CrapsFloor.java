@@ -148,6 +148,22 @@ public final class CrapsFloor {
             }
         }
 
+        /**
+         * {@link #withTableRules} by name, as an operator writes them: {@code standard}, {@code variant}, or a rules
+         * string ({@link TableRules#parse}); a bad one is an IllegalArgumentException naming it.
+         */
+        public Options withTableRulesNamed(List<String> names) {
+            List<TableRules> list = new java.util.ArrayList<>();
+            for (String r : names) {
+                list.add(switch (r) {
+                    case "standard" -> TableRules.standard();
+                    case "variant" -> VARIANT;
+                    default -> TableRules.parse(r);
+                });
+            }
+            return withTableRules(list);
+        }
+
         /** Hands of up to 24 rolls (then to the next decision), mixed tables, at most 200 open bets a game. */
         public static Options defaults() {
             return new Options(GameLength.HAND, MIXED, 24, 200, Settle.ENGINE, false, false);

@@ -76,6 +76,10 @@ class LedgerReaderIT {
             assertThat(withoutZeros(b.accounts())).isEqualTo(live);
             assertThat(b.accounts()).containsEntry(Account.player("bob").key(), 0L);
             assertThat(b.accounts().values().stream().mapToLong(Long::longValue).sum()).as("I1").isZero();
+            LedgerReader.Replayed replayed = reader.replay();
+            assertThat(replayed.seq()).isEqualTo(8);
+            assertThat(replayed.headHash()).isEqualTo(head);
+            assertThat(replayed.balances()).as("the non-zero balances, as the writer held them").isEqualTo(live);
         }
     }
 
