@@ -239,17 +239,77 @@ public final class Ledger implements AutoCloseable {
         }
     }
 
+    /**
+     * The steps of opening, in the order they must run. Each step that opens something puts it in
+     * {@code parts} at once, so that when a later step throws, {@link #open(LedgerConfig)} closes
+     * what was opened so far ({@link Parts#close}, in reverse order).
+     */
     private static Ledger open(LedgerConfig config, Parts parts) throws SQLException, IOException, Replayer.CorruptLog {
-        Path parent = config.path().toAbsolutePath().getParent();
         // the key first: a key file that is refused must not leave a new database (and a lock file
         // naming it, which later counts as evidence of a ledger) behind
         byte[] hmacKey = config.hmacKeyFile() == null ? null : HeadSigner.readKey(config.hmacKeyFile());
         // a zero-byte file is no database either: SQLite would make a new, empty ledger of it
         boolean creating = !Files.exists(config.path()) || Files.size(config.path()) == 0;
+        OpenedDatabase database = lockAndOpenDatabase(config, parts, creating);
+        String ledgerId = database.ledgerId();
+        PayloadCodec codec = new PayloadCodec();
+        long start = System.nanoTime();
+        List<String> report = new ArrayList<>();
+        if (creating) {
+            report.add("created a new, empty ledger " + ledgerId);
+        }
+        if (config.archiveDir() != null) {
+            // before the load: the load refuses a head that names events the log lacks, and the
+            // archive is what makes cutting such a head back safe (the events are healed from it below)
+            openArchiveAndCutHeadToLog(config, parts, codec, ledgerId, report);
+        }
+        LedgerState loaded = loadState(config, parts.conn, codec, ledgerId, report);
+        adoptIndexesAndFillCommitments(config, parts.conn, codec, creating, report);
+        openEventLog(config, parts);
+        ReadModel readModel = new ReadModel(parts.conn);
+        HeadSigner signer = hmacKey == null ? null : new HeadSigner(hmacKey, ledgerId);
+        LedgerState state = verifySignedHeadAndLevelArchive(config, parts, readModel, codec, loaded, signer, report);
+        if (config.logFirstCommit()) {
+            // at the state the writer starts from, so after the archive healed the database
+            keepSnapshotAtHead(parts.conn, parts.log, state);
+        }
+
+        // the registry before the reader pool, which registers its meters in it
+        MeterRegistry registry = registryOf(config, parts);
+        parts.readers = new ReaderPool(config.path(), config.readerPoolSize(), registry);
+        parts.checkpointer = new io.bitcraps.ledger.store.Checkpointer(database.options(), 1_000);
+        QueryCache cache = config.queryCacheBytes() == 0 ? null : new QueryCache(config.queryCacheBytes());
+        LedgerMetrics meters = registry == null ? null : new LedgerMetrics(registry);
+        List<io.bitcraps.ledger.ingest.CommitListener> listeners = openCommitListeners(config, parts, cache, meters,
+                registry, ledgerId, codec, state.seq(), report);
+        CommandRing ring = startWriter(config, parts, readModel, codec, signer, state, listeners);
+        startViewsAndRelay(config, parts, registry);
+        if (meters != null) {
+            meters.ring(registry, ring);
+        }
+        startBackupsAndHealth(config, parts, signer, meters, ring);
+        if (meters != null) {
+            registerStateMetersAndServeScrapes(config, parts, registry, meters, ring);
+        }
+        LOG.info("opened {} at seq {} in {} ms{}", config.path(), state.seq(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), report.isEmpty() ? "" : "; " + report);
+        return new Ledger(config, parts, ring, ledgerId, cache, String.join("; ", report));
+    }
+
+    /** The writer's database as {@link #lockAndOpenDatabase} leaves it: how it was opened, and whose it is. */
+    private record OpenedDatabase(StoreOptions options, String ledgerId) {}
+
+    /**
+     * Takes the writer lock and opens (and migrates) the database with the writer's connection;
+     * refuses a standby; records the ledger's id in the lock file.
+     */
+    private static OpenedDatabase lockAndOpenDatabase(LedgerConfig config, Parts parts, boolean creating)
+            throws SQLException, IOException {
         if (creating) {
             // before the lock is taken: taking it creates the lock file, which is itself evidence
             refuseToCreateOverEvidence(config);
         }
+        Path parent = config.path().toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
         }
@@ -260,34 +320,46 @@ public final class Ledger implements AutoCloseable {
         String standbyOf = LedgerDatabase.standbyOf(parts.conn);
         if (standbyOf != null) {
             // its events come from the primary through the topic; a write here would fork the history
+            // (refused before any later step of opening writes: cutting, rebuilding, healing, snapshots)
             throw new LedgerException.LedgerHalted(config.path() + " is a standby of topic " + standbyOf
                     + ": it is written by tools/ledger replicate only; make it a primary with tools/ledger promote", null);
         }
         String ledgerId = LedgerDatabase.ledgerId(parts.conn);
         parts.lock.recordLedger(ledgerId);
-        PayloadCodec codec = new PayloadCodec();
-        long start = System.nanoTime();
-        List<String> report = new ArrayList<>();
-        if (creating) {
-            report.add("created a new, empty ledger " + ledgerId);
+        return new OpenedDatabase(options, ledgerId);
+    }
+
+    /**
+     * Opens the journal archive, which must follow the database's timeline (checked before any of
+     * it is trusted, see {@link #checkTimelines}); when the log lost its newest events but the
+     * archive has them, cuts the head back to the log's end, for the archive to heal once the
+     * state is loaded ({@link #reconcileArchive}).
+     */
+    private static void openArchiveAndCutHeadToLog(LedgerConfig config, Parts parts, PayloadCodec codec, String ledgerId,
+                                                   List<String> report) throws SQLException, IOException, Replayer.CorruptLog {
+        parts.archive = JournalArchive.open(config.archiveDir(), config.durability() == Durability.FULL, config.fileMode());
+        String adopted = checkTimelines(parts.conn, parts.archive, config);
+        if (adopted != null) {
+            report.add(adopted);
         }
-        if (config.archiveDir() != null) {
-            parts.archive = JournalArchive.open(config.archiveDir(), config.durability() == Durability.FULL, config.fileMode());
-            String adopted = checkTimelines(parts.conn, parts.archive, config);
-            if (adopted != null) {
-                report.add(adopted);
-            }
-            long head = io.bitcraps.ledger.store.EventReader.head(parts.conn).seq();
-            if (StateLoader.logBehindHead(parts.conn) && parts.archive.lastSeq() >= head) {
-                // the log lost its newest events but the archive has them: cut the head back, heal below
-                long end = StateLoader.cutToLog(parts.conn, codec, ledgerId);
-                report.add("the log ended at seq " + end + " although its head named seq " + head);
-            }
+        long head = io.bitcraps.ledger.store.EventReader.head(parts.conn).seq();
+        if (StateLoader.logBehindHead(parts.conn) && parts.archive.lastSeq() >= head) {
+            // the log lost its newest events but the archive has them: cut the head back, heal below
+            long end = StateLoader.cutToLog(parts.conn, codec, ledgerId);
+            report.add("the log ended at seq " + end + " although its head named seq " + head);
         }
-        StateLoader.Loaded loaded = config.logFirstCommit() ? StateLoader.loadLogFirst(parts.conn, codec, ledgerId)
-                : StateLoader.load(parts.conn, codec, ledgerId);
+    }
+
+    /**
+     * Loads the writer's state (from the read model, or log-first from the newest snapshot), checked
+     * against the log and rebuilt by replaying it when it cannot be trusted; the report says why.
+     */
+    private static LedgerState loadState(LedgerConfig config, Connection conn, PayloadCodec codec, String ledgerId,
+                                         List<String> report) throws SQLException, Replayer.CorruptLog {
+        StateLoader.Loaded loaded = config.logFirstCommit() ? StateLoader.loadLogFirst(conn, codec, ledgerId)
+                : StateLoader.load(conn, codec, ledgerId);
         LedgerState state = loaded.state();
-        if (config.logFirstCommit() && loaded.rebuilt() && EventReader.head(parts.conn).readModelSeq() < 0) {
+        if (config.logFirstCommit() && loaded.rebuilt() && EventReader.head(conn).readModelSeq() < 0) {
             report.add((loaded.damage() == null ? "no state snapshot" : "the state snapshot was unusable (" + loaded.damage()
                     + ")") + "; the writer's state was rebuilt by replaying " + state.seq() + " events");
         } else if (loaded.damage() != null) {
@@ -296,41 +368,65 @@ public final class Ledger implements AutoCloseable {
         } else if (loaded.rebuilt()) {
             report.add("the read model lagged the log and was rebuilt by replaying " + state.seq() + " events");
         }
-        String indexes = io.bitcraps.ledger.store.CommitModeIndexes.adopt(parts.conn, config.logFirstCommit());
+        return state;
+    }
+
+    /**
+     * Brings the statement indexes in line with the commit mode and fills the commitments of provably
+     * fair games opened before the ledger kept them; each in a transaction of its own, committed
+     * before the writer takes the connection.
+     */
+    private static void adoptIndexesAndFillCommitments(LedgerConfig config, Connection conn, PayloadCodec codec,
+                                                       boolean creating, List<String> report) throws SQLException {
+        String indexes = io.bitcraps.ledger.store.CommitModeIndexes.adopt(conn, config.logFirstCommit());
         if (indexes != null && !creating) {
             report.add(indexes);
         }
-        int commitments = io.bitcraps.ledger.projection.FairCommitments.fill(parts.conn, codec);
+        int commitments = io.bitcraps.ledger.projection.FairCommitments.fill(conn, codec);
         if (commitments > 0) {
             report.add("recorded the commitments of " + commitments + " provably fair game(s) opened before the ledger"
                     + " refused a commitment used twice");
         }
+    }
+
+    /** The writer's log on the writer's connection, with the configured fault injector (tests). */
+    private static void openEventLog(LedgerConfig config, Parts parts) throws SQLException {
         parts.log = new EventLog(parts.conn, !config.logFirstCommit());
         if (config.faultInjector() != null) {
             parts.log.injectFaults(config.faultInjector());
         }
-        ReadModel readModel = new ReadModel(parts.conn);
-        HeadSigner signer = hmacKey == null ? null : new HeadSigner(hmacKey, ledgerId);
+    }
+
+    /**
+     * The state the writer starts from. With a key, the newest signed batch must verify first:
+     * healing from the archive appends to the log, and a rewritten log (or the wrong key) must take
+     * no writes. Then database and archive are levelled ({@link #reconcileArchive}).
+     */
+    private static LedgerState verifySignedHeadAndLevelArchive(LedgerConfig config, Parts parts, ReadModel readModel,
+                                                               PayloadCodec codec, LedgerState state, HeadSigner signer,
+                                                               List<String> report) throws SQLException, IOException {
         if (signer != null) {
             String unsigned = requireSignedHeadVerifies(parts.conn, signer, config);
             if (unsigned != null) {
                 report.add(unsigned);
             }
         }
-        if (parts.archive != null) {
-            ArchiveOutcome outcome = reconcileArchive(parts.archive, parts.log,
-                    config.logFirstCommit() ? null : readModel, codec, state, signer, config);
-            state = outcome.state;
-            report.add(outcome.report);
+        if (parts.archive == null) {
+            return state;
         }
-        if (config.logFirstCommit()) {
-            keepSnapshotAtHead(parts.conn, parts.log, state);
-        }
-        MeterRegistry registry = registryOf(config, parts);
-        parts.readers = new ReaderPool(config.path(), config.readerPoolSize(), registry);
-        parts.checkpointer = new io.bitcraps.ledger.store.Checkpointer(options, 1_000);
-        QueryCache cache = config.queryCacheBytes() == 0 ? null : new QueryCache(config.queryCacheBytes());
+        ArchiveOutcome outcome = reconcileArchive(parts.archive, parts.log,
+                config.logFirstCommit() ? null : readModel, codec, state, signer, config);
+        report.add(outcome.report);
+        return outcome.state;
+    }
 
+    /**
+     * Opens the subscriptions and, when configured, the views file and its reader pool, and lists
+     * everything the writer tells of each committed batch, in the order it tells them.
+     */
+    private static List<io.bitcraps.ledger.ingest.CommitListener> openCommitListeners(LedgerConfig config, Parts parts,
+            QueryCache cache, LedgerMetrics meters, MeterRegistry registry, String ledgerId, PayloadCodec codec, long headSeq,
+            List<String> report) throws SQLException, IOException {
         // order matters: the cache forgets what a batch changed, then the batch is archived, then the
         // metrics and the user's listeners hear of it; all before the batch's callers are answered
         List<io.bitcraps.ledger.ingest.CommitListener> listeners = new ArrayList<>();
@@ -341,17 +437,17 @@ public final class Ledger implements AutoCloseable {
             JournalArchive archive = parts.archive;
             listeners.add(notice -> archiveBatch(archive, parts, notice));
         }
-        LedgerMetrics meters = registry == null ? null : new LedgerMetrics(registry);
         if (meters != null) {
             listeners.add(meters);
         }
         // subscriptions only offer the batch to their queues here; they deliver on their own threads
-        Subscriptions subscriptions = new Subscriptions(config.path(), config.fileMode(), state.seq(),
+        Subscriptions subscriptions = new Subscriptions(config.path(), config.fileMode(), headSeq,
                 Subscriptions.Settings.of(config.subscriptionQueueBatches(), config.closeTimeout()), config.clock());
         parts.subscriptions = subscriptions;
         listeners.add(subscriptions);
         if (config.views()) {
-            parts.views = openViews(config, parts, ledgerId, codec, subscriptions, state.seq(), report);
+            // here, before the writer starts: openViews checks the file against the log with the writer's connection
+            parts.views = openViews(config, parts, ledgerId, codec, subscriptions, headSeq, report);
             listeners.add(parts.views);
             parts.viewReaders = new ReaderPool(parts.views.file(), config.readerPoolSize(), registry,
                     ReaderPool.Source.VIEWS);
@@ -360,7 +456,18 @@ public final class Ledger implements AutoCloseable {
             // the user's code is shown immutable values only, never the rows the subscriptions were offered
             listeners.add(new UserListener(user));
         }
+        return listeners;
+    }
 
+    /**
+     * Starts the writer thread, which from then on owns the write connection: everything it is
+     * handed (the log, the read model, the listeners) is opened before it, and nothing opened after
+     * it uses that connection. From here on a failure of opening must stop the writer too, which
+     * {@link Parts#close} does before it closes what the writer uses.
+     */
+    private static CommandRing startWriter(LedgerConfig config, Parts parts, ReadModel readModel, PayloadCodec codec,
+                                           HeadSigner signer, LedgerState state,
+                                           List<io.bitcraps.ledger.ingest.CommitListener> listeners) throws SQLException {
         CommandRing.Settings settings = new CommandRing.Settings(config.ringSize(), config.batchSubmissionsMax(),
                 config.batchEventsMax(), config.submitTimeout().toNanos(), clockMicros(config.clock()),
                 config.busyRetryDeadline().toNanos(), config.closeTimeout().toNanos(), config.stateSnapshotEveryEvents(),
@@ -374,6 +481,15 @@ public final class Ledger implements AutoCloseable {
                 config.logFirstCommit() ? null : readModel, codec, signer,
                 state, settings, listeners);
         parts.ring = ring; // from here on a failure must stop the writer thread too
+        return ring;
+    }
+
+    /**
+     * Starts the views subscriber and, when configured, the in-process Kafka relay: both are
+     * subscriptions, each with a thread of its own, that read the log and then follow the writer.
+     */
+    private static void startViewsAndRelay(LedgerConfig config, Parts parts, MeterRegistry registry) throws SQLException {
+        Subscriptions subscriptions = parts.subscriptions;
         if (parts.views != null) {
             parts.views.start(subscriptions);
         }
@@ -386,30 +502,40 @@ public final class Ledger implements AutoCloseable {
                 LedgerMetrics.relay(registry, parts.relay);
             }
         }
-        if (meters != null) {
-            meters.ring(registry, ring);
-        }
+    }
 
+    /**
+     * Starts the backup schedule, then the health monitor, which reports on the backups and on the
+     * writer (and halts it when a check says so): both must exist before it does.
+     */
+    private static void startBackupsAndHealth(LedgerConfig config, Parts parts, HeadSigner signer, LedgerMetrics meters,
+                                              CommandRing ring) {
         parts.backups = new BackupService(config.path(), config.backupDir(), signer, config.backupInterval(),
                 config.fullBackupPeriod(), config.backupRetention(), config.backupKeepMin(), config.backupMaxBytes(), config.clock(),
                 meters == null ? LedgerMetrics.NO_BACKUP_METRICS : meters);
         ReaderPool readers = parts.readers;
+        Subscriptions subscriptions = parts.subscriptions;
         parts.health = new HealthMonitor(config.path(), config.healthThresholds(), readers::connection,
                 () -> snapshot(ring, readers, parts), parts.backups, ring::halt, config.clock(), config.healthInterval(),
                 config.integrityCheckInterval(), config.integrityCheckBudget(), () -> extraChecks(subscriptions, parts.views, parts.relay));
         parts.health.onChange(config.healthListener());
-        if (meters != null) {
-            parts.meters = meters;
-            HealthMonitor health = parts.health;
-            meters.ledgerState(registry, ring, config.path(), () -> health.latest(), subscriptions::statuses);
-            if (parts.prometheus != null) {
-                parts.metricsEndpoint = new MetricsEndpoint(config.prometheusHost(), config.prometheusPort(), parts.prometheus,
-                        meters::refresh);
-            }
+    }
+
+    /**
+     * Registers the meters read from the ledger's state (health among them, so after the monitor),
+     * then, last of all, opens the Prometheus endpoint: a scrape is served as soon as it listens,
+     * and finds every meter registered.
+     */
+    private static void registerStateMetersAndServeScrapes(LedgerConfig config, Parts parts, MeterRegistry registry,
+                                                           LedgerMetrics meters, CommandRing ring) throws IOException {
+        parts.meters = meters;
+        HealthMonitor health = parts.health;
+        Subscriptions subscriptions = parts.subscriptions;
+        meters.ledgerState(registry, ring, config.path(), () -> health.latest(), subscriptions::statuses);
+        if (parts.prometheus != null) {
+            parts.metricsEndpoint = new MetricsEndpoint(config.prometheusHost(), config.prometheusPort(), parts.prometheus,
+                    meters::refresh);
         }
-        LOG.info("opened {} at seq {} in {} ms{}", config.path(), state.seq(),
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), report.isEmpty() ? "" : "; " + report);
-        return new Ledger(config, parts, ring, ledgerId, cache, String.join("; ", report));
     }
 
     /**
@@ -642,11 +768,6 @@ public final class Ledger implements AutoCloseable {
     }
 
     /**
-     * Brings database and archive level: a database behind the archive is healed from it (and the
-     * repair reported); an archive behind the database is caught up from it; an empty archive
-     * starts at the database's head.
-     */
-    /**
      * Log-first: a state snapshot at the head before the first batch, so that a crash before the
      * writer's first periodic snapshot still opens from here (after a rebuild, or the first
      * log-first open of a ledger that kept its read model in the commit).
@@ -682,6 +803,11 @@ public final class Ledger implements AutoCloseable {
         }
     }
 
+    /**
+     * Brings database and archive level: a database behind the archive is healed from it (and the
+     * repair reported); an archive behind the database is caught up from it; an empty archive
+     * starts at the database's head.
+     */
     private static ArchiveOutcome reconcileArchive(JournalArchive archive, EventLog log, ReadModel readModel,
                                                    PayloadCodec codec, LedgerState state, HeadSigner signer,
                                                    LedgerConfig config) throws SQLException, IOException {
