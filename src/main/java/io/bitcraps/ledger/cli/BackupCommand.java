@@ -4,6 +4,7 @@ import io.bitcraps.ledger.api.HmacKey;
 import io.bitcraps.ledger.backup.Backups;
 import io.bitcraps.ledger.backup.Retention;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -17,8 +18,8 @@ import java.util.concurrent.Callable;
 @Command(name = "backup", mixinStandardHelpOptions = true,
         description = "Take a verified backup (a consistent snapshot; safe beside a running writer).")
 final class BackupCommand implements Callable<Integer> {
-    @Option(names = "--db", required = true, description = "ledger database file")
-    Path db;
+    @Mixin
+    LedgerFileOption ledgerFile;
 
     @Option(names = "--dir", description = "backup directory (default: backups/ beside the database)")
     Path dir;
@@ -40,8 +41,8 @@ final class BackupCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path target = dir != null ? dir : db.toAbsolutePath().getParent().resolve("backups");
-        Backups.Result r = Backups.takeSignedWith(db, target, keyFile == null ? null : HmacKey.read(keyFile),
+        Path target = dir != null ? dir : ledgerFile.path.toAbsolutePath().getParent().resolve("backups");
+        Backups.Result r = Backups.takeSignedWith(ledgerFile.path, target, keyFile == null ? null : HmacKey.read(keyFile),
                 Clock.systemUTC(), !noViews);
         List<Path> removed = Retention.apply(target, Duration.ofDays(keepDays), keepMin, Clock.systemUTC().instant());
         if (json) {

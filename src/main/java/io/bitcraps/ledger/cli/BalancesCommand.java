@@ -2,13 +2,13 @@ package io.bitcraps.ledger.cli;
 
 import io.bitcraps.ledger.api.LedgerReader;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.ObjectWriteContext;
 import tools.jackson.core.json.JsonFactory;
 
 import java.io.StringWriter;
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -21,8 +21,8 @@ import java.util.concurrent.Callable;
 @Command(name = "balances", mixinStandardHelpOptions = true,
         description = "Print all balances at one snapshot (read-only; safe beside a running writer).")
 final class BalancesCommand implements Callable<Integer> {
-    @Option(names = "--db", required = true, description = "ledger database file")
-    Path db;
+    @Mixin
+    LedgerFileOption ledgerFile;
 
     @Option(names = "--json", description = "print {\"seq\":S,\"accounts\":{…}}")
     boolean json;
@@ -30,7 +30,7 @@ final class BalancesCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         LedgerReader.Balances b;
-        try (LedgerReader reader = LedgerReader.open(db)) {
+        try (LedgerReader reader = LedgerReader.open(ledgerFile.path)) {
             b = reader.balances(System.err::println); // a note says why, before a long replay starts
         }
         System.out.println(json ? toJson(b.seq(), b.accounts()) : toTable(b.seq(), b.accounts()));

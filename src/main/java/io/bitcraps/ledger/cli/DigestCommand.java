@@ -2,6 +2,7 @@ package io.bitcraps.ledger.cli;
 
 import io.bitcraps.ledger.audit.Digest;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.charset.StandardCharsets;
@@ -17,8 +18,8 @@ import java.util.concurrent.Callable;
 @Command(name = "digest", mixinStandardHelpOptions = true,
         description = "Print a (signed) digest of the ledger's head to keep outside the machine.")
 final class DigestCommand implements Callable<Integer> {
-    @Option(names = "--db", required = true, description = "ledger database file")
-    Path db;
+    @Mixin
+    LedgerFileOption ledgerFile;
 
     @Option(names = "--key", description = "HMAC key file: sign the digest")
     Path keyFile;
@@ -30,7 +31,7 @@ final class DigestCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Digest digest;
         try {
-            digest = Digest.ofFile(db, keyFile);
+            digest = Digest.ofFile(ledgerFile.path, keyFile);
         } catch (Digest.HeadDisagrees e) {
             System.err.println("ledger digest: " + e.getMessage());
             return LedgerCli.EXIT_NOT_INTACT;

@@ -3,6 +3,7 @@ package io.bitcraps.ledger.cli;
 import io.bitcraps.ledger.api.EventLines;
 import io.bitcraps.ledger.api.LedgerReader;
 
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.BufferedOutputStream;
@@ -25,8 +26,8 @@ import java.util.concurrent.Callable;
 @picocli.CommandLine.Command(name = "export", mixinStandardHelpOptions = true,
         description = "Export the event log as JSON Lines or CSV (read-only; safe beside a running writer).")
 final class ExportCommand implements Callable<Integer> {
-    @Option(names = "--db", required = true, description = "ledger database file")
-    Path db;
+    @Mixin
+    LedgerFileOption ledgerFile;
 
     @Option(names = "--format", defaultValue = "jsonl", description = "jsonl (default) or csv")
     String format;
@@ -50,7 +51,7 @@ final class ExportCommand implements Callable<Integer> {
         if (from < 1 || to < from) {
             throw new IllegalArgumentException("bad seq range --from " + from + " --to " + to);
         }
-        try (LedgerReader reader = LedgerReader.open(db);
+        try (LedgerReader reader = LedgerReader.open(ledgerFile.path);
              OutputStream sink = new BufferedOutputStream(out == null ? new FileOutputStream(FileDescriptor.out)
                      : Files.newOutputStream(out), 1 << 16)) {
             if (csv) {

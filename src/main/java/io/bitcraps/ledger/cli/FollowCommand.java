@@ -4,6 +4,7 @@ import io.bitcraps.ledger.api.EventLines;
 import io.bitcraps.ledger.cdc.LogTail;
 import io.bitcraps.ledger.feed.CommittedEvent;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.BufferedOutputStream;
@@ -11,7 +12,6 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -24,8 +24,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 @Command(name = "follow", mixinStandardHelpOptions = true,
         description = "Print committed events as JSON Lines, then follow new batches as they commit (read-only).")
 final class FollowCommand implements java.util.concurrent.Callable<Integer> {
-    @Option(names = "--db", required = true, description = "ledger database file")
-    Path db;
+    @Mixin
+    LedgerFileOption ledgerFile;
 
     @Option(names = "--from", defaultValue = "1", description = "first seq (default: 1)")
     long from;
@@ -59,7 +59,7 @@ final class FollowCommand implements java.util.concurrent.Callable<Integer> {
         }, "follow-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         long printed = 0;
-        try (LogTail tail = new LogTail(db, from);
+        try (LogTail tail = new LogTail(ledgerFile.path, from);
              OutputStream sink = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16)) {
             outer:
             while (!stop.get()) {

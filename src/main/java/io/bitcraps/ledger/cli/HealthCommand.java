@@ -5,6 +5,7 @@ import io.bitcraps.ledger.health.HealthCheck;
 import io.bitcraps.ledger.health.HealthReport;
 import io.bitcraps.ledger.health.HealthThresholds;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.ObjectWriteContext;
@@ -26,8 +27,8 @@ import java.util.concurrent.Callable;
 @Command(name = "health", mixinStandardHelpOptions = true,
         description = "Check a ledger database: integrity, chain tail, I1, disk, WAL, last commit, backups.")
 final class HealthCommand implements Callable<Integer> {
-    @Option(names = "--db", required = true, description = "ledger database file")
-    Path db;
+    @Mixin
+    LedgerFileOption ledgerFile;
 
     @Option(names = "--backups", description = "backup directory (default: backups/ beside the database)")
     Path backups;
@@ -47,8 +48,8 @@ final class HealthCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         HealthThresholds t = HealthThresholds.defaults().withMinFreeBytes(minFreeMb << 20).withMaxBackupAge(maxBackupAge);
-        Path dir = backups != null ? backups : db.toAbsolutePath().getParent().resolve("backups");
-        HealthReport report = DatabaseChecks.ofFile(db, t, dir, tail, Clock.systemUTC());
+        Path dir = backups != null ? backups : ledgerFile.path.toAbsolutePath().getParent().resolve("backups");
+        HealthReport report = DatabaseChecks.ofFile(ledgerFile.path, t, dir, tail, Clock.systemUTC());
         System.out.println(json ? toJson(report) : toText(report));
         return switch (report.status()) {
             case UP -> LedgerCli.EXIT_OK;

@@ -9,13 +9,13 @@ import io.bitcraps.ledger.domain.ProtectionStatus;
 import io.bitcraps.ledger.domain.Page;
 import io.bitcraps.ledger.domain.PageRequest;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.ObjectWriteContext;
 import tools.jackson.core.json.JsonFactory;
 
 import java.io.StringWriter;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Locale;
@@ -30,8 +30,8 @@ import java.util.concurrent.Callable;
         description = "Print a player's limits and exclusion, if any, then their bets, newest first (read-only; safe"
                 + " beside a running writer).")
 final class HistoryCommand implements Callable<Integer> {
-    @Option(names = "--db", required = true, description = "ledger database file")
-    Path db;
+    @Mixin
+    LedgerFileOption ledgerFile;
 
     @Option(names = "--player", required = true, description = "player id")
     String player;
@@ -48,7 +48,7 @@ final class HistoryCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--limit must be at least 1, got " + limit);
         }
         int printed = 0;
-        try (LedgerReader reader = LedgerReader.open(db)) {
+        try (LedgerReader reader = LedgerReader.open(ledgerFile.path)) {
             Optional<ProtectionStatus> protection = reader.protection(player, Instant.now());
             if (protection.isPresent()) {
                 System.out.println(json ? protectionJson(protection.get()) : protectionText(protection.get()));

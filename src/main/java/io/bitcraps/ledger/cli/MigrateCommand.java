@@ -8,12 +8,12 @@ import io.bitcraps.ledger.store.SchemaMismatch;
 import io.bitcraps.ledger.store.WriterLock;
 import io.bitcraps.ledger.store.WriterLockHeld;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -36,8 +36,8 @@ import java.util.concurrent.Callable;
         description = "Take a stopped ledger's schema up or down to version N, step by step; a down step that would"
                 + " lose events or records no event holds is refused and nothing is written.")
 final class MigrateCommand implements Callable<Integer> {
-    @Option(names = "--db", required = true, description = "ledger database file")
-    Path db;
+    @Mixin
+    LedgerFileOption ledgerFile;
 
     @Option(names = "--to", required = true, paramLabel = "N",
             description = "the schema version to end at: 0 (empty) up to the latest this code knows")
@@ -56,19 +56,19 @@ final class MigrateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         // refused before the lock is taken: acquiring it would create a lock file beside a missing database
-        if (!Files.isRegularFile(db)) {
-            throw new IllegalArgumentException("--db " + db + ": no ledger database there");
+        if (!Files.isRegularFile(ledgerFile.path)) {
+            throw new IllegalArgumentException("--db " + ledgerFile.path + ": no ledger database there");
         }
         if (to < 0 || to > Migrations.latestVersion()) {
             throw new IllegalArgumentException("--to " + to + ": this code knows schema versions 0.." + Migrations.latestVersion());
         }
         PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
         // the lock first: a running ledger holds it, and nothing is read or written without it
-        try (WriterLock lock = WriterLock.acquire(db); Connection conn = LedgerDatabase.openForMigration(db)) {
+        try (WriterLock lock = WriterLock.acquire(ledgerFile.path); Connection conn = LedgerDatabase.openForMigration(ledgerFile.path)) {
             int from = Migrations.verify(conn);
             LogHead before = logHead(conn);
             if (!json) {
-                out.printf(Locale.ROOT, "migrate %s: schema version %d -> %d (this code knows 0..%d)%n", db, from, to,
+                out.printf(Locale.ROOT, "migrate %s: schema version %d -> %d (this code knows 0..%d)%n", ledgerFile.path, from, to,
                         Migrations.latestVersion());
             }
             List<Map<String, Object>> steps = new ArrayList<>();
@@ -86,7 +86,7 @@ final class MigrateCommand implements Callable<Integer> {
             }
             int lowest = Migrations.lowestReachableVersion(conn);
             if (json) {
-                new JsonReport().put("db", db.toString()).put("from", from).put("to", to).put("steps", steps)
+                new JsonReport().put("db", ledgerFile.path.toString()).put("from", from).put("to", to).put("steps", steps)
                         .put("version", Migrations.verify(conn)).put("latest", Migrations.latestVersion())
                         .put("lowest_reachable", lowest).put("log", after == null ? null : after.json())
                         .put("open_before_audit", to > from).print();

@@ -2,9 +2,9 @@ package io.bitcraps.ledger.cli;
 
 import io.bitcraps.ledger.cdc.KafkaRelay;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
 import java.util.Locale;
 
 /**
@@ -17,32 +17,26 @@ import java.util.Locale;
 @Command(name = "publish", mixinStandardHelpOptions = true,
         description = "Publish every committed batch to a Kafka topic, each in one transaction (runs beside a writer).")
 final class PublishCommand implements java.util.concurrent.Callable<Integer> {
-    @Option(names = "--db", required = true, description = "ledger database file")
-    Path db;
+    @Mixin
+    KafkaTopicOptions kafka;
 
-    @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers, HOST:PORT[,...]")
-    String bootstrap;
-
-    @Option(names = "--topic", required = true, description = "the topic")
-    String topic;
+    @Mixin
+    LedgerFileOption ledgerFile;
 
     @Option(names = "--until-seq", description = "exit once the ledger is published up to this seq")
     Long untilSeq;
 
-    @Option(names = "--status-seconds", defaultValue = "5", description = "print progress this often (default: ${DEFAULT-VALUE})")
-    long statusSeconds;
-
     @Override
     public Integer call() throws Exception {
-        KafkaRelay.Settings settings = KafkaRelay.Settings.of(db, bootstrap, topic);
+        KafkaRelay.Settings settings = KafkaRelay.Settings.of(ledgerFile.path, kafka.bootstrap, kafka.topic);
         if (untilSeq != null) {
             settings = settings.untilSeq(untilSeq);
         }
         KafkaRelay relay = new KafkaRelay(settings);
-        System.err.println("publish: ledger " + relay.ledgerId() + " to topic " + topic + " at " + bootstrap
+        System.err.println("publish: ledger " + relay.ledgerId() + " to topic " + kafka.topic + " at " + kafka.bootstrap
                 + " (transactional id " + relay.transactionalId() + ")");
         KafkaRelay.State end;
-        try (UntilSignal signal = new UntilSignal("publish", statusSeconds, () -> line(relay.status()))) {
+        try (UntilSignal signal = new UntilSignal("publish", kafka.statusSeconds, () -> line(relay.status()))) {
             end = relay.run(signal.stop);
             signal.finish();
         }

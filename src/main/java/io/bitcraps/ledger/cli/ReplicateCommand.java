@@ -3,6 +3,7 @@ package io.bitcraps.ledger.cli;
 import io.bitcraps.ledger.api.HmacKey;
 import io.bitcraps.ledger.cdc.Standby;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -17,11 +18,8 @@ import java.util.Locale;
 @Command(name = "replicate", mixinStandardHelpOptions = true,
         description = "Apply a ledger's records from a Kafka topic to a replica ledger, verifying the chain.")
 final class ReplicateCommand implements java.util.concurrent.Callable<Integer> {
-    @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers, HOST:PORT[,...]")
-    String bootstrap;
-
-    @Option(names = "--topic", required = true, description = "the topic")
-    String topic;
+    @Mixin
+    KafkaTopicOptions kafka;
 
     @Option(names = "--db", required = true, description = "the replica's database file (created when missing)")
     Path db;
@@ -35,12 +33,9 @@ final class ReplicateCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--until-seq", description = "exit once applied up to this seq")
     Long untilSeq;
 
-    @Option(names = "--status-seconds", defaultValue = "5", description = "print progress this often (default: ${DEFAULT-VALUE})")
-    long statusSeconds;
-
     @Override
     public Integer call() throws Exception {
-        Standby.Settings settings = Standby.Settings.of(db, bootstrap, topic);
+        Standby.Settings settings = Standby.Settings.of(db, kafka.bootstrap, kafka.topic);
         if (ledger != null) {
             settings = settings.ledger(ledger);
         }
@@ -51,9 +46,9 @@ final class ReplicateCommand implements java.util.concurrent.Callable<Integer> {
             settings = settings.untilSeq(untilSeq);
         }
         try (Standby standby = new Standby(settings)) {
-            System.err.println("replicate: ledger " + standby.ledgerId() + " from topic " + topic + " into " + db
+            System.err.println("replicate: ledger " + standby.ledgerId() + " from topic " + kafka.topic + " into " + db
                     + (keyFile == null ? "" : ", batch signatures checked"));
-            try (UntilSignal signal = new UntilSignal("replicate", statusSeconds, () -> line(standby.status()))) {
+            try (UntilSignal signal = new UntilSignal("replicate", kafka.statusSeconds, () -> line(standby.status()))) {
                 standby.run(signal.stop);
                 signal.finish();
             } catch (Standby.Refused refused) {

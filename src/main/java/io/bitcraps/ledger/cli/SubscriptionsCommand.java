@@ -9,10 +9,10 @@ import io.bitcraps.ledger.store.StoredCheckpoint;
 import io.bitcraps.ledger.store.SubscriptionCheckpoints;
 import io.bitcraps.ledger.store.WriterLock;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Instant;
 import java.util.Arrays;
@@ -27,8 +27,8 @@ import java.util.concurrent.Callable;
 @Command(name = "subscriptions", mixinStandardHelpOptions = true,
         description = "List the subscription checkpoints of a ledger and check them against its log; --reset forgets one.")
 final class SubscriptionsCommand implements Callable<Integer> {
-    @Option(names = "--db", required = true, description = "ledger database file")
-    Path db;
+    @Mixin
+    LedgerFileOption ledgerFile;
 
     @Option(names = "--reset", paramLabel = "NAME", description = "forget this subscription's checkpoint (the ledger must"
             + " be stopped): From.checkpoint() then starts at seq 1")
@@ -39,12 +39,12 @@ final class SubscriptionsCommand implements Callable<Integer> {
         if (reset != null) {
             return reset();
         }
-        List<StoredCheckpoint> all = SubscriptionCheckpoints.readAll(db);
+        List<StoredCheckpoint> all = SubscriptionCheckpoints.readAll(ledgerFile.path);
         if (all.isEmpty()) {
-            System.out.println("no subscription checkpoints beside " + db);
+            System.out.println("no subscription checkpoints beside " + ledgerFile.path);
             return LedgerCli.EXIT_OK;
         }
-        try (Connection conn = LedgerDatabase.openReadOnly(db)) {
+        try (Connection conn = LedgerDatabase.openReadOnly(ledgerFile.path)) {
             long head = EventReader.maxSeq(conn);
             for (StoredCheckpoint c : all) {
                 System.out.println(c.name() + "  seq " + c.seq() + "  (written " + Instant.ofEpochSecond(
@@ -69,13 +69,13 @@ final class SubscriptionsCommand implements Callable<Integer> {
 
     private int reset() throws Exception {
         Subscriptions.requireValidName(reset);
-        if (!Files.isRegularFile(SubscriptionCheckpoints.fileOf(db.toAbsolutePath()))) {
-            System.err.println("ledger subscriptions: no checkpoint file beside " + db + "; nothing to reset");
+        if (!Files.isRegularFile(SubscriptionCheckpoints.fileOf(ledgerFile.path.toAbsolutePath()))) {
+            System.err.println("ledger subscriptions: no checkpoint file beside " + ledgerFile.path + "; nothing to reset");
             return LedgerCli.EXIT_OK;
         }
         // the running ledger owns the checkpoint file: taking its lock proves it is stopped
-        try (WriterLock lock = WriterLock.acquire(db);
-             SubscriptionCheckpoints checkpoints = SubscriptionCheckpoints.open(db, FileModes.OWNER_ONLY, 5_000)) {
+        try (WriterLock lock = WriterLock.acquire(ledgerFile.path);
+             SubscriptionCheckpoints checkpoints = SubscriptionCheckpoints.open(ledgerFile.path, FileModes.OWNER_ONLY, 5_000)) {
             StoredCheckpoint old = checkpoints.delete(reset);
             System.out.println(old == null ? "no checkpoint stored for " + reset
                     : "checkpoint of " + reset + " at seq " + old.seq() + " forgotten; From.checkpoint() starts at seq 1");
