@@ -1,5 +1,6 @@
 package io.bitcraps.ledger.cli;
 
+import io.bitcraps.ledger.api.CommandLines;
 import io.bitcraps.ledger.domain.Limits;
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;

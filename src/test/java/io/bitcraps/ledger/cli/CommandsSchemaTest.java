@@ -1,5 +1,6 @@
 package io.bitcraps.ledger.cli;
 
+import io.bitcraps.ledger.api.CommandLines;
 import io.bitcraps.ledger.codec.PayloadCodec;
 import io.bitcraps.ledger.domain.Account;
 import io.bitcraps.ledger.domain.BetType;

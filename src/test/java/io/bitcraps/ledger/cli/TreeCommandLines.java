@@ -1,5 +1,6 @@
 package io.bitcraps.ledger.cli;
 
+import io.bitcraps.ledger.api.CommandLines;
 import io.bitcraps.ledger.domain.BetType;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.EventType;

@@ -1,4 +1,4 @@
-package io.bitcraps.ledger.cli;
+package io.bitcraps.ledger.api;
 
 import io.bitcraps.ledger.domain.BetType;
 import io.bitcraps.ledger.domain.Command;
@@ -21,7 +21,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Parses one JSON Lines command (the format of {@code schemas/commands.schema.json}). Two ways a
+ * Parses one JSON Lines command (the format of {@code schemas/commands.schema.json}), as {@code tools/ledger ingest}
+ * reads them: an engine that keeps its commands as text (a queue, a file, a socket) submits what this gives. Two ways a
  * line can fail, reported differently: a line that is not a well-formed command (bad JSON, an
  * unknown type or field, a missing field, a wrong JSON type) is {@link Invalid}; a well-formed
  * command whose values the domain refuses (an amount out of range, dice of 7, an id with a NUL)
@@ -41,7 +42,7 @@ import java.util.List;
  * Threads: an instance belongs to one thread (ingest's reading thread) and reuses its tables from
  * line to line; {@link #parse} and {@link #keyOf} make a fresh one.
  */
-final class CommandLines {
+public final class CommandLines {
     private static final JsonFactory JSON = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder()
                     .maxNestingDepth(4)
@@ -91,14 +92,14 @@ final class CommandLines {
             + " `tools.jackson.databind.JsonNode`): not allowed as per `DeserializationFeature.FAIL_ON_TRAILING_TOKENS`";
 
     /** A line that is not a well-formed command. */
-    static final class Invalid extends Exception {
-        Invalid(String message) {
+    public static final class Invalid extends Exception {
+        public Invalid(String message) {
             super(message);
         }
     }
 
     /** A parsed line: one command, or an atomic group; {@code key} may be null. */
-    record Parsed(List<Command> commands, boolean atomic, String key) {}
+    public record Parsed(List<Command> commands, boolean atomic, String key) {}
 
     /**
      * The command fields of one JSON object, as read; a field is there when its bit in {@code present}
@@ -165,15 +166,15 @@ final class CommandLines {
     private final List<Fields> droppedObjects = new ArrayList<>();
 
     /** A reader for one thread's lines. */
-    CommandLines() {}
+    public CommandLines() {}
 
     /** Parses with a fresh instance. */
-    static Parsed parse(String line) throws Invalid {
+    public static Parsed parse(String line) throws Invalid {
         return new CommandLines().read(line);
     }
 
     /** The key of a line if one can be read, for receipts of lines that fail; never throws. */
-    static String keyOf(String line) {
+    public static String keyOf(String line) {
         CommandLines reader = new CommandLines();
         try {
             reader.scan(line.toCharArray(), 0, line.length());
@@ -184,12 +185,12 @@ final class CommandLines {
         return reader.lineIsObject && fields.has(KEY) && fields.kind[KEY] == STRING ? fields.text[KEY] : null;
     }
 
-    Parsed read(String text) throws Invalid {
+    public Parsed read(String text) throws Invalid {
         return read(text.toCharArray(), 0, text.length());
     }
 
     /** Parses the line in {@code chars[offset, offset + length)}; the chars are not kept. */
-    Parsed read(char[] chars, int offset, int length) throws Invalid {
+    public Parsed read(char[] chars, int offset, int length) throws Invalid {
         try {
             scan(chars, offset, length);
         } catch (JacksonException e) {
