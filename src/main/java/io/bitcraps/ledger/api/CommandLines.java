@@ -1,5 +1,6 @@
 package io.bitcraps.ledger.api;
 
+import io.bitcraps.ledger.codec.PayloadCodec;
 import io.bitcraps.ledger.domain.BetType;
 import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.EventType;
@@ -9,7 +10,9 @@ import io.bitcraps.ledger.domain.Limits;
 import io.bitcraps.ledger.domain.Outcome;
 import io.bitcraps.ledger.domain.Rejected;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.JsonParser;
+import tools.jackson.core.ObjectWriteContext;
 import tools.jackson.core.JsonToken;
 import tools.jackson.core.ObjectReadContext;
 import tools.jackson.core.StreamReadConstraints;
@@ -17,12 +20,14 @@ import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.core.json.JsonFactory;
 
+import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Parses one JSON Lines command (the format of {@code schemas/commands.schema.json}), as {@code tools/ledger ingest}
- * reads them: an engine that keeps its commands as text (a queue, a file, a socket) submits what this gives. Two ways a
+ * reads them: an engine that keeps its commands as text (a queue, a file, a socket) submits what this gives, and
+ * {@link #line} and {@link #atomicLine} write them. Two ways a
  * line can fail, reported differently: a line that is not a well-formed command (bad JSON, an
  * unknown type or field, a missing field, a wrong JSON type) is {@link Invalid}; a well-formed
  * command whose values the domain refuses (an amount out of range, dice of 7, an id with a NUL)
@@ -171,6 +176,51 @@ public final class CommandLines {
     /** Parses with a fresh instance. */
     public static Parsed parse(String line) throws Invalid {
         return new CommandLines().read(line);
+    }
+
+    /**
+     * The command as one line (no line break) that {@link #parse} reads back as it: its "type", its "key" when
+     * {@code key} is not null, then its fields in the names of {@code schemas/commands.schema.json}. (A
+     * {@code StartEpoch} is written too, but is no command line: only {@code tools/ledger promote} records one.)
+     */
+    public static String line(Command command, String key) {
+        StringWriter w = new StringWriter(128);
+        try (JsonGenerator g = WRITER.createGenerator(ObjectWriteContext.empty(), w)) {
+            writeCommand(g, command, key);
+        }
+        return w.toString();
+    }
+
+    /** The commands as one {@code "atomic"} line (no line break), submitted together under {@code key} (null: none). */
+    public static String atomicLine(List<Command> commands, String key) {
+        StringWriter w = new StringWriter(128 * commands.size());
+        try (JsonGenerator g = WRITER.createGenerator(ObjectWriteContext.empty(), w)) {
+            g.writeStartObject();
+            g.writeStringProperty("type", "atomic");
+            if (key != null) {
+                g.writeStringProperty("key", key);
+            }
+            g.writeName("commands");
+            g.writeStartArray();
+            for (Command c : commands) {
+                writeCommand(g, c, null);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+        return w.toString();
+    }
+
+    private static final JsonFactory WRITER = new JsonFactory();
+
+    private static void writeCommand(JsonGenerator g, Command c, String key) {
+        g.writeStartObject();
+        g.writeStringProperty("type", c.eventType().commandName());
+        if (key != null) {
+            g.writeStringProperty("key", key);
+        }
+        PayloadCodec.writeCommandFields(g, c);
+        g.writeEndObject();
     }
 
     /** The key of a line if one can be read, for receipts of lines that fail; never throws. */

@@ -45,8 +45,18 @@ public final class Restore {
      * when the archive was not forked or had nothing past the restore point); {@code archiveForked}
      * says whether the archive now follows the new timeline.
      */
-    public record Result(Path target, Manifest backup, long seq, long archived, Timeline timeline, boolean newTimeline,
+    public record Result(Path target, Manifest backup, long seq, long archived, RestoredTimeline timeline, boolean newTimeline,
                          boolean archiveForked, Path archiveSetAside) {}
+
+    /**
+     * The restored database's timeline, as a restore's caller sees it: its id, and the seq and parent
+     * timeline it branched from ({@code 0} and null for the original timeline).
+     */
+    public record RestoredTimeline(String id, long branchedAtSeq, String parent) {
+        static RestoredTimeline of(Timeline t) {
+            return new RestoredTimeline(t.id(), t.branchedAtSeq(), t.parent());
+        }
+    }
 
     /**
      * How to restore.
@@ -344,8 +354,8 @@ public final class Restore {
                             + " the same restore again, or give the ledger a new, empty archive directory", e);
                 }
             }
-            return new Result(to, manifest, seq, replayed == null ? 0 : replayed.applied(), timeline, branched, forked,
-                    setAside);
+            return new Result(to, manifest, seq, replayed == null ? 0 : replayed.applied(), RestoredTimeline.of(timeline),
+                    branched, forked, setAside);
         } catch (IOException | SQLException e) {
             throw new BackupFailure("restore of " + backup.getFileName() + " to " + to + " failed: " + e.getMessage(), e);
         } finally {

@@ -1,22 +1,20 @@
 package io.bitcraps.ledger.cli;
 
+import io.bitcraps.ledger.api.CommandLines;
+import io.bitcraps.ledger.api.LedgerReader;
 import io.bitcraps.ledger.bench.Bench;
-import io.bitcraps.ledger.codec.PayloadCodec;
+import io.bitcraps.ledger.domain.Command;
 import io.bitcraps.ledger.domain.LedgerEvent;
-import io.bitcraps.ledger.projection.StoredEvents;
-import io.bitcraps.ledger.store.EventReader;
-import io.bitcraps.ledger.store.LedgerDatabase;
 import picocli.CommandLine;
-import tools.jackson.core.JsonGenerator;
-import tools.jackson.core.ObjectWriteContext;
-import tools.jackson.core.json.JsonFactory;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The bench's ingest phase: the first events of the bench ledger's log turned back into the
@@ -48,69 +46,54 @@ final class BenchIngest implements Bench.Ingest {
         if (exit != LedgerCli.EXIT_OK) {
             throw new IllegalStateException("ingest of " + commands + " exited with " + exit);
         }
-        try (Connection c = LedgerDatabase.openReadOnly(targetDb)) {
-            return new Bench.Ingested(EventReader.maxSeq(c), seconds);
+        try (LedgerReader reader = LedgerReader.open(targetDb)) {
+            return new Bench.Ingested(reader.head().seq(), seconds);
         }
     }
 
-    /** Whole submissions only: stops before a submission that would pass {@code eventsMax}. */
-    static long writeCommands(Path sourceDb, Path out, long eventsMax) throws Exception {
-        PayloadCodec codec = new PayloadCodec();
-        JsonFactory json = new JsonFactory();
+    /**
+     * Whole submissions while they fit in {@code eventsMax} (the lines are {@link CommandLines#line} and
+     * {@link CommandLines#atomicLine}). Past that, the first event of a submission that does not fit is
+     * skipped, but the events after it carry a submission size of 1 and are written one by one while
+     * they fit: kept as it was.
+     */
+    static long writeCommands(Path sourceDb, Path out, long eventsMax) throws IOException {
         long[] written = {0};
-        try (Connection conn = LedgerDatabase.openReadOnly(sourceDb);
+        try (LedgerReader reader = LedgerReader.open(sourceDb);
              OutputStream w = new java.io.BufferedOutputStream(Files.newOutputStream(out), 1 << 16)) {
-            conn.setAutoCommit(false);
+            List<Command> group = new ArrayList<>();
             long[] groupLeft = {0};
-            JsonGenerator[] group = {null};
-            EventReader.forEach(conn, 1, Long.MAX_VALUE, row -> {
-                LedgerEvent e = StoredEvents.decode(codec, row);
+            String[] groupKey = {null};
+            reader.forEachEvent(1, Long.MAX_VALUE, committed -> {
+                LedgerEvent e = committed.event();
                 if (groupLeft[0] == 0 && written[0] + e.submissionSize() > eventsMax) {
-                    return; // the rest is read and skipped: forEach has no early exit
+                    return; // the rest is read and skipped: forEachEvent has no early exit
                 }
                 try {
                     if (groupLeft[0] == 0 && e.submissionSize() > 1) {
-                        group[0] = json.createGenerator(ObjectWriteContext.empty(), new ExportCommand.Unflushed(w));
-                        group[0].writeStartObject();
-                        group[0].writeStringProperty("type", "atomic");
-                        if (e.key() != null) {
-                            group[0].writeStringProperty("key", e.key());
-                        }
-                        group[0].writeName("commands");
-                        group[0].writeStartArray();
+                        group.clear();
+                        groupKey[0] = e.key();
                         groupLeft[0] = e.submissionSize();
                     }
                     if (groupLeft[0] > 0) {
-                        writeCommand(group[0], e, false);
+                        group.add(e.command());
                         if (--groupLeft[0] == 0) {
-                            group[0].writeEndArray();
-                            group[0].writeEndObject();
-                            group[0].close();
-                            w.write('\n');
+                            writeLine(w, CommandLines.atomicLine(group, groupKey[0]));
                         }
                     } else {
-                        try (JsonGenerator g = json.createGenerator(ObjectWriteContext.empty(), new ExportCommand.Unflushed(w))) {
-                            writeCommand(g, e, true);
-                        }
-                        w.write('\n');
+                        writeLine(w, CommandLines.line(e.command(), e.key()));
                     }
                     written[0]++;
                 } catch (IOException ex) {
                     throw new UncheckedIOException(ex);
                 }
             });
-            conn.rollback();
         }
         return written[0];
     }
 
-    private static void writeCommand(JsonGenerator g, LedgerEvent e, boolean withKey) {
-        g.writeStartObject();
-        g.writeStringProperty("type", e.command().eventType().commandName());
-        if (withKey && e.key() != null) {
-            g.writeStringProperty("key", e.key());
-        }
-        PayloadCodec.writeCommandFields(g, e.command());
-        g.writeEndObject();
+    private static void writeLine(OutputStream w, String line) throws IOException {
+        w.write(line.getBytes(StandardCharsets.UTF_8));
+        w.write('\n');
     }
 }

@@ -1,12 +1,7 @@
 package io.bitcraps.ledger.cli;
 
-import io.bitcraps.ledger.internal.Hex;
-import io.bitcraps.ledger.store.DownStepRefused;
-import io.bitcraps.ledger.store.LedgerDatabase;
-import io.bitcraps.ledger.store.Migrations;
-import io.bitcraps.ledger.store.SchemaMismatch;
-import io.bitcraps.ledger.store.WriterLock;
-import io.bitcraps.ledger.store.WriterLockHeld;
+import io.bitcraps.ledger.api.MigrationRefused;
+import io.bitcraps.ledger.api.SchemaMigration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -14,11 +9,6 @@ import picocli.CommandLine.Option;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -27,10 +17,9 @@ import java.util.concurrent.Callable;
 /**
  * {@code tools/ledger migrate --to N}: takes a stopped ledger's schema up or down to version N, one
  * migration at a time, and shows that the log came through unchanged (its event count and the chain
- * hash at its head, read before and after). It holds the writer lock, so it refuses a ledger that is
- * open, and a ledger opened afterwards by this code migrates itself up to the latest version again:
- * going down is for handing the file to an older release. Exit 0 done, 2 refused or failed (a down step
- * that would lose what the events cannot give back writes nothing).
+ * hash at its head, read before and after): {@link SchemaMigration}, which holds the writer lock, so it
+ * refuses a ledger that is open. Exit 0 done, 2 refused or failed (a down step that would lose what the
+ * events cannot give back writes nothing).
  */
 @Command(name = "migrate", mixinStandardHelpOptions = true,
         description = "Take a stopped ledger's schema up or down to version N, step by step; a down step that would"
@@ -46,68 +35,58 @@ final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the result as JSON")
     boolean json;
 
-    /** The log as the walk found it and left it: its event count and the chain hash of its last event. */
-    private record LogHead(long events, long seq, String hash) {
-        Map<String, Object> json() {
-            return JsonReport.object("events", events, "seq", seq, "hash", hash);
-        }
-    }
-
     @Override
     public Integer call() throws Exception {
         // refused before the lock is taken: acquiring it would create a lock file beside a missing database
         if (!Files.isRegularFile(ledgerFile.path)) {
             throw new IllegalArgumentException("--db " + ledgerFile.path + ": no ledger database there");
         }
-        if (to < 0 || to > Migrations.latestVersion()) {
-            throw new IllegalArgumentException("--to " + to + ": this code knows schema versions 0.." + Migrations.latestVersion());
+        int latest = SchemaMigration.latestVersion();
+        if (to < 0 || to > latest) {
+            throw new IllegalArgumentException("--to " + to + ": this code knows schema versions 0.." + latest);
         }
         PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
-        // the lock first: a running ledger holds it, and nothing is read or written without it
-        try (WriterLock lock = WriterLock.acquire(ledgerFile.path); Connection conn = LedgerDatabase.openForMigration(ledgerFile.path)) {
-            int from = Migrations.verify(conn);
-            LogHead before = logHead(conn);
-            if (!json) {
-                out.printf(Locale.ROOT, "migrate %s: schema version %d -> %d (this code knows 0..%d)%n", ledgerFile.path, from, to,
-                        Migrations.latestVersion());
-            }
-            List<Map<String, Object>> steps = new ArrayList<>();
-            Migrations.migrateTo(conn, to, step -> {
-                steps.add(JsonReport.object("from", step.from(), "to", step.to(), "script", step.fileName(),
-                        "ms", step.durationMillis()));
-                if (!json) {
-                    out.printf(Locale.ROOT, "  %-4s %2d -> %2d  %s  (%d ms)%n", step.down() ? "down" : "up", step.from(),
-                            step.to(), step.fileName(), step.durationMillis());
+        SchemaMigration.Result r;
+        try {
+            r = SchemaMigration.migrate(ledgerFile.path, to, new SchemaMigration.Listener() {
+                @Override
+                public void started(int from) {
+                    if (!json) {
+                        out.printf(Locale.ROOT, "migrate %s: schema version %d -> %d (this code knows 0..%d)%n", ledgerFile.path,
+                                from, to, latest);
+                    }
+                }
+
+                @Override
+                public void stepped(SchemaMigration.Step step) {
+                    if (!json) {
+                        out.printf(Locale.ROOT, "  %-4s %2d -> %2d  %s  (%d ms)%n", step.down() ? "down" : "up", step.from(),
+                                step.to(), step.script(), step.millis());
+                    }
                 }
             });
-            LogHead after = logHead(conn);
-            if (before != null && after != null && !before.equals(after)) {
-                throw new IllegalStateException("the log changed during the migration: " + before + " before, " + after + " after");
-            }
-            int lowest = Migrations.lowestReachableVersion(conn);
-            if (json) {
-                new JsonReport().put("db", ledgerFile.path.toString()).put("from", from).put("to", to).put("steps", steps)
-                        .put("version", Migrations.verify(conn)).put("latest", Migrations.latestVersion())
-                        .put("lowest_reachable", lowest).put("log", after == null ? null : after.json())
-                        .put("open_before_audit", to > from).print();
-                return LedgerCli.EXIT_OK;
-            }
-            out.printf(Locale.ROOT, "now at schema version %d; %s; lowest version reachable: %d%n", Migrations.verify(conn),
-                    describe(before, after), lowest);
-            if (to > from) {
-                // V0008's up script (and the down scripts of V0005 and V0008) mark the read model as lagging; the down
-                // scripts of V0009 and V0013 dropped derived tables: the writer's open writes them again from the log
-                out.println("open the ledger once before an audit: its open rebuilds from the log what the walk left"
-                        + " to rebuild (read model, state snapshot, fair commitments)");
-            }
-            return LedgerCli.EXIT_OK;
-        } catch (DownStepRefused e) {
-            return refused(e.code(), e.getMessage());
-        } catch (WriterLockHeld e) {
-            return refused("WRITER_LOCK_HELD", e.getMessage() + "; stop it before migrating");
-        } catch (SchemaMismatch e) {
-            return refused("SCHEMA_MISMATCH", e.getMessage());
+        } catch (MigrationRefused e) {
+            return refused(e.code(), MigrationRefused.WRITER_LOCK_HELD.equals(e.code())
+                    ? e.getMessage() + "; stop it before migrating" : e.getMessage());
         }
+        if (json) {
+            List<Map<String, Object>> steps = r.steps().stream().map(step -> JsonReport.object("from", step.from(),
+                    "to", step.to(), "script", step.script(), "ms", step.millis())).toList();
+            new JsonReport().put("db", ledgerFile.path.toString()).put("from", r.from()).put("to", r.to()).put("steps", steps)
+                    .put("version", r.version()).put("latest", r.latest())
+                    .put("lowest_reachable", r.lowestReachable()).put("log", r.logAfter() == null ? null : json(r.logAfter()))
+                    .put("open_before_audit", r.openBeforeAudit()).print();
+            return LedgerCli.EXIT_OK;
+        }
+        out.printf(Locale.ROOT, "now at schema version %d; %s; lowest version reachable: %d%n", r.version(),
+                describe(r.logBefore(), r.logAfter()), r.lowestReachable());
+        if (r.openBeforeAudit()) {
+            // V0008's up script (and the down scripts of V0005 and V0008) mark the read model as lagging; the down
+            // scripts of V0009 and V0013 dropped derived tables: the writer's open writes them again from the log
+            out.println("open the ledger once before an audit: its open rebuilds from the log what the walk left"
+                    + " to rebuild (read model, state snapshot, fair commitments)");
+        }
+        return LedgerCli.EXIT_OK;
     }
 
     private int refused(String code, String message) {
@@ -118,7 +97,11 @@ final class MigrateCommand implements Callable<Integer> {
         return LedgerCli.EXIT_ERROR;
     }
 
-    private static String describe(LogHead before, LogHead after) {
+    private static Map<String, Object> json(SchemaMigration.LogHead log) {
+        return JsonReport.object("events", log.events(), "seq", log.seq(), "hash", log.hash());
+    }
+
+    private static String describe(SchemaMigration.LogHead before, SchemaMigration.LogHead after) {
         if (after == null) {
             return "no event log at this version";
         }
@@ -127,23 +110,5 @@ final class MigrateCommand implements Callable<Integer> {
         }
         return String.format(Locale.ROOT, "the log is unchanged: %,d event(s), head seq %,d, hash %s", after.events(),
                 after.seq(), after.hash());
-    }
-
-    /** The log's head, or null at a version without an events table (0). */
-    private static LogHead logHead(Connection conn) throws SQLException {
-        try (Statement st = conn.createStatement()) {
-            try (ResultSet rs = st.executeQuery("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'")) {
-                if (!rs.next()) {
-                    return null;
-                }
-            }
-            try (ResultSet rs = st.executeQuery("SELECT (SELECT count(*) FROM events), seq, hash FROM events"
-                    + " ORDER BY seq DESC LIMIT 1")) {
-                if (!rs.next()) {
-                    return new LogHead(0, 0, "");
-                }
-                return new LogHead(rs.getLong(1), rs.getLong(2), Hex.of(rs.getBytes(3)));
-            }
-        }
     }
 }

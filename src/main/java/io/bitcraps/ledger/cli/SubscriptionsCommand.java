@@ -1,21 +1,11 @@
 package io.bitcraps.ledger.cli;
 
-import io.bitcraps.ledger.feed.Subscriptions;
-import io.bitcraps.ledger.internal.FileModes;
-import io.bitcraps.ledger.internal.Hex;
-import io.bitcraps.ledger.store.EventReader;
-import io.bitcraps.ledger.store.LedgerDatabase;
-import io.bitcraps.ledger.store.StoredCheckpoint;
-import io.bitcraps.ledger.store.SubscriptionCheckpoints;
-import io.bitcraps.ledger.store.WriterLock;
+import io.bitcraps.ledger.feed.StoppedLedgerCheckpoints;
+import io.bitcraps.ledger.feed.StoppedLedgerCheckpoints.Checked;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
-import java.sql.Connection;
-import java.time.Instant;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -39,46 +29,38 @@ final class SubscriptionsCommand implements Callable<Integer> {
         if (reset != null) {
             return reset();
         }
-        List<StoredCheckpoint> all = SubscriptionCheckpoints.readAll(ledgerFile.path);
+        List<Checked> all = StoppedLedgerCheckpoints.check(ledgerFile.path);
         if (all.isEmpty()) {
             System.out.println("no subscription checkpoints beside " + ledgerFile.path);
             return LedgerCli.EXIT_OK;
         }
-        try (Connection conn = LedgerDatabase.openReadOnly(ledgerFile.path)) {
-            long head = EventReader.maxSeq(conn);
-            for (StoredCheckpoint c : all) {
-                System.out.println(c.name() + "  seq " + c.seq() + "  (written " + Instant.ofEpochSecond(
-                        c.updatedMicros() / 1_000_000, (c.updatedMicros() % 1_000_000) * 1_000) + ")  " + verdict(conn, c, head));
-            }
+        for (Checked c : all) {
+            System.out.println(c.checkpoint().name() + "  seq " + c.checkpoint().seq() + "  (written "
+                    + c.checkpoint().updatedAt() + ")  " + verdict(c));
         }
         return LedgerCli.EXIT_OK;
     }
 
-    private static String verdict(Connection conn, StoredCheckpoint c, long head) throws java.sql.SQLException {
-        byte[] logHash = EventReader.hashAt(conn, c.seq());
-        if (logHash == null) {
-            return "NOT IN THE LOG: the log ends at seq " + head + " (restored or recovered to an earlier point?);"
-                    + " subscribing from it is refused until --reset";
-        }
-        if (!Arrays.equals(logHash, c.hash())) {
-            return "ANOTHER HISTORY: its chain hash " + Hex.of(c.hash()) + " is not the log's " + Hex.of(logHash)
+    private static String verdict(Checked c) {
+        return switch (c.verdict()) {
+            case NOT_IN_THE_LOG -> "NOT IN THE LOG: the log ends at seq " + c.logHead() + " (restored or recovered to an"
+                    + " earlier point?); subscribing from it is refused until --reset";
+            case ANOTHER_HISTORY -> "ANOTHER HISTORY: its chain hash " + c.hash() + " is not the log's " + c.logHash()
                     + "; subscribing from it is refused until --reset";
-        }
-        return "in the log (" + (head - c.seq()) + " event(s) behind the head, seq " + head + ")";
+            case IN_THE_LOG -> "in the log (" + (c.logHead() - c.checkpoint().seq()) + " event(s) behind the head, seq "
+                    + c.logHead() + ")";
+        };
     }
 
     private int reset() throws Exception {
-        Subscriptions.requireValidName(reset);
-        if (!Files.isRegularFile(SubscriptionCheckpoints.fileOf(ledgerFile.path.toAbsolutePath()))) {
-            System.err.println("ledger subscriptions: no checkpoint file beside " + ledgerFile.path + "; nothing to reset");
-            return LedgerCli.EXIT_OK;
-        }
-        // the running ledger owns the checkpoint file: taking its lock proves it is stopped
-        try (WriterLock lock = WriterLock.acquire(ledgerFile.path);
-             SubscriptionCheckpoints checkpoints = SubscriptionCheckpoints.open(ledgerFile.path, FileModes.OWNER_ONLY, 5_000)) {
-            StoredCheckpoint old = checkpoints.delete(reset);
-            System.out.println(old == null ? "no checkpoint stored for " + reset
-                    : "checkpoint of " + reset + " at seq " + old.seq() + " forgotten; From.checkpoint() starts at seq 1");
+        // the running ledger owns the checkpoint file: the reset takes its lock, which proves it is stopped
+        StoppedLedgerCheckpoints.Reset r = StoppedLedgerCheckpoints.reset(ledgerFile.path, reset);
+        switch (r.outcome()) {
+            case NO_CHECKPOINT_FILE -> System.err.println("ledger subscriptions: no checkpoint file beside " + ledgerFile.path
+                    + "; nothing to reset");
+            case NOT_STORED -> System.out.println("no checkpoint stored for " + reset);
+            case FORGOTTEN -> System.out.println("checkpoint of " + reset + " at seq " + r.forgotten().seq()
+                    + " forgotten; From.checkpoint() starts at seq 1");
         }
         return LedgerCli.EXIT_OK;
     }
