@@ -72,13 +72,13 @@ public final class Backups {
      * {@link #take(Path, Path, HeadSigner, Clock, boolean)} for a tool beside the ledger: signs with {@code key}
      * (null: unsigned) under the ledger id the file records.
      */
-    public static Result takeSignedWith(Path db, Path dir, byte[] key, Clock clock, boolean withViews) throws BackupFailure {
+    public static Result takeSignedWith(Path db, Path dir, byte[] key, Clock clock, boolean withViews)
+            throws BackupFailure, java.sql.SQLException {
         HeadSigner signer = null;
         if (key != null) {
+            // an unreadable file is an I/O error of the tool's input, as it was before a backup began
             try (java.sql.Connection conn = LedgerDatabase.openReadOnly(db)) {
                 signer = new HeadSigner(key, LedgerDatabase.ledgerId(conn));
-            } catch (java.sql.SQLException e) {
-                throw new BackupFailure("cannot read the ledger id of " + db + ": " + e.getMessage(), e);
             }
         }
         return take(db, dir, signer, clock, withViews);

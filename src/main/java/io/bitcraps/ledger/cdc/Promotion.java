@@ -63,6 +63,9 @@ public final class Promotion {
      * the writer, then removes the mark.
      *
      * @throws IllegalArgumentException when there is no database at {@code db}
+     * @throws io.bitcraps.ledger.store.WriterLockHeld when a process still has the database open (the standby)
+     * @throws IllegalStateException when {@code starter} returned but the log does not hold the epoch (the
+     *                               promotion stays pending)
      */
     public static Result promote(Path db, String reason, EpochStarter starter) throws Exception {
         if (!Files.exists(db)) {
@@ -104,6 +107,13 @@ public final class Promotion {
         try (WriterLock lock = WriterLock.acquire(db);
              Connection conn = LedgerDatabase.openWriter(StoreOptions.defaults(db, Durability.FULL));
              Statement st = conn.createStatement()) {
+            // the mark goes only once the log holds the epoch: a starter that returned without committing it leaves
+            // the promotion pending, so that running promote again finishes it instead of finding no standby
+            long inLog = LogLookups.epochStarts(conn).size();
+            if (inLog < epoch) {
+                throw new IllegalStateException("the epoch " + epoch + " is not in the log of " + db + " after its start"
+                        + " returned (the log holds " + inLog + " epoch(s)); the promotion stays pending: run promote again");
+            }
             st.executeUpdate("DELETE FROM ledger_meta WHERE name = '" + PENDING + "'");
         }
         return new Result(Outcome.PROMOTED, epoch, seq, topic);

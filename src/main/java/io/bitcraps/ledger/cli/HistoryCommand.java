@@ -49,13 +49,17 @@ final class HistoryCommand implements Callable<Integer> {
         }
         int printed = 0;
         try (LedgerReader reader = LedgerReader.open(ledgerFile.path)) {
+            // the first page before anything is printed: a read model that cannot be read (a log-first ledger whose
+            // views file is missing) fails the command with nothing on stdout
+            PageRequest next = PageRequest.first(Math.min(limit, Limits.PAGE_ROWS_MAX));
+            Page<BetState> first = reader.betsByPlayer(player, next);
             Optional<ProtectionStatus> protection = reader.protection(player, Instant.now());
             if (protection.isPresent()) {
                 System.out.println(json ? protectionJson(protection.get()) : protectionText(protection.get()));
             }
-            PageRequest next = PageRequest.first(Math.min(limit, Limits.PAGE_ROWS_MAX));
             while (next != null && printed < limit) {
-                Page<BetState> page = reader.betsByPlayer(player, next);
+                Page<BetState> page = first != null ? first : reader.betsByPlayer(player, next);
+                first = null;
                 for (BetState b : page.items()) {
                     if (printed++ == limit) {
                         break;

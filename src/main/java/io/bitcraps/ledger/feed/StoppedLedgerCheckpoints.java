@@ -54,7 +54,7 @@ public final class StoppedLedgerCheckpoints {
         List<StoredCheckpoint> all = SubscriptionCheckpoints.readAll(db);
         List<Checked> checked = new ArrayList<>(all.size());
         if (all.isEmpty()) {
-            return checked;
+            return List.copyOf(checked);
         }
         try (Connection conn = LedgerDatabase.openReadOnly(db)) {
             long head = EventReader.maxSeq(conn);
@@ -66,7 +66,7 @@ public final class StoppedLedgerCheckpoints {
                         logHash == null ? null : Hex.of(logHash)));
             }
         }
-        return checked;
+        return List.copyOf(checked);
     }
 
     /** How a reset ended. */
