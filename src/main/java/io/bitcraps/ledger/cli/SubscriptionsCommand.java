@@ -6,7 +6,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import io.bitcraps.ledger.feed.Checkpoint;
+
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -24,12 +27,20 @@ final class SubscriptionsCommand implements Callable<Integer> {
             + " be stopped): From.checkpoint() then starts at seq 1")
     String reset;
 
+    @Option(names = "--json", description = "print the result as JSON (schemas/cli/subscriptions.schema.json)")
+    boolean json;
+
     @Override
     public Integer call() throws Exception {
         if (reset != null) {
             return reset();
         }
         List<Checked> all = StoppedLedgerCheckpoints.check(ledgerFile.path);
+        if (json) {
+            new JsonReport().put("db", ledgerFile.path.toString())
+                    .put("subscriptions", all.stream().map(SubscriptionsCommand::json).toList()).print();
+            return LedgerCli.EXIT_OK;
+        }
         if (all.isEmpty()) {
             System.out.println("no subscription checkpoints beside " + ledgerFile.path);
             return LedgerCli.EXIT_OK;
@@ -39,6 +50,22 @@ final class SubscriptionsCommand implements Callable<Integer> {
                     + c.checkpoint().updatedAt() + ")  " + verdict(c));
         }
         return LedgerCli.EXIT_OK;
+    }
+
+    private static Map<String, Object> json(Checked c) {
+        Map<String, Object> m = checkpoint(c.checkpoint());
+        m.put("verdict", c.verdict().name());
+        m.put("in_log", c.verdict() == StoppedLedgerCheckpoints.Verdict.IN_THE_LOG);
+        m.put("log_head", c.logHead());
+        m.put("log_hash", c.logHash());
+        m.put("behind", c.verdict() == StoppedLedgerCheckpoints.Verdict.IN_THE_LOG ? c.logHead() - c.checkpoint().seq() : null);
+        return m;
+    }
+
+    private static Map<String, Object> checkpoint(Checkpoint c) {
+        return c == null ? null : JsonReport.object("name", c.name(), "seq", c.seq(),
+                "hash", java.util.HexFormat.of().formatHex(c.chainHash()),
+                "written_at", c.updatedAt().toString());
     }
 
     private static String verdict(Checked c) {
@@ -55,6 +82,14 @@ final class SubscriptionsCommand implements Callable<Integer> {
     private int reset() throws Exception {
         // the running ledger owns the checkpoint file: the reset takes its lock, which proves it is stopped
         StoppedLedgerCheckpoints.Reset r = StoppedLedgerCheckpoints.reset(ledgerFile.path, reset);
+        if (json) {
+            if (r.outcome() == StoppedLedgerCheckpoints.ResetOutcome.NO_CHECKPOINT_FILE) {
+                System.err.println("ledger subscriptions: no checkpoint file beside " + ledgerFile.path + "; nothing to reset");
+            }
+            new JsonReport().put("db", ledgerFile.path.toString()).put("reset", reset).put("outcome", r.outcome().name())
+                    .put("checkpoint", checkpoint(r.forgotten())).print();
+            return LedgerCli.EXIT_OK;
+        }
         switch (r.outcome()) {
             case NO_CHECKPOINT_FILE -> System.err.println("ledger subscriptions: no checkpoint file beside " + ledgerFile.path
                     + "; nothing to reset");
