@@ -25,6 +25,9 @@ final class PromoteCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--reason", defaultValue = "promoted from standby", description = "recorded with the epoch")
     String reason;
 
+    @Option(names = "--json", description = "print the result as JSON (schemas/cli/promote.schema.json)")
+    boolean json;
+
     @Override
     public Integer call() throws Exception {
         Promotion.Result r = Promotion.promote(db, reason, (epoch, why) -> {
@@ -33,9 +36,19 @@ final class PromoteCommand implements java.util.concurrent.Callable<Integer> {
                 return ledger.submit(new Command.StartEpoch(epoch, why)).get().seq();
             }
         });
+        if (json && r.outcome() != Promotion.Outcome.NOT_A_STANDBY) {
+            new JsonReport().put("db", db.toString()).put("outcome", r.outcome().name()).put("epoch", r.epoch())
+                    .put("seq", r.seq()).put("former_topic", r.formerTopic()).print();
+            return LedgerCli.EXIT_OK;
+        }
         switch (r.outcome()) {
             case NOT_A_STANDBY -> {
-                System.err.println("ledger promote: " + db + " is not a standby (it is a primary already)");
+                String message = db + " is not a standby (it is a primary already)";
+                System.err.println("ledger promote: " + message);
+                if (json) {
+                    LedgerCli.printJsonError(new java.io.PrintWriter(System.out, true, java.nio.charset.StandardCharsets.UTF_8),
+                            "NOT_A_STANDBY", message);
+                }
                 return LedgerCli.EXIT_ERROR;
             }
             case FINISHED_INTERRUPTED -> System.out.println("promote: " + db + " is a primary in epoch " + r.epoch()

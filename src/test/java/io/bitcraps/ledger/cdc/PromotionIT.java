@@ -3,8 +3,11 @@ package io.bitcraps.ledger.cdc;
 import io.bitcraps.ledger.api.Ledger;
 import io.bitcraps.ledger.api.LedgerConfig;
 import io.bitcraps.ledger.domain.Command;
+import io.bitcraps.ledger.support.ChildJvm;
+import io.bitcraps.ledger.support.OutputSchemas;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
 
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -69,5 +72,51 @@ class PromotionIT {
 
         assertThat(Promotion.promote(db, "again", (epoch, reason) -> startThroughTheWriter(db, epoch, reason)).outcome())
                 .as("a primary is not promoted twice").isEqualTo(Promotion.Outcome.NOT_A_STANDBY);
+    }
+
+    /** The one JSON document a {@code promote --json} run printed, valid against its schema. */
+    private static JsonNode json(ChildJvm.Result r, int exitCode, String schema) {
+        assertThat(r.exitCode()).as(r.stderr()).isEqualTo(exitCode);
+        assertThat(r.stdout().strip().lines()).as(r.stdout()).hasSize(1);
+        JsonNode n = OutputSchemas.json().readTree(r.stdout().strip());
+        assertThat(OutputSchemas.errors(schema, n)).as("%s", n).isEmpty();
+        return n;
+    }
+
+    @Test
+    void promoteJsonSaysTheEpochTheSeqAndTheFormerTopicAndAPrimaryIsAJsonError() throws Exception {
+        Path db = dir.resolve("standby.db");
+        try (Ledger ledger = open(db)) {
+            ok(ledger.submit(new Command.Deposit("alice", 100, "cage-1")));
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            st.executeUpdate("INSERT INTO ledger_meta(name, value) VALUES ('standby_of', 'bitcraps-events')");
+        }
+
+        ChildJvm.Result run = ChildJvm.run(dir, "promote", "--db", db.toString(), "--json");
+        JsonNode promoted = json(run, 0, "schemas/cli/promote.schema.json");
+        assertThat(promoted.get("db").stringValue()).isEqualTo(db.toString());
+        assertThat(promoted.get("outcome").stringValue()).isEqualTo("PROMOTED");
+        assertThat(promoted.get("epoch").asLong()).isEqualTo(1);
+        assertThat(promoted.get("seq").asLong()).isEqualTo(2);
+        assertThat(promoted.get("former_topic").stringValue()).isEqualTo("bitcraps-events");
+        System.out.print("$ tools/ledger promote --db standby.db --json\n" + run.stdout());
+
+        // a promotion interrupted after its epoch was committed: only the mark is left
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            st.executeUpdate("INSERT INTO ledger_meta(name, value) VALUES ('promotion_pending', '1')");
+        }
+        JsonNode finished = json(ChildJvm.run(dir, "promote", "--db", db.toString(), "--json"), 0,
+                "schemas/cli/promote.schema.json");
+        assertThat(finished.get("outcome").stringValue()).isEqualTo("FINISHED_INTERRUPTED");
+        assertThat(finished.get("epoch").asLong()).isEqualTo(1);
+        assertThat(finished.get("seq").asLong()).isZero();
+        assertThat(finished.get("former_topic").isNull()).isTrue();
+        assertThat(meta(db, "promotion_pending")).isNull();
+
+        JsonNode primary = json(ChildJvm.run(dir, "promote", "--db", db.toString(), "--json"), 2,
+                "schemas/cli/error.schema.json");
+        assertThat(primary.get("error").get("code").stringValue()).isEqualTo("NOT_A_STANDBY");
+        assertThat(primary.get("error").get("message").stringValue()).contains("is not a standby");
     }
 }
