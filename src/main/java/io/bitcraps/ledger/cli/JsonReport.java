@@ -24,8 +24,13 @@ final class JsonReport {
         return m;
     }
 
+    /** The object as one line of JSON, without the line end. */
+    String line() {
+        return JSON.writeValueAsString(fields);
+    }
+
     void print() {
-        System.out.println(JSON.writeValueAsString(fields));
+        System.out.println(line());
         System.out.flush();
     }
 }

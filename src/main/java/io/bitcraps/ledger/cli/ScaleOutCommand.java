@@ -10,7 +10,8 @@ import java.time.Duration;
 
 /**
  * The scale-out measurement ({@link ScaleOut}, docs/scale-out.md): shards written by floor loads,
- * each relayed into one topic and followed by a standby, at full speed then at half of it.
+ * each relayed into one topic and followed by a standby, at full speed then at half of it. With {@code --json} the
+ * report is one JSON object on stdout ({@code schemas/cli/scale-out.schema.json}).
  */
 @Command(name = "scale-out", mixinStandardHelpOptions = true,
         description = "Measure relay throughput and end-to-end lag of several ledgers into one Kafka topic.")
@@ -37,6 +38,9 @@ final class ScaleOutCommand implements java.util.concurrent.Callable<Integer> {
             + " a relay beside it")
     boolean inProcess;
 
+    @Option(names = "--json", description = "print the report as JSON (schemas/cli/scale-out.schema.json)")
+    boolean json;
+
     @Override
     public Integer call() throws Exception {
         if (shards < 1 || shards > 64 || seconds < 1 || warmUp < 0) {
@@ -48,8 +52,25 @@ final class ScaleOutCommand implements java.util.concurrent.Callable<Integer> {
         String t = topic != null ? topic : "scale-out-" + System.currentTimeMillis();
         ScaleOut.Result r = ScaleOut.run(new ScaleOut.Settings(dir, bootstrap, t, shards, Duration.ofSeconds(seconds),
                 Duration.ofSeconds(warmUp), inProcess));
-        System.out.print(r.text());
+        if (json) {
+            System.out.println(json(t, r));
+        } else {
+            System.out.print(r.text());
+        }
         return r.replicasMatch() && r.houseTotalLedgers() == r.houseTotalConsumer() ? LedgerCli.EXIT_OK
                 : LedgerCli.EXIT_NOT_INTACT;
+    }
+
+    /** The report of {@code --json}: every figure of the text report, the phases in their order. */
+    static String json(String topic, ScaleOut.Result r) {
+        java.util.List<java.util.Map<String, Object>> phases = r.phases().stream().map(p -> JsonReport.object(
+                "name", p.name(), "events_per_second", p.eventsPerSecond(), "published_per_second", p.publishedPerSecond(),
+                "lag_p50_ms", p.lagP50Millis(), "lag_p99_ms", p.lagP99Millis(), "lag_max_ms", p.lagMaxMillis(),
+                "batches", p.batches())).toList();
+        return new JsonReport().put("topic", topic).put("shards", r.shards()).put("partitions", r.shards())
+                .put("relay", r.inProcess() ? "in-process" : "beside").put("phases", phases).put("events", r.events())
+                .put("replicas_match", r.replicasMatch()).put("house_total_ledgers", r.houseTotalLedgers())
+                .put("house_total_consumer", r.houseTotalConsumer())
+                .put("house_equal", r.houseTotalLedgers() == r.houseTotalConsumer()).line();
     }
 }

@@ -9,6 +9,8 @@ import io.bitcraps.ledger.sim.CrapsFloor;
 import io.bitcraps.ledger.api.Durability;
 import io.bitcraps.ledger.support.ChildJvm;
 import io.bitcraps.ledger.support.KafkaBroker;
+import io.bitcraps.ledger.support.OutputSchemas;
+import tools.jackson.databind.JsonNode;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -229,9 +231,15 @@ class KafkaCdcIT {
             floor(ledger, 4, 40, 3);
             head = ledger.view().seq();
         }
+        // --json: every stdout line validated against its schema (issue #15)
         ChildJvm.Result published = ChildJvm.run(dir, "publish", "--db", primary.toString(), "--bootstrap",
-                KAFKA.bootstrap(), "--topic", topic, "--until-seq", Long.toString(head));
+                KAFKA.bootstrap(), "--topic", topic, "--until-seq", Long.toString(head), "--json");
         assertThat(published.exitCode()).as(published.stderr()).isZero();
+        JsonNode publishDone = jsonLines(published, "schemas/cli/publish.schema.json");
+        assertThat(publishDone.path("state").stringValue()).isEqualTo("STOPPED");
+        assertThat(publishDone.path("published_seq").asLong()).isEqualTo(head);
+        assertThat(publishDone.path("lag_events").asLong()).isZero();
+        assertThat(publishDone.path("ledger").stringValue()).isEqualTo(ledgerId(primary));
         Path replica = dir.resolve("replica.db");
         for (int cycle = 0; cycle < 3; cycle++) {
             Process child = ChildJvm.ledger(dir, "replicate", "--bootstrap", KAFKA.bootstrap(), "--topic", topic, "--db",
@@ -242,7 +250,14 @@ class KafkaCdcIT {
             child.destroyForcibly();
             assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
         }
-        replicate(Standby.Settings.of(replica, KAFKA.bootstrap(), topic), head);
+        // the resume in a child JVM too, with --json: every stdout line validated against its schema (issue #15)
+        ChildJvm.Result replicated = ChildJvm.run(dir, "replicate", "--bootstrap", KAFKA.bootstrap(), "--topic", topic,
+                "--db", replica.toString(), "--until-seq", Long.toString(head), "--json");
+        assertThat(replicated.exitCode()).as(replicated.stderr()).isZero();
+        JsonNode replicateDone = jsonLines(replicated, "schemas/cli/replicate.schema.json");
+        assertThat(replicateDone.path("applied_seq").asLong()).isEqualTo(head);
+        assertThat(replicateDone.path("refused").isNull()).isTrue();
+        assertThat(replicateDone.path("ledger").stringValue()).isEqualTo(ledgerId(primary));
         assertThat(rows(replica, "SELECT seq, ts, type, payload, hash FROM events ORDER BY seq"))
                 .isEqualTo(rows(primary, "SELECT seq, ts, type, payload, hash FROM events ORDER BY seq"));
         AuditReport audit = new Auditor().audit(replica, Auditor.Options.everything(), n -> { });
@@ -529,6 +544,23 @@ class KafkaCdcIT {
     }
 
     // ---- helpers
+
+    /** A --json run's stdout: every line valid against {@code schema}, status lines then one done line (returned). */
+    private static JsonNode jsonLines(ChildJvm.Result run, String schema) {
+        List<String> lines = run.stdout().lines().toList();
+        assertThat(lines).as(run.stderr()).isNotEmpty();
+        List<JsonNode> nodes = new ArrayList<>();
+        for (String line : lines) {
+            JsonNode node = OutputSchemas.json().readTree(line);
+            assertThat(OutputSchemas.errors(schema, node)).as(line).isEmpty();
+            nodes.add(node);
+        }
+        for (int i = 0; i < nodes.size(); i++) {
+            assertThat(nodes.get(i).path("kind").stringValue()).as(lines.get(i))
+                    .isEqualTo(i == nodes.size() - 1 ? "done" : "status");
+        }
+        return nodes.get(nodes.size() - 1);
+    }
 
     private static void awaitPublished(KafkaRelay relay, long seq) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
