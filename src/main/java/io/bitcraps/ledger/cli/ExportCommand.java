@@ -71,25 +71,4 @@ final class ExportCommand implements Callable<Integer> {
         }
         return LedgerCli.EXIT_OK;
     }
-
-    /** Lets a generator per line write into one shared stream without flushing or closing it. */
-    static final class Unflushed extends java.io.FilterOutputStream {
-        Unflushed(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-        }
-
-        /** The shared stream is flushed once, at the end; a flush per line would be a write(2) per event. */
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    }
 }

@@ -213,7 +213,7 @@ public final class PlayerProtection {
     }
 
     /** Microseconds since the epoch as an ISO-8601 instant. */
-    public static String instant(long micros) {
+    private static String instant(long micros) {
         return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000L).toString();
     }
 
